@@ -1,0 +1,24 @@
+# The two commands of the README, and the ones behind them.
+.PHONY: setup demo test bench golden release
+
+setup:
+	@scripts/setup.sh
+
+# The main job on built-in defaults: a synthetic stream through the detector.
+demo: setup
+	swift run streamlstmd demo
+
+# Every test: unit, numerical, and the end-to-end ones over real sockets.
+test: setup
+	swift test
+
+release: setup
+	swift build -c release
+
+# Model speed and memory on this machine (release build, single thread).
+bench: release
+	.build/release/streamlstmd bench model
+
+# Regenerates the golden values in Tests/StreamLSTMTests/GoldenValues.swift.
+golden: setup
+	python3 scripts/golden.py > Tests/StreamLSTMTests/GoldenValues.swift

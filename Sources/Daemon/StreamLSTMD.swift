@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `streamlstmd` command: the daemon and the tools that go with it.
+@main
+struct StreamLSTMD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "streamlstmd",
+        abstract: "Watches metric streams for anomalies with a stateful LSTM per series.",
+        version: BuildInfo.versionLine,
+        subcommands: [DemoCommand.self, BenchCommand.self]
+    )
+}

@@ -1,0 +1,103 @@
+/// The gated recurrent unit (Cho et al. 2014) in the convention of cuDNN and
+/// PyTorch, where the reset gate scales the recurrent part of the candidate:
+///
+///     r = σ(Wx_r·x + bx_r + Wh_r·h + bh_r)       z = σ(Wx_z·x + bx_z + Wh_z·h + bh_z)
+///     n = tanh(Wx_n·x + bx_n + r ⊙ (Wh_n·h + bh_n))
+///     h' = (1 - z) ⊙ n + z ⊙ h
+///
+/// Kept as a counter-example to the LSTM. Gate order r, z, n. Parameter
+/// slice: Wx `[3H × I]`, Wh `[3H × H]` (both column-major), bx (3H), bh (3H).
+public struct GRUCell: RecurrentCell, Hashable {
+    public let inputSize: Int
+    public let hiddenSize: Int
+
+    public init(inputSize: Int, hiddenSize: Int) {
+        precondition(inputSize > 0 && hiddenSize > 0, "GRU sizes must be positive")
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+    }
+
+    var gateRows: Int { 3 * hiddenSize }
+    var recurrentOffset: Int { gateRows * inputSize }
+    var inputBiasOffset: Int { recurrentOffset + gateRows * hiddenSize }
+    var recurrentBiasOffset: Int { inputBiasOffset + gateRows }
+
+    public var parameterCount: Int { recurrentBiasOffset + gateRows }
+    public var stateSize: Int { hiddenSize }
+    // Cache: x (I), h_prev (H), activated r z n (3H), Wh_n·h + bh_n (H).
+    public var cacheSize: Int { inputSize + 5 * hiddenSize }
+    // Scratch: input-side and recurrent-side pre-activations, or their gradients (3H each).
+    public var scratchSize: Int { 2 * gateRows }
+
+    public func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
+        initializeUniform(p, count: inputBiasOffset, using: &rng)
+        (p + inputBiasOffset).update(repeating: 0, count: 2 * gateRows)
+    }
+
+    public func forward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
+        state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
+        scratch: UnsafeMutablePointer<T>
+    ) {
+        let h = hiddenSize
+        let cx = cache
+        let hPrev = cache + inputSize
+        let gates = hPrev + h
+        let (r, z, n) = (gates, gates + h, gates + 2 * h)
+        let recurrentN = gates + 3 * h
+        let ax = scratch
+        let ah = scratch + gateRows
+
+        cx.update(from: x, count: inputSize)
+        hPrev.update(from: state, count: h)
+        ax.update(from: p + inputBiasOffset, count: gateRows)
+        Kernels.multiplyAdd(p, rows: gateRows, cols: inputSize, x, into: ax)
+        ah.update(from: p + recurrentBiasOffset, count: gateRows)
+        Kernels.multiplyAdd(p + recurrentOffset, rows: gateRows, cols: h, hPrev, into: ah)
+
+        for k in 0..<(2 * h) { gates[k] = ax[k] + ah[k] }
+        T.sigmoidInPlace(gates, count: 2 * h)
+        recurrentN.update(from: ah + 2 * h, count: h)
+        for j in 0..<h { n[j] = ax[2 * h + j] + r[j] * recurrentN[j] }
+        T.tanhInPlace(n, count: h)
+        for j in 0..<h { state[j] = (1 - z[j]) * n[j] + z[j] * hPrev[j] }
+    }
+
+    public func backward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
+        stateGradient dh: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
+        parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
+    ) {
+        let h = hiddenSize
+        let x = cache
+        let hPrev = cache + inputSize
+        let gates = hPrev + h
+        let (r, z, n) = (gates, gates + h, gates + 2 * h)
+        let recurrentN = gates + 3 * h
+        let dax = scratch
+        let dah = scratch + gateRows
+
+        for j in 0..<h {
+            let dn = dh[j] * (1 - z[j])
+            let dz = dh[j] * (hPrev[j] - n[j])
+            let daN = dn * (1 - n[j] * n[j])
+            let dr = daN * recurrentN[j]
+            let daR = dr * r[j] * (1 - r[j])
+            let daZ = dz * z[j] * (1 - z[j])
+            dax[j] = daR
+            dax[h + j] = daZ
+            dax[2 * h + j] = daN
+            dah[j] = daR
+            dah[h + j] = daZ
+            dah[2 * h + j] = daN * r[j]
+            dh[j] *= z[j]  // the direct path h_prev → h'; the recurrent products are added below
+        }
+        Kernels.outerProductAdd(dax, rows: gateRows, x, cols: inputSize, into: dp)
+        Kernels.outerProductAdd(dah, rows: gateRows, hPrev, cols: h, into: dp + recurrentOffset)
+        Kernels.axpy(1, dax, into: dp + inputBiasOffset, count: gateRows)
+        Kernels.axpy(1, dah, into: dp + recurrentBiasOffset, count: gateRows)
+        inputGradient.update(repeating: 0, count: inputSize)
+        Kernels.multiplyTransposedAdd(p, rows: gateRows, cols: inputSize, dax, into: inputGradient)
+        Kernels.multiplyTransposedAdd(p + recurrentOffset, rows: gateRows, cols: h, dah, into: dh)
+    }
+}

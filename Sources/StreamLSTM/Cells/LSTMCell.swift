@@ -1,0 +1,132 @@
+/// The long short-term memory cell (Hochreiter & Schmidhuber 1997, with the
+/// forget gate of Gers et al. 2000) and, optionally, peephole connections
+/// (Gers, Schraudolph & Schmidhuber 2002: the gates also see the memory cell).
+///
+/// Gate order in the fused weights is i, f, g, o: row `gate * H + j` of the
+/// `[4H × (I + H)]` matrix over `[x, h_prev]`.
+///
+///     i = σ(W_i·[x, h] + p_i ⊙ c_prev + b_i)     f = σ(W_f·[x, h] + p_f ⊙ c_prev + b_f)
+///     g = tanh(W_g·[x, h] + b_g)                   c = f ⊙ c_prev + i ⊙ g
+///     o = σ(W_o·[x, h] + p_o ⊙ c + b_o)            h = o ⊙ tanh(c)
+///
+/// The `p` terms exist only with peepholes. Parameter slice: W (column-major),
+/// then b (4H), then p_i, p_f, p_o (H each) with peepholes. The forget-gate
+/// bias starts at 1 so that the cell remembers by default.
+public struct LSTMCell: RecurrentCell, Hashable {
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let peepholes: Bool
+
+    public init(inputSize: Int, hiddenSize: Int, peepholes: Bool = false) {
+        precondition(inputSize > 0 && hiddenSize > 0, "LSTM sizes must be positive")
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.peepholes = peepholes
+    }
+
+    var gateRows: Int { 4 * hiddenSize }
+    var columns: Int { inputSize + hiddenSize }
+    var biasOffset: Int { gateRows * columns }
+    var peepholeOffset: Int { biasOffset + gateRows }
+
+    public var parameterCount: Int { peepholeOffset + (peepholes ? 3 * hiddenSize : 0) }
+    public var stateSize: Int { 2 * hiddenSize }
+    // Cache: [x, h_prev] (I + H), c_prev (H), activated gates i f g o (4H), c (H), tanh(c) (H).
+    public var cacheSize: Int { columns + 7 * hiddenSize }
+    // Scratch: gate pre-activation gradients (4H), gradient of [x, h_prev] (I + H).
+    public var scratchSize: Int { gateRows + columns }
+
+    public func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
+        initializeUniform(p, count: biasOffset, using: &rng)
+        let h = hiddenSize
+        for r in 0..<gateRows { p[biasOffset + r] = (r >= h && r < 2 * h) ? 1 : 0 }
+        for k in 0..<(parameterCount - peepholeOffset) { p[peepholeOffset + k] = 0 }
+    }
+
+    public func forward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
+        state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
+        scratch: UnsafeMutablePointer<T>
+    ) {
+        let h = hiddenSize
+        let v = cache
+        let cPrev = cache + columns
+        let gates = cPrev + h
+        let (i, f, g, o) = (gates, gates + h, gates + 2 * h, gates + 3 * h)
+        let c = gates + 4 * h
+        let tanhC = c + h
+
+        v.update(from: x, count: inputSize)
+        (v + inputSize).update(from: state, count: h)
+        cPrev.update(from: state + h, count: h)
+
+        gates.update(from: p + biasOffset, count: gateRows)
+        Kernels.multiplyAdd(p, rows: gateRows, cols: columns, v, into: gates)
+        if peepholes {
+            let (pi, pf) = (p + peepholeOffset, p + peepholeOffset + h)
+            for j in 0..<h {
+                i[j] += pi[j] * cPrev[j]
+                f[j] += pf[j] * cPrev[j]
+            }
+        }
+        T.sigmoidInPlace(i, count: 2 * h)
+        T.tanhInPlace(g, count: h)
+        for j in 0..<h { c[j] = f[j] * cPrev[j] + i[j] * g[j] }
+        if peepholes {
+            let po = p + peepholeOffset + 2 * h
+            for j in 0..<h { o[j] += po[j] * c[j] }
+        }
+        T.sigmoidInPlace(o, count: h)
+        tanhC.update(from: c, count: h)
+        T.tanhInPlace(tanhC, count: h)
+        for j in 0..<h { state[j] = o[j] * tanhC[j] }
+        (state + h).update(from: c, count: h)
+    }
+
+    public func backward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
+        stateGradient: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
+        parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
+    ) {
+        let h = hiddenSize
+        let v = cache
+        let cPrev = cache + columns
+        let gates = cPrev + h
+        let (i, f, g, o) = (gates, gates + h, gates + 2 * h, gates + 3 * h)
+        let c = gates + 4 * h
+        let tanhC = c + h
+        let dh = stateGradient
+        let dc = stateGradient + h
+
+        let da = scratch  // dL/d(pre-activation), gate order i f g o
+        let dv = scratch + gateRows
+        let peep = peepholes ? p + peepholeOffset : p
+        let dpeep = dp + peepholeOffset
+        for j in 0..<h {
+            let daO = dh[j] * tanhC[j] * o[j] * (1 - o[j])
+            var dcTotal = dc[j] + dh[j] * o[j] * (1 - tanhC[j] * tanhC[j])
+            if peepholes { dcTotal += daO * peep[2 * h + j] }
+            let daI = dcTotal * g[j] * i[j] * (1 - i[j])
+            let daF = dcTotal * cPrev[j] * f[j] * (1 - f[j])
+            let daG = dcTotal * i[j] * (1 - g[j] * g[j])
+            var dcPrev = dcTotal * f[j]
+            if peepholes {
+                dcPrev += daI * peep[j] + daF * peep[h + j]
+                dpeep[j] += daI * cPrev[j]
+                dpeep[h + j] += daF * cPrev[j]
+                dpeep[2 * h + j] += daO * c[j]
+            }
+            da[j] = daI
+            da[h + j] = daF
+            da[2 * h + j] = daG
+            da[3 * h + j] = daO
+            dc[j] = dcPrev
+        }
+        Kernels.outerProductAdd(da, rows: gateRows, v, cols: columns, into: dp)
+        Kernels.axpy(1, da, into: dp + biasOffset, count: gateRows)
+        dv.update(repeating: 0, count: columns)
+        Kernels.multiplyTransposedAdd(p, rows: gateRows, cols: columns, da, into: dv)
+        inputGradient.update(from: dv, count: inputSize)
+        dh.update(from: dv + inputSize, count: h)
+    }
+}

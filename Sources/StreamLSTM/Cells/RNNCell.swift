@@ -1,0 +1,63 @@
+/// The plain (Elman) recurrent cell, `h' = tanh(W·[x, h] + b)`: the simplest
+/// counter-example to the LSTM. Parameter slice: W `[H × (I + H)]`
+/// (column-major), then b (H).
+public struct RNNCell: RecurrentCell, Hashable {
+    public let inputSize: Int
+    public let hiddenSize: Int
+
+    public init(inputSize: Int, hiddenSize: Int) {
+        precondition(inputSize > 0 && hiddenSize > 0, "RNN sizes must be positive")
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+    }
+
+    var columns: Int { inputSize + hiddenSize }
+    var biasOffset: Int { hiddenSize * columns }
+
+    public var parameterCount: Int { biasOffset + hiddenSize }
+    public var stateSize: Int { hiddenSize }
+    // Cache: [x, h_prev] (I + H), h (H).
+    public var cacheSize: Int { columns + hiddenSize }
+    // Scratch: pre-activation gradient (H), gradient of [x, h_prev] (I + H).
+    public var scratchSize: Int { hiddenSize + columns }
+
+    public func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
+        initializeUniform(p, count: biasOffset, using: &rng)
+        (p + biasOffset).update(repeating: 0, count: hiddenSize)
+    }
+
+    public func forward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
+        state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
+        scratch: UnsafeMutablePointer<T>
+    ) {
+        let h = hiddenSize
+        let v = cache
+        let out = cache + columns
+        v.update(from: x, count: inputSize)
+        (v + inputSize).update(from: state, count: h)
+        out.update(from: p + biasOffset, count: h)
+        Kernels.multiplyAdd(p, rows: h, cols: columns, v, into: out)
+        T.tanhInPlace(out, count: h)
+        state.update(from: out, count: h)
+    }
+
+    public func backward<T: NeuralScalar>(
+        _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
+        stateGradient dh: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
+        parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
+    ) {
+        let h = hiddenSize
+        let v = cache
+        let out = cache + columns
+        let da = scratch
+        let dv = scratch + h
+        for j in 0..<h { da[j] = dh[j] * (1 - out[j] * out[j]) }
+        Kernels.outerProductAdd(da, rows: h, v, cols: columns, into: dp)
+        Kernels.axpy(1, da, into: dp + biasOffset, count: h)
+        dv.update(repeating: 0, count: columns)
+        Kernels.multiplyTransposedAdd(p, rows: h, cols: columns, da, into: dv)
+        inputGradient.update(from: dv, count: inputSize)
+        dh.update(from: dv + inputSize, count: h)
+    }
+}

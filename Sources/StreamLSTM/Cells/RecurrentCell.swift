@@ -1,0 +1,50 @@
+/// The interface every recurrent cell offers the network, whatever its kind.
+///
+/// A cell owns no memory. Its parameters are a slice of the network's flat
+/// parameter vector, its state a slice of the network's state vector, and the
+/// caller provides a per-step cache (what `backward` needs from `forward`)
+/// and a scratch buffer, all preallocated, so a step allocates nothing.
+///
+/// State layout: the output `h` always comes first (`hiddenSize` values), so
+/// the next layer and the head read it the same way for every kind of cell;
+/// an LSTM keeps its memory cell `c` after it.
+public protocol RecurrentCell: Sendable {
+    var inputSize: Int { get }
+    var hiddenSize: Int { get }
+    /// Number of parameters in this cell's slice of the parameter vector.
+    var parameterCount: Int { get }
+    /// Number of values in this cell's slice of the state vector.
+    var stateSize: Int { get }
+    /// Values `forward` stores per step for `backward`.
+    var cacheSize: Int { get }
+    /// Temporary values either pass needs.
+    var scratchSize: Int { get }
+
+    /// Writes a fresh initialisation into `parameters[0..<parameterCount]`.
+    func initialize<T: NeuralScalar>(_ parameters: UnsafeMutablePointer<T>, using rng: inout SplitMix64)
+
+    /// One step: reads `input` and the previous state, overwrites `state` with
+    /// the next one, and fills `cache` for a later `backward`.
+    func forward<T: NeuralScalar>(
+        _ parameters: UnsafePointer<T>, input: UnsafePointer<T>,
+        state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
+        scratch: UnsafeMutablePointer<T>)
+
+    /// Backpropagates one step. `stateGradient` holds dL/d(state after the
+    /// step) on entry and dL/d(state before it) on return; `inputGradient` is
+    /// overwritten with dL/d(input); `parameterGradient` is accumulated into.
+    func backward<T: NeuralScalar>(
+        _ parameters: UnsafePointer<T>, cache: UnsafePointer<T>,
+        stateGradient: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
+        parameterGradient: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>)
+}
+
+extension RecurrentCell {
+    /// Uniform in ±1/√H, the usual scale for recurrent weights.
+    func initializeUniform<T: NeuralScalar>(
+        _ p: UnsafeMutablePointer<T>, count: Int, using rng: inout SplitMix64
+    ) {
+        let bound = 1 / T(hiddenSize).squareRoot()
+        for i in 0..<count { p[i] = rng.uniform(bound: bound) }
+    }
+}

@@ -1,0 +1,121 @@
+/// Allocation-free dense kernels over caller-owned buffers.
+///
+/// Weight matrices are stored column by column: element (row r, column k) of
+/// a `rows × cols` matrix is at `k * rows + r`. The forward product then runs
+/// down contiguous columns with eight-wide accumulators held in registers, and
+/// the backward products (outer-product update, transposed product) are
+/// contiguous too.
+enum Kernels {
+    /// `out[r] += Σ_k W[r, k] · v[k]` for a column-major `rows × cols` matrix.
+    @inline(__always)
+    static func multiplyAdd<T: NeuralScalar>(
+        _ w: UnsafePointer<T>, rows: Int, cols: Int,
+        _ v: UnsafePointer<T>, into out: UnsafeMutablePointer<T>
+    ) {
+        var r = 0
+        // Blocks of 32 rows: four accumulators stay in registers across all columns.
+        while r + 32 <= rows {
+            var a0 = load8(out + r), a1 = load8(out + r + 8)
+            var a2 = load8(out + r + 16), a3 = load8(out + r + 24)
+            var column = w + r
+            for k in 0..<cols {
+                let x = SIMD8<T>(repeating: v[k])
+                a0 += load8(column) * x
+                a1 += load8(column + 8) * x
+                a2 += load8(column + 16) * x
+                a3 += load8(column + 24) * x
+                column += rows
+            }
+            store8(a0, out + r); store8(a1, out + r + 8)
+            store8(a2, out + r + 16); store8(a3, out + r + 24)
+            r += 32
+        }
+        while r + 8 <= rows {
+            var a = load8(out + r)
+            var column = w + r
+            for k in 0..<cols {
+                a += load8(column) * SIMD8<T>(repeating: v[k])
+                column += rows
+            }
+            store8(a, out + r)
+            r += 8
+        }
+        while r < rows {
+            var a = out[r]
+            for k in 0..<cols { a += w[k * rows + r] * v[k] }
+            out[r] = a
+            r += 1
+        }
+    }
+
+    /// `out[k] += Σ_r W[r, k] · d[r]`: the transposed product, one dot product per column.
+    @inline(__always)
+    static func multiplyTransposedAdd<T: NeuralScalar>(
+        _ w: UnsafePointer<T>, rows: Int, cols: Int,
+        _ d: UnsafePointer<T>, into out: UnsafeMutablePointer<T>
+    ) {
+        for k in 0..<cols {
+            out[k] += dot(w + k * rows, d, count: rows)
+        }
+    }
+
+    /// `dW[r, k] += d[r] · v[k]`: the outer-product gradient update.
+    @inline(__always)
+    static func outerProductAdd<T: NeuralScalar>(
+        _ d: UnsafePointer<T>, rows: Int, _ v: UnsafePointer<T>, cols: Int,
+        into dw: UnsafeMutablePointer<T>
+    ) {
+        for k in 0..<cols {
+            axpy(v[k], d, into: dw + k * rows, count: rows)
+        }
+    }
+
+    /// `y[i] += a · x[i]`.
+    @inline(__always)
+    static func axpy<T: NeuralScalar>(
+        _ a: T, _ x: UnsafePointer<T>, into y: UnsafeMutablePointer<T>, count: Int
+    ) {
+        let a8 = SIMD8<T>(repeating: a)
+        var i = 0
+        while i + 8 <= count {
+            store8(load8(y + i) + load8(x + i) * a8, y + i)
+            i += 8
+        }
+        while i < count {
+            y[i] += a * x[i]
+            i += 1
+        }
+    }
+
+    /// `Σ x[i] · y[i]`.
+    @inline(__always)
+    static func dot<T: NeuralScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, count: Int) -> T {
+        var acc = SIMD8<T>()
+        var i = 0
+        while i + 8 <= count {
+            acc += load8(x + i) * load8(y + i)
+            i += 8
+        }
+        var sum = acc.sum()
+        while i < count {
+            sum += x[i] * y[i]
+            i += 1
+        }
+        return sum
+    }
+
+    @inline(__always)
+    static func load8<T: NeuralScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+
+    @inline(__always)
+    static func load8<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>) -> SIMD8<T> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
+    }
+
+    @inline(__always)
+    static func store8<T: NeuralScalar>(_ x: SIMD8<T>, _ p: UnsafeMutablePointer<T>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<T>.self)
+    }
+}

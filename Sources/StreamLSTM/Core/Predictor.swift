@@ -1,0 +1,214 @@
+import RealModule
+
+/// Why a predictor refused a sample.
+public enum PredictorError: Error, Sendable, Hashable {
+    case nonFiniteValue
+    case nonFiniteTimestamp
+}
+
+/// What one step of a predictor says about a sample.
+public struct StepResult: Sendable, Hashable {
+    /// What the model had predicted for this sample; nil for a series' first sample.
+    public var predicted: Double?
+    /// `value − predicted` (0 when nothing was predicted).
+    public var residual: Double
+    /// Band of normal values around the prediction (±3 RMS residuals).
+    public var lower: Double
+    public var upper: Double
+    public var anomaly: AnomalyScore
+    /// The model's forecast of the next sample.
+    public var forecast: Double
+}
+
+/// The per-series object the daemon holds: normaliser → recurrent network
+/// (state carried from sample to sample) → prediction → residual → score,
+/// plus what learning needs (a window of recent inputs, targets and state
+/// snapshots).
+///
+/// Owned by one thread. Learning happens elsewhere: `makeTrainingJob()`
+/// copies out what a job needs, any thread may run it, and `adopt(_:)` swaps
+/// the new weights in between two steps.
+public final class Predictor {
+    public let config: PredictorConfig
+    public let network: Network
+    public internal(set) var parameters: [Float]
+    public internal(set) var optimizer: AdamState<Float>
+    /// The recurrent state after the last sample.
+    public internal(set) var state: [Float]
+    public internal(set) var normalizer: Normalizer
+    public internal(set) var scorer: AnomalyScorer
+    /// Samples seen.
+    public internal(set) var sampleCount: Int = 0
+    /// Incremented at every adopted training result.
+    public internal(set) var modelVersion: Int = 0
+    /// Forecast of the next value, and the spread it was made with; nil before the first sample.
+    public internal(set) var forecast: Double?
+    var forecastScale: Double = 1
+    /// Exponentially weighted mean squared residual, in the series' units.
+    public internal(set) var residualMeanSquare: Double = 0
+    /// Learning history: ring buffers indexed by sample number.
+    var historyInputs: [Float]
+    var historyTargets: [Float]
+    var stateSnapshots: [Float]
+    /// Sample count at which the last training job was made.
+    var lastJobAt: Int = 0
+
+    public init(config: PredictorConfig = PredictorConfig()) {
+        precondition(config.problem == nil, config.problem ?? "")
+        self.config = config
+        network = Network(inputSize: config.inputSize, model: config.model)
+        parameters = network.initialParameters(seed: config.seed)
+        let learning = config.training.enabled
+        optimizer = AdamState(parameterCount: learning ? network.parameterCount : 0)
+        state = [Float](repeating: 0, count: network.stateSize)
+        normalizer = Normalizer(config: config.normalizer)
+        scorer = AnomalyScorer(config: config.scorer)
+        historyInputs = [Float](repeating: 0, count: learning ? Self.historySlots(config) * network.inputSize : 0)
+        historyTargets = [Float](repeating: 0, count: learning ? Self.historySlots(config) : 0)
+        stateSnapshots = [Float](repeating: 0, count: learning ? Self.snapshotSlots(config) * network.stateSize : 0)
+    }
+
+    /// The window plus the newest input, whose target is not known yet.
+    static func historySlots(_ config: PredictorConfig) -> Int { config.training.window + 1 }
+    /// Snapshots are taken every K samples; a window spans W/K intervals.
+    static func snapshotSlots(_ config: PredictorConfig) -> Int {
+        config.training.window / config.training.every + 1
+    }
+
+    /// Judges `value` against the forecast made for it, then learns the
+    /// value's level and advances the model. Allocates nothing.
+    @discardableResult
+    public func step(value: Double, timestamp: Double, workspace: Workspace) throws(PredictorError) -> StepResult {
+        guard value.isFinite else { throw .nonFiniteValue }
+        guard timestamp.isFinite else { throw .nonFiniteTimestamp }
+        precondition(workspace.network == network, "a workspace serves predictors of its own network only")
+
+        // 1. Judge the value against what was forecast for it.
+        let predicted = forecast
+        let residual = predicted.map { value - $0 } ?? 0
+        let errorInDeviations = residual / forecastScale
+        let anomaly = scorer.score(error: errorInDeviations, value: value, deviation: residual,
+                                   predicted: predicted ?? value)
+        if predicted != nil {
+            let weight = max(1 / Double(sampleCount), 1 / config.normalizer.timeConstant)
+            residualMeanSquare += weight * (residual * residual - residualMeanSquare)
+        }
+        let learning = config.training.enabled
+        if learning && sampleCount > 0 {
+            // The value is the target of the previous input, on the scale that input was made with.
+            historyTargets[(sampleCount - 1) % historyTargets.count] = Float(normalizer.normalize(value))
+        }
+
+        // 2. Learn the level, build the input, advance the network.
+        normalizer.observe(value)
+        fillInput(value: value, timestamp: timestamp, into: &workspace.input)
+        if learning {
+            let slot = sampleCount % historyTargets.count
+            for k in 0..<network.inputSize { historyInputs[slot * network.inputSize + k] = workspace.input[k] }
+            if sampleCount % config.training.every == 0 {
+                let snapshot = (sampleCount / config.training.every) % Self.snapshotSlots(config)
+                for k in 0..<network.stateSize { stateSnapshots[snapshot * network.stateSize + k] = state[k] }
+            }
+        }
+        let output = advance(workspace: workspace)
+        #if STREAMLSTM_CHECKS
+        precondition(output.isFinite && state.allSatisfy(\.isFinite), "non-finite model output or state")
+        #endif
+        sampleCount += 1
+        let next = normalizer.denormalize(Double(output))
+        forecast = next
+        forecastScale = normalizer.standardDeviation
+
+        let band = 3 * residualMeanSquare.squareRoot()
+        let centre = predicted ?? value
+        return StepResult(predicted: predicted, residual: residual, lower: centre - band, upper: centre + band,
+                          anomaly: anomaly, forecast: next)
+    }
+
+    private func advance(workspace: Workspace) -> Float {
+        let network = self.network
+        return parameters.withUnsafeBufferPointer { p in
+            state.withUnsafeMutableBufferPointer { s in
+                workspace.input.withUnsafeBufferPointer { x in
+                    workspace.cache.withUnsafeMutableBufferPointer { c in
+                        workspace.scratch.withUnsafeMutableBufferPointer { w in
+                            network.forward(p.baseAddress!, input: x.baseAddress!, state: s.baseAddress!,
+                                            cache: c.baseAddress!, scratch: w.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The model's input: the normalised value, then (with time features)
+    /// sin and cos of the time of day and of the day of the week, in UTC.
+    private func fillInput(value: Double, timestamp: Double, into input: inout [Float]) {
+        input[0] = Float(normalizer.normalize(value))
+        guard config.timeFeatures else { return }
+        let day = 86_400.0, week = 604_800.0
+        let dayAngle = 2 * Double.pi * (timestamp.truncatingRemainder(dividingBy: day) / day)
+        // Unix time 0 was a Thursday; shift so the weekly cycle starts on Monday.
+        let weekAngle = 2 * Double.pi * ((timestamp + 3 * day).truncatingRemainder(dividingBy: week) / week)
+        input[1] = Float(Double.sin(dayAngle))
+        input[2] = Float(Double.cos(dayAngle))
+        input[3] = Float(Double.sin(weekAngle))
+        input[4] = Float(Double.cos(weekAngle))
+    }
+
+    /// Whether a training job is due now (every K samples once a window is full).
+    public var trainingDue: Bool {
+        guard config.training.enabled else { return false }
+        let complete = sampleCount - 1  // inputs whose following value is known
+        return complete >= config.training.window && complete % config.training.every == 0
+            && sampleCount > lastJobAt
+    }
+
+    /// Copies out what training on the latest window needs, if it is due.
+    /// The predictor keeps stepping meanwhile; its live state is not touched.
+    public func makeTrainingJob() -> TrainingJob? {
+        guard trainingDue else { return nil }
+        lastJobAt = sampleCount
+        let window = config.training.window
+        let inputSize = network.inputSize
+        let first = sampleCount - 1 - window
+        var inputs = [Float](), targets = [Float]()
+        inputs.reserveCapacity(window * inputSize)
+        targets.reserveCapacity(window)
+        for n in first..<(first + window) {
+            let slot = n % historyTargets.count
+            inputs.append(contentsOf: historyInputs[(slot * inputSize)..<((slot + 1) * inputSize)])
+            targets.append(historyTargets[slot])
+        }
+        let snapshot = (first / config.training.every) % Self.snapshotSlots(config)
+        let stateSize = network.stateSize
+        let initialState = Array(stateSnapshots[(snapshot * stateSize)..<((snapshot + 1) * stateSize)])
+        return TrainingJob(network: network, config: config.training, parameters: parameters, optimizer: optimizer,
+                           inputs: inputs, targets: targets, initialState: initialState, baseVersion: modelVersion)
+    }
+
+    /// Takes a training result's weights, unless the model has changed since
+    /// its job was made (a stale result never replaces newer weights).
+    @discardableResult
+    public func adopt(_ result: TrainingResult) -> Bool {
+        guard result.baseVersion == modelVersion, result.parameters.count == parameters.count else { return false }
+        parameters = result.parameters
+        optimizer = result.optimizer
+        modelVersion += 1
+        return true
+    }
+
+    /// Bytes of memory this series owns: its arrays' storage, their
+    /// headers and the object itself. Buffers shared with other series (the
+    /// network's shape) are not counted; malloc's own rounding is not either.
+    public var ownedBytes: Int {
+        let arrays: [Int] = [parameters.capacity, optimizer.firstMoment.capacity, optimizer.secondMoment.capacity,
+                             state.capacity, historyInputs.capacity, historyTargets.capacity,
+                             stateSnapshots.capacity, scorer.recentRaw.capacity]
+        let arrayHeader = 32
+        let storage = arrays.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
+        let object = 16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size
+            + MemoryLayout<Normalizer>.size + MemoryLayout<AnomalyScorer>.size + 8 * 8
+        return storage + object
+    }
+}

@@ -1,0 +1,80 @@
+import RealModule
+
+/// Hyper-parameters of Adam (Kingma & Ba 2015).
+public struct AdamConfig: Sendable, Hashable, Codable {
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+
+    public init(learningRate: Double = 3e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+}
+
+/// Adam's per-parameter moments and its step count.
+public struct AdamState<T: NeuralScalar>: Sendable, Hashable {
+    public var firstMoment: [T]
+    public var secondMoment: [T]
+    public var step: Int
+
+    public init(parameterCount: Int) {
+        firstMoment = [T](repeating: 0, count: parameterCount)
+        secondMoment = [T](repeating: 0, count: parameterCount)
+        step = 0
+    }
+
+    public init(firstMoment: [T], secondMoment: [T], step: Int) {
+        precondition(firstMoment.count == secondMoment.count, "Adam moments differ in size")
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
+        self.step = step
+    }
+
+    /// One bias-corrected Adam update of `parameters` along `gradient`.
+    public mutating func update(_ parameters: inout [T], gradient: [T], config: AdamConfig) {
+        precondition(parameters.count == gradient.count && parameters.count == firstMoment.count,
+                     "Adam: parameter, gradient and moment sizes differ")
+        step += 1
+        let b1 = T(config.beta1), b2 = T(config.beta2)
+        // Bias corrections folded into one step size (Kingma & Ba, section 2).
+        let correction1 = 1 - Double.pow(config.beta1, Double(step))
+        let correction2 = 1 - Double.pow(config.beta2, Double(step))
+        let stepSize = T(config.learningRate * correction2.squareRoot() / correction1)
+        let epsilon = T(config.epsilon * correction2.squareRoot())
+        parameters.withUnsafeMutableBufferPointer { p in
+            firstMoment.withUnsafeMutableBufferPointer { m in
+                secondMoment.withUnsafeMutableBufferPointer { v in
+                    gradient.withUnsafeBufferPointer { g in
+                        for i in 0..<p.count {
+                            let gi = g[i]
+                            m[i] = b1 * m[i] + (1 - b1) * gi
+                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                            p[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Scales `gradient` so that its Euclidean norm is at most `maxNorm`; returns
+/// the norm before scaling. A non-finite norm zeroes the gradient: one
+/// poisoned window must not poison the weights.
+@discardableResult
+public func clipGradientNorm<T: NeuralScalar>(_ gradient: inout [T], maxNorm: T) -> T {
+    let norm = gradient.withUnsafeBufferPointer { g in
+        Kernels.dot(g.baseAddress!, g.baseAddress!, count: g.count).squareRoot()
+    }
+    if !norm.isFinite {
+        for i in gradient.indices { gradient[i] = 0 }
+    } else if norm > maxNorm {
+        let scale = maxNorm / norm
+        for i in gradient.indices { gradient[i] *= scale }
+    }
+    return norm
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine with Swift lacks to build and test
+# streamlstmd. Idempotent: it installs only what is missing.
+set -euo pipefail
+
+need_apt=()
+pkg-config --exists libzmq 2>/dev/null || need_apt+=(libzmq3-dev)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "setup: installing ${need_apt[*]} with apt-get"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Python packages the tests use: pyzmq (a ZeroMQ client written by others) and
+# numpy (the independent reference for golden values).
+if ! python3 -c 'import zmq, numpy' 2>/dev/null; then
+    echo "setup: installing pyzmq and numpy with pip"
+    python3 -m pip install --quiet --disable-pip-version-check pyzmq numpy
+fi
