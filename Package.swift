@@ -23,8 +23,11 @@ let package = Package(
             name: "StreamLSTM",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [
-                // NaN and shape checks on every step in debug builds, free in release.
+                // NaN checks on every step in debug builds, free in release.
                 .define("STREAMLSTM_CHECKS", .when(configuration: .debug)),
+                // Unoptimised SIMD generics run about a hundred times slower, which would make
+                // every test that trains a model crawl; debug builds optimise this module too.
+                .unsafeFlags(["-O"], .when(configuration: .debug)),
             ]
         ),
         .executableTarget(

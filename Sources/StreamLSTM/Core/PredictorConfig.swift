@@ -43,7 +43,7 @@ public struct PredictorConfig: Sendable, Hashable, Codable {
     public var seed: UInt64
 
     public init(
-        model: ModelConfig = ModelConfig(), timeFeatures: Bool = true,
+        model: ModelConfig = ModelConfig(), timeFeatures: Bool = false,
         normalizer: NormalizerConfig = NormalizerConfig(), scorer: ScorerConfig = ScorerConfig(),
         training: TrainingConfig = TrainingConfig(), seed: UInt64 = 0x5EED
     ) {

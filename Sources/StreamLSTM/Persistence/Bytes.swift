@@ -1,0 +1,111 @@
+/// Why bytes could not be turned back into a predictor.
+public enum SerializationError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The bytes do not start with the predictor record's magic number.
+    case badMagic
+    /// Written by a newer (or unknown) format version.
+    case unsupportedVersion(UInt16)
+    /// Fewer bytes than the record needs.
+    case truncated(needed: Int, available: Int)
+    /// The checksum does not match the contents: the bytes were damaged.
+    case checksumMismatch(stored: UInt32, computed: UInt32)
+    /// Well-formed bytes that describe an impossible predictor.
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .badMagic: "not a predictor record (bad magic number)"
+        case .unsupportedVersion(let v): "predictor record format version \(v) is not supported"
+        case .truncated(let needed, let available): "predictor record truncated: needs \(needed) bytes, has \(available)"
+        case .checksumMismatch(let stored, let computed):
+            "predictor record damaged: checksum \(String(stored, radix: 16)) stored, \(String(computed, radix: 16)) computed"
+        case .invalid(let why): "predictor record invalid: \(why)"
+        }
+    }
+}
+
+/// Appends little-endian values to a byte buffer.
+struct ByteWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func write<I: FixedWidthInteger>(_ value: I) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func write(_ value: Double) { write(value.bitPattern) }
+    mutating func write(_ value: Bool) { write(UInt8(value ? 1 : 0)) }
+
+    /// A count, then every float's bit pattern: bit-exact, NaN payloads included.
+    mutating func write(_ values: [Float]) {
+        write(UInt32(values.count))
+        bytes.reserveCapacity(bytes.count + 4 * values.count)
+        for value in values { write(value.bitPattern) }
+    }
+
+    mutating func overwrite(_ value: UInt32, at offset: Int) {
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            for (k, byte) in raw.enumerated() { bytes[offset + k] = byte }
+        }
+    }
+}
+
+/// Reads little-endian values, refusing to read past the end.
+struct ByteReader {
+    private let bytes: ArraySlice<UInt8>
+    private(set) var offset: Int
+
+    init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        offset = bytes.startIndex
+    }
+
+    var remaining: Int { bytes.endIndex - offset }
+
+    mutating func read<I: FixedWidthInteger>(_: I.Type = I.self) throws(SerializationError) -> I {
+        let size = MemoryLayout<I>.size
+        guard remaining >= size else { throw .truncated(needed: offset + size, available: bytes.endIndex) }
+        var value: I = 0
+        for k in 0..<size { value |= I(truncatingIfNeeded: bytes[offset + k]) << (8 * k) }
+        offset += size
+        return value
+    }
+
+    mutating func readDouble() throws(SerializationError) -> Double { Double(bitPattern: try read(UInt64.self)) }
+
+    mutating func readBool() throws(SerializationError) -> Bool {
+        switch try read(UInt8.self) {
+        case 0: return false
+        case 1: return true
+        case let other: throw .invalid("boolean byte \(other)")
+        }
+    }
+
+    mutating func readInt() throws(SerializationError) -> Int {
+        let value = try read(UInt64.self)
+        guard value <= UInt64(Int.max) else { throw .invalid("count \(value) out of range") }
+        return Int(value)
+    }
+
+    mutating func readFloats() throws(SerializationError) -> [Float] {
+        let count = Int(try read(UInt32.self))
+        guard remaining >= 4 * count else { throw .truncated(needed: offset + 4 * count, available: bytes.endIndex) }
+        var values = [Float]()
+        values.reserveCapacity(count)
+        for _ in 0..<count { values.append(Float(bitPattern: try read(UInt32.self))) }
+        return values
+    }
+}
+
+/// CRC-32 (IEEE 802.3, reflected, as zlib and gzip compute it).
+enum CRC32 {
+    private static let table: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+        return crc ^ 0xFFFF_FFFF
+    }
+}

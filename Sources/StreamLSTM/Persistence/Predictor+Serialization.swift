@@ -1,0 +1,208 @@
+/// The predictor record: a whole series' state as bytes and back.
+///
+///     "SLSM" | version u16 | reserved u16 | payload length u32 | payload | CRC-32 u32
+///
+/// All little-endian; the CRC covers everything before it. Floats are stored
+/// as bit patterns, so a round trip is bit-exact and a restored predictor
+/// continues exactly as the original would have. The payload holds the
+/// configuration (a record is readable on its own) and then every piece of
+/// state, in the order of `encodeState`.
+extension Predictor {
+    static let recordMagic: [UInt8] = Array("SLSM".utf8)
+    public static let recordVersion: UInt16 = 1
+    static let headerSize = 12
+
+    /// The whole per-series state as a versioned, checksummed record.
+    public func serialized() -> [UInt8] {
+        var writer = ByteWriter()
+        for byte in Self.recordMagic { writer.write(byte) }
+        writer.write(Self.recordVersion)
+        writer.write(UInt16(0))
+        writer.write(UInt32(0))  // payload length, filled in below
+        Self.encode(config, into: &writer)
+        encodeState(into: &writer)
+        writer.overwrite(UInt32(writer.bytes.count - Self.headerSize), at: 8)
+        writer.write(CRC32.checksum(writer.bytes[...]))
+        return writer.bytes
+    }
+
+    /// Restores a predictor from a record; damaged, truncated or foreign
+    /// bytes give a `SerializationError`, never a crash.
+    public convenience init(serialized bytes: [UInt8]) throws(SerializationError) {
+        guard bytes.count >= 4, Array(bytes[0..<4]) == Self.recordMagic else { throw .badMagic }
+        var header = ByteReader(bytes[4...])
+        let version = try header.read(UInt16.self)
+        guard version == Self.recordVersion else { throw .unsupportedVersion(version) }
+        _ = try header.read(UInt16.self)
+        let payloadLength = Int(try header.read(UInt32.self))
+        let total = Self.headerSize + payloadLength + 4
+        guard bytes.count >= total else { throw .truncated(needed: total, available: bytes.count) }
+        guard bytes.count == total else { throw .invalid("\(bytes.count - total) bytes after the record") }
+        var tail = ByteReader(bytes[(total - 4)...])
+        let stored = try tail.read(UInt32.self)
+        let computed = CRC32.checksum(bytes[0..<(total - 4)])
+        guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
+
+        var reader = ByteReader(bytes[Self.headerSize..<(total - 4)])
+        let config = try Self.decodeConfig(from: &reader)
+        if let problem = config.problem { throw .invalid(problem) }
+        self.init(config: config)
+        try decodeState(from: &reader)
+        guard reader.remaining == 0 else { throw .invalid("\(reader.remaining) unread payload bytes") }
+    }
+
+    // MARK: State
+
+    private func encodeState(into w: inout ByteWriter) {
+        w.write(UInt64(sampleCount))
+        w.write(UInt64(modelVersion))
+        w.write(UInt64(lastJobAt))
+        w.write(forecast != nil)
+        w.write(forecast ?? 0)
+        w.write(forecastScale)
+        w.write(residualMeanSquare)
+        w.write(normalizer.mean)
+        w.write(normalizer.variance)
+        w.write(UInt64(normalizer.count))
+        w.write(Int64(normalizer.outlierRun))
+        w.write(UInt64(scorer.count))
+        w.write(scorer.recentRaw)
+        w.write(scorer.distributionMean)
+        w.write(scorer.distributionVariance)
+        w.write(UInt64(scorer.distributionCount))
+        w.write(scorer.minimum)
+        w.write(scorer.maximum)
+        w.write(parameters)
+        w.write(optimizer.firstMoment)
+        w.write(optimizer.secondMoment)
+        w.write(UInt64(optimizer.step))
+        w.write(state)
+        w.write(historyInputs)
+        w.write(historyTargets)
+        w.write(stateSnapshots)
+    }
+
+    private func decodeState(from r: inout ByteReader) throws(SerializationError) {
+        sampleCount = try r.readInt()
+        modelVersion = try r.readInt()
+        lastJobAt = try r.readInt()
+        let hasForecast = try r.readBool()
+        let forecastValue = try r.readDouble()
+        forecast = hasForecast ? forecastValue : nil
+        forecastScale = try r.readDouble()
+        residualMeanSquare = try r.readDouble()
+        normalizer = Normalizer(config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
+                                count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
+        let scorerCount = try r.readInt()
+        let recentRaw = try r.readFloats()
+        try expect(recentRaw.count, config.scorer.shortWindow, "recent raw scores")
+        scorer = AnomalyScorer(config: config.scorer, count: scorerCount, recentRaw: recentRaw,
+                               distributionMean: try r.readDouble(), distributionVariance: try r.readDouble(),
+                               distributionCount: try r.readInt(), minimum: try r.readDouble(),
+                               maximum: try r.readDouble())
+        parameters = try r.readFloats()
+        try expect(parameters.count, network.parameterCount, "parameters")
+        let first = try r.readFloats(), second = try r.readFloats()
+        try expect(first.count, optimizer.firstMoment.count, "Adam first moments")
+        try expect(second.count, optimizer.secondMoment.count, "Adam second moments")
+        optimizer = AdamState(firstMoment: first, secondMoment: second, step: try r.readInt())
+        state = try r.readFloats()
+        try expect(state.count, network.stateSize, "recurrent state")
+        historyInputs = try r.readFloats()
+        historyTargets = try r.readFloats()
+        stateSnapshots = try r.readFloats()
+        let learning = config.training.enabled
+        try expect(historyInputs.count, learning ? Self.historySlots(config) * network.inputSize : 0, "input history")
+        try expect(historyTargets.count, learning ? Self.historySlots(config) : 0, "target history")
+        try expect(stateSnapshots.count, learning ? Self.snapshotSlots(config) * network.stateSize : 0,
+                   "state snapshots")
+        guard forecastScale > 0, forecastScale.isFinite, normalizer.variance >= 0, residualMeanSquare >= 0 else {
+            throw .invalid("negative or non-finite statistics")
+        }
+    }
+
+    private func expect(_ count: Int, _ wanted: Int, _ what: String) throws(SerializationError) {
+        guard count == wanted else { throw .invalid("\(what): \(count) values where the configuration needs \(wanted)") }
+    }
+
+    // MARK: Configuration
+
+    private static func encode(_ c: PredictorConfig, into w: inout ByteWriter) {
+        w.write(cellCode(c.model.cell))
+        w.write(UInt32(c.model.hiddenSize))
+        w.write(UInt32(c.model.layers))
+        w.write(c.model.peepholes)
+        w.write(c.timeFeatures)
+        w.write(c.normalizer.timeConstant)
+        w.write(c.normalizer.updateClip)
+        w.write(UInt32(c.normalizer.shiftPatience))
+        w.write(c.normalizer.inputClip)
+        let s = c.scorer
+        w.write(s.errorScale)
+        w.write(UInt32(s.shortWindow))
+        w.write(UInt32(s.learningPeriod))
+        w.write(UInt32(s.estimationPeriod))
+        for value in [s.distributionTimeConstant, s.meanFloor, s.varianceFloor, s.outOfRangeMargin,
+                      s.minimumAbsoluteDeviation, s.minimumRelativeDeviation, s.threshold] {
+            w.write(value)
+        }
+        let t = c.training
+        w.write(UInt32(t.every))
+        w.write(UInt32(t.window))
+        for value in [t.optimizer.learningRate, t.optimizer.beta1, t.optimizer.beta2, t.optimizer.epsilon,
+                      t.gradientClip] {
+            w.write(value)
+        }
+        w.write(c.seed)
+    }
+
+    private static func decodeConfig(from r: inout ByteReader) throws(SerializationError) -> PredictorConfig {
+        var c = PredictorConfig()
+        c.model.cell = try cellKind(try r.read(UInt8.self))
+        c.model.hiddenSize = Int(try r.read(UInt32.self))
+        c.model.layers = Int(try r.read(UInt32.self))
+        c.model.peepholes = try r.readBool()
+        c.timeFeatures = try r.readBool()
+        c.normalizer.timeConstant = try r.readDouble()
+        c.normalizer.updateClip = try r.readDouble()
+        c.normalizer.shiftPatience = Int(try r.read(UInt32.self))
+        c.normalizer.inputClip = try r.readDouble()
+        c.scorer.errorScale = try r.readDouble()
+        c.scorer.shortWindow = Int(try r.read(UInt32.self))
+        c.scorer.learningPeriod = Int(try r.read(UInt32.self))
+        c.scorer.estimationPeriod = Int(try r.read(UInt32.self))
+        c.scorer.distributionTimeConstant = try r.readDouble()
+        c.scorer.meanFloor = try r.readDouble()
+        c.scorer.varianceFloor = try r.readDouble()
+        c.scorer.outOfRangeMargin = try r.readDouble()
+        c.scorer.minimumAbsoluteDeviation = try r.readDouble()
+        c.scorer.minimumRelativeDeviation = try r.readDouble()
+        c.scorer.threshold = try r.readDouble()
+        c.training.every = Int(try r.read(UInt32.self))
+        c.training.window = Int(try r.read(UInt32.self))
+        c.training.optimizer.learningRate = try r.readDouble()
+        c.training.optimizer.beta1 = try r.readDouble()
+        c.training.optimizer.beta2 = try r.readDouble()
+        c.training.optimizer.epsilon = try r.readDouble()
+        c.training.gradientClip = try r.readDouble()
+        c.seed = try r.read(UInt64.self)
+        return c
+    }
+
+    private static func cellCode(_ kind: CellKind) -> UInt8 {
+        switch kind {
+        case .lstm: 0
+        case .gru: 1
+        case .rnn: 2
+        }
+    }
+
+    private static func cellKind(_ code: UInt8) throws(SerializationError) -> CellKind {
+        switch code {
+        case 0: .lstm
+        case 1: .gru
+        case 2: .rnn
+        default: throw .invalid("unknown cell kind \(code)")
+        }
+    }
+}

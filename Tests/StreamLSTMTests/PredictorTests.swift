@@ -1,0 +1,120 @@
+import Testing
+@testable import StreamLSTM
+
+@Suite("Training and prediction")
+struct PredictorTests {
+    @Test("BPTT with Adam lowers the loss on a sine wave")
+    func trainingLowersLoss() {
+        let network = Network(inputSize: 1, model: ModelConfig(hiddenSize: 16))
+        var parameters: [Float] = network.initialParameters(seed: 7)
+        // Start from random head weights, so the network, not only the skip path, must fit.
+        var rng = SplitMix64(seed: 8)
+        for i in parameters.indices where parameters[i] == 0 { parameters[i] = rng.uniform(bound: 0.1) }
+        let window = 32
+        let wave = (0...(window * 40)).map { t in Float(Double.sin(2 * Double.pi * Double(t) / 25)) }
+        let trainer = Trainer(network: network, maxWindow: window)
+        let config = TrainingConfig(every: 8, window: window, optimizer: AdamConfig(learningRate: 1e-2))
+        var optimizer = AdamState<Float>(parameterCount: network.parameterCount)
+        let zeroState = [Float](repeating: 0, count: network.stateSize)
+        func job(at start: Int) -> TrainingJob {
+            TrainingJob(network: network, config: config, parameters: parameters, optimizer: optimizer,
+                        inputs: Array(wave[start..<(start + window)]),
+                        targets: Array(wave[(start + 1)...(start + window)]),
+                        initialState: zeroState, baseVersion: 0)
+        }
+        let bptt = BPTT<Float>(network: network, maxWindow: window)
+        func meanLoss() -> Float {
+            let losses = stride(from: 0, to: window * 39, by: window).map { start in
+                let j = job(at: start)
+                return bptt.loss(parameters: j.parameters, inputs: j.inputs, targets: j.targets,
+                                 initialState: j.initialState)
+            }
+            return losses.reduce(0, +) / Float(losses.count)
+        }
+        let before = meanLoss()
+        for epoch in 0..<30 {
+            for start in stride(from: epoch % 8, to: window * 39, by: window) {
+                let result = trainer.run(job(at: start))
+                parameters = result.parameters
+                optimizer = result.optimizer
+            }
+        }
+        let after = meanLoss()
+        #expect(after < before / 10, "mean window loss \(before) → \(after)")
+    }
+
+    @Test("The online predictor tracks a sine with noise better than last-value prediction")
+    func tracksNoisySine() {
+        let noise = 0.1
+        let values = SyntheticSeries.sine(count: 6000, period: 40, noise: noise, seed: 11)
+        var driver = Driver()
+        driver.feed(values)
+        let late = 5000..<6000
+        let rms = driver.rmsResidual(late)
+        // Last-value prediction on the same samples.
+        let lastValueSquares = late.map { (values[$0] - values[$0 - 1]) * (values[$0] - values[$0 - 1]) }
+        let lastValueRMS = (lastValueSquares.reduce(0, +) / Double(late.count)).squareRoot()
+        print("sine period 40 + noise 0.1: predictor RMS residual \(rms), last-value RMS \(lastValueRMS)")
+        #expect(rms < 0.7 * lastValueRMS)
+        #expect(rms < 0.13)  // the noise alone gives 0.1
+        #expect(driver.predictor.modelVersion == (6000 - 1 - 64) / 8 + 1)
+    }
+
+    @Test("Non-finite values and timestamps are refused and change nothing")
+    func refusesNonFinite() throws {
+        let predictor = Predictor()
+        let workspace = Workspace(network: predictor.network)
+        try predictor.step(value: 1, timestamp: 0, workspace: workspace)
+        let before = predictor.serialized()
+        #expect(throws: PredictorError.nonFiniteValue) {
+            try predictor.step(value: .nan, timestamp: 1, workspace: workspace)
+        }
+        #expect(throws: PredictorError.nonFiniteTimestamp) {
+            try predictor.step(value: 1, timestamp: .infinity, workspace: workspace)
+        }
+        #expect(predictor.serialized() == before)
+    }
+
+    @Test("A training result made before the model changed is not adopted")
+    func staleResultRejected() throws {
+        var driver = Driver()
+        driver.feed(SyntheticSeries.sine(count: 72, period: 20, noise: 0, seed: 1))
+        let predictor = driver.predictor
+        let version = predictor.modelVersion
+        // Two jobs made from the same model version, the first not yet adopted.
+        try predictor.step(value: 0.5, timestamp: 0, workspace: driver.workspace)
+        let first = try #require(predictor.makeTrainingJob())
+        for t in 0..<8 { try predictor.step(value: Double(t), timestamp: Double(t), workspace: driver.workspace) }
+        let second = try #require(predictor.makeTrainingJob())
+        #expect(first.baseVersion == version && second.baseVersion == version)
+        let firstResult = driver.trainer.run(first)
+        #expect(predictor.adopt(firstResult))
+        #expect(!predictor.adopt(driver.trainer.run(second)))
+        #expect(predictor.modelVersion == version + 1)
+        #expect(predictor.parameters == firstResult.parameters)
+    }
+
+    @Test("Each training job sees the window it should: inputs, targets and starting state")
+    func jobWindowIsConsistent() throws {
+        let config = PredictorConfig(timeFeatures: false, training: TrainingConfig(every: 4, window: 8))
+        let predictor = Predictor(config: config)
+        let workspace = Workspace(network: predictor.network)
+        var states: [[Float]] = []  // state before each sample
+        var inputs: [Float] = [], targets: [Float] = []
+        var job: TrainingJob?
+        for n in 0..<21 {
+            let value = Double(n % 5)
+            states.append(predictor.state)
+            // The target of the previous input is this value on the scale that input was made with.
+            if n > 0 { targets.append(Float(predictor.normalizer.normalize(value))) }
+            try predictor.step(value: value, timestamp: Double(n), workspace: workspace)
+            inputs.append(Float(predictor.normalizer.normalize(value)))
+            if let made = predictor.makeTrainingJob() { job = made }
+        }
+        // After 21 samples the last job was made at sample 21 (20 complete pairs): inputs 12..<20.
+        let last = try #require(job)
+        #expect(last.inputs == Array(inputs[12..<20]))
+        #expect(last.initialState == states[12])
+        #expect(last.targets == Array(targets[12..<20]))
+    }
+}
