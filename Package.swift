@@ -1,5 +1,18 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// Builds are portable by default (the toolchain's baseline CPU: SSE2 on x86-64).
+/// `STREAMLSTM_TARGET_CPU=x86-64-v3` (AVX2 and FMA), or another CPU name LLVM
+/// knows, lets the model kernels use the wider vectors of the machine the
+/// binary will run on; such a binary will not start on an older CPU.
+let targetCPU = ProcessInfo.processInfo.environment["STREAMLSTM_TARGET_CPU"]
+let targetCPUFlags: [String] = targetCPU.map { ["-target-cpu", $0] } ?? []
+/// Fused multiply-add in the kernels: only when building for this very
+/// machine (`native`) and its CPU has FMA, so that it is never a library call.
+let hostHasFMA = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+    .map { $0.split(whereSeparator: \.isWhitespace).contains("fma") } ?? false
+let fmaDefines: [SwiftSetting] = targetCPU == "native" && hostHasFMA ? [.define("STREAMLSTM_FMA")] : []
 
 let package = Package(
     name: "streamlstmd",
@@ -28,7 +41,12 @@ let package = Package(
                 // Unoptimised SIMD generics run about a hundred times slower, which would make
                 // every test that trains a model crawl; debug builds optimise this module too.
                 .unsafeFlags(["-O"], .when(configuration: .debug)),
-            ]
+                // Every property access of a class costs a runtime exclusivity check (a
+                // thread-local lookup); a Predictor step made about twenty of them. The
+                // compile-time checks stay; predictors are owned by one thread each.
+                .unsafeFlags(["-enforce-exclusivity=unchecked"]),
+                .unsafeFlags(targetCPUFlags),
+            ] + fmaDefines
         ),
         .executableTarget(
             name: "Daemon",

@@ -35,6 +35,7 @@ public enum Cell: Sendable, Hashable {
     public var stateSize: Int { base.stateSize }
     public var cacheSize: Int { base.cacheSize }
     public var scratchSize: Int { base.scratchSize }
+    public var preactivationGradientSize: Int { base.preactivationGradientSize }
 
     func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
         switch self {
@@ -59,19 +60,45 @@ public enum Cell: Sendable, Hashable {
     @inline(__always)
     func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>, stateGradient: UnsafeMutablePointer<T>,
-        inputGradient: UnsafeMutablePointer<T>, parameterGradient: UnsafeMutablePointer<T>,
-        scratch: UnsafeMutablePointer<T>
+        inputGradient: UnsafeMutablePointer<T>, preactivationGradient: UnsafeMutablePointer<T>,
+        parameterGradient: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
     ) {
         switch self {
         case .lstm(let cell):
             cell.backward(p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
-                          parameterGradient: parameterGradient, scratch: scratch)
+                          preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
+                          scratch: scratch)
         case .gru(let cell):
             cell.backward(p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
-                          parameterGradient: parameterGradient, scratch: scratch)
+                          preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
+                          scratch: scratch)
         case .rnn(let cell):
             cell.backward(p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
-                          parameterGradient: parameterGradient, scratch: scratch)
+                          preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
+                          scratch: scratch)
+        }
+    }
+
+    func accumulateWeightGradients<T: NeuralScalar>(
+        caches: UnsafePointer<T>, cacheStride: Int, preactivationGradients: UnsafePointer<T>,
+        gradientStride: Int, steps: Int, parameterGradient: UnsafeMutablePointer<T>
+    ) {
+        switch self {
+        case .lstm(let cell):
+            cell.accumulateWeightGradients(caches: caches, cacheStride: cacheStride,
+                                           preactivationGradients: preactivationGradients,
+                                           gradientStride: gradientStride, steps: steps,
+                                           parameterGradient: parameterGradient)
+        case .gru(let cell):
+            cell.accumulateWeightGradients(caches: caches, cacheStride: cacheStride,
+                                           preactivationGradients: preactivationGradients,
+                                           gradientStride: gradientStride, steps: steps,
+                                           parameterGradient: parameterGradient)
+        case .rnn(let cell):
+            cell.accumulateWeightGradients(caches: caches, cacheStride: cacheStride,
+                                           preactivationGradients: preactivationGradients,
+                                           gradientStride: gradientStride, steps: steps,
+                                           parameterGradient: parameterGradient)
         }
     }
 }

@@ -26,8 +26,10 @@ public struct GRUCell: RecurrentCell, Hashable {
     public var stateSize: Int { hiddenSize }
     // Cache: x (I), h_prev (H), activated r z n (3H), Wh_n·h + bh_n (H).
     public var cacheSize: Int { inputSize + 5 * hiddenSize }
-    // Scratch: input-side and recurrent-side pre-activations, or their gradients (3H each).
+    // Scratch: input-side and recurrent-side pre-activations (3H each).
     public var scratchSize: Int { 2 * gateRows }
+    // Gradients of the input-side and the recurrent-side pre-activations (3H each).
+    public var preactivationGradientSize: Int { 2 * gateRows }
 
     public func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
         initializeUniform(p, count: inputBiasOffset, using: &rng)
@@ -66,16 +68,16 @@ public struct GRUCell: RecurrentCell, Hashable {
     public func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
         stateGradient dh: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
+        preactivationGradient: UnsafeMutablePointer<T>,
         parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
     ) {
         let h = hiddenSize
-        let x = cache
         let hPrev = cache + inputSize
         let gates = hPrev + h
         let (r, z, n) = (gates, gates + h, gates + 2 * h)
         let recurrentN = gates + 3 * h
-        let dax = scratch
-        let dah = scratch + gateRows
+        let dax = preactivationGradient
+        let dah = preactivationGradient + gateRows
 
         for j in 0..<h {
             let dn = dh[j] * (1 - z[j])
@@ -92,12 +94,23 @@ public struct GRUCell: RecurrentCell, Hashable {
             dah[2 * h + j] = daN * r[j]
             dh[j] *= z[j]  // the direct path h_prev → h'; the recurrent products are added below
         }
-        Kernels.outerProductAdd(dax, rows: gateRows, x, cols: inputSize, into: dp)
-        Kernels.outerProductAdd(dah, rows: gateRows, hPrev, cols: h, into: dp + recurrentOffset)
         Kernels.axpy(1, dax, into: dp + inputBiasOffset, count: gateRows)
         Kernels.axpy(1, dah, into: dp + recurrentBiasOffset, count: gateRows)
         inputGradient.update(repeating: 0, count: inputSize)
         Kernels.multiplyTransposedAdd(p, rows: gateRows, cols: inputSize, dax, into: inputGradient)
         Kernels.multiplyTransposedAdd(p + recurrentOffset, rows: gateRows, cols: h, dah, into: dh)
+    }
+
+    public func accumulateWeightGradients<T: NeuralScalar>(
+        caches: UnsafePointer<T>, cacheStride: Int,
+        preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,
+        parameterGradient dp: UnsafeMutablePointer<T>
+    ) {
+        // Wx pairs the input-side gradients with x; Wh the recurrent-side ones with h_prev.
+        Kernels.outerProductSum(preactivationGradients, stride: gradientStride, rows: gateRows,
+                                caches, stride: cacheStride, cols: inputSize, steps: steps, into: dp)
+        Kernels.outerProductSum(preactivationGradients + gateRows, stride: gradientStride, rows: gateRows,
+                                caches + inputSize, stride: cacheStride, cols: hiddenSize, steps: steps,
+                                into: dp + recurrentOffset)
     }
 }

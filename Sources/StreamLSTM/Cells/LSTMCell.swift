@@ -33,8 +33,10 @@ public struct LSTMCell: RecurrentCell, Hashable {
     public var stateSize: Int { 2 * hiddenSize }
     // Cache: [x, h_prev] (I + H), c_prev (H), activated gates i f g o (4H), c (H), tanh(c) (H).
     public var cacheSize: Int { columns + 7 * hiddenSize }
-    // Scratch: gate pre-activation gradients (4H), gradient of [x, h_prev] (I + H).
-    public var scratchSize: Int { gateRows + columns }
+    // Scratch: gradient of [x, h_prev] (I + H).
+    public var scratchSize: Int { columns }
+    // Gate pre-activation gradients, order i f g o.
+    public var preactivationGradientSize: Int { gateRows }
 
     public func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
         initializeUniform(p, count: biasOffset, using: &rng)
@@ -86,10 +88,10 @@ public struct LSTMCell: RecurrentCell, Hashable {
     public func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
         stateGradient: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
+        preactivationGradient da: UnsafeMutablePointer<T>,
         parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
     ) {
         let h = hiddenSize
-        let v = cache
         let cPrev = cache + columns
         let gates = cPrev + h
         let (i, f, g, o) = (gates, gates + h, gates + 2 * h, gates + 3 * h)
@@ -98,8 +100,7 @@ public struct LSTMCell: RecurrentCell, Hashable {
         let dh = stateGradient
         let dc = stateGradient + h
 
-        let da = scratch  // dL/d(pre-activation), gate order i f g o
-        let dv = scratch + gateRows
+        let dv = scratch
         let peep = peepholes ? p + peepholeOffset : p
         let dpeep = dp + peepholeOffset
         for j in 0..<h {
@@ -122,11 +123,20 @@ public struct LSTMCell: RecurrentCell, Hashable {
             da[3 * h + j] = daO
             dc[j] = dcPrev
         }
-        Kernels.outerProductAdd(da, rows: gateRows, v, cols: columns, into: dp)
         Kernels.axpy(1, da, into: dp + biasOffset, count: gateRows)
         dv.update(repeating: 0, count: columns)
         Kernels.multiplyTransposedAdd(p, rows: gateRows, cols: columns, da, into: dv)
         inputGradient.update(from: dv, count: inputSize)
         dh.update(from: dv + inputSize, count: h)
+    }
+
+    public func accumulateWeightGradients<T: NeuralScalar>(
+        caches: UnsafePointer<T>, cacheStride: Int,
+        preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,
+        parameterGradient dp: UnsafeMutablePointer<T>
+    ) {
+        // [x, h_prev] opens every step's cache.
+        Kernels.outerProductSum(preactivationGradients, stride: gradientStride, rows: gateRows,
+                                caches, stride: cacheStride, cols: columns, steps: steps, into: dp)
     }
 }

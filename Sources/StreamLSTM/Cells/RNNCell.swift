@@ -18,8 +18,9 @@ public struct RNNCell: RecurrentCell, Hashable {
     public var stateSize: Int { hiddenSize }
     // Cache: [x, h_prev] (I + H), h (H).
     public var cacheSize: Int { columns + hiddenSize }
-    // Scratch: pre-activation gradient (H), gradient of [x, h_prev] (I + H).
-    public var scratchSize: Int { hiddenSize + columns }
+    // Scratch: gradient of [x, h_prev] (I + H).
+    public var scratchSize: Int { columns }
+    public var preactivationGradientSize: Int { hiddenSize }
 
     public func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
         initializeUniform(p, count: biasOffset, using: &rng)
@@ -45,19 +46,26 @@ public struct RNNCell: RecurrentCell, Hashable {
     public func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
         stateGradient dh: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
+        preactivationGradient da: UnsafeMutablePointer<T>,
         parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
     ) {
         let h = hiddenSize
-        let v = cache
         let out = cache + columns
-        let da = scratch
-        let dv = scratch + h
+        let dv = scratch
         for j in 0..<h { da[j] = dh[j] * (1 - out[j] * out[j]) }
-        Kernels.outerProductAdd(da, rows: h, v, cols: columns, into: dp)
         Kernels.axpy(1, da, into: dp + biasOffset, count: h)
         dv.update(repeating: 0, count: columns)
         Kernels.multiplyTransposedAdd(p, rows: h, cols: columns, da, into: dv)
         inputGradient.update(from: dv, count: inputSize)
         dh.update(from: dv + inputSize, count: h)
+    }
+
+    public func accumulateWeightGradients<T: NeuralScalar>(
+        caches: UnsafePointer<T>, cacheStride: Int,
+        preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,
+        parameterGradient dp: UnsafeMutablePointer<T>
+    ) {
+        Kernels.outerProductSum(preactivationGradients, stride: gradientStride, rows: hiddenSize,
+                                caches, stride: cacheStride, cols: columns, steps: steps, into: dp)
     }
 }

@@ -19,6 +19,9 @@ public protocol RecurrentCell: Sendable {
     var cacheSize: Int { get }
     /// Temporary values either pass needs.
     var scratchSize: Int { get }
+    /// Gradients of the pre-activations that `backward` records per step, from
+    /// which `accumulateWeightGradients` forms the weight gradients.
+    var preactivationGradientSize: Int { get }
 
     /// Writes a fresh initialisation into `parameters[0..<parameterCount]`.
     func initialize<T: NeuralScalar>(_ parameters: UnsafeMutablePointer<T>, using rng: inout SplitMix64)
@@ -32,11 +35,25 @@ public protocol RecurrentCell: Sendable {
 
     /// Backpropagates one step. `stateGradient` holds dL/d(state after the
     /// step) on entry and dL/d(state before it) on return; `inputGradient` is
-    /// overwritten with dL/d(input); `parameterGradient` is accumulated into.
+    /// overwritten with dL/d(input); `preactivationGradient` is overwritten
+    /// with this step's pre-activation gradients. Gradients of the biases and
+    /// other vector parameters are accumulated into `parameterGradient`; those
+    /// of the weight matrices are left to `accumulateWeightGradients`.
     func backward<T: NeuralScalar>(
         _ parameters: UnsafePointer<T>, cache: UnsafePointer<T>,
         stateGradient: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
+        preactivationGradient: UnsafeMutablePointer<T>,
         parameterGradient: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>)
+
+    /// Adds the weight-matrix gradients of a whole window, `Σ_t δ_t ⊗ v_t`, to
+    /// `parameterGradient`: one matrix product instead of a read-modify-write
+    /// of every weight gradient at every step. Step `t`'s cache is at
+    /// `caches + t * cacheStride` and its pre-activation gradients at
+    /// `preactivationGradients + t * gradientStride`.
+    func accumulateWeightGradients<T: NeuralScalar>(
+        caches: UnsafePointer<T>, cacheStride: Int,
+        preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,
+        parameterGradient: UnsafeMutablePointer<T>)
 }
 
 extension RecurrentCell {

@@ -20,10 +20,10 @@ enum Kernels {
             var column = w + r
             for k in 0..<cols {
                 let x = SIMD8<T>(repeating: v[k])
-                a0 += load8(column) * x
-                a1 += load8(column + 8) * x
-                a2 += load8(column + 16) * x
-                a3 += load8(column + 24) * x
+                a0 = fused(a0, load8(column), x)
+                a1 = fused(a1, load8(column + 8), x)
+                a2 = fused(a2, load8(column + 16), x)
+                a3 = fused(a3, load8(column + 24), x)
                 column += rows
             }
             store8(a0, out + r); store8(a1, out + r + 8)
@@ -34,7 +34,7 @@ enum Kernels {
             var a = load8(out + r)
             var column = w + r
             for k in 0..<cols {
-                a += load8(column) * SIMD8<T>(repeating: v[k])
+                a = fused(a, load8(column), SIMD8<T>(repeating: v[k]))
                 column += rows
             }
             store8(a, out + r)
@@ -59,14 +59,50 @@ enum Kernels {
         }
     }
 
-    /// `dW[r, k] += d[r] · v[k]`: the outer-product gradient update.
+    /// `dW[r, k] += Σ_t d_t[r] · v_t[k]`: the weight gradient of a whole
+    /// window as one matrix product, with `d_t` at `d + t * dStride` and
+    /// `v_t` at `v + t * vStride`. Each block of 32 gradients is loaded and
+    /// stored once per window, not once per step.
     @inline(__always)
-    static func outerProductAdd<T: NeuralScalar>(
-        _ d: UnsafePointer<T>, rows: Int, _ v: UnsafePointer<T>, cols: Int,
+    static func outerProductSum<T: NeuralScalar>(
+        _ d: UnsafePointer<T>, stride dStride: Int, rows: Int,
+        _ v: UnsafePointer<T>, stride vStride: Int, cols: Int, steps: Int,
         into dw: UnsafeMutablePointer<T>
     ) {
-        for k in 0..<cols {
-            axpy(v[k], d, into: dw + k * rows, count: rows)
+        var r = 0
+        while r + 32 <= rows {
+            for k in 0..<cols {
+                let out = dw + k * rows + r
+                var a0 = load8(out), a1 = load8(out + 8), a2 = load8(out + 16), a3 = load8(out + 24)
+                for t in 0..<steps {
+                    let x = SIMD8<T>(repeating: v[t * vStride + k])
+                    let row = d + t * dStride + r
+                    a0 = fused(a0, load8(row), x)
+                    a1 = fused(a1, load8(row + 8), x)
+                    a2 = fused(a2, load8(row + 16), x)
+                    a3 = fused(a3, load8(row + 24), x)
+                }
+                store8(a0, out); store8(a1, out + 8); store8(a2, out + 16); store8(a3, out + 24)
+            }
+            r += 32
+        }
+        while r + 8 <= rows {
+            for k in 0..<cols {
+                var a = load8(dw + k * rows + r)
+                for t in 0..<steps {
+                    a = fused(a, load8(d + t * dStride + r), SIMD8<T>(repeating: v[t * vStride + k]))
+                }
+                store8(a, dw + k * rows + r)
+            }
+            r += 8
+        }
+        while r < rows {
+            for k in 0..<cols {
+                var a = dw[k * rows + r]
+                for t in 0..<steps { a += d[t * dStride + r] * v[t * vStride + k] }
+                dw[k * rows + r] = a
+            }
+            r += 1
         }
     }
 
@@ -78,7 +114,7 @@ enum Kernels {
         let a8 = SIMD8<T>(repeating: a)
         var i = 0
         while i + 8 <= count {
-            store8(load8(y + i) + load8(x + i) * a8, y + i)
+            store8(fused(load8(y + i), load8(x + i), a8), y + i)
             i += 8
         }
         while i < count {
@@ -93,7 +129,7 @@ enum Kernels {
         var acc = SIMD8<T>()
         var i = 0
         while i + 8 <= count {
-            acc += load8(x + i) * load8(y + i)
+            acc = fused(acc, load8(x + i), load8(y + i))
             i += 8
         }
         var sum = acc.sum()
@@ -102,6 +138,19 @@ enum Kernels {
             i += 1
         }
         return sum
+    }
+
+    /// `a + b · c`. A fused multiply-add where the target CPU has one
+    /// (STREAMLSTM_FMA, see Package.swift); on the baseline x86-64 target
+    /// `addingProduct` becomes a library call per lane, so there it is a
+    /// separate multiply and add.
+    @inline(__always)
+    static func fused<T: NeuralScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>, _ c: SIMD8<T>) -> SIMD8<T> {
+        #if STREAMLSTM_FMA
+        a.addingProduct(b, c)
+        #else
+        a + b * c
+        #endif
     }
 
     @inline(__always)

@@ -16,6 +16,7 @@ public struct Network: Sendable, Hashable {
     let parameterOffsets: [Int]
     let stateOffsets: [Int]
     let cacheOffsets: [Int]
+    let preactivationGradientOffsets: [Int]
     let headOffset: Int
     let headCacheOffset: Int
 
@@ -25,6 +26,8 @@ public struct Network: Sendable, Hashable {
     public let cacheSize: Int
     /// Temporary values one forward or backward step needs.
     public let scratchSize: Int
+    /// Pre-activation gradients recorded per step by `backward`.
+    public let preactivationGradientSize: Int
 
     public init(inputSize: Int, model: ModelConfig) {
         precondition(inputSize > 0, "a network needs at least one input")
@@ -32,7 +35,8 @@ public struct Network: Sendable, Hashable {
         self.inputSize = inputSize
         var layers: [Cell] = []
         var parameterOffsets: [Int] = [], stateOffsets: [Int] = [], cacheOffsets: [Int] = []
-        var parameters = 0, state = 0, cache = 0, scratch = 0
+        var preactivationGradientOffsets: [Int] = []
+        var parameters = 0, state = 0, cache = 0, scratch = 0, preactivationGradients = 0
         for index in 0..<model.layers {
             let cell = Cell(kind: model.cell, inputSize: index == 0 ? inputSize : model.hiddenSize,
                             hiddenSize: model.hiddenSize, peepholes: model.peepholes)
@@ -40,7 +44,9 @@ public struct Network: Sendable, Hashable {
             parameterOffsets.append(parameters)
             stateOffsets.append(state)
             cacheOffsets.append(cache)
+            preactivationGradientOffsets.append(preactivationGradients)
             parameters += cell.parameterCount
+            preactivationGradients += cell.preactivationGradientSize
             state += cell.stateSize
             cache += cell.cacheSize
             scratch = max(scratch, cell.scratchSize)
@@ -49,6 +55,8 @@ public struct Network: Sendable, Hashable {
         self.parameterOffsets = parameterOffsets
         self.stateOffsets = stateOffsets
         self.cacheOffsets = cacheOffsets
+        self.preactivationGradientOffsets = preactivationGradientOffsets
+        preactivationGradientSize = preactivationGradients
         headOffset = parameters
         headCacheOffset = cache
         parameterCount = parameters + model.hiddenSize + 1 + inputSize
@@ -77,7 +85,9 @@ public struct Network: Sendable, Hashable {
 
     /// One step through every layer and the head. Advances `state` and fills
     /// `cache` (one step's worth); returns the prediction.
-    @inline(__always)
+    /// (The exported Float specialisation serves callers in other modules,
+    /// which would otherwise run the unspecialised generic code.)
+    @_specialize(exported: true, where T == Float)
     public func forward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input: UnsafePointer<T>, state: UnsafeMutablePointer<T>,
         cache: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
@@ -99,12 +109,15 @@ public struct Network: Sendable, Hashable {
 
     /// Backpropagates one step given dL/d(prediction). `stateGradient` holds
     /// dL/d(state after the step) on entry and dL/d(state before it) on
-    /// return; `parameterGradient` is accumulated into.
-    @inline(__always)
+    /// return; the step's pre-activation gradients are written to
+    /// `preactivationGradient`; vector-parameter gradients are accumulated
+    /// into `parameterGradient`. After the last step of a window,
+    /// `accumulateWeightGradients` adds the weight-matrix gradients.
+    @_specialize(exported: true, where T == Float)
     public func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>, outputGradient dy: T,
-        stateGradient: UnsafeMutablePointer<T>, parameterGradient dp: UnsafeMutablePointer<T>,
-        scratch: UnsafeMutablePointer<T>
+        stateGradient: UnsafeMutablePointer<T>, preactivationGradient: UnsafeMutablePointer<T>,
+        parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
     ) {
         let top = topHiddenSize
         let headCache = cache + headCacheOffset
@@ -121,12 +134,30 @@ public struct Network: Sendable, Hashable {
             layers[index].backward(p + parameterOffsets[index], cache: cache + cacheOffsets[index],
                                    stateGradient: stateGradient + stateOffsets[index],
                                    inputGradient: inputGradient,
+                                   preactivationGradient: preactivationGradient + preactivationGradientOffsets[index],
                                    parameterGradient: dp + parameterOffsets[index], scratch: cellScratch)
             if index > 0 {
                 // This layer's input was the h of the layer below at the same step.
                 Kernels.axpy(1, inputGradient, into: stateGradient + stateOffsets[index - 1],
                              count: layers[index - 1].hiddenSize)
             }
+        }
+    }
+
+    /// Adds every layer's weight-matrix gradients for a window of `steps`
+    /// steps, whose caches and pre-activation gradients lie one step after
+    /// another (`cacheSize` and `preactivationGradientSize` apart).
+    @_specialize(exported: true, where T == Float)
+    public func accumulateWeightGradients<T: NeuralScalar>(
+        caches: UnsafePointer<T>, preactivationGradients: UnsafePointer<T>, steps: Int,
+        parameterGradient dp: UnsafeMutablePointer<T>
+    ) {
+        for index in layers.indices {
+            layers[index].accumulateWeightGradients(
+                caches: caches + cacheOffsets[index], cacheStride: cacheSize,
+                preactivationGradients: preactivationGradients + preactivationGradientOffsets[index],
+                gradientStride: preactivationGradientSize, steps: steps,
+                parameterGradient: dp + parameterOffsets[index])
         }
     }
 }

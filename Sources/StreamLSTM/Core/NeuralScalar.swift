@@ -8,64 +8,60 @@ import RealModule
 /// and references: it uses the exact libm functions, so central differences
 /// see exactly the function whose derivative backpropagation computes.
 public protocol NeuralScalar: Real, BinaryFloatingPoint, SIMDScalar, Sendable {
-    /// Replaces every element of `values[0..<count]` by its hyperbolic tangent.
-    static func tanhInPlace(_ values: UnsafeMutablePointer<Self>, count: Int)
-    /// Replaces every element of `values[0..<count]` by its logistic sigmoid.
-    static func sigmoidInPlace(_ values: UnsafeMutablePointer<Self>, count: Int)
+    /// The hyperbolic tangent as the networks compute it.
+    static func activationTanh(_ x: Self) -> Self
+    /// The logistic sigmoid as the networks compute it.
+    static func activationSigmoid(_ x: Self) -> Self
+}
+
+extension NeuralScalar {
+    /// Applies `activationTanh` to `values[0..<count]`.
+    @inline(__always)
+    public static func tanhInPlace(_ values: UnsafeMutablePointer<Self>, count: Int) {
+        for i in 0..<count { values[i] = activationTanh(values[i]) }
+    }
+
+    /// Applies `activationSigmoid` to `values[0..<count]`.
+    @inline(__always)
+    public static func sigmoidInPlace(_ values: UnsafeMutablePointer<Self>, count: Int) {
+        for i in 0..<count { values[i] = activationSigmoid(values[i]) }
+    }
 }
 
 extension Double: NeuralScalar {
-    public static func tanhInPlace(_ values: UnsafeMutablePointer<Double>, count: Int) {
-        for i in 0..<count { values[i] = Double.tanh(values[i]) }
-    }
+    @inline(__always)
+    public static func activationTanh(_ x: Double) -> Double { Double.tanh(x) }
 
-    public static func sigmoidInPlace(_ values: UnsafeMutablePointer<Double>, count: Int) {
-        for i in 0..<count { values[i] = 1 / (1 + Double.exp(-values[i])) }
-    }
+    @inline(__always)
+    public static func activationSigmoid(_ x: Double) -> Double { 1 / (1 + Double.exp(-x)) }
 }
 
 extension Float: NeuralScalar {
-    public static func tanhInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let x = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(values + i).storeBytes(of: FastActivation.tanh(x), as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            values[i] = FastActivation.tanh(SIMD8<Float>(repeating: values[i]))[0]
-            i += 1
-        }
-    }
+    // Inlined, branch-free and free of libm calls, so that loops over them
+    // vectorise (min/max become selects). SIMD8's `clamped` calls the generic
+    // pointwiseMin/Max, which were not inlined and once cost half the step.
+    @inline(__always)
+    public static func activationTanh(_ x: Float) -> Float { FastActivation.tanh(x) }
 
-    public static func sigmoidInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let x = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(values + i).storeBytes(of: FastActivation.sigmoid(x), as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            values[i] = FastActivation.sigmoid(SIMD8<Float>(repeating: values[i]))[0]
-            i += 1
-        }
-    }
+    @inline(__always)
+    public static func activationSigmoid(_ x: Float) -> Float { FastActivation.sigmoid(x) }
 }
 
-/// Branch-free activations for eight floats at a time.
+/// Branch-free activations.
 ///
 /// tanh is a 13/6 odd rational function on a clamped argument (the minimax
 /// form used by Eigen and XLA); its largest absolute error over the real line
-/// is 3.4e-7 (measured against Double `tanh` by `ActivationTests`). The sigmoid is `(1 + tanh(x/2)) / 2`, so it
-/// inherits half of that error and saturates exactly at 0 and 1.
+/// is 3.4e-7 (measured against Double `tanh` by `ActivationTests`). The
+/// sigmoid is `(1 + tanh(x/2)) / 2`, so it inherits half of that error and
+/// saturates exactly at 0 and 1.
 public enum FastActivation {
     @inline(__always)
-    public static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    public static func tanh(_ x: Float) -> Float {
         // Beyond ±7.905 the rational form is no longer below 1; tanh is 1 to float precision there.
-        let bound = SIMD8<Float>(repeating: 7.90531110763549805)
-        let xc = x.clamped(lowerBound: -bound, upperBound: bound)
+        let bound: Float = 7.90531110763549805
+        let xc = Swift.min(Swift.max(x, -bound), bound)
         let x2 = xc * xc
-        var p = SIMD8<Float>(repeating: -2.76076847742355e-16)
+        var p: Float = -2.76076847742355e-16
         p = p * x2 + 2.00018790482477e-13
         p = p * x2 - 8.60467152213735e-11
         p = p * x2 + 5.12229709037114e-08
@@ -73,7 +69,7 @@ public enum FastActivation {
         p = p * x2 + 6.37261928875436e-04
         p = p * x2 + 4.89352455891786e-03
         p = p * xc
-        var q = SIMD8<Float>(repeating: 1.19825839466702e-06)
+        var q: Float = 1.19825839466702e-06
         q = q * x2 + 1.18534705686654e-04
         q = q * x2 + 2.26843463243900e-03
         q = q * x2 + 4.89352518554385e-03
@@ -81,7 +77,7 @@ public enum FastActivation {
     }
 
     @inline(__always)
-    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    public static func sigmoid(_ x: Float) -> Float {
         0.5 + 0.5 * tanh(0.5 * x)
     }
 }

@@ -11,6 +11,7 @@ public final class BPTT<T: NeuralScalar> {
     /// dL/dθ of the last `lossAndGradient` call.
     public private(set) var gradient: [T]
     private var caches: [T]
+    private var preactivationGradients: [T]
     private var state: [T]
     private var stateGradient: [T]
     private var scratch: [T]
@@ -22,6 +23,7 @@ public final class BPTT<T: NeuralScalar> {
         self.maxWindow = maxWindow
         gradient = [T](repeating: 0, count: network.parameterCount)
         caches = [T](repeating: 0, count: network.cacheSize * maxWindow)
+        preactivationGradients = [T](repeating: 0, count: network.preactivationGradientSize * maxWindow)
         state = [T](repeating: 0, count: network.stateSize)
         stateGradient = [T](repeating: 0, count: network.stateSize)
         scratch = [T](repeating: 0, count: network.scratchSize)
@@ -42,16 +44,23 @@ public final class BPTT<T: NeuralScalar> {
         let cacheSize = network.cacheSize
         for i in gradient.indices { gradient[i] = 0 }
         for i in stateGradient.indices { stateGradient[i] = 0 }
+        let gradientSize = network.preactivationGradientSize
         parameters.withUnsafeBufferPointer { p in
             caches.withUnsafeBufferPointer { c in
                 gradient.withUnsafeMutableBufferPointer { dp in
                     stateGradient.withUnsafeMutableBufferPointer { ds in
                         scratch.withUnsafeMutableBufferPointer { s in
-                            for t in stride(from: steps - 1, through: 0, by: -1) {
-                                let dy = (predictions[t] - targets[t]) / T(steps)
-                                network.backward(p.baseAddress!, cache: c.baseAddress! + t * cacheSize,
-                                                 outputGradient: dy, stateGradient: ds.baseAddress!,
-                                                 parameterGradient: dp.baseAddress!, scratch: s.baseAddress!)
+                            preactivationGradients.withUnsafeMutableBufferPointer { da in
+                                for t in stride(from: steps - 1, through: 0, by: -1) {
+                                    let dy = (predictions[t] - targets[t]) / T(steps)
+                                    network.backward(p.baseAddress!, cache: c.baseAddress! + t * cacheSize,
+                                                     outputGradient: dy, stateGradient: ds.baseAddress!,
+                                                     preactivationGradient: da.baseAddress! + t * gradientSize,
+                                                     parameterGradient: dp.baseAddress!, scratch: s.baseAddress!)
+                                }
+                                network.accumulateWeightGradients(caches: c.baseAddress!,
+                                                                  preactivationGradients: UnsafePointer(da.baseAddress!),
+                                                                  steps: steps, parameterGradient: dp.baseAddress!)
                             }
                         }
                     }
@@ -59,6 +68,12 @@ public final class BPTT<T: NeuralScalar> {
             }
         }
         return loss
+    }
+
+    /// Clips `gradient` in place to at most `maxNorm`; returns the norm before clipping.
+    @discardableResult
+    public func clipGradient(maxNorm: T) -> T {
+        clipGradientNorm(&gradient, maxNorm: maxNorm)
     }
 
     private func forwardWindow(parameters: [T], inputs: [T], targets: [T], initialState: [T]) -> T {

@@ -14,6 +14,13 @@ public struct TrainingJob: Sendable {
     public let initialState: [Float]
     /// The model version the job started from; a result for an older version is stale.
     public let baseVersion: Int
+
+    /// The same window again, starting from a result's weights: for several
+    /// passes over one window, and for benchmarks.
+    public func continued(with result: TrainingResult) -> TrainingJob {
+        TrainingJob(network: network, config: config, parameters: result.parameters, optimizer: result.optimizer,
+                    inputs: inputs, targets: targets, initialState: initialState, baseVersion: baseVersion)
+    }
 }
 
 /// New weights from a training job, to be adopted between two samples.
@@ -42,11 +49,11 @@ public final class Trainer {
         precondition(job.network == network, "a trainer runs jobs of its own network only")
         let loss = bptt.lossAndGradient(parameters: job.parameters, inputs: job.inputs,
                                         targets: job.targets, initialState: job.initialState)
-        var gradient = bptt.gradient
-        let norm = clipGradientNorm(&gradient, maxNorm: Float(job.config.gradientClip))
+        let norm = bptt.clipGradient(maxNorm: Float(job.config.gradientClip))
+        // The job shares these arrays with the live predictor: the update copies them once.
         var parameters = job.parameters
         var optimizer = job.optimizer
-        optimizer.update(&parameters, gradient: gradient, config: job.config.optimizer)
+        optimizer.update(&parameters, gradient: bptt.gradient, config: job.config.optimizer)
         return TrainingResult(parameters: parameters, optimizer: optimizer, baseVersion: job.baseVersion,
                               loss: loss, gradientNorm: norm)
     }

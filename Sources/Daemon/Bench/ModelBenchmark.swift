@@ -1,0 +1,146 @@
+import Foundation
+import StreamLSTM
+
+/// Measures the model's costs on this machine, single-threaded: what an
+/// operator needs to know how many series and samples a host can take.
+struct ModelBenchmark {
+    struct Row {
+        let hiddenSize: Int
+        let forwardNanoseconds: Double
+        let stepNanoseconds: Double
+        let trainingMicroseconds: Double
+        let ownedBytes: Int
+        let residentBytes: Double
+        let recordBytes: Int
+    }
+
+    let trainingWindow: Int
+    let seconds: Double
+    let seriesForMemory: Int
+
+    func run(hiddenSize: Int) -> Row {
+        var config = PredictorConfig(model: ModelConfig(hiddenSize: hiddenSize))
+        config.training = TrainingConfig(every: trainingWindow / 2, window: trainingWindow)
+        let predictor = Predictor(config: config)
+        let workspace = Workspace(network: predictor.network)
+        return Row(hiddenSize: hiddenSize,
+                   forwardNanoseconds: forwardCost(predictor.network),
+                   stepNanoseconds: stepCost(predictor, workspace),
+                   trainingMicroseconds: trainingCost(predictor, workspace),
+                   ownedBytes: predictor.ownedBytes,
+                   residentBytes: residentCost(config),
+                   recordBytes: predictor.serialized().count)
+    }
+
+    /// Nanoseconds per network forward step: matrix products, activations, head.
+    private func forwardCost(_ network: Network) -> Double {
+        let parameters: [Float] = network.initialParameters(seed: 1)
+        var state = [Float](repeating: 0, count: network.stateSize)
+        var cache = [Float](repeating: 0, count: network.cacheSize)
+        var scratch = [Float](repeating: 0, count: network.scratchSize)
+        var input = [Float](repeating: 0, count: network.inputSize)
+        var sink: Float = 0
+        let perRound = 10_000
+        let cost = measure(rounds: perRound) {
+            parameters.withUnsafeBufferPointer { p in
+                state.withUnsafeMutableBufferPointer { s in
+                    cache.withUnsafeMutableBufferPointer { c in
+                        scratch.withUnsafeMutableBufferPointer { w in
+                            input.withUnsafeMutableBufferPointer { x in
+                                for k in 0..<perRound {
+                                    x[0] = Float(k & 63) * 0.03 - 1
+                                    sink += network.forward(p.baseAddress!, input: x.baseAddress!, state: s.baseAddress!,
+                                                            cache: c.baseAddress!, scratch: w.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        blackHole(sink)
+        return cost * 1e9
+    }
+
+    /// Nanoseconds per `Predictor.step`: normaliser, network, scorer, history.
+    private func stepCost(_ predictor: Predictor, _ workspace: Workspace) -> Double {
+        let perRound = 10_000
+        var t = 0.0
+        let cost = measure(rounds: perRound) {
+            for _ in 0..<perRound {
+                t += 1
+                _ = try? predictor.step(value: sin(t * 0.1), timestamp: t, workspace: workspace)
+            }
+        }
+        return cost * 1e9
+    }
+
+    /// Microseconds per training update: BPTT over the window, clipping, Adam.
+    private func trainingCost(_ predictor: Predictor, _ workspace: Workspace) -> Double {
+        let trainer = Trainer(network: predictor.network, maxWindow: trainingWindow)
+        var job: TrainingJob?
+        var t = 0.0
+        while job == nil {
+            t += 1
+            _ = try? predictor.step(value: sin(t * 0.1), timestamp: t, workspace: workspace)
+            job = predictor.makeTrainingJob()
+        }
+        var current = job!
+        let perRound = 200
+        let cost = measure(rounds: perRound) {
+            for _ in 0..<perRound {
+                current = current.continued(with: trainer.run(current))
+            }
+        }
+        return cost * 1e6
+    }
+
+    /// Resident memory per series: create many, step each once, divide the growth.
+    private func residentCost(_ config: PredictorConfig) -> Double {
+        let network = Network(inputSize: config.inputSize, model: config.model)
+        let workspace = Workspace(network: network)
+        let before = residentSetBytes()
+        var series: [Predictor] = []
+        series.reserveCapacity(seriesForMemory)
+        for k in 0..<seriesForMemory {
+            var seriesConfig = config
+            seriesConfig.seed = UInt64(k)
+            let predictor = Predictor(config: seriesConfig)
+            _ = try? predictor.step(value: 1, timestamp: 0, workspace: workspace)
+            series.append(predictor)
+        }
+        let growth = Double(residentSetBytes() - before) / Double(seriesForMemory)
+        blackHole(series.count)
+        return growth
+    }
+
+    /// Seconds per iteration: repeats `body` (which runs `rounds` iterations)
+    /// for about `seconds`, and keeps the fastest round, the one least
+    /// disturbed by the rest of the machine.
+    private func measure(rounds: Int, _ body: () -> Void) -> Double {
+        body()  // warm caches and the branch predictor
+        var best = Double.infinity
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            best = min(best, elapsed / Double(rounds))
+        } while Date() < deadline
+        return best
+    }
+}
+
+/// Resident set size of this process, from /proc/self/statm.
+func residentSetBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// Keeps the optimiser from deleting work whose result is otherwise unused.
+@inline(never)
+func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}
