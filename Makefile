@@ -1,12 +1,12 @@
 # The two commands of the README, and the ones behind them.
-.PHONY: setup demo test bench golden release
+.PHONY: setup demo test bench bench-portable golden release
 
 setup:
 	@scripts/setup.sh
 
 # The main job on built-in defaults: a synthetic stream through the detector.
 demo: setup
-	swift run streamlstmd demo
+	swift run -c release streamlstmd demo
 
 # Every test: unit, numerical, and the end-to-end ones over real sockets.
 test: setup
@@ -15,9 +15,14 @@ test: setup
 release: setup
 	swift build -c release
 
-# Model speed and memory on this machine (release build, single thread).
-bench: release
-	.build/release/streamlstmd bench model
+# Model speed and memory on this machine (release build, single thread), built
+# for this machine's CPU (see Package.swift), and in the portable build.
+bench: setup
+	STREAMLSTM_TARGET_CPU=native swift build -c release --scratch-path .build-native
+	.build-native/release/streamlstmd bench model --seconds 3
+
+bench-portable: release
+	.build/release/streamlstmd bench model --seconds 3
 
 # Regenerates the golden values in Tests/StreamLSTMTests/GoldenValues.swift.
 golden: setup

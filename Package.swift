@@ -40,6 +40,8 @@ let package = Package(
                 .define("STREAMLSTM_CHECKS", .when(configuration: .debug)),
                 // Unoptimised SIMD generics run about a hundred times slower, which would make
                 // every test that trains a model crawl; debug builds optimise this module too.
+                // (Still file by file: whole-module mode clashes with debug index-while-build;
+                // see the note on @_specialize in Kernels.swift.)
                 .unsafeFlags(["-O"], .when(configuration: .debug)),
                 // Every property access of a class costs a runtime exclusivity check (a
                 // thread-local lookup); a Predictor step made about twenty of them. The

@@ -19,8 +19,7 @@ struct ModelBenchmark {
     let seriesForMemory: Int
 
     func run(hiddenSize: Int) -> Row {
-        var config = PredictorConfig(model: ModelConfig(hiddenSize: hiddenSize))
-        config.training = TrainingConfig(every: trainingWindow / 2, window: trainingWindow)
+        let config = Self.config(hiddenSize: hiddenSize, window: trainingWindow)
         let predictor = Predictor(config: config)
         let workspace = Workspace(network: predictor.network)
         return Row(hiddenSize: hiddenSize,
@@ -28,7 +27,7 @@ struct ModelBenchmark {
                    stepNanoseconds: stepCost(predictor, workspace),
                    trainingMicroseconds: trainingCost(predictor, workspace),
                    ownedBytes: predictor.ownedBytes,
-                   residentBytes: residentCost(config),
+                   residentBytes: residentCostInFreshProcess(hiddenSize: hiddenSize, window: trainingWindow),
                    recordBytes: predictor.serialized().count)
     }
 
@@ -95,8 +94,11 @@ struct ModelBenchmark {
         return cost * 1e6
     }
 
-    /// Resident memory per series: create many, step each once, divide the growth.
-    private func residentCost(_ config: PredictorConfig) -> Double {
+    /// Resident bytes per series, malloc's overhead included: create many,
+    /// step each once, divide the growth of the resident set. Only exact in
+    /// a process that has freed nothing yet (freed memory would be reused
+    /// without growing the resident set), so `run` asks a fresh process.
+    func residentCost(_ config: PredictorConfig) -> Double {
         let network = Network(inputSize: config.inputSize, model: config.model)
         let workspace = Workspace(network: network)
         let before = residentSetBytes()
@@ -112,6 +114,33 @@ struct ModelBenchmark {
         let growth = Double(residentSetBytes() - before) / Double(seriesForMemory)
         blackHole(series.count)
         return growth
+    }
+
+    /// Runs `streamlstmd bench model --memory-probe H` and reads the bytes it prints.
+    func residentCostInFreshProcess(hiddenSize: Int, window: Int?) -> Double {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        probe.arguments = ["bench", "model", "--memory-probe", String(hiddenSize), "--series", String(seriesForMemory)]
+            + (window.map { ["--window", String($0)] } ?? ["--default-training"])
+        let output = Pipe()
+        probe.standardOutput = output
+        do {
+            try probe.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            probe.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return Double(text) ?? .nan
+        } catch {
+            return .nan
+        }
+    }
+
+    /// The configuration measured at `hiddenSize`: the default one, or one
+    /// that trains over `window` steps every `window / 2` samples.
+    static func config(hiddenSize: Int, window: Int?) -> PredictorConfig {
+        var config = PredictorConfig(model: ModelConfig(hiddenSize: hiddenSize))
+        if let window { config.training = TrainingConfig(every: window / 2, window: window) }
+        return config
     }
 
     /// Seconds per iteration: repeats `body` (which runs `rounds` iterations)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StreamLSTM
 
 /// `streamlstmd bench`: measurements of this machine, for capacity planning.
 struct BenchCommand: ParsableCommand {
@@ -29,6 +30,14 @@ struct ModelBenchCommand: ParsableCommand {
     @Option(help: "Series created to measure resident memory per series.")
     var series: Int = 10_000
 
+    /// Internal: measure resident bytes per series at this hidden size and print only that.
+    @Option(help: .hidden)
+    var memoryProbe: Int?
+
+    /// Internal, with --memory-probe: measure the default training settings.
+    @Flag(help: .hidden)
+    var defaultTraining = false
+
     func validate() throws {
         guard hiddenSizes.allSatisfy({ (1...1024).contains($0) }) else {
             throw ValidationError("hidden sizes must lie in 1...1024")
@@ -39,10 +48,15 @@ struct ModelBenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let benchmark = ModelBenchmark(trainingWindow: window, seconds: seconds, seriesForMemory: series)
+        if let hidden = memoryProbe {
+            let config = ModelBenchmark.config(hiddenSize: hidden, window: defaultTraining ? nil : window)
+            print(benchmark.residentCost(config))
+            return
+        }
         #if DEBUG
         print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
         #endif
-        let benchmark = ModelBenchmark(trainingWindow: window, seconds: seconds, seriesForMemory: series)
         print("streamlstmd bench model: LSTM, 1 layer, input = value, single thread, best of \(seconds) s each")
         print("  H   forward step   Predictor.step   forward steps/s   train update (W=\(window))   updates/s"
               + "   state bytes   RSS/series   record bytes")
@@ -53,5 +67,12 @@ struct ModelBenchCommand: ParsableCommand {
                          row.trainingMicroseconds, 1e6 / row.trainingMicroseconds, row.ownedBytes,
                          row.residentBytes, row.recordBytes))
         }
+        let defaults = PredictorConfig()
+        let predictor = Predictor(config: defaults)
+        print(String(format: "default predictor (H=%d, window %d, train every %d): %d state bytes, %.0f RSS bytes/series, "
+                     + "%d record bytes", defaults.model.hiddenSize, defaults.training.window,
+                     defaults.training.every, predictor.ownedBytes,
+                     benchmark.residentCostInFreshProcess(hiddenSize: defaults.model.hiddenSize, window: nil),
+                     predictor.serialized().count))
     }
 }

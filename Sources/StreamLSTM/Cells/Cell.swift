@@ -45,6 +45,7 @@ public enum Cell: Sendable, Hashable {
         }
     }
 
+    @_specialize(where T == Float)
     @inline(__always)
     func forward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input: UnsafePointer<T>, state: UnsafeMutablePointer<T>,
@@ -57,6 +58,7 @@ public enum Cell: Sendable, Hashable {
         }
     }
 
+    @_specialize(where T == Float)
     @inline(__always)
     func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>, stateGradient: UnsafeMutablePointer<T>,
@@ -79,6 +81,7 @@ public enum Cell: Sendable, Hashable {
         }
     }
 
+    @_specialize(where T == Float)
     func accumulateWeightGradients<T: NeuralScalar>(
         caches: UnsafePointer<T>, cacheStride: Int, preactivationGradients: UnsafePointer<T>,
         gradientStride: Int, steps: Int, parameterGradient: UnsafeMutablePointer<T>

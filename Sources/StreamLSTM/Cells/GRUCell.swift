@@ -36,6 +36,7 @@ public struct GRUCell: RecurrentCell, Hashable {
         (p + inputBiasOffset).update(repeating: 0, count: 2 * gateRows)
     }
 
+    @_specialize(where T == Float)
     public func forward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
         state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
@@ -65,6 +66,7 @@ public struct GRUCell: RecurrentCell, Hashable {
         for j in 0..<h { state[j] = (1 - z[j]) * n[j] + z[j] * hPrev[j] }
     }
 
+    @_specialize(where T == Float)
     public func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
         stateGradient dh: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
@@ -101,6 +103,7 @@ public struct GRUCell: RecurrentCell, Hashable {
         Kernels.multiplyTransposedAdd(p + recurrentOffset, rows: gateRows, cols: h, dah, into: dh)
     }
 
+    @_specialize(where T == Float)
     public func accumulateWeightGradients<T: NeuralScalar>(
         caches: UnsafePointer<T>, cacheStride: Int,
         preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,

@@ -45,6 +45,7 @@ public struct LSTMCell: RecurrentCell, Hashable {
         for k in 0..<(parameterCount - peepholeOffset) { p[peepholeOffset + k] = 0 }
     }
 
+    @_specialize(where T == Float)
     public func forward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
         state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
@@ -85,6 +86,7 @@ public struct LSTMCell: RecurrentCell, Hashable {
         (state + h).update(from: c, count: h)
     }
 
+    @_specialize(where T == Float)
     public func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
         stateGradient: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
@@ -130,6 +132,7 @@ public struct LSTMCell: RecurrentCell, Hashable {
         dh.update(from: dv + inputSize, count: h)
     }
 
+    @_specialize(where T == Float)
     public func accumulateWeightGradients<T: NeuralScalar>(
         caches: UnsafePointer<T>, cacheStride: Int,
         preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,

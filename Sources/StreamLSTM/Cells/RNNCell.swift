@@ -27,6 +27,7 @@ public struct RNNCell: RecurrentCell, Hashable {
         (p + biasOffset).update(repeating: 0, count: hiddenSize)
     }
 
+    @_specialize(where T == Float)
     public func forward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
         state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
@@ -43,6 +44,7 @@ public struct RNNCell: RecurrentCell, Hashable {
         state.update(from: out, count: h)
     }
 
+    @_specialize(where T == Float)
     public func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>,
         stateGradient dh: UnsafeMutablePointer<T>, inputGradient: UnsafeMutablePointer<T>,
@@ -60,6 +62,7 @@ public struct RNNCell: RecurrentCell, Hashable {
         dh.update(from: dv + inputSize, count: h)
     }
 
+    @_specialize(where T == Float)
     public func accumulateWeightGradients<T: NeuralScalar>(
         caches: UnsafePointer<T>, cacheStride: Int,
         preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,
