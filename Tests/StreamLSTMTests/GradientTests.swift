@@ -52,6 +52,7 @@ struct GradientTests {
             let error = abs(analytic[i] - numeric) / max(abs(analytic[i]) + abs(numeric), 1e-4)
             worst = max(worst, error)
         }
+        print("gradient check \(testCase): worst relative error \(worst)")
         #expect(worst < 1e-6, "worst relative error \(worst) over \(parameters.count) parameters")
         #expect(analytic.filter { abs($0) > 1e-6 }.count > parameters.count * 9 / 10,
                 "most parameters must carry gradient, or the check proves little")

@@ -39,6 +39,7 @@ struct ScorerTests {
         var series = Self.base(seed: 4)
         for t in Self.changeAt..<series.count { series[t] += 1.5 }
         let (before, after, _) = Self.detect(series)
+        print("level shift at \(Self.changeAt): first alert at \(after.first ?? -1)")
         #expect(before.isEmpty)
         #expect((after.first ?? .max) <= Self.changeAt + 5)
     }
@@ -53,6 +54,7 @@ struct ScorerTests {
             series.append(Double.sin(phase) + 0.1 * rng.gaussian())
         }
         let (before, after, driver) = Self.detect(series)
+        print("period change at \(Self.changeAt): first alert at \(after.first ?? -1)")
         #expect(before.isEmpty)
         #expect((after.first ?? .max) <= Self.changeAt + 50)
         // A value-range rule cannot see this change: the errors must.
