@@ -1,3 +1,4 @@
+import RealModule
 import Testing
 @testable import StreamLSTM
 
@@ -60,5 +61,3 @@ struct ActivationTests {
         #expect(vector[0] == big[5] && vector[1] == big[6])
     }
 }
-
-import RealModule
