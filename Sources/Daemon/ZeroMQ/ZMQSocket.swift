@@ -1,0 +1,156 @@
+import CZMQ
+import Foundation
+
+/// The socket types streamlstmd uses.
+enum ZMQSocketType {
+    case publisher, subscriber, push, pull, pair
+
+    var code: Int32 {
+        switch self {
+        case .publisher: ZMQ_PUB
+        case .subscriber: ZMQ_SUB
+        case .push: ZMQ_PUSH
+        case .pull: ZMQ_PULL
+        case .pair: ZMQ_PAIR
+        }
+    }
+}
+
+/// One libzmq socket, used from one thread only.
+///
+/// libzmq sockets are not thread-safe. The first thread that uses the socket
+/// (send, receive, bind, connect, option) becomes its owner; any other thread
+/// that touches it afterwards traps, so the mistake is loud instead of a
+/// memory corruption. The socket keeps its context alive, sets a bounded
+/// linger so that closing never hangs on queued messages, retries `EINTR`,
+/// and receives whole messages (every part, any size) with `zmq_msg_recv`.
+final class ZMQSocket {
+    /// Linger used unless the caller sets another: long enough to flush a
+    /// healthy peer, short enough that shutdown never waits on a dead one.
+    static let defaultLingerMilliseconds: Int32 = 200
+
+    let context: ZMQContext
+    let type: ZMQSocketType
+    private var handle: UnsafeMutableRawPointer?
+    private var owner: pthread_t?
+    /// One message frame, reused for every part received (no allocation per part).
+    private let frame: UnsafeMutablePointer<zmq_msg_t>
+
+    init(context: ZMQContext, type: ZMQSocketType) throws(ZMQError) {
+        guard let handle = zmq_socket(context.handle, type.code) else { throw ZMQError.last("zmq_socket") }
+        self.context = context
+        self.type = type
+        self.handle = handle
+        frame = .allocate(capacity: 1)
+        guard ZMQSocketOption.linger(milliseconds: Self.defaultLingerMilliseconds).apply(to: handle) == 0 else {
+            let error = ZMQError.last("zmq_setsockopt(ZMQ_LINGER)")
+            zmq_close(handle)
+            frame.deallocate()
+            throw error
+        }
+    }
+
+    deinit {
+        close()
+        frame.deallocate()
+    }
+
+    /// Closes the socket (idempotent). Queued outbound messages get at most the linger time.
+    func close() {
+        guard let handle else { return }
+        checkOwner()
+        zmq_close(handle)
+        self.handle = nil
+    }
+
+    func set(_ option: ZMQSocketOption) throws(ZMQError) {
+        let socket = use()
+        guard option.apply(to: socket) == 0 else { throw ZMQError.last("zmq_setsockopt(\(option.name))") }
+    }
+
+    func bind(_ endpoint: String) throws(ZMQError) {
+        let socket = use()
+        guard zmq_bind(socket, endpoint) == 0 else { throw ZMQError.last("zmq_bind(\(endpoint))") }
+    }
+
+    func connect(_ endpoint: String) throws(ZMQError) {
+        let socket = use()
+        guard zmq_connect(socket, endpoint) == 0 else { throw ZMQError.last("zmq_connect(\(endpoint))") }
+    }
+
+    /// The endpoint last bound, with the port the system chose for `tcp://host:*`.
+    func lastEndpoint() throws(ZMQError) -> String {
+        let socket = use()
+        var buffer = [CChar](repeating: 0, count: 1024)
+        var size = buffer.count
+        guard zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else {
+            throw ZMQError.last("zmq_getsockopt(ZMQ_LAST_ENDPOINT)")
+        }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Sends one message of `parts` frames. Returns false if `wait` is false
+    /// and the message could not be queued now (`EAGAIN`); throws otherwise.
+    @discardableResult
+    func send(_ parts: [[UInt8]], wait: Bool = true) throws(ZMQError) -> Bool {
+        precondition(!parts.isEmpty, "a ZeroMQ message has at least one part")
+        let socket = use()
+        for (index, part) in parts.enumerated() {
+            var flags: Int32 = wait ? 0 : ZMQ_DONTWAIT
+            if index < parts.count - 1 { flags |= ZMQ_SNDMORE }
+            while true {
+                let sent = part.withUnsafeBytes { zmq_send(socket, $0.baseAddress, $0.count, flags) }
+                if sent >= 0 { break }
+                let error = ZMQError.last("zmq_send")
+                if error.isInterrupted { continue }
+                // Only the first part can fail with EAGAIN: later parts go with it atomically.
+                if error.isWouldBlock && index == 0 { return false }
+                throw error
+            }
+        }
+        return true
+    }
+
+    /// Receives one whole message, every part. Returns nil if `wait` is false
+    /// (or a receive timeout is set) and nothing is there; throws `ETERM`
+    /// when the context shuts down.
+    func receive(wait: Bool = true) throws(ZMQError) -> [[UInt8]]? {
+        let socket = use()
+        var parts: [[UInt8]] = []
+        var more = true
+        while more {
+            zmq_msg_init(frame)
+            defer { zmq_msg_close(frame) }
+            // Later parts are already here once the first arrived: only the first may not wait.
+            while zmq_msg_recv(frame, socket, wait || !parts.isEmpty ? 0 : ZMQ_DONTWAIT) < 0 {
+                let error = ZMQError.last("zmq_msg_recv")
+                if error.isInterrupted { continue }
+                if error.isWouldBlock && parts.isEmpty { return nil }
+                throw error
+            }
+            let size = zmq_msg_size(frame)
+            let data = zmq_msg_data(frame)!.assumingMemoryBound(to: UInt8.self)
+            parts.append(Array(UnsafeBufferPointer(start: data, count: size)))
+            more = zmq_msg_more(frame) != 0  // read before the part is closed
+        }
+        return parts
+    }
+
+    /// The open handle, after checking that this thread owns the socket.
+    /// Use after close is a programmer error and traps.
+    private func use() -> UnsafeMutableRawPointer {
+        checkOwner()
+        guard let handle else { preconditionFailure("a ZeroMQ socket was used after close") }
+        return handle
+    }
+
+    private func checkOwner() {
+        let current = pthread_self()
+        if let owner {
+            precondition(pthread_equal(owner, current) != 0,
+                         "a ZeroMQ socket was used from a thread that does not own it")
+        } else {
+            owner = current
+        }
+    }
+}
