@@ -1,0 +1,80 @@
+/// One value of one series, as parsed from a payload.
+struct Sample: Sendable, Equatable {
+    /// Canonical series key, `name{k="v",...}` with labels sorted by name.
+    let key: String
+    /// Stable 64-bit hash of `key`: decides the shard and names checkpoint records.
+    let fingerprint: UInt64
+    /// Unix time in seconds.
+    let timestamp: Double
+    let value: Double
+
+    init(key: String, timestamp: Double, value: Double) {
+        self.key = key
+        fingerprint = SeriesKey.fingerprint(key)
+        self.timestamp = timestamp
+        self.value = value
+    }
+}
+
+/// Why input was dropped. Each reason is counted separately.
+enum RejectReason: Int, CaseIterable, Sendable {
+    /// A line or object that does not parse in its format.
+    case unparseable
+    /// A NaN or infinite value.
+    case nonFiniteValue
+    /// A timestamp that does not parse or is not finite.
+    case badTimestamp
+    /// A series key longer than the limit.
+    case keyTooLong
+    /// A message larger than the limit.
+    case oversizedMessage
+    /// A timestamp older than the series' last one, where the input drops those.
+    case outOfOrder
+    /// A new series past the series cap.
+    case seriesLimit
+
+    /// The label value in metrics and logs.
+    var name: String {
+        switch self {
+        case .unparseable: "unparseable"
+        case .nonFiniteValue: "non_finite_value"
+        case .badTimestamp: "bad_timestamp"
+        case .keyTooLong: "key_too_long"
+        case .oversizedMessage: "oversized_message"
+        case .outOfOrder: "out_of_order"
+        case .seriesLimit: "series_limit"
+        }
+    }
+}
+
+/// Counts of rejected input by reason, and the first problem seen in words
+/// (for a log line that shows what was wrong without logging every line).
+struct Rejections: Equatable, Sendable {
+    private(set) var counts = [Int](repeating: 0, count: RejectReason.allCases.count)
+    private(set) var firstProblem: String?
+
+    subscript(reason: RejectReason) -> Int { counts[reason.rawValue] }
+
+    var total: Int { counts.reduce(0, +) }
+
+    mutating func add(_ reason: RejectReason, _ problem: @autoclosure () -> String) {
+        counts[reason.rawValue] += 1
+        if firstProblem == nil { firstProblem = problem() }
+    }
+
+    mutating func removeAll() {
+        for i in counts.indices { counts[i] = 0 }
+        firstProblem = nil
+    }
+}
+
+/// What parsing one payload produced. Reused from message to message.
+struct ParseResult: Sendable {
+    var samples: [Sample] = []
+    var rejections = Rejections()
+
+    mutating func removeAll() {
+        samples.removeAll(keepingCapacity: true)
+        rejections.removeAll()
+    }
+}
