@@ -24,6 +24,32 @@ enum SeriesKey {
         return key
     }
 
+    /// The name and labels of a key that `make` built; the inverse of `make`.
+    static func parse(_ key: String) -> (name: String, labels: [(String, String)]) {
+        guard let open = key.firstIndex(of: "{"), key.hasSuffix("}") else { return (key, []) }
+        let name = String(key[..<open])
+        var labels: [(String, String)] = []
+        var rest = key[key.index(after: open)..<key.index(before: key.endIndex)]
+        while let equals = rest.firstIndex(of: "=") {
+            let label = String(rest[..<equals])
+            var index = rest.index(equals, offsetBy: 2, limitedBy: rest.endIndex) ?? rest.endIndex  // past `="`
+            var value = ""
+            while index < rest.endIndex, rest[index] != "\"" {
+                if rest[index] == "\\", rest.index(after: index) < rest.endIndex {
+                    index = rest.index(after: index)
+                    value.append(rest[index] == "n" ? "\n" : rest[index])
+                } else {
+                    value.append(rest[index])
+                }
+                index = rest.index(after: index)
+            }
+            labels.append((label, value))
+            // Past the closing quote and the comma, if any.
+            rest = rest[(rest.index(index, offsetBy: 2, limitedBy: rest.endIndex) ?? rest.endIndex)...]
+        }
+        return (name, labels)
+    }
+
     /// FNV-1a over the key's UTF-8 bytes, then the SplitMix64 finaliser so
     /// that the low bits (which pick shards) are as well mixed as the high
     /// ones. Defined by these constants alone: the same on every machine,

@@ -1,0 +1,92 @@
+import StreamLSTM
+
+/// An alert as a shard raises it: what happened to which series, and the
+/// numbers behind it. The publisher numbers it and turns it into the v1 JSON.
+struct Alert: Equatable, Sendable {
+    enum Status: String, Sendable {
+        case firing, resolved
+    }
+
+    let status: Status
+    let severity: Severity
+    let seriesKey: String
+    let fingerprint: UInt64
+    /// When the incident started (the first sample over the threshold).
+    let startsAt: Double
+    /// When it ended (resolved), or when it will be taken as ended unless re-sent (firing).
+    let endsAt: Double
+    /// The sample that raised this notice.
+    let sampleTime: Double
+    let value: Double
+    let predicted: Double?
+    let lower: Double
+    let upper: Double
+    let score: Double
+    let threshold: Double
+    let reason: AnomalyReason
+    let modelVersion: Int
+
+    var topic: String { "alert.\(status.rawValue).\(severity.rawValue)" }
+
+    /// The `streamlstm.alert/v1` payload (see DESIGN.md). Identity is in
+    /// `labels`, so Alertmanager can deduplicate; the series' own labels are
+    /// copied there, renamed `label_<name>` where they clash with ours.
+    func json(sequence: Int, instance: String) -> String {
+        let (metric, seriesLabels) = SeriesKey.parse(seriesKey)
+        let reserved: Set<String> = ["alertname", "series", "metric", "severity", "instance"]
+        var w = JSONWriter()
+        w.beginObject()
+        w.string("schema", "streamlstm.alert/v1")
+        w.integer("seq", sequence)
+        w.string("status", status.rawValue)
+        w.beginObject("labels")
+        w.string("alertname", "MetricAnomaly")
+        w.string("series", seriesKey)
+        w.string("metric", metric)
+        for (name, value) in seriesLabels { w.string(reserved.contains(name) ? "label_\(name)" : name, value) }
+        w.string("severity", severity.rawValue)
+        w.string("instance", instance)
+        w.endObject()
+        w.beginObject("annotations")
+        w.string("summary", status == .firing ? "Anomaly in \(seriesKey)" : "Anomaly in \(seriesKey) resolved")
+        w.string("description", description)
+        w.endObject()
+        w.string("startsAt", rfc3339(startsAt))
+        w.string("endsAt", rfc3339(endsAt))
+        w.string("fingerprint", String(fingerprint, radix: 16))
+        w.beginObject("anomaly")
+        w.string("ts", rfc3339(sampleTime))
+        w.number("value", value)
+        w.number("predicted", predicted)
+        w.number("lower", lower)
+        w.number("upper", upper)
+        w.number("score", score)
+        w.number("threshold", threshold)
+        w.string("direction", predicted.map { value >= $0 ? "above" : "below" } ?? "above")
+        w.string("reason", reasonName)
+        w.bool("warming_up", reason == .warmingUp)
+        w.integer("model_version", modelVersion)
+        w.endObject()
+        w.endObject()
+        return w.text
+    }
+
+    /// "93.1 vs expected 41.2 [35.0, 47.4]".
+    var description: String {
+        func short(_ x: Double) -> String {
+            let rounded = (x * 1000).rounded() / 1000
+            return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : "\(rounded)"
+        }
+        guard let predicted else { return "\(short(value)) (no prediction yet)" }
+        return "\(short(value)) vs expected \(short(predicted)) [\(short(lower)), \(short(upper))]"
+    }
+
+    private var reasonName: String {
+        switch reason {
+        case .warmingUp: "warming_up"
+        case .predictionError: "prediction_error"
+        case .outOfRange: "out_of_range"
+        case .belowMinimumDeviation: "below_minimum_deviation"
+        }
+    }
+}

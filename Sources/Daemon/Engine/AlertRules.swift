@@ -1,0 +1,47 @@
+/// Alert severities, lowest first.
+enum Severity: String, CaseIterable, Comparable, Sendable {
+    case warning, critical
+
+    static func < (a: Severity, b: Severity) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// When a series' scores become an alert, and when the alert ends.
+struct AlertRules: Equatable, Sendable {
+    /// A score at or above this starts an alert (pending, then firing).
+    var fireThreshold: Double = 0.5
+    /// A score at or above this makes the alert critical rather than a warning.
+    var criticalThreshold: Double = 0.9
+    /// While firing, scores below this count towards resolving (hysteresis:
+    /// below `fireThreshold`, so a score hovering at the threshold does not flap).
+    var resolveThreshold: Double = 0.3
+    /// Consecutive samples at or above `fireThreshold` before an alert fires;
+    /// 1 fires on the first (NAB rewards early detection, and pages are rare).
+    var pendingSamples: Int = 1
+    /// Consecutive samples below `resolveThreshold` before a firing alert resolves.
+    var resolveSamples: Int = 10
+    /// Seconds after a resolution during which the series does not fire again.
+    var coolDown: Double = 300
+    /// Seconds between re-sends of a firing alert.
+    var resendInterval: Double = 300
+
+    var problem: String? {
+        if !(fireThreshold > 0 && fireThreshold <= 1) { return "alerts.fire_threshold must lie in (0, 1]" }
+        if !(criticalThreshold >= fireThreshold && criticalThreshold <= 1) {
+            return "alerts.critical_threshold must lie in [fire_threshold, 1]"
+        }
+        if !(resolveThreshold >= 0 && resolveThreshold <= fireThreshold) {
+            return "alerts.resolve_threshold must lie in [0, fire_threshold]"
+        }
+        if pendingSamples < 1 { return "alerts.pending_samples must be at least 1" }
+        if resolveSamples < 1 { return "alerts.resolve_samples must be at least 1" }
+        if !(coolDown >= 0) { return "alerts.cool_down must be >= 0 seconds" }
+        if !(resendInterval > 0) { return "alerts.resend_interval must be > 0 seconds" }
+        return nil
+    }
+
+    func severity(for score: Double) -> Severity {
+        score >= criticalThreshold ? .critical : .warning
+    }
+}
