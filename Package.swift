@@ -23,6 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libzmq through pkg-config; only the ZeroMQ wrapper in Daemon imports it.
@@ -56,6 +57,7 @@ let package = Package(
                 "CZMQ",
                 "StreamLSTM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "StreamLSTMTests", dependencies: ["StreamLSTM"]),

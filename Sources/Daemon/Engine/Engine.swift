@@ -1,0 +1,43 @@
+import Logging
+import StreamLSTM
+
+/// The shards, and the routing of samples to them by fingerprint.
+final class Engine: Sendable {
+    let config: EngineConfig
+    let stats: EngineStats
+    private let shards: [Shard]
+
+    init(config: EngineConfig, stats: EngineStats = EngineStats(), logger: Logger,
+         raise: @escaping @Sendable (Alert) -> Void) {
+        precondition(config.problem == nil, config.problem ?? "")
+        self.config = config
+        self.stats = stats
+        shards = (0..<config.shards).map { Shard(index: $0, config: config, stats: stats, logger: logger, raise: raise) }
+        for shard in shards { shard.start() }
+    }
+
+    /// Which shard owns a series. Uses the low bits; `--shard i/N` between
+    /// instances will use the high ones, so the two splits are independent.
+    func shardIndex(of fingerprint: UInt64) -> Int {
+        Int(fingerprint % UInt64(shards.count))
+    }
+
+    /// Routes one message's samples, one batch per shard that gets any.
+    /// Blocks while a shard is behind: samples are never dropped for speed.
+    func submit(_ samples: [Sample], acceptOutOfOrder: Bool) {
+        if shards.count == 1 {
+            shards[0].submit(SampleBatch(samples: samples, acceptOutOfOrder: acceptOutOfOrder))
+            return
+        }
+        var batches = [[Sample]](repeating: [], count: shards.count)
+        for sample in samples { batches[shardIndex(of: sample.fingerprint)].append(sample) }
+        for (index, batch) in batches.enumerated() where !batch.isEmpty {
+            shards[index].submit(SampleBatch(samples: batch, acceptOutOfOrder: acceptOutOfOrder))
+        }
+    }
+
+    /// Finishes every queued sample, then stops the shard threads.
+    func stop() {
+        for shard in shards { shard.stopAndWait() }
+    }
+}

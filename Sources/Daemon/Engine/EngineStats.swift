@@ -1,0 +1,46 @@
+import Synchronization
+
+/// Counters the engine and its inputs keep, readable from any thread.
+/// Writers add a whole batch under one lock, never one lock per sample.
+final class EngineStats: Sendable {
+    struct Snapshot: Equatable, Sendable {
+        var samples = 0
+        var rejections = [Int](repeating: 0, count: RejectReason.allCases.count)
+        var alertsFiring = 0
+        var alertsResolved = 0
+        var trainingUpdates = 0
+
+        func rejected(_ reason: RejectReason) -> Int { rejections[reason.rawValue] }
+        var totalRejected: Int { rejections.reduce(0, +) }
+    }
+
+    private let counters = Mutex(Snapshot())
+    /// Series alive across all shards (the cap is checked against it).
+    let series = Atomic<Int>(0)
+
+    var snapshot: Snapshot { counters.withLock { $0 } }
+
+    func add(samples: Int = 0, rejections: Rejections? = nil, firing: Int = 0, resolved: Int = 0, trainingUpdates: Int = 0) {
+        counters.withLock { total in
+            total.samples += samples
+            if let rejections {
+                for reason in RejectReason.allCases { total.rejections[reason.rawValue] += rejections[reason] }
+            }
+            total.alertsFiring += firing
+            total.alertsResolved += resolved
+            total.trainingUpdates += trainingUpdates
+        }
+    }
+
+    /// Takes a place for a new series; false at the cap.
+    func admitSeries(limit: Int) -> Bool {
+        var current = series.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = series.compareExchange(expected: current, desired: current + 1,
+                                                               ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import StreamLSTM
+
+/// Samples for one shard from one message, and how their input treats time.
+struct SampleBatch: Sendable {
+    var samples: [Sample]
+    /// Take samples older than their series' last one in arrival order
+    /// (clocks step back on daylight-saving days) instead of dropping them.
+    var acceptOutOfOrder: Bool
+}
+
+/// One shard: a thread that owns its series outright (no locks on the hot
+/// path), steps each sample through its series' predictor, scorer and alert
+/// state, and hands alerts to `raise`.
+final class Shard: @unchecked Sendable {
+    // @unchecked: `series`, `workspace` and `trainer` are touched only by the
+    // shard's own thread; the queue is thread-safe.
+    let index: Int
+    private let config: EngineConfig
+    private let queue: BlockingQueue<SampleBatch>
+    private let stats: EngineStats
+    private let raise: @Sendable (Alert) -> Void
+    private let logger: Logger
+    private var series: [UInt64: SeriesState] = [:]
+    private let workspace: Workspace
+    private let trainer: Trainer
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(index: Int, config: EngineConfig, stats: EngineStats, logger: Logger,
+         raise: @escaping @Sendable (Alert) -> Void) {
+        self.index = index
+        self.config = config
+        self.stats = stats
+        self.raise = raise
+        self.logger = logger
+        queue = BlockingQueue(capacity: config.queueCapacity)
+        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
+        workspace = Workspace(network: network)
+        trainer = Trainer(network: network, maxWindow: max(config.predictor.training.window, 1))
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while let batch = queue.take() { process(batch) }
+            finished.signal()
+        }
+        thread.name = "shard-\(index)"
+        thread.start()
+    }
+
+    /// Queues a batch; blocks while the shard is behind.
+    func submit(_ batch: SampleBatch) {
+        queue.put(batch)
+    }
+
+    /// Processes what is queued, then stops the thread.
+    func stopAndWait() {
+        queue.close()
+        finished.wait()
+    }
+
+    var seriesCount: Int { series.count }
+
+    private func process(_ batch: SampleBatch) {
+        var rejections = Rejections()
+        var accepted = 0, firing = 0, resolved = 0, updates = 0
+        for sample in batch.samples {
+            let state: SeriesState
+            if let existing = series[sample.fingerprint] {
+                guard existing.key == sample.key else {
+                    // Two keys with one 64-bit fingerprint: astronomically rare; keep the first.
+                    rejections.add(.seriesLimit, "fingerprint collision between \(existing.key) and \(sample.key)")
+                    continue
+                }
+                state = existing
+            } else {
+                guard stats.admitSeries(limit: config.maxSeries) else {
+                    rejections.add(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
+                    continue
+                }
+                state = SeriesState(key: sample.key, fingerprint: sample.fingerprint, config: config.predictor)
+                series[sample.fingerprint] = state
+            }
+            if sample.timestamp < state.lastTimestamp && !batch.acceptOutOfOrder {
+                rejections.add(.outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.lastTimestamp)")
+                continue
+            }
+            guard let result = try? state.predictor.step(value: sample.value, timestamp: sample.timestamp,
+                                                        workspace: workspace) else {
+                rejections.add(.nonFiniteValue, "\(sample.key): non-finite value or timestamp")
+                continue
+            }
+            accepted += 1
+            state.lastTimestamp = max(state.lastTimestamp, sample.timestamp)
+            // A firing series does not learn: the model must not take an incident for normal.
+            if config.training && !state.alert.isFiring, let job = state.predictor.makeTrainingJob() {
+                if state.predictor.adopt(trainer.run(job)) { updates += 1 }
+            }
+            guard let notice = state.alert.advance(score: result.anomaly.score, at: sample.timestamp,
+                                                   rules: config.alerts) else { continue }
+            let alert = makeAlert(notice, state: state, sample: sample, result: result)
+            if alert.status == .firing { firing += 1 } else { resolved += 1 }
+            raise(alert)
+        }
+        stats.add(samples: accepted, rejections: rejections, firing: firing, resolved: resolved, trainingUpdates: updates)
+        if let problem = rejections.firstProblem {
+            logger.debug("shard \(index) rejected \(rejections.total) samples", metadata: ["first": "\(problem)"])
+        }
+    }
+
+    private func makeAlert(_ notice: AlertState.Notice, state: SeriesState, sample: Sample, result: StepResult) -> Alert {
+        let status: Alert.Status, severity: Severity, since: Double, ends: Double
+        switch notice {
+        case .firing(let start, let level):
+            (status, severity, since) = (.firing, level, start)
+            // Alertmanager's convention: taken as over unless re-sent before then.
+            ends = sample.timestamp + 4 * config.alerts.resendInterval
+        case .resolved(let start, let end, let level):
+            (status, severity, since, ends) = (.resolved, level, start, end)
+        }
+        return Alert(status: status, severity: severity, seriesKey: state.key, fingerprint: state.fingerprint,
+                     startsAt: since, endsAt: ends, sampleTime: sample.timestamp, value: sample.value,
+                     predicted: result.predicted, lower: result.lower, upper: result.upper,
+                     score: result.anomaly.score, threshold: config.alerts.fireThreshold,
+                     reason: result.anomaly.reason, modelVersion: state.predictor.modelVersion)
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+
+/// One input: a SUB socket that binds or connects to endpoints, with its
+/// subscriptions and payload format.
+struct InputConfig: Equatable, Sendable {
+    enum Mode: String, Sendable {
+        /// Bind: producers connect their PUB to us.
+        case listen
+        /// Connect to a producer's bound PUB.
+        case connect
+    }
+
+    var mode: Mode
+    var endpoints: [String]
+    var subscriptions: [String] = [""]
+    var format: PayloadFormat = .auto
+    var influxPrecision: InfluxParser.Precision = .nanoseconds
+    /// Larger messages are dropped and counted (`oversized_message`).
+    var maxMessageBytes: Int = 16 << 20
+    var maxKeyLength: Int = 1024
+    var acceptOutOfOrder = false
+}
+
+/// The ingest thread of one input: receives messages, parses them, routes the
+/// samples to the engine, counts what it rejects and says so in the log at a
+/// limited rate.
+final class Input: Sendable {
+    let config: InputConfig
+    /// The endpoints actually bound (with the ports chosen for `:*`), or connected.
+    let endpoints: [String]
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(config: InputConfig, context: ZMQContext, engine: Engine, logger: Logger) throws(ZMQError) {
+        self.config = config
+        let ready = BlockingQueue<Result<[String], ZMQError>>(capacity: 1)
+        let finished = self.finished
+        let thread = Thread {
+            let socket: ZMQSocket
+            do {
+                socket = try ZMQSocket(context: context, type: .subscriber)
+                // libzmq drops the connection on messages over its limit, which we could
+                // not count; it only guards against absurd sizes, we check the real limit.
+                try socket.set(.maxMessageSize(bytes: Int64(config.maxMessageBytes) * 4 + 65_536))
+                try socket.set(.receiveHighWaterMark(100_000))
+                try socket.set(.reconnectInterval(milliseconds: 100))
+                try socket.set(.reconnectIntervalMax(milliseconds: 5000))
+                for prefix in config.subscriptions { try socket.set(.subscribe(prefix: Array(prefix.utf8))) }
+                var endpoints: [String] = []
+                for endpoint in config.endpoints {
+                    switch config.mode {
+                    case .listen:
+                        try socket.bind(endpoint)
+                        endpoints.append(try socket.lastEndpoint())
+                    case .connect:
+                        try socket.connect(endpoint)
+                        endpoints.append(endpoint)
+                    }
+                }
+                ready.put(.success(endpoints))
+            } catch let error as ZMQError {
+                ready.put(.failure(error))
+                finished.signal()
+                return
+            } catch {
+                preconditionFailure("unexpected error \(error)")
+            }
+            Self.receiveLoop(socket: socket, config: config, engine: engine, logger: logger)
+            socket.close()
+            finished.signal()
+        }
+        thread.name = "input"
+        thread.start()
+        switch ready.take()! {
+        case .success(let endpoints): self.endpoints = endpoints
+        case .failure(let error):
+            finished.wait()
+            throw error
+        }
+    }
+
+    /// Waits for the ingest thread, which ends when the context shuts down.
+    func wait() {
+        finished.wait()
+    }
+
+    private static func receiveLoop(socket: ZMQSocket, config: InputConfig, engine: Engine, logger: Logger) {
+        let parser = PayloadParser(format: config.format, maxKeyLength: config.maxKeyLength,
+                                   influxPrecision: config.influxPrecision)
+        var result = ParseResult()
+        var log = RateLimitedLog(logger: logger, interval: 10)
+        while true {
+            let message: [[UInt8]]
+            do throws(ZMQError) {
+                guard let received = try socket.receive() else { continue }
+                message = received
+            } catch {
+                if !error.isTerminated { logger.error("input stopped", metadata: ["error": "\(error)"]) }
+                return
+            }
+            result.removeAll()
+            // [topic, payload] or [payload]; the topic only filters subscriptions.
+            if message.count > 2 {
+                result.rejections.add(.unparseable, "message of \(message.count) parts; expected [topic, payload] or [payload]")
+            } else if message[message.count - 1].count > config.maxMessageBytes {
+                result.rejections.add(.oversizedMessage,
+                                      "message of \(message[message.count - 1].count) bytes (limit \(config.maxMessageBytes))")
+            } else {
+                parser.parse(message[message.count - 1][...], now: Date().timeIntervalSince1970, into: &result)
+            }
+            if !result.samples.isEmpty { engine.submit(result.samples, acceptOutOfOrder: config.acceptOutOfOrder) }
+            if result.rejections.total > 0 {
+                engine.stats.add(rejections: result.rejections)
+                log.note(result.rejections)
+            }
+        }
+    }
+}
+
+/// Says what input was rejected, at most once per interval per reason, with
+/// how many more were rejected for that reason since the last line.
+struct RateLimitedLog {
+    let logger: Logger
+    let interval: TimeInterval
+    private var lastLine = [Date](repeating: .distantPast, count: RejectReason.allCases.count)
+    private var suppressed = [Int](repeating: 0, count: RejectReason.allCases.count)
+
+    init(logger: Logger, interval: TimeInterval) {
+        self.logger = logger
+        self.interval = interval
+    }
+
+    mutating func note(_ rejections: Rejections) {
+        let now = Date()
+        for reason in RejectReason.allCases where rejections[reason] > 0 {
+            let index = reason.rawValue
+            suppressed[index] += rejections[reason]
+            guard now.timeIntervalSince(lastLine[index]) >= interval else { continue }
+            logger.warning("rejected input", metadata: [
+                "reason": "\(reason.name)", "count": "\(suppressed[index])",
+                "example": "\(rejections.firstProblem ?? "-")",
+            ])
+            lastLine[index] = now
+            suppressed[index] = 0
+        }
+    }
+}

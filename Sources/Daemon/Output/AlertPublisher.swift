@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+
+/// Publishes alerts on a bound PUB socket as `[topic, json]` from its own
+/// thread (the socket's owner), numbering them in the order they go out.
+final class AlertPublisher: Sendable {
+    let endpoint: String
+    private let queue = BlockingQueue<Alert>(capacity: 65_536)
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Binds the socket (on the publisher's thread) before returning, so
+    /// that a bad endpoint fails the start instead of a thread.
+    init(context: ZMQContext, endpoint requested: String, instance: String, logger: Logger) throws(ZMQError) {
+        let bound = BlockingQueue<Result<String, ZMQError>>(capacity: 1)
+        let queue = self.queue, finished = self.finished
+        let thread = Thread {
+            let socket: ZMQSocket
+            do {
+                socket = try ZMQSocket(context: context, type: .publisher)
+                try socket.bind(requested)
+                bound.put(.success(try socket.lastEndpoint()))
+            } catch let error as ZMQError {
+                bound.put(.failure(error))
+                finished.signal()
+                return
+            } catch {
+                preconditionFailure("unexpected error \(error)")
+            }
+            var sequence = 0
+            while let alert = queue.take() {
+                sequence += 1
+                let parts = [Array(alert.topic.utf8), Array(alert.json(sequence: sequence, instance: instance).utf8)]
+                do throws(ZMQError) {
+                    try socket.send(parts)
+                } catch {
+                    logger.error("alert not published", metadata: ["error": "\(error)", "series": "\(alert.seriesKey)"])
+                    if error.isTerminated { break }
+                }
+            }
+            socket.close()  // bounded linger: queued alerts get at most that long
+            finished.signal()
+        }
+        thread.name = "alert-publisher"
+        thread.start()
+        switch bound.take()! {
+        case .success(let endpoint): self.endpoint = endpoint
+        case .failure(let error):
+            finished.wait()
+            throw error
+        }
+    }
+
+    /// Queues an alert for publishing. Any thread.
+    func publish(_ alert: Alert) {
+        queue.put(alert)
+    }
+
+    /// Sends what is queued, closes the socket, and returns.
+    func stop() {
+        queue.close()
+        finished.wait()
+    }
+}

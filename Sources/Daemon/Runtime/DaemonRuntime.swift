@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Everything `streamlstmd run` needs to start.
+struct RunSettings: Sendable {
+    var inputs: [InputConfig]
+    var alertsEndpoint: String
+    var engine: EngineConfig
+    /// Seconds between status lines in the log; 0 for none.
+    var statusInterval: Double
+}
+
+/// A running daemon: inputs → engine (shards) → alert publisher.
+///
+/// Inputs and the publisher have separate ZeroMQ contexts so that stopping
+/// can go in order: shut the input context down (every receive returns
+/// ETERM), let the shards finish what is queued, let the publisher send the
+/// alerts that produced, then close it.
+final class DaemonRuntime: Sendable {
+    let settings: RunSettings
+    let engine: Engine
+    let publisher: AlertPublisher
+    let inputs: [Input]
+    private let inputContext: ZMQContext
+    private let logger: Logger
+
+    init(settings: RunSettings, logger: Logger) throws(ZMQError) {
+        self.settings = settings
+        self.logger = logger
+        let outputContext = try ZMQContext()
+        publisher = try AlertPublisher(context: outputContext, endpoint: settings.alertsEndpoint,
+                                       instance: settings.engine.instance, logger: logger)
+        let publisher = self.publisher
+        engine = Engine(config: settings.engine, logger: logger) { publisher.publish($0) }
+        inputContext = try ZMQContext()
+        var inputs: [Input] = []
+        do throws(ZMQError) {
+            for input in settings.inputs {
+                inputs.append(try Input(config: input, context: inputContext, engine: engine, logger: logger))
+            }
+        } catch {
+            inputContext.shutdown()
+            for input in inputs { input.wait() }
+            engine.stop()
+            publisher.stop()
+            throw error
+        }
+        self.inputs = inputs
+        for input in inputs {
+            logger.info("input \(input.config.mode.rawValue)ing", metadata: [
+                "endpoints": "\(input.endpoints.joined(separator: " "))", "format": "\(input.config.format.rawValue)",
+            ])
+        }
+        logger.info("alerts on \(publisher.endpoint)")
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops in order and returns.
+    func runUntilSignalled() {
+        let stop = DispatchSemaphore(value: 0)
+        let signals = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)  // delivered to the dispatch source instead
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stop.signal() }
+            source.resume()
+            return source
+        }
+        let status = settings.statusInterval > 0 ? startStatusLine() : nil
+        logger.info("ready", metadata: ["shards": "\(settings.engine.shards)", "training": "\(settings.engine.training)"])
+        stop.wait()
+        logger.info("stopping")
+        status?.cancel()
+        shutdown()
+        signals.forEach { $0.cancel() }
+    }
+
+    /// Stops inputs, drains the shards, flushes the alerts.
+    func shutdown() {
+        inputContext.shutdown()
+        for input in inputs { input.wait() }
+        engine.stop()
+        publisher.stop()
+        let totals = engine.stats.snapshot
+        var rejected: Logger.Metadata = [:]
+        for reason in RejectReason.allCases where totals.rejected(reason) > 0 {
+            rejected[reason.name] = "\(totals.rejected(reason))"
+        }
+        logger.info("stopped", metadata: [
+            "samples": "\(totals.samples)", "series": "\(engine.stats.series.load(ordering: .relaxed))",
+            "rejected": .dictionary(rejected), "alerts_firing": "\(totals.alertsFiring)",
+            "alerts_resolved": "\(totals.alertsResolved)", "training_updates": "\(totals.trainingUpdates)",
+        ])
+    }
+
+    private func startStatusLine() -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        let interval = settings.statusInterval
+        let stats = engine.stats, logger = self.logger
+        let previous = Mutex(stats.snapshot)
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler {
+            let now = stats.snapshot
+            let before = previous.withLock { old in
+                defer { old = now }
+                return old
+            }
+            logger.info("status", metadata: [
+                "samples_per_s": "\(Int(Double(now.samples - before.samples) / interval))",
+                "series": "\(stats.series.load(ordering: .relaxed))",
+                "rejected": "\(now.totalRejected)",
+                "alerts": "\(now.alertsFiring + now.alertsResolved)",
+            ])
+        }
+        timer.resume()
+        return timer
+    }
+}
+

@@ -1,0 +1,59 @@
+import Foundation
+
+/// A bounded first-in-first-out queue between threads. `put` blocks while
+/// the queue is full (backpressure, never loss); `take` blocks while it is
+/// empty; after `close`, `put` refuses and `take` drains what is left.
+final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
+    // @unchecked: every stored property is guarded by `condition`.
+    private let condition = NSCondition()
+    private var items: [Element?]
+    private var head = 0
+    private var stored = 0
+    private var closed = false
+
+    init(capacity: Int) {
+        precondition(capacity > 0, "a queue needs room for one element")
+        items = [Element?](repeating: nil, count: capacity)
+    }
+
+    /// Appends `element`, waiting for room; false if the queue is closed.
+    @discardableResult
+    func put(_ element: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while stored == items.count && !closed { condition.wait() }
+        guard !closed else { return false }
+        items[(head + stored) % items.count] = element
+        stored += 1
+        condition.broadcast()
+        return true
+    }
+
+    /// The oldest element, waiting for one; nil once closed and empty.
+    func take() -> Element? {
+        condition.lock()
+        defer { condition.unlock() }
+        while stored == 0 && !closed { condition.wait() }
+        guard stored > 0 else { return nil }
+        let element = items[head]
+        items[head] = nil
+        head = (head + 1) % items.count
+        stored -= 1
+        condition.broadcast()
+        return element
+    }
+
+    /// Refuses further elements and wakes every waiter.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return stored
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import Daemon
+
+/// The built daemon, fed and watched by pyzmq over loopback TCP.
+@Suite("End to end: pyzmq producer and subscriber against the built daemon")
+struct EndToEndTests {
+    @Test("Spikes in all three formats fire and resolve; clean series stay quiet; bad input is counted; SIGTERM exits 0")
+    func threeFormats() throws {
+        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                                        "--shards", "2", "--status-interval", "0", "--instance", "e2e"])
+        let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
+        let alerts = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
+        _ = try daemon.waitForLog("ready")
+        let report = daemon.folder.appendingPathComponent("report.json")
+        let status = try runInteropScript("feed_and_watch.py", ["--input", input, "--alerts", alerts,
+                                                                "--report", report.path])
+        #expect(status == 0)
+
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
+        let received = try #require(object?["alerts"] as? [[Any]])
+        let payloads = received.compactMap { $0.last as? [String: Any] }
+        let topics = received.compactMap { $0.first as? String }
+        #expect(payloads.allSatisfy { $0["schema"] as? String == "streamlstm.alert/v1" })
+        #expect(payloads.compactMap { $0["seq"] as? Int } == Array(1...payloads.count))
+        func series(_ payload: [String: Any]) -> String? { (payload["labels"] as? [String: Any])?["series"] as? String }
+        func anomaly(_ payload: [String: Any]) -> [String: Any] { payload["anomaly"] as? [String: Any] ?? [:] }
+
+        let spikeSeries = ["graphite_spike", #"influx_spike.value{host="a"}"#, #"json_spike{host="a"}"#]
+        let spikeTime = rfc3339(1_700_000_000 + 60 * 800)
+        for name in spikeSeries {
+            let own = payloads.filter { series($0) == name }
+            #expect(own.first?["status"] as? String == "firing", "\(name)")
+            #expect(anomaly(own.first ?? [:])["ts"] as? String == spikeTime, "\(name) fired late or early")
+            #expect(own.last?["status"] as? String == "resolved", "\(name) did not resolve")
+            #expect(own.filter { $0["status"] as? String == "resolved" }.count == 1)
+            #expect((own.first?["labels"] as? [String: Any])?["instance"] as? String == "e2e")
+        }
+        #expect(Set(payloads.compactMap(series)) == Set(spikeSeries), "an alert on a clean series")
+        #expect(topics.allSatisfy { $0.hasPrefix("alert.firing.") || $0.hasPrefix("alert.resolved.") })
+
+        let (exitStatus, seconds) = try daemon.terminate()
+        #expect(exitStatus == 0)
+        #expect(seconds < 2, "took \(seconds) s to stop")
+        // 11 rounds of malformed messages: 3 unparseable and 1 non-finite each.
+        let stopped = daemon.log.split(separator: "\n").last { $0.contains("stopped") }.map(String.init) ?? ""
+        #expect(stopped.contains(#""unparseable": "33""#), "\(stopped)")
+        #expect(stopped.contains(#""non_finite_value": "11""#), "\(stopped)")
+        #expect(stopped.contains("samples=6600"), "\(stopped)")
+    }
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Drives a running streamlstmd with pyzmq, a ZeroMQ client written by others.
+
+Publishes six series in three formats (Graphite, InfluxDB line protocol,
+JSON; per format one series with an injected spike and one clean series),
+mixes malformed messages in, and records every alert the daemon publishes.
+Writes a JSON report to --report:
+
+    {"sent": {...}, "alerts": [[topic, payload-object], ...]}
+
+Every wait is bounded: the subscription handshake, the publisher's first
+subscriber, and the wait for the alerts to resolve.
+"""
+import argparse
+import json
+import math
+import random
+import sys
+import time
+
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+FORMATS = ("graphite", "influx", "json")
+
+
+def series_value(rng, t, spike_at, period=40):
+    value = 50 + 10 * math.sin(2 * math.pi * t / period) + rng.gauss(0, 1)
+    if spike_at is not None and t == spike_at:
+        value += 80
+    return value
+
+
+def payload(fmt, samples):
+    """samples: list of (name, timestamp, value)."""
+    if fmt == "graphite":
+        return "\n".join(f"{name} {value!r} {ts}" for name, ts, value in samples).encode()
+    if fmt == "influx":
+        return "\n".join(f"{name},host=a value={value!r} {ts * 1_000_000_000}" for name, ts, value in samples).encode()
+    return json.dumps([{"series": name, "labels": {"host": "a"}, "ts": ts, "value": value}
+                       for name, ts, value in samples]).encode()
+
+
+MALFORMED = [
+    b"garbage without a value",                    # graphite: unparseable
+    b"graphite.nan nan 1700000000",                # graphite: non-finite value
+    b"m,host=a value=abc 1700000000000000000",     # influx: unparseable field
+    b"{not json",                                  # json: unparseable
+]
+
+
+def wait_for_handshake(socket, timeout):
+    monitor = socket.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
+    poller = zmq.Poller()
+    poller.register(monitor, zmq.POLLIN)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if poller.poll(100):
+            event = recv_monitor_message(monitor)
+            if event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                socket.disable_monitor()
+                return True
+    return False
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--alerts", required=True)
+    parser.add_argument("--report", required=True)
+    parser.add_argument("--samples", type=int, default=1100)
+    parser.add_argument("--spike-at", type=int, default=800)
+    parser.add_argument("--timeout", type=float, default=60)
+    args = parser.parse_args()
+
+    context = zmq.Context()
+    alerts = context.socket(zmq.SUB)
+    alerts.setsockopt(zmq.SUBSCRIBE, b"alert.")
+    alerts.connect(args.alerts)
+    if not wait_for_handshake(alerts, 10):
+        sys.exit("no handshake with the alert socket")
+
+    # XPUB tells us when the daemon's subscription has arrived: before that, PUB/SUB drops.
+    producer = context.socket(zmq.XPUB)
+    producer.setsockopt(zmq.SNDHWM, 0)
+    producer.connect(args.input)
+    if not producer.poll(10_000, zmq.POLLIN):
+        sys.exit("the daemon never subscribed")
+    producer.recv()
+
+    rng = random.Random(7)
+    start = 1_700_000_000
+    sent = {"samples": 0, "malformed": 0}
+    for t in range(args.samples):
+        ts = start + 60 * t
+        for fmt in FORMATS:
+            samples = [(f"{fmt}_spike", ts, series_value(rng, t, args.spike_at)),
+                       (f"{fmt}_clean", ts, series_value(rng, t, None))]
+            producer.send_multipart([b"metrics", payload(fmt, samples)])
+            sent["samples"] += len(samples)
+        if t % 100 == 50:
+            for bad in MALFORMED:
+                producer.send_multipart([b"metrics", bad])
+                sent["malformed"] += 1
+
+    received = []
+    resolved = set()
+    deadline = time.monotonic() + args.timeout
+    while len(resolved) < len(FORMATS) and time.monotonic() < deadline:
+        if alerts.poll(200, zmq.POLLIN):
+            topic, body = alerts.recv_multipart()
+            alert = json.loads(body)
+            received.append([topic.decode(), alert])
+            if alert["status"] == "resolved":
+                resolved.add(alert["labels"]["series"])
+
+    with open(args.report, "w") as out:
+        json.dump({"sent": sent, "alerts": received}, out)
+    producer.close(linger=1000)
+    alerts.close(linger=0)
+    context.term()
+
+
+if __name__ == "__main__":
+    main()

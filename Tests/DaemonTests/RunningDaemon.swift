@@ -1,0 +1,82 @@
+import Foundation
+
+/// The built `streamlstmd` started as a background process for a test, with
+/// its output in files the test can watch with a deadline.
+final class RunningDaemon {
+    let process = Process()
+    let folder: URL
+    let standardOutput: URL
+    let standardError: URL
+
+    init(_ arguments: [String]) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        standardOutput = folder.appendingPathComponent("stdout")
+        standardError = folder.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: standardOutput.path, contents: nil)
+        FileManager.default.createFile(atPath: standardError.path, contents: nil)
+        process.executableURL = BuiltBinary.url
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: standardOutput)
+        process.standardError = try FileHandle(forWritingTo: standardError)
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            process.interrupt()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    var log: String { (try? String(contentsOf: standardError, encoding: .utf8)) ?? "" }
+
+    /// Waits until the log has a match for `pattern`, and returns its first capture group.
+    func waitForLog(_ pattern: String, timeout: Double = 20) throws -> String {
+        let regex = try NSRegularExpression(pattern: pattern)
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            let text = log
+            if let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
+               let range = Range(match.range(at: match.numberOfRanges > 1 ? 1 : 0), in: text) {
+                return String(text[range])
+            }
+            guard process.isRunning else { break }
+            Thread.sleep(forTimeInterval: 0.02)  // polling a file for a condition, bounded by the deadline
+        } while Date() < deadline
+        throw Failure("no log line matching \(pattern) within \(timeout) s; log so far:\n\(log)")
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the status and the seconds it took.
+    func terminate(timeout: Double = 10) throws -> (status: Int32, seconds: Double) {
+        let start = Date()
+        process.terminate()
+        let deadline = start.addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        guard !process.isRunning else { throw Failure("still running \(timeout) s after SIGTERM") }
+        return (process.terminationStatus, Date().timeIntervalSince(start))
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// Runs a Python script from Tests/DaemonTests/Interop with the machine's python3 (pyzmq installed by setup).
+func runInteropScript(_ name: String, _ arguments: [String], timeout: Double = 120) throws -> Int32 {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Interop").appendingPathComponent(name)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script.path] + arguments
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    if process.isRunning {
+        process.terminate()
+        throw RunningDaemon.Failure("\(name) still running after \(timeout) s")
+    }
+    return process.terminationStatus
+}
