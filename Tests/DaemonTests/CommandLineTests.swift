@@ -29,20 +29,26 @@ struct CommandLineTests {
         #expect(outcome.standardError.contains("--window"))
     }
 
-    @Test("The demo alerts on each injected incident, once, and never on the clean series")
+    @Test("The demo, over loopback ZeroMQ, alerts once on each injected incident, resolves it, and never alerts on the clean series")
     func demo() throws {
         let outcome = try BuiltBinary.run(["demo", "--samples", "2700", "--rate", "0"], timeout: 120)
         #expect(outcome.status == 0, "\(outcome.standardError)")
-        let alerts = outcome.standardOutput.split(separator: "\n").filter { $0.hasPrefix("ALERT") }
-        func alertSamples(_ series: String) -> [Int] {
-            alerts.filter { $0.contains(" \(series) ") }.compactMap { line in
-                line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(2).first.flatMap { Int($0) }
+        let lines = outcome.standardOutput.split(separator: "\n")
+        /// Sample numbers of the lines of `kind` (ALERT or RESOLVED) for `series`.
+        func samples(_ kind: String, _ series: String) -> [Int] {
+            lines.compactMap { line in
+                let fields = line.split(separator: " ")
+                guard fields.count > 3, fields[0] == kind, fields[3] == series else { return nil }
+                return Int(fields[2])
             }
         }
-        #expect(alertSamples("web01.cpu.user") == [1500])
-        #expect(alertSamples("db01.queries_per_s") == [2000])
-        #expect(alertSamples("lb01.requests_per_s") == [2500])
-        #expect(alertSamples("web02.cpu.user").isEmpty)
-        #expect(outcome.standardOutput.contains("3 alerts for 3 injected incidents"))
+        #expect(samples("ALERT", "web01.cpu.user") == [1500])
+        #expect(samples("ALERT", "db01.queries_per_s") == [2000])
+        #expect(samples("ALERT", "lb01.requests_per_s") == [2500])
+        #expect(samples("ALERT", "web02.cpu.user").isEmpty)
+        for series in ["web01.cpu.user", "db01.queries_per_s", "lb01.requests_per_s"] {
+            #expect(samples("RESOLVED", series).count == 1, "\(series) did not resolve once")
+        }
+        #expect(outcome.standardOutput.contains("3 incidents alerted for 3 injected"))
     }
 }

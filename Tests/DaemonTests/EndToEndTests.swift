@@ -8,7 +8,7 @@ struct EndToEndTests {
     @Test("Spikes in all three formats fire and resolve; clean series stay quiet; bad input is counted; SIGTERM exits 0")
     func threeFormats() throws {
         let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--shards", "2", "--status-interval", "0", "--instance", "e2e"])
+                                        "--shards", "2", "--status-interval", "0.1", "--instance", "e2e"])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let alerts = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
         _ = try daemon.waitForLog("ready")
@@ -39,6 +39,8 @@ struct EndToEndTests {
         #expect(Set(payloads.compactMap(series)) == Set(spikeSeries), "an alert on a clean series")
         #expect(topics.allSatisfy { $0.hasPrefix("alert.firing.") || $0.hasPrefix("alert.resolved.") })
 
+        // The subscriber may have all it needs before the daemon has taken every sample: wait for them.
+        _ = try daemon.waitForLog("samples=6600 ")
         let (exitStatus, seconds) = try daemon.terminate()
         #expect(exitStatus == 0)
         #expect(seconds < 2, "took \(seconds) s to stop")

@@ -1,16 +1,18 @@
 import ArgumentParser
 import Foundation
-import StreamLSTM
+import Logging
+import Synchronization
 
-/// `streamlstmd demo`: the detector on a built-in synthetic stream, alerts printed live.
+/// `streamlstmd demo`: the daemon and a synthetic producer over real ZeroMQ
+/// sockets on loopback, alerts printed live with a status line.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the detector on a built-in synthetic stream and print its alerts.",
+        abstract: "Run the daemon on a built-in synthetic stream over loopback ZeroMQ and print its alerts.",
         discussion: """
             Four series with daily-like cycles and noise; one gets a spike, one a lasting \
-            level shift, one a dropout, one stays clean. Each series has its own LSTM \
-            predictor that keeps learning as the samples arrive.
+            level shift, one a dropout, one stays clean. The producer publishes them to the \
+            daemon's input socket, the daemon's alerts are read back from its alert socket.
             """
     )
 
@@ -20,55 +22,155 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Samples per second per series (0: as fast as possible).")
     var rate: Double = 2000
 
+    /// Seconds between the demo's synthetic samples (the producer's clock, not the wall's).
+    static let interval = 300.0
+    static let start = 1_700_000_000.0
+
     func validate() throws {
         guard samples > 0 else { throw ValidationError("--samples must be positive") }
         guard rate >= 0 else { throw ValidationError("--rate must be >= 0") }
     }
 
     func run() throws {
-        var producer = SyntheticProducer()
-        let config = PredictorConfig()
-        let detectors = producer.series.map { _ in Predictor(config: config) }
-        let workspace = Workspace(network: detectors[0].network)
-        let trainer = Trainer(network: detectors[0].network, maxWindow: config.training.window)
-        let threshold = config.scorer.threshold
-        // One line per incident: after an alert a series stays quiet this many samples.
-        let quietAfterAlert = 200
-        var quietUntil = [Int](repeating: 0, count: detectors.count)
-        var alerts = 0
-        let start = Date()
-        let startTime = 1_700_000_000.0
-
-        print("streamlstmd demo: \(detectors.count) series, \(samples) samples each; "
-              + "warm-up \(config.scorer.warmUp) samples, threshold \(threshold)")
-        for t in 0..<samples {
-            for (index, detector) in detectors.enumerated() {
-                let value = producer.value(series: index, at: t)
-                let result = try detector.step(value: value, timestamp: startTime + Double(t) * 300,
-                                               workspace: workspace)
-                if let job = detector.makeTrainingJob() { detector.adopt(trainer.run(job)) }
-                if result.anomaly.score >= threshold && t >= quietUntil[index] {
-                    alerts += 1
-                    quietUntil[index] = t + quietAfterAlert
-                    let expected = result.predicted.map { String(format: "%.1f", $0) } ?? "-"
-                    print(String(format: "ALERT sample %5d  %-22@ value %8.1f  expected %8@ [%.1f, %.1f]  score %.3f  (%@)",
-                                 t, producer.series[index].name as NSString, value, expected as NSString,
-                                 result.lower, result.upper, result.anomaly.score,
-                                 "\(result.anomaly.reason)" as NSString))
-                }
-            }
-            if rate > 0 { pace(sample: t + 1, since: start) }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
         }
-        let seconds = Date().timeIntervalSince(start)
+        var engine = EngineConfig()
+        engine.instance = "demo"
+        engine.alerts.resendInterval = 24 * 3600
+        let settings = RunSettings(
+            inputs: [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:*"])],
+            alertsEndpoint: "tcp://127.0.0.1:*", engine: engine, statusInterval: 0)
+        let runtime = try DaemonRuntime(settings: settings, logger: Logger(label: "streamlstmd"))
+        let printer = try AlertPrinter(endpoint: runtime.publisher.endpoint)
+
+        var producer = SyntheticProducer()
+        let total = samples * producer.series.count
+        StatusLine.printAbove("streamlstmd demo: \(producer.series.count) series × \(samples) samples over \(runtime.inputs[0].endpoints[0]), "
+              + "alerts from \(runtime.publisher.endpoint); warm-up \(engine.predictor.scorer.warmUp) samples")
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .xpublisher)
+        try socket.set(.sendHighWaterMark(0))
+        try socket.set(.receiveTimeout(milliseconds: 10_000))
+        try socket.connect(runtime.inputs[0].endpoints[0])
+        guard try socket.receive() != nil else { throw ValidationError("the daemon did not subscribe within 10 s") }
+
+        let status = StatusLine()
+        let started = Date()
+        for t in 0..<samples {
+            let timestamp = Self.start + Double(t) * Self.interval
+            let lines = producer.series.indices.map { index in
+                "\(producer.series[index].name) \(producer.value(series: index, at: t)) \(Int(timestamp))"
+            }
+            try socket.send([Array("metrics".utf8), Array(lines.joined(separator: "\n").utf8)])
+            if rate > 0 {
+                let due = started.addingTimeInterval(Double(t + 1) / rate).timeIntervalSinceNow
+                if due > 0 { Thread.sleep(forTimeInterval: due) }
+            }
+            status.show(runtime.engine.stats, alerts: printer.printed)
+        }
+        // Every sample processed, every alert printed; each wait bounded.
+        let deadline = Date().addingTimeInterval(60)
+        while runtime.engine.stats.snapshot.samples < total && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        socket.close()
+        runtime.shutdown()
+        let stats = runtime.engine.stats.snapshot
+        printer.finish(expecting: stats.alertsFiring + stats.alertsResolved, deadline: Date().addingTimeInterval(5))
+        status.clear()
+        let seconds = Date().timeIntervalSince(started)
         let injected = producer.series.compactMap(\.incident.start).count
-        print(String(format: "done: %d samples in %.1f s (%.0f samples/s), %d alerts for %d injected incidents",
-                     samples * detectors.count, seconds, Double(samples * detectors.count) / seconds,
-                     alerts, injected))
+        StatusLine.printAbove(String(format: "done: %d samples in %.1f s (%.0f samples/s), %d incidents alerted for %d injected",
+                     stats.samples, seconds, Double(stats.samples) / seconds, printer.incidents, injected))
+    }
+}
+
+/// Reads the daemon's alerts on its own thread and prints one line when an
+/// incident starts and one when it resolves (re-sends are not repeated).
+private final class AlertPrinter: Sendable {
+    private let context: ZMQContext
+    private let received = Atomic<Int>(0)
+    private let startedIncidents = Atomic<Int>(0)
+    private let done = DispatchSemaphore(value: 0)
+
+    var printed: Int { received.load(ordering: .relaxed) }
+    var incidents: Int { startedIncidents.load(ordering: .relaxed) }
+
+    init(endpoint: String) throws {
+        context = try ZMQContext()
+        let ready = DispatchSemaphore(value: 0)
+        Thread { [self] in
+            defer { done.signal() }
+            guard let socket = try? ZMQSocket(context: context, type: .subscriber),
+                  (try? socket.set(.subscribe(prefix: Array("alert.".utf8)))) != nil,
+                  (try? socket.connect(endpoint)) != nil else { ready.signal(); return }
+            ready.signal()
+            var seen = Set<String>()
+            while let message = try? socket.receive(), message.count == 2 {
+                received.add(1, ordering: .relaxed)
+                guard let alert = try? JSONSerialization.jsonObject(with: Data(message[1])) as? [String: Any],
+                      let labels = alert["labels"] as? [String: Any], let series = labels["series"] as? String,
+                      let status = alert["status"] as? String, let since = alert["startsAt"] as? String,
+                      let anomaly = alert["anomaly"] as? [String: Any], let ts = anomaly["ts"] as? String,
+                      let seconds = Timestamps.parseRFC3339(ts),
+                      let annotations = alert["annotations"] as? [String: Any] else { continue }
+                let incident = series + since
+                if status == "firing" {
+                    guard seen.insert(incident).inserted else { continue }
+                    startedIncidents.add(1, ordering: .relaxed)
+                }
+                let sample = Int(((seconds - DemoCommand.start) / DemoCommand.interval).rounded())
+                let line = String(format: "%@ sample %5d  %-20@ %-9@ %@  score %.3f (%@)",
+                                  (status == "firing" ? "ALERT   " : "RESOLVED") as NSString, sample, series as NSString,
+                                  (labels["severity"] as? String ?? "") as NSString,
+                                  (annotations["description"] as? String ?? "") as NSString,
+                                  anomaly["score"] as? Double ?? 0, (anomaly["reason"] as? String ?? "") as NSString)
+                StatusLine.printAbove(line)
+            }
+            socket.close()
+        }.start()
+        ready.wait()
     }
 
-    private func pace(sample: Int, since start: Date) {
-        let due = start.addingTimeInterval(Double(sample) / rate)
-        let wait = due.timeIntervalSinceNow
-        if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+    /// Waits (bounded) until `expected` alerts arrived, then stops the reader.
+    func finish(expecting expected: Int, deadline: Date) {
+        while printed < expected && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        context.shutdown()
+        done.wait()
+    }
+}
+
+/// A status line on standard error that rewrites itself on a terminal.
+private final class StatusLine: Sendable {
+    private let last = Mutex(Date.distantPast)
+    private static let terminal = isatty(STDERR_FILENO) != 0
+    private let previous = Mutex((Date(), 0))
+
+    func show(_ stats: EngineStats, alerts: Int) {
+        let now = Date()
+        let due = last.withLock { shownAt -> Bool in
+            guard now.timeIntervalSince(shownAt) >= 0.5 else { return false }
+            shownAt = now
+            return true
+        }
+        guard Self.terminal, due else { return }
+        let samples = stats.snapshot.samples
+        let rate = previous.withLock { old in
+            defer { old = (now, samples) }
+            return Double(samples - old.1) / max(now.timeIntervalSince(old.0), 1e-3)
+        }
+        let text = String(format: "\r%8.0f samples/s  %d series  %d alerts ", rate,
+                          stats.series.load(ordering: .relaxed), alerts)
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    func clear() {
+        if Self.terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    static func printAbove(_ line: String) {
+        let prefix = terminal ? "\r\u{1B}[K" : ""
+        FileHandle.standardOutput.write(Data((prefix + line + "\n").utf8))
     }
 }

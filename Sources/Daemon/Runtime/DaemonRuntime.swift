@@ -106,6 +106,7 @@ final class DaemonRuntime: Sendable {
             }
             logger.info("status", metadata: [
                 "samples_per_s": "\(Int(Double(now.samples - before.samples) / interval))",
+                "samples": "\(now.samples)",
                 "series": "\(stats.series.load(ordering: .relaxed))",
                 "rejected": "\(now.totalRejected)",
                 "alerts": "\(now.alertsFiring + now.alertsResolved)",

@@ -4,6 +4,9 @@ import Foundation
 /// The socket types streamlstmd uses.
 enum ZMQSocketType {
     case publisher, subscriber, push, pull, pair
+    /// A publisher that also receives its subscribers' subscriptions, so a
+    /// producer can wait until a subscriber has joined before it sends.
+    case xpublisher
 
     var code: Int32 {
         switch self {
@@ -12,6 +15,7 @@ enum ZMQSocketType {
         case .push: ZMQ_PUSH
         case .pull: ZMQ_PULL
         case .pair: ZMQ_PAIR
+        case .xpublisher: ZMQ_XPUB
         }
     }
 }
@@ -134,6 +138,27 @@ final class ZMQSocket {
             more = zmq_msg_more(frame) != 0  // read before the part is closed
         }
         return parts
+    }
+
+    /// Connects, then waits until the connection has completed the ZeroMQ
+    /// handshake (watched by libzmq's socket monitor, set up before the
+    /// connect so the event cannot be missed), or `timeout` seconds pass.
+    /// A subscriber for which this returns true has sent its subscriptions.
+    func connectAndWaitForHandshake(_ endpoint: String, timeout: Double) throws(ZMQError) -> Bool {
+        let socket = use()
+        let address = "inproc://monitor-\(UInt(bitPattern: socket))"
+        guard zmq_socket_monitor(socket, address, ZMQ_EVENT_HANDSHAKE_SUCCEEDED) == 0 else {
+            throw ZMQError.last("zmq_socket_monitor")
+        }
+        defer { zmq_socket_monitor(socket, nil, 0) }
+        let monitor = try ZMQSocket(context: context, type: .pair)
+        defer { monitor.close() }
+        try monitor.set(.linger(milliseconds: 0))
+        try monitor.set(.receiveTimeout(milliseconds: Int32(timeout * 1000)))
+        try monitor.connect(address)
+        try connect(endpoint)
+        // Each event is two frames: 16-bit event number and 32-bit value, then the endpoint.
+        return try monitor.receive() != nil
     }
 
     /// The open handle, after checking that this thread owns the socket.

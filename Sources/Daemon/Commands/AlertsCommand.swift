@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+
+/// `streamlstmd alerts`: subscribe to a daemon's alerts and print them.
+struct AlertsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alerts",
+        abstract: "Subscribe to a daemon's alert socket and print the alerts as they come."
+    )
+
+    @Option(help: "The daemon's alert endpoint.")
+    var connect: String = "tcp://127.0.0.1:5556"
+
+    @Option(help: "Topic prefix: alert.firing, alert.resolved.critical, ... (default: every alert).")
+    var subscribe: String = "alert."
+
+    @Flag(help: "Print the JSON payloads as they arrive instead of one line per alert.")
+    var json = false
+
+    @Option(help: "Exit after this many alerts (default: run until interrupted).")
+    var count: Int?
+
+    func run() throws {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .subscriber)
+        try socket.set(.subscribe(prefix: Array(subscribe.utf8)))
+        if try socket.connectAndWaitForHandshake(connect, timeout: 10) {
+            FileHandle.standardError.write(Data("subscribed to \(connect)\n".utf8))
+        }
+        let signals = stopOnSignals(context)
+        defer { signals.forEach { $0.cancel() } }
+        var received = 0
+        while count.map({ received < $0 }) ?? true {
+            let message: [[UInt8]]
+            do throws(ZMQError) {
+                guard let next = try socket.receive() else { continue }
+                message = next
+            } catch {
+                if error.isTerminated { break }
+                throw error
+            }
+            guard message.count == 2 else { continue }
+            let topic = String(decoding: message[0], as: UTF8.self)
+            let line = json ? String(decoding: message[1], as: UTF8.self) : AlertLine.format(topic: topic, payload: message[1])
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))  // unbuffered: a pipe sees each alert at once
+            received += 1
+        }
+        socket.close()
+    }
+}
+
+/// SIGINT and SIGTERM shut the context down, so that a blocked receive returns ETERM.
+func stopOnSignals(_ context: ZMQContext) -> [DispatchSourceSignal] {
+    [SIGTERM, SIGINT].map { number in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { context.shutdown() }
+        source.resume()
+        return source
+    }
+}

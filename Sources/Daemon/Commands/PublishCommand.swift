@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+
+/// `streamlstmd publish`: send a recording as a live stream.
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Send recordings (CSV or NDJSON) as a live metric stream over ZeroMQ.",
+        discussion: """
+            Waits until a subscriber has joined (PUB/SUB drops what is sent before), then \
+            sends the samples in file order as JSON batches, with their recorded timestamps.
+            """
+    )
+
+    @Argument(help: "CSV (timestamp,value or series,timestamp,value) or NDJSON files.")
+    var files: [String]
+
+    @Option(help: "Connect to a daemon's input (its --listen endpoint).")
+    var connect: String?
+
+    @Option(help: "Bind here and let daemons connect (their --connect endpoint).")
+    var bind: String?
+
+    @Option(help: "Samples per second (0: as fast as possible).")
+    var rate: Double = 0
+
+    @Option(help: "Samples per message.")
+    var batch: Int = 100
+
+    @Option(help: "Topic frame of every message.")
+    var topic: String = "metrics"
+
+    @Option(help: "Seconds to wait for a subscriber.")
+    var wait: Double = 10
+
+    func validate() throws {
+        guard (connect == nil) != (bind == nil) else { throw ValidationError("give exactly one of --connect and --bind") }
+        guard rate >= 0 else { throw ValidationError("--rate must be >= 0") }
+        guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
+        guard wait > 0 else { throw ValidationError("--wait must be > 0") }
+    }
+
+    func run() throws {
+        var samples: [RecordedSample] = []
+        for file in files { samples += try RecordingReader.read(URL(fileURLWithPath: file)) }
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .xpublisher)
+        try socket.set(.sendHighWaterMark(0))  // a recording is finite: queue rather than drop
+        try socket.set(.linger(milliseconds: 30_000))
+        try socket.set(.receiveTimeout(milliseconds: Int32(wait * 1000)))
+        if let connect { try socket.connect(connect) }
+        if let bind { try socket.bind(bind) }
+        // The subscriber's subscription arrives as a message on the XPUB socket.
+        guard try socket.receive() != nil else {
+            throw ValidationError("no subscriber joined within \(wait) s")
+        }
+        let start = Date()
+        var sent = 0
+        while sent < samples.count {
+            let chunk = samples[sent..<min(sent + batch, samples.count)]
+            var text = "["
+            for (index, sample) in chunk.enumerated() {
+                if index > 0 { text += "," }
+                let (name, labels) = SeriesKey.parse(sample.key)
+                var writer = JSONWriter()
+                writer.beginObject()
+                writer.string("series", name)
+                if !labels.isEmpty {
+                    writer.beginObject("labels")
+                    for (label, value) in labels { writer.string(label, value) }
+                    writer.endObject()
+                }
+                writer.number("ts", sample.timestamp)
+                writer.number("value", sample.value)
+                writer.endObject()
+                text += writer.text
+            }
+            text += "]"
+            try socket.send([Array(topic.utf8), Array(text.utf8)])
+            sent += chunk.count
+            if rate > 0 {
+                let due = start.addingTimeInterval(Double(sent) / rate).timeIntervalSinceNow
+                if due > 0 { Thread.sleep(forTimeInterval: due) }
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        FileHandle.standardError.write(Data(String(format: "published %d samples from %d files in %.2f s\n",
+                                                   sent, files.count, seconds).utf8))
+        socket.close()  // lingers until the queue is flushed (at most 30 s)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import Daemon
+
+/// `publish` and `alerts`, the tools users test a deployment with, against the built daemon.
+@Suite("publish and alerts")
+struct ToolsTests {
+    /// A CSV recording: a noisy sine with a spike at row `spikeAt`.
+    static func recording(rows: Int, spikeAt: Int, in folder: URL, name: String) throws -> URL {
+        var rng = SystemRandomNumberGenerator()
+        var text = "timestamp,value\n"
+        for t in 0..<rows {
+            var value = 50 + 10 * sin(2 * Double.pi * Double(t) / 40) + Double.random(in: -1...1, using: &rng)
+            if t == spikeAt { value += 80 }
+            text += "\(rfc3339(1_700_000_000 + 60 * Double(t))),\(value)\n"
+        }
+        let url = folder.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test("A published CSV recording makes the daemon alert, and `alerts` prints it")
+    func publishAndWatch() throws {
+        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                                        "--status-interval", "0"])
+        let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
+        let alertEndpoint = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
+        let file = try Self.recording(rows: 1000, spikeAt: 800, in: daemon.folder, name: "checkout_latency.csv")
+
+        let watcher = try RunningDaemon(["alerts", "--connect", alertEndpoint, "--count", "1", "--json"])
+        _ = try watcher.waitForLog("subscribed to")
+        let published = try BuiltBinary.run(["publish", file.path, "--connect", input, "--batch", "50"])
+        #expect(published.status == 0, "\(published.standardError)")
+        #expect(published.standardError.contains("published 1000 samples from 1 files"))
+
+        let line = try watcher.waitForOutput(timeout: 30)
+        let alert = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(alert["status"] as? String == "firing")
+        #expect((alert["labels"] as? [String: Any])?["series"] as? String == "checkout_latency")
+        #expect((alert["anomaly"] as? [String: Any])?["ts"] as? String == rfc3339(1_700_000_000 + 60 * 800))
+        _ = try daemon.terminate()
+    }
+
+    @Test("A bad row stops publish with the file and line named, and a non-zero status")
+    func badRecording() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("bad.csv")
+        try "timestamp,value\n1700000000,1\n1700000060,not-a-number\n".write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try BuiltBinary.run(["publish", file.path, "--connect", "tcp://127.0.0.1:1", "--wait", "1"])
+        #expect(outcome.status != 0)
+        #expect(outcome.standardError.contains("bad.csv:3: bad value \"not-a-number\""), "\(outcome.standardError)")
+    }
+
+    @Test("Recordings: CSV with a series column, NDJSON with labels, NAB timestamps")
+    func readerFormats() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let csv = folder.appendingPathComponent("many.csv")
+        try "series,timestamp,value\na,2014-02-14 14:27:00,1.5\nb,1392388080,2\n".write(to: csv, atomically: true, encoding: .utf8)
+        #expect(try RecordingReader.read(csv) == [RecordedSample(key: "a", timestamp: 1_392_388_020, value: 1.5),
+                                                  RecordedSample(key: "b", timestamp: 1_392_388_080, value: 2)])
+        let ndjson = folder.appendingPathComponent("x.ndjson")
+        try #"{"series":"m","labels":{"h":"1"},"ts":5,"value":3}"#.write(to: ndjson, atomically: true, encoding: .utf8)
+        #expect(try RecordingReader.read(ndjson) == [RecordedSample(key: #"m{h="1"}"#, timestamp: 5, value: 3)])
+        let empty = folder.appendingPathComponent("empty.csv")
+        try "".write(to: empty, atomically: true, encoding: .utf8)
+        #expect(throws: RecordingError(file: empty.path, line: nil, problem: "empty file")) {
+            try RecordingReader.read(empty)
+        }
+    }
+}
+
+extension RunningDaemon {
+    /// Waits for the first line on standard output.
+    func waitForOutput(timeout: Double) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            let text = (try? String(contentsOf: standardOutput, encoding: .utf8)) ?? ""
+            if let newline = text.firstIndex(of: "\n") { return String(text[..<newline]) }
+            Thread.sleep(forTimeInterval: 0.02)  // polling a file for a condition, bounded by the deadline
+        } while Date() < deadline
+        throw Failure("no output within \(timeout) s")
+    }
+}
