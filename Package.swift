@@ -24,6 +24,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libzmq through pkg-config; only the ZeroMQ wrapper in Daemon imports it.
@@ -58,10 +63,19 @@ let package = Package(
                 "StreamLSTM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "StreamLSTMTests", dependencies: ["StreamLSTM"]),
         // Interop/ holds the Python (pyzmq) peers the end-to-end tests run.
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "StreamLSTM"], exclude: ["Interop"]),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["Daemon", "StreamLSTM", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            exclude: ["Interop"]
+        ),
     ]
 )

@@ -8,13 +8,15 @@ struct EndToEndTests {
     @Test("Spikes in all three formats fire and resolve; clean series stay quiet; bad input is counted; SIGTERM exits 0")
     func threeFormats() throws {
         let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--shards", "2", "--status-interval", "0.1", "--instance", "e2e"])
+                                        "--shards", "2", "--status-interval", "0", "--instance", "e2e",
+                                        "--http", "127.0.0.1:0"])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let alerts = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
+        let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
         _ = try daemon.waitForLog("ready")
         let report = daemon.folder.appendingPathComponent("report.json")
         let status = try runInteropScript("feed_and_watch.py", ["--input", input, "--alerts", alerts,
-                                                                "--report", report.path])
+                                                                "--report", report.path, "--http", http])
         #expect(status == 0)
 
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]
@@ -39,15 +41,21 @@ struct EndToEndTests {
         #expect(Set(payloads.compactMap(series)) == Set(spikeSeries), "an alert on a clean series")
         #expect(topics.allSatisfy { $0.hasPrefix("alert.firing.") || $0.hasPrefix("alert.resolved.") })
 
-        // The subscriber may have all it needs before the daemon has taken every sample: wait for them.
-        _ = try daemon.waitForLog("samples=6600 ")
+        // /metrics as Python's urllib read it, once the daemon had counted every sample.
+        #expect(object?["ready"] as? Int == 200)
+        let metrics = Set((object?["metrics"] as? String ?? "").split(separator: "\n").map(String.init))
+        #expect(metrics.contains("streamlstmd_samples_total 6600"))
+        // 11 rounds of malformed messages: 3 unparseable and 1 non-finite each.
+        #expect(metrics.contains(#"streamlstmd_rejected_total{reason="unparseable"} 33"#))
+        #expect(metrics.contains(#"streamlstmd_rejected_total{reason="non_finite_value"} 11"#))
+        #expect(metrics.contains(#"streamlstmd_rejected_total{reason="out_of_order"} 0"#))
+        #expect(metrics.contains("streamlstmd_series 6.0"))
+        #expect(metrics.contains(#"streamlstmd_alerts_total{status="resolved",severity="critical"} 3"#))
+
         let (exitStatus, seconds) = try daemon.terminate()
         #expect(exitStatus == 0)
         #expect(seconds < 2, "took \(seconds) s to stop")
-        // 11 rounds of malformed messages: 3 unparseable and 1 non-finite each.
         let stopped = daemon.log.split(separator: "\n").last { $0.contains("stopped") }.map(String.init) ?? ""
-        #expect(stopped.contains(#""unparseable": "33""#), "\(stopped)")
-        #expect(stopped.contains(#""non_finite_value": "11""#), "\(stopped)")
         #expect(stopped.contains("samples=6600"), "\(stopped)")
     }
 }

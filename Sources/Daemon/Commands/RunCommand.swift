@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 
 extension PayloadFormat: ExpressibleByArgument {}
 
@@ -12,7 +15,7 @@ enum Switch: String, ExpressibleByArgument, Sendable {
 }
 
 /// `streamlstmd run`: the daemon.
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the daemon: subscribe to metric streams, detect anomalies, publish alerts."
@@ -48,6 +51,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Name of this daemon in alert labels (default: the host name).")
     var instance: String?
 
+    @Option(help: "Serve /metrics, /healthz and /readyz on this HOST:PORT (port 0: any free port; `off`: none).")
+    var http: String = "127.0.0.1:9464"
+
     @Option(help: "Seconds between status lines in the log (0: none).")
     var statusInterval: Double = 10
 
@@ -71,12 +77,24 @@ struct RunCommand: ParsableCommand {
         return RunSettings(inputs: inputs, alertsEndpoint: alerts, engine: engine, statusInterval: statusInterval)
     }
 
+    /// `--http` as host and port, or nil for `off`.
+    var httpAddress: (host: String, port: UInt16)? {
+        get throws {
+            guard http != "off" else { return nil }
+            guard let colon = http.lastIndex(of: ":"), let port = UInt16(http[http.index(after: colon)...]) else {
+                throw ValidationError("--http takes HOST:PORT or off, not \(http)")
+            }
+            return (String(http[..<colon]), port)
+        }
+    }
+
     func validate() throws {
         if let problem = settings.engine.problem { throw ValidationError(problem) }
+        _ = try httpAddress
         guard statusInterval >= 0 else { throw ValidationError("--status-interval must be >= 0") }
     }
 
-    func run() throws {
+    func run() async throws {
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -84,13 +102,40 @@ struct RunCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "streamlstmd")
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // A step takes microseconds: the default buckets (5 ms and up) would put every one in the first.
+        factory.durationHistogramBuckets["streamlstmd_step_duration_seconds"] =
+            [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000].map { Duration.microseconds($0) }
+        let metrics = DaemonMetrics(factory: factory)
         let runtime: DaemonRuntime
         do {
-            runtime = try DaemonRuntime(settings: settings, logger: logger)
+            runtime = try DaemonRuntime(settings: settings, logger: logger, metrics: metrics)
         } catch {
             logger.critical("could not start", metadata: ["error": "\(error)"])
             throw ExitCode(EX_UNAVAILABLE)
         }
-        runtime.runUntilSignalled()
+        let readiness = Readiness()
+        var services: [any Service] = []
+        var dependencies: @Sendable () async throws -> Void = {}
+        if let (host, port) = try httpAddress {
+            let server = try await StatusServer.make(host: host, port: port, registry: registry, readiness: readiness,
+                                                     logger: logger)
+            services.append(server)
+            dependencies = {
+                let address = try await server.listeningAddress()
+                logger.info("http on \(address)")
+            }
+        }
+        // The group stops services in reverse order: the daemon drains first, HTTP answers until then.
+        services.append(DaemonService(runtime: runtime, readiness: readiness, dependencies: dependencies))
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        // The group's signal sources see SIGTERM and SIGINT only once their default action
+        // (terminate the process) is off; Darwin's service-lifecycle does this itself, Linux's not.
+        signal(SIGTERM, SIG_IGN)
+        signal(SIGINT, SIG_IGN)
+        try await ServiceGroup(configuration: configuration).run()
     }
 }

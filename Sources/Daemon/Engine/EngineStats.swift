@@ -1,7 +1,8 @@
 import Synchronization
 
-/// Counters the engine and its inputs keep, readable from any thread.
-/// Writers add a whole batch under one lock, never one lock per sample.
+/// Counters the engine and its inputs keep, readable from any thread, and
+/// mirrored into the metrics. Writers add a whole batch under one lock,
+/// never one lock per sample.
 final class EngineStats: Sendable {
     struct Snapshot: Equatable, Sendable {
         var samples = 0
@@ -17,6 +18,11 @@ final class EngineStats: Sendable {
     private let counters = Mutex(Snapshot())
     /// Series alive across all shards (the cap is checked against it).
     let series = Atomic<Int>(0)
+    let metrics: DaemonMetrics?
+
+    init(metrics: DaemonMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     var snapshot: Snapshot { counters.withLock { $0 } }
 
@@ -30,6 +36,14 @@ final class EngineStats: Sendable {
             total.alertsResolved += resolved
             total.trainingUpdates += trainingUpdates
         }
+        guard let metrics else { return }
+        if samples > 0 { metrics.samples.increment(by: samples) }
+        if let rejections {
+            for reason in RejectReason.allCases where rejections[reason] > 0 {
+                metrics.rejected[reason.rawValue].increment(by: rejections[reason])
+            }
+        }
+        if trainingUpdates > 0 { metrics.trainingUpdates.increment(by: trainingUpdates) }
     }
 
     /// Takes a place for a new series; false at the cap.
@@ -38,7 +52,10 @@ final class EngineStats: Sendable {
         while current < limit {
             let (exchanged, original) = series.compareExchange(expected: current, desired: current + 1,
                                                                ordering: .relaxed)
-            if exchanged { return true }
+            if exchanged {
+                metrics?.series.record(current + 1)
+                return true
+            }
             current = original
         }
         return false

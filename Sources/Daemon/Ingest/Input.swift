@@ -99,6 +99,7 @@ final class Input: Sendable {
                 return
             }
             result.removeAll()
+            engine.stats.metrics?.inputMessages.increment()
             // [topic, payload] or [payload]; the topic only filters subscriptions.
             if message.count > 2 {
                 result.rejections.add(.unparseable, "message of \(message.count) parts; expected [topic, payload] or [payload]")

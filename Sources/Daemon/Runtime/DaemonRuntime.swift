@@ -23,16 +23,18 @@ final class DaemonRuntime: Sendable {
     let publisher: AlertPublisher
     let inputs: [Input]
     private let inputContext: ZMQContext
-    private let logger: Logger
+    let logger: Logger
 
-    init(settings: RunSettings, logger: Logger) throws(ZMQError) {
+    init(settings: RunSettings, logger: Logger, metrics: DaemonMetrics? = nil) throws(ZMQError) {
         self.settings = settings
         self.logger = logger
         let outputContext = try ZMQContext()
         publisher = try AlertPublisher(context: outputContext, endpoint: settings.alertsEndpoint,
                                        instance: settings.engine.instance, logger: logger)
         let publisher = self.publisher
-        engine = Engine(config: settings.engine, logger: logger) { publisher.publish($0) }
+        engine = Engine(config: settings.engine, stats: EngineStats(metrics: metrics), logger: logger) {
+            publisher.publish($0)
+        }
         inputContext = try ZMQContext()
         var inputs: [Input] = []
         do throws(ZMQError) {
@@ -55,25 +57,6 @@ final class DaemonRuntime: Sendable {
         logger.info("alerts on \(publisher.endpoint)")
     }
 
-    /// Runs until SIGTERM or SIGINT, then stops in order and returns.
-    func runUntilSignalled() {
-        let stop = DispatchSemaphore(value: 0)
-        let signals = [SIGTERM, SIGINT].map { number in
-            signal(number, SIG_IGN)  // delivered to the dispatch source instead
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stop.signal() }
-            source.resume()
-            return source
-        }
-        let status = settings.statusInterval > 0 ? startStatusLine() : nil
-        logger.info("ready", metadata: ["shards": "\(settings.engine.shards)", "training": "\(settings.engine.training)"])
-        stop.wait()
-        logger.info("stopping")
-        status?.cancel()
-        shutdown()
-        signals.forEach { $0.cancel() }
-    }
-
     /// Stops inputs, drains the shards, flushes the alerts.
     func shutdown() {
         inputContext.shutdown()
@@ -92,7 +75,9 @@ final class DaemonRuntime: Sendable {
         ])
     }
 
-    private func startStatusLine() -> DispatchSourceTimer {
+    /// Logs a status line every `statusInterval` seconds until cancelled.
+    func startStatusLine() -> DispatchSourceTimer? {
+        guard settings.statusInterval > 0 else { return nil }
         let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         let interval = settings.statusInterval
         let stats = engine.stats, logger = self.logger

@@ -6,7 +6,10 @@ JSON; per format one series with an injected spike and one clean series),
 mixes malformed messages in, and records every alert the daemon publishes.
 Writes a JSON report to --report:
 
-    {"sent": {...}, "alerts": [[topic, payload-object], ...]}
+    {"sent": {...}, "alerts": [[topic, payload-object], ...], "ready": 200, "metrics": "..."}
+
+With --http, it also reads /readyz, and /metrics once the daemon has counted
+every sample it was sent (so the counts in the report are final).
 
 Every wait is bounded: the subscription handshake, the publisher's first
 subscriber, and the wait for the alerts to resolve.
@@ -17,6 +20,7 @@ import math
 import random
 import sys
 import time
+import urllib.request
 
 import zmq
 from zmq.utils.monitor import recv_monitor_message
@@ -71,6 +75,7 @@ def main():
     parser.add_argument("--samples", type=int, default=1100)
     parser.add_argument("--spike-at", type=int, default=800)
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--http", help="the daemon's HTTP address, HOST:PORT")
     args = parser.parse_args()
 
     context = zmq.Context()
@@ -114,8 +119,18 @@ def main():
             if alert["status"] == "resolved":
                 resolved.add(alert["labels"]["series"])
 
+    report = {"sent": sent, "alerts": received}
+    if args.http:
+        report["ready"] = urllib.request.urlopen(f"http://{args.http}/readyz", timeout=5).status
+        wanted = f"streamlstmd_samples_total {sent['samples']}"
+        while time.monotonic() < deadline:
+            metrics = urllib.request.urlopen(f"http://{args.http}/metrics", timeout=5).read().decode()
+            if wanted in metrics.splitlines():
+                break
+            time.sleep(0.05)  # polling for a condition, bounded by the deadline
+        report["metrics"] = metrics
     with open(args.report, "w") as out:
-        json.dump({"sent": sent, "alerts": received}, out)
+        json.dump(report, out)
     producer.close(linger=1000)
     alerts.close(linger=0)
     context.term()

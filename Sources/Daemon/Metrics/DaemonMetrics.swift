@@ -1,0 +1,40 @@
+import Metrics
+
+/// The daemon's metrics, made from an injected factory (Prometheus in the
+/// daemon, a test kit in tests) rather than from a global bootstrap.
+final class DaemonMetrics: Sendable {
+    let samples: Counter
+    let inputMessages: Counter
+    /// One counter per `RejectReason`, indexed by its raw value.
+    let rejected: [Counter]
+    let series: Gauge
+    /// Keyed by `Alert.topic` minus the `alert.` prefix: `firing.critical`, ...
+    let alerts: [String: Counter]
+    let trainingUpdates: Counter
+    /// Time of one predictor step (normaliser, network, scorer), sampled.
+    let stepDuration: Timer
+
+    init(factory: MetricsFactory) {
+        samples = Counter(label: "streamlstmd_samples_total", factory: factory)
+        inputMessages = Counter(label: "streamlstmd_input_messages_total", factory: factory)
+        rejected = RejectReason.allCases.map {
+            Counter(label: "streamlstmd_rejected_total", dimensions: [("reason", $0.name)], factory: factory)
+        }
+        series = Gauge(label: "streamlstmd_series", factory: factory)
+        var alerts: [String: Counter] = [:]
+        for status in [Alert.Status.firing, .resolved] {
+            for severity in Severity.allCases {
+                alerts["\(status.rawValue).\(severity.rawValue)"] = Counter(
+                    label: "streamlstmd_alerts_total",
+                    dimensions: [("status", status.rawValue), ("severity", severity.rawValue)], factory: factory)
+            }
+        }
+        self.alerts = alerts
+        trainingUpdates = Counter(label: "streamlstmd_training_updates_total", factory: factory)
+        stepDuration = Timer(label: "streamlstmd_step_duration_seconds", factory: factory)
+    }
+
+    func count(_ alert: Alert) {
+        alerts["\(alert.status.rawValue).\(alert.severity.rawValue)"]?.increment()
+    }
+}
