@@ -1,5 +1,5 @@
 # The two commands of the README, and the ones behind them.
-.PHONY: setup demo test bench bench-portable golden release
+.PHONY: setup demo test bench bench-portable bench-daemon golden release
 
 setup:
 	@scripts/setup.sh
@@ -23,6 +23,10 @@ bench: setup
 
 bench-portable: release
 	.build/release/streamlstmd bench model --seconds 3
+
+# The running daemon end to end over loopback ZeroMQ, and the Python peer on the same load.
+bench-daemon: release
+	scripts/bench_daemon.sh
 
 # Regenerates the golden values in Tests/StreamLSTMTests/GoldenValues.swift.
 golden: setup

@@ -91,16 +91,21 @@ struct ModelBenchmark {
                 current = current.continued(with: trainer.run(current))
             }
         }
+        // The series now holds what a trained one does: its own weights and Adam's moments.
+        predictor.adopt(trainer.run(current))
         return cost * 1e6
     }
 
-    /// Resident bytes per series, malloc's overhead included: create many,
-    /// step each once, divide the growth of the resident set. Only exact in
-    /// a process that has freed nothing yet (freed memory would be reused
-    /// without growing the resident set), so `run` asks a fresh process.
+    /// Resident bytes per trained series, malloc's overhead included: create
+    /// many, step each through one training window and adopt the result (so
+    /// each holds its own weights and Adam's moments), divide the growth of
+    /// the resident set. Only exact in a process that has freed nothing yet
+    /// (freed memory would be reused without growing the resident set), so
+    /// `run` asks a fresh process.
     func residentCost(_ config: PredictorConfig) -> Double {
         let network = Network(inputSize: config.inputSize, model: config.model)
         let workspace = Workspace(network: network)
+        let trainer = Trainer(network: network, maxWindow: config.training.window)
         let before = residentSetBytes()
         var series: [Predictor] = []
         series.reserveCapacity(seriesForMemory)
@@ -108,7 +113,12 @@ struct ModelBenchmark {
             var seriesConfig = config
             seriesConfig.seed = UInt64(k)
             let predictor = Predictor(config: seriesConfig)
-            _ = try? predictor.step(value: 1, timestamp: 0, workspace: workspace)
+            var t = 0.0
+            while !predictor.trainingDue {
+                _ = try? predictor.step(value: sin(t), timestamp: t, workspace: workspace)
+                t += 1
+            }
+            predictor.adopt(trainer.run(predictor.makeTrainingJob()!))
             series.append(predictor)
         }
         let growth = Double(residentSetBytes() - before) / Double(seriesForMemory)

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure this machine: model costs now, the running daemon later.",
-        subcommands: [ModelBenchCommand.self]
+        subcommands: [ModelBenchCommand.self, DaemonBenchCommand.self]
     )
 }
 
@@ -74,5 +74,65 @@ struct ModelBenchCommand: ParsableCommand {
                      defaults.training.every, predictor.ownedBytes,
                      benchmark.residentCostInFreshProcess(hiddenSize: defaults.model.hiddenSize, window: nil),
                      predictor.serialized().count))
+    }
+}
+
+struct DaemonBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "End to end over loopback ZeroMQ: samples/s with nothing dropped, publish-to-alert latency, memory.",
+        discussion: "Build with `swift build -c release` first. The producer runs in this process, on the same cores."
+    )
+
+    @Option(help: "Regular series.")
+    var series: Int = 10_000
+
+    @Option(help: "Hidden size of every model.")
+    var hidden: Int = 32
+
+    @Option(help: "Lines per message.")
+    var batch: Int = 100
+
+    @Option(help: "Samples in the timed throughput phase.")
+    var samples: Int = 1_000_000
+
+    @Option(help: "Online learning during the run: on or off (K = 16, W = 32).")
+    var training: Switch = .off
+
+    @Option(help: "Shard threads (default: one per core).")
+    var shards: Int?
+
+    @Option(help: "Seconds of the latency phase.")
+    var latencySeconds: Double = 5
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
+        #endif
+        var options = DaemonBenchmark.Options()
+        options.series = series
+        options.hiddenSize = hidden
+        options.batch = batch
+        options.timedSamples = samples
+        options.training = training == .on
+        if let shards { options.shards = shards }
+        options.latencySeconds = latencySeconds
+        let result = try DaemonBenchmark(options: options).run { note in
+            FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
+        }
+        func percentile(_ p: Double) -> Double {
+            guard !result.latencies.isEmpty else { return .nan }
+            return result.latencies[min(result.latencies.count - 1, Int(p * Double(result.latencies.count)))]
+        }
+        print("streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
+              + "training \(training.rawValue), \(options.shards) shards")
+        print(String(format: "throughput: %.0f samples/s; processed %d of %d sent, %d rejected",
+                     result.samplesPerSecond, result.processed, result.expected, result.rejected))
+        if options.training {
+            print(String(format: "training: %.0f updates/s", result.trainingUpdatesPerSecond))
+        }
+        print(String(format: "latency publish -> alert at %.0f samples/s: p50 %.2f ms, p99 %.2f ms (%d spikes)",
+                     result.latencyRate, percentile(0.5) * 1000, percentile(0.99) * 1000, result.latencies.count))
+        print(String(format: "memory: %.0f resident bytes per series", result.residentBytesPerSeries))
     }
 }

@@ -12,7 +12,13 @@ final class Engine: Sendable {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config
         self.stats = stats
-        shards = (0..<config.shards).map { Shard(index: $0, config: config, stats: stats, logger: logger, raise: raise) }
+        // Every new series starts from the same weights, shared (copy on write) until it first learns:
+        // untrained series cost no weight memory of their own and keep one copy warm in the cache.
+        let prior: [Float] = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
+            .initialParameters(seed: config.predictor.seed)
+        shards = (0..<config.shards).map {
+            Shard(index: $0, config: config, stats: stats, prior: prior, logger: logger, raise: raise)
+        }
         for shard in shards { shard.start() }
     }
 

@@ -8,9 +8,10 @@ final class SeriesState {
     var alert = AlertState.initial
     var lastTimestamp = -Double.infinity
 
-    init(key: String, fingerprint: UInt64, config: PredictorConfig) {
+    /// `prior`: the starting weights every new series shares until its first training result.
+    init(key: String, fingerprint: UInt64, config: PredictorConfig, prior: [Float]) {
         self.key = key
         self.fingerprint = fingerprint
-        predictor = Predictor(config: config)
+        predictor = Predictor(config: config, initialParameters: prior)
     }
 }

@@ -27,11 +27,14 @@ final class Shard: @unchecked Sendable {
     private var steps = 0
     private let workspace: Workspace
     private let trainer: Trainer
+    /// Weights new series start from, one copy for all of them.
+    private let prior: [Float]
     private let finished = DispatchSemaphore(value: 0)
 
-    init(index: Int, config: EngineConfig, stats: EngineStats, logger: Logger,
+    init(index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], logger: Logger,
          raise: @escaping @Sendable (Alert) -> Void) {
         self.index = index
+        self.prior = prior
         self.config = config
         self.stats = stats
         self.raise = raise
@@ -81,7 +84,8 @@ final class Shard: @unchecked Sendable {
                     rejections.add(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
                     continue
                 }
-                state = SeriesState(key: sample.key, fingerprint: sample.fingerprint, config: config.predictor)
+                state = SeriesState(key: sample.key, fingerprint: sample.fingerprint, config: config.predictor,
+                                    prior: prior)
                 series[sample.fingerprint] = state
             }
             if sample.timestamp < state.lastTimestamp && !batch.acceptOutOfOrder {

@@ -53,13 +53,24 @@ public final class Predictor {
     /// Sample count at which the last training job was made.
     var lastJobAt: Int = 0
 
-    public init(config: PredictorConfig = PredictorConfig()) {
+    /// A new series' predictor. `initialParameters`, when given, are the
+    /// starting weights (a prior shared by many series: the array's storage
+    /// is shared until this series' first training result replaces it);
+    /// otherwise the weights are initialised from `config.seed`.
+    public init(config: PredictorConfig = PredictorConfig(), initialParameters: [Float]? = nil) {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config
         network = Network(inputSize: config.inputSize, model: config.model)
-        parameters = network.initialParameters(seed: config.seed)
+        if let initialParameters {
+            precondition(initialParameters.count == network.parameterCount, "initial parameters of the wrong size")
+            parameters = initialParameters
+        } else {
+            parameters = network.initialParameters(seed: config.seed)
+        }
         let learning = config.training.enabled
-        optimizer = AdamState(parameterCount: learning ? network.parameterCount : 0)
+        // Adam's moments are made by the first training run (see Trainer.run): a series
+        // that has never trained carries none.
+        optimizer = AdamState(parameterCount: 0)
         state = [Float](repeating: 0, count: network.stateSize)
         normalizer = Normalizer(config: config.normalizer)
         scorer = AnomalyScorer(config: config.scorer)
@@ -198,9 +209,10 @@ public final class Predictor {
         return true
     }
 
-    /// Bytes of memory this series owns: its arrays' storage, their
-    /// headers and the object itself. Buffers shared with other series (the
-    /// network's shape) are not counted; malloc's own rounding is not either.
+    /// Bytes of memory this series holds: its arrays' storage, their headers
+    /// and the object itself, counting the weights in full even while they
+    /// are still shared with other series (a prior). The network's shape,
+    /// always shared, is not counted; malloc's own rounding is not either.
     public var ownedBytes: Int {
         let arrays: [Int] = [parameters.capacity, optimizer.firstMoment.capacity, optimizer.secondMoment.capacity,
                              state.capacity, historyInputs.capacity, historyTargets.capacity,

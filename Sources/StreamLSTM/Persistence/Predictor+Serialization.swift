@@ -103,8 +103,9 @@ extension Predictor {
         parameters = try r.readFloats()
         try expect(parameters.count, network.parameterCount, "parameters")
         let first = try r.readFloats(), second = try r.readFloats()
-        try expect(first.count, optimizer.firstMoment.count, "Adam first moments")
-        try expect(second.count, optimizer.secondMoment.count, "Adam second moments")
+        // None before the first training run, then one per parameter.
+        try expect(first.count, first.isEmpty ? 0 : network.parameterCount, "Adam first moments")
+        try expect(second.count, first.count, "Adam second moments")
         optimizer = AdamState(firstMoment: first, secondMoment: second, step: try r.readInt())
         state = try r.readFloats()
         try expect(state.count, network.stateSize, "recurrent state")

@@ -53,6 +53,9 @@ public final class Trainer {
         // The job shares these arrays with the live predictor: the update copies them once.
         var parameters = job.parameters
         var optimizer = job.optimizer
+        if optimizer.firstMoment.isEmpty {
+            optimizer = AdamState(parameterCount: parameters.count)  // this series' first training run
+        }
         optimizer.update(&parameters, gradient: bptt.gradient, config: job.config.optimizer)
         return TrainingResult(parameters: parameters, optimizer: optimizer, baseVersion: job.baseVersion,
                               loss: loss, gradientNorm: norm)

@@ -1,0 +1,252 @@
+import Foundation
+import Logging
+import StreamLSTM
+import Synchronization
+
+/// Drives a daemon runtime over loopback ZeroMQ with many series, Graphite
+/// payloads of `batch` lines, from a producer socket in this process, and
+/// measures what an operator plans capacity with: sustained samples/s with
+/// nothing dropped, publish-to-alert latency, resident memory per series.
+struct DaemonBenchmark {
+    struct Options {
+        var series = 10_000
+        var hiddenSize = 32
+        var batch = 100
+        var timedSamples = 1_000_000
+        var training = false
+        var shards = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var latencySeconds = 5.0
+        var probes = 200
+    }
+
+    struct Result {
+        var samplesPerSecond = 0.0
+        var processed = 0
+        var expected = 0
+        var rejected = 0
+        var residentBytesPerSeries = 0.0
+        var latencyRate = 0.0
+        var latencies: [Double] = []
+        var trainingUpdatesPerSecond = 0.0
+    }
+
+    let options: Options
+
+    func run(progress: (String) -> Void) throws -> Result {
+        var engine = EngineConfig()
+        engine.shards = options.shards
+        engine.training = options.training
+        engine.predictor.model.hiddenSize = options.hiddenSize
+        engine.predictor.training = TrainingConfig(every: 16, window: 32)
+        engine.maxSeries = options.series + options.probes + 1
+        engine.alerts.resendInterval = 1e9  // one alert per probe spike, no re-sends
+        let residentBefore = residentSetBytes()
+        let runtime = try DaemonRuntime(
+            settings: RunSettings(inputs: [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:*"])],
+                                  alertsEndpoint: "tcp://127.0.0.1:*", engine: engine, statusInterval: 0),
+            logger: Logger(label: "bench"))
+        defer { runtime.shutdown() }
+        let alerts = try AlertClock(endpoint: runtime.publisher.endpoint)
+        defer { alerts.stop() }
+        let context = try ZMQContext()
+        let producer = try ZMQSocket(context: context, type: .xpublisher)
+        defer { producer.close() }
+        try producer.set(.sendHighWaterMark(0))  // queue rather than drop: the benchmark counts every sample
+        try producer.set(.receiveTimeout(milliseconds: 10_000))
+        try producer.connect(runtime.inputs[0].endpoints[0])
+        guard try producer.receive() != nil else { throw ValidationFailure("the daemon did not subscribe") }
+        let stats = runtime.engine.stats
+        var result = Result()
+        var load = LoadGenerator(series: options.series, probes: options.probes, batch: options.batch)
+
+        // Warm-up: every series exists, every probe is past its scorer's warm-up.
+        progress("warming up \(options.series) series and \(options.probes) probes")
+        var sent = 0
+        for message in load.rounds(2) + load.probeWarmUp(samples: engine.predictor.scorer.warmUp + 50) {
+            try producer.send([Array("metrics".utf8), message.bytes])
+            sent += message.samples
+        }
+        try waitUntil(stats, processed: sent, deadline: 600)
+        result.residentBytesPerSeries = Double(residentSetBytes() - residentBefore) / Double(options.series + options.probes)
+
+        // Throughput: a queue of timed samples as fast as the daemon takes them.
+        progress("timing \(options.timedSamples) samples")
+        let messages = load.rounds(max(1, options.timedSamples / options.series))
+        let timed = messages.reduce(0) { $0 + $1.samples }
+        let updatesBefore = stats.snapshot.trainingUpdates
+        let start = Date()
+        for message in messages { try producer.send([Array("metrics".utf8), message.bytes]) }
+        sent += timed
+        try waitUntil(stats, processed: sent, deadline: 600)
+        let seconds = Date().timeIntervalSince(start)
+        result.samplesPerSecond = Double(timed) / seconds
+        result.trainingUpdatesPerSecond = Double(stats.snapshot.trainingUpdates - updatesBefore) / seconds
+        result.processed = stats.snapshot.samples
+        result.expected = sent
+        result.rejected = stats.snapshot.totalRejected
+
+        // Latency: at half that rate, spike the probes one by one; time each alert.
+        result.latencyRate = result.samplesPerSecond / 2
+        progress(String(format: "latency at %.0f samples/s for %.0f s", result.latencyRate, options.latencySeconds))
+        let latencyStart = Date()
+        var spikes: [String: Date] = [:]
+        var paced = 0
+        let spikeEvery = max(1, Int(result.latencyRate * options.latencySeconds) / options.probes / options.batch)
+        var messageIndex = 0
+        while Date().timeIntervalSince(latencyStart) < options.latencySeconds {
+            let message: LoadGenerator.Message
+            if messageIndex % spikeEvery == 0, spikes.count < options.probes {
+                message = load.probeSpike(spikes.count)
+                spikes[message.probeKey!] = Date()
+            } else {
+                message = load.nextMessage()
+            }
+            try producer.send([Array("metrics".utf8), message.bytes])
+            paced += message.samples
+            messageIndex += 1
+            let due = latencyStart.addingTimeInterval(Double(paced) / result.latencyRate).timeIntervalSinceNow
+            if due > 0 { Thread.sleep(forTimeInterval: due) }
+        }
+        sent += paced
+        try waitUntil(stats, processed: sent, deadline: 120)
+        let arrivals = alerts.waitForFirings(of: Set(spikes.keys), deadline: Date().addingTimeInterval(10))
+        result.latencies = spikes.compactMap { key, sentAt in arrivals[key].map { $0.timeIntervalSince(sentAt) } }.sorted()
+        return result
+    }
+
+    private func waitUntil(_ stats: EngineStats, processed: Int, deadline seconds: Double) throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while stats.snapshot.samples + stats.snapshot.totalRejected < processed {
+            guard Date() < deadline else {
+                throw ValidationFailure("only \(stats.snapshot.samples) of \(processed) samples processed in \(seconds) s")
+            }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+    }
+
+    struct ValidationFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+/// Graphite payloads for the benchmark: regular series on smooth curves, and
+/// probe series that take a spike on demand.
+struct LoadGenerator {
+    struct Message {
+        let bytes: [UInt8]
+        let samples: Int
+        var probeKey: String?
+    }
+
+    let series: Int
+    let probes: Int
+    let batch: Int
+    private var round = 0
+    private var position = 0
+    private var probeRound = 0
+    private var rng = SplitMix64(seed: 3)
+
+    init(series: Int, probes: Int, batch: Int) {
+        self.series = series
+        self.probes = probes
+        self.batch = batch
+    }
+
+    private mutating func value(series index: Int, round: Int) -> Double {
+        5 + sin(2 * Double.pi * Double(round) / Double(20 + index % 37) + Double(index)) + 0.1 * rng.gaussian()
+    }
+
+    /// `count` rounds over every regular series (rounded up to whole messages of `batch` lines).
+    mutating func rounds(_ count: Int) -> [Message] {
+        let messages = (count * series + batch - 1) / batch
+        return (0..<messages).map { _ in nextMessage() }
+    }
+
+    /// The next `batch` lines of the regular round-robin over the series.
+    mutating func nextMessage() -> Message {
+        var text = ""
+        text.reserveCapacity(batch * 32)
+        for _ in 0..<batch {
+            let timestamp = 1_700_000_000 + 60 * round
+            text += "s\(position) \(value(series: position, round: round)) \(timestamp)\n"
+            position += 1
+            if position == series {
+                position = 0
+                round += 1
+            }
+        }
+        return Message(bytes: Array(text.utf8), samples: batch)
+    }
+
+    /// `samples` calm samples for every probe series.
+    mutating func probeWarmUp(samples: Int) -> [Message] {
+        var messages: [Message] = []
+        var text = "", lines = 0
+        for _ in 0..<samples {
+            for probe in 0..<probes {
+                text += "probe\(probe) \(5 + 0.1 * rng.gaussian()) \(1_700_000_000 + 60 * probeRound)\n"
+                lines += 1
+                if lines == batch {
+                    messages.append(Message(bytes: Array(text.utf8), samples: lines))
+                    text = ""
+                    lines = 0
+                }
+            }
+            probeRound += 1
+        }
+        if lines > 0 { messages.append(Message(bytes: Array(text.utf8), samples: lines)) }
+        return messages
+    }
+
+    /// One message with a spike (far out of range) in probe `index`.
+    mutating func probeSpike(_ index: Int) -> Message {
+        probeRound += 1
+        let text = "probe\(index) 1000 \(1_700_000_000 + 60 * probeRound)\n"
+        return Message(bytes: Array(text.utf8), samples: 1, probeKey: "probe\(index)")
+    }
+}
+
+/// Receives alerts on its own thread and notes when each series' first firing arrived.
+private final class AlertClock: Sendable {
+    private let context: ZMQContext
+    private let firings = Mutex<[String: Date]>([:])
+    private let done = DispatchSemaphore(value: 0)
+
+    init(endpoint: String) throws {
+        context = try ZMQContext()
+        let ready = DispatchSemaphore(value: 0)
+        Thread { [self] in
+            defer { done.signal() }
+            guard let socket = try? ZMQSocket(context: context, type: .subscriber),
+                  (try? socket.set(.subscribe(prefix: Array("alert.firing".utf8)))) != nil,
+                  (try? socket.connectAndWaitForHandshake(endpoint, timeout: 10)) == true else {
+                ready.signal()
+                return
+            }
+            ready.signal()
+            while let message = try? socket.receive(), message.count == 2 {
+                let arrived = Date()
+                guard let alert = try? JSONSerialization.jsonObject(with: Data(message[1])) as? [String: Any],
+                      let series = (alert["labels"] as? [String: Any])?["series"] as? String else { continue }
+                firings.withLock { if $0[series] == nil { $0[series] = arrived } }
+            }
+            socket.close()
+        }.start()
+        ready.wait()
+    }
+
+    func waitForFirings(of keys: Set<String>, deadline: Date) -> [String: Date] {
+        while Date() < deadline {
+            let seen = firings.withLock { $0 }
+            if keys.isSubset(of: Set(seen.keys)) { return seen }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return firings.withLock { $0 }
+    }
+
+    func stop() {
+        context.shutdown()
+        done.wait()
+    }
+}
