@@ -7,6 +7,6 @@ struct StreamLSTMD: AsyncParsableCommand {
         commandName: "streamlstmd",
         abstract: "Watches metric streams for anomalies with a stateful LSTM per series.",
         version: BuildInfo.versionLine,
-        subcommands: [RunCommand.self, DemoCommand.self, PublishCommand.self, AlertsCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, DemoCommand.self, PublishCommand.self, AlertsCommand.self, CheckConfigCommand.self, BenchCommand.self]
     )
 }

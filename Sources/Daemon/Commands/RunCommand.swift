@@ -18,8 +18,15 @@ enum Switch: String, ExpressibleByArgument, Sendable {
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the daemon: subscribe to metric streams, detect anomalies, publish alerts."
+        abstract: "Run the daemon: subscribe to metric streams, detect anomalies, publish alerts.",
+        discussion: """
+            Settings come from --config (YAML; see deploy/streamlstmd.yaml), then from the options \
+            given here, which win. --listen and --connect replace the file's inputs.
+            """
     )
+
+    @Option(help: "YAML configuration file (every key has a default).")
+    var config: String?
 
     @Option(name: .customLong("listen"), help: "Bind a SUB socket here (producers connect to it); repeatable.")
     var listenEndpoints: [String] = []
@@ -27,11 +34,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("connect"), help: "Connect a SUB socket to a producer's PUB here; repeatable.")
     var connectEndpoints: [String] = []
 
-    @Option(help: "Bind the alert PUB socket here.")
-    var alerts: String = "tcp://127.0.0.1:5556"
+    @Option(help: "Bind the alert PUB socket here (default tcp://127.0.0.1:5556).")
+    var alerts: String?
 
     @Option(help: "Payload format of the inputs: auto, graphite, influx or json.")
-    var format: PayloadFormat = .auto
+    var format: PayloadFormat?
 
     @Option(name: .customLong("subscribe"), help: "Topic prefix to subscribe to; repeatable (default: everything).")
     var subscriptions: [String] = []
@@ -43,59 +50,59 @@ struct RunCommand: AsyncParsableCommand {
     var shards: Int?
 
     @Option(help: "Series the daemon will track at most; new ones past it are rejected.")
-    var maxSeries: Int = 100_000
+    var maxSeries: Int?
 
     @Option(help: "Online learning: on or off.")
-    var training: Switch = .on
+    var training: Switch?
 
     @Option(help: "Name of this daemon in alert labels (default: the host name).")
     var instance: String?
 
-    @Option(help: "Serve /metrics, /healthz and /readyz on this HOST:PORT (port 0: any free port; `off`: none).")
-    var http: String = "127.0.0.1:9464"
+    @Option(help: "Serve /metrics, /healthz and /readyz on HOST:PORT (port 0: any free port; `off`: none).")
+    var http: String?
 
     @Option(help: "Seconds between status lines in the log (0: none).")
-    var statusInterval: Double = 10
+    var statusInterval: Double?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    var logLevel: Logger.Level?
 
-    var settings: RunSettings {
-        var engine = EngineConfig()
-        if let shards { engine.shards = shards }
-        engine.maxSeries = maxSeries
-        engine.training = training == .on
-        engine.instance = instance ?? ProcessInfo.processInfo.hostName
-        func input(_ mode: InputConfig.Mode, _ endpoints: [String]) -> InputConfig {
-            InputConfig(mode: mode, endpoints: endpoints, subscriptions: subscriptions.isEmpty ? [""] : subscriptions,
-                        format: format, acceptOutOfOrder: acceptOutOfOrder)
+    /// The configuration file's settings with this command line's on top.
+    func effectiveConfig() throws -> DaemonConfig {
+        var config = try self.config.map { file in try DaemonConfig.load(file: file) } ?? DaemonConfig()
+        if !listenEndpoints.isEmpty || !connectEndpoints.isEmpty {
+            config.inputs = []
+            if !listenEndpoints.isEmpty { config.inputs.append(InputConfig(mode: .listen, endpoints: listenEndpoints)) }
+            if !connectEndpoints.isEmpty { config.inputs.append(InputConfig(mode: .connect, endpoints: connectEndpoints)) }
         }
-        var inputs: [InputConfig] = []
-        if !listenEndpoints.isEmpty { inputs.append(input(.listen, listenEndpoints)) }
-        if !connectEndpoints.isEmpty { inputs.append(input(.connect, connectEndpoints)) }
-        if inputs.isEmpty { inputs.append(input(.listen, ["tcp://127.0.0.1:5555"])) }
-        return RunSettings(inputs: inputs, alertsEndpoint: alerts, engine: engine, statusInterval: statusInterval)
-    }
-
-    /// `--http` as host and port, or nil for `off`.
-    var httpAddress: (host: String, port: UInt16)? {
-        get throws {
-            guard http != "off" else { return nil }
-            guard let colon = http.lastIndex(of: ":"), let port = UInt16(http[http.index(after: colon)...]) else {
-                throw ValidationError("--http takes HOST:PORT or off, not \(http)")
-            }
-            return (String(http[..<colon]), port)
+        for index in config.inputs.indices {
+            if let format { config.inputs[index].format = format }
+            if !subscriptions.isEmpty { config.inputs[index].subscriptions = subscriptions }
+            if acceptOutOfOrder { config.inputs[index].acceptOutOfOrder = true }
         }
+        if let alerts { config.alertsEndpoint = alerts }
+        if let shards { config.engine.shards = shards }
+        if let maxSeries { config.engine.maxSeries = maxSeries }
+        if let training { config.engine.training = training == .on }
+        if let instance { config.engine.instance = instance }
+        if let http { config.http = http }
+        if let statusInterval { config.statusInterval = statusInterval }
+        if let logLevel { config.logLevel = logLevel }
+        if let problem = config.problem { throw ValidationError(problem.description) }
+        return config
     }
 
     func validate() throws {
-        if let problem = settings.engine.problem { throw ValidationError(problem) }
-        _ = try httpAddress
-        guard statusInterval >= 0 else { throw ValidationError("--status-interval must be >= 0") }
+        do {
+            _ = try effectiveConfig()
+        } catch let error as ConfigError {
+            throw ValidationError("\(self.config ?? "configuration"): \(error)")
+        }
     }
 
     func run() async throws {
-        let level = logLevel
+        let config = try effectiveConfig()
+        let level = config.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -110,7 +117,7 @@ struct RunCommand: AsyncParsableCommand {
         let metrics = DaemonMetrics(factory: factory)
         let runtime: DaemonRuntime
         do {
-            runtime = try DaemonRuntime(settings: settings, logger: logger, metrics: metrics)
+            runtime = try DaemonRuntime(settings: config.settings, logger: logger, metrics: metrics)
         } catch {
             logger.critical("could not start", metadata: ["error": "\(error)"])
             throw ExitCode(EX_UNAVAILABLE)
@@ -118,9 +125,9 @@ struct RunCommand: AsyncParsableCommand {
         let readiness = Readiness()
         var services: [any Service] = []
         var dependencies: @Sendable () async throws -> Void = {}
-        if let (host, port) = try httpAddress {
-            let server = try await StatusServer.make(host: host, port: port, registry: registry, readiness: readiness,
-                                                     logger: logger)
+        if let address = HTTPAddress(config.http) {
+            let server = try await StatusServer.make(host: address.host, port: address.port, registry: registry,
+                                                     readiness: readiness, logger: logger)
             services.append(server)
             dependencies = {
                 let address = try await server.listeningAddress()

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import Daemon
+
+@Suite("Configuration")
+struct ConfigTests {
+    static let exampleFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../deploy/streamlstmd.yaml").standardized
+
+    @Test("No keys at all is a working configuration with the documented defaults")
+    func emptyIsDefaults() throws {
+        let config = try DaemonConfig.load(yaml: "")
+        #expect(config.inputs == [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:5555"])])
+        #expect(config.alertsEndpoint == "tcp://127.0.0.1:5556")
+        #expect(config.http == "127.0.0.1:9464")
+        #expect(config.engine.alerts == AlertRules())
+        #expect(config.engine.predictor == DaemonConfig().engine.predictor)
+    }
+
+    @Test("The example in deploy/ sets every key, and says what the defaults are")
+    func exampleFileIsTheDefaults() throws {
+        let text = try String(contentsOf: Self.exampleFile, encoding: .utf8)
+        let example = try DaemonConfig.load(yaml: text)
+        var defaults = DaemonConfig()
+        defaults.engine.shards = 2  // the example names a number; the default is one per core
+        #expect(example.yaml == defaults.yaml)
+    }
+
+    @Test("The printed effective configuration reads back to itself")
+    func printedReadsBack() throws {
+        let yaml = """
+            inputs:
+              - connect: ["tcp://a:1", "tcp://b:2"]
+                format: influx
+                influx_precision: ms
+                out_of_order: accept
+              - listen: "ipc:///tmp/x"
+                subscribe: ["metrics.", "cpu"]
+            alerts: {fire_threshold: 0.7, resolve_threshold: 0.2, critical_threshold: 0.95}
+            model: {cell: gru, hidden_size: 24, layers: 2}
+            training: {enabled: false, every: 4, window: 16}
+            http: off
+            instance: "né \\"quoted\\""
+            """
+        let config = try DaemonConfig.load(yaml: yaml)
+        #expect(config.inputs[0].mode == .connect && config.inputs[0].endpoints == ["tcp://a:1", "tcp://b:2"])
+        #expect(config.inputs[0].influxPrecision == .milliseconds && config.inputs[0].acceptOutOfOrder)
+        #expect(config.inputs[1].subscriptions == ["metrics.", "cpu"])
+        #expect(config.engine.predictor.model.cell == .gru && !config.engine.training)
+        #expect(config.engine.instance == "né \"quoted\"")
+        #expect(config.http == "off")
+        let again = try DaemonConfig.load(yaml: config.yaml)
+        #expect(again.yaml == config.yaml)
+    }
+
+    @Test("A bad key or value is refused with its dotted path", arguments: [
+        ("alerts:\n  fire_thresold: 0.4", "alerts.fire_thresold: unknown key"),
+        ("model:\n  hidden_size: big", "model.hidden_size: expected a whole number, got \"big\""),
+        ("inputs:\n  - listen: [\"tcp://x:1\"]\n    format: xml", "inputs[0].format: \"xml\" is not one of the allowed values"),
+        ("inputs:\n  - listen: [a]\n    connect: [b]", "inputs[0]: give exactly one of listen and connect"),
+        ("alerts:\n  resolve_threshold: 0.9", "alerts.resolve_threshold must lie in [0, fire_threshold]"),
+        ("http: localhost", "http: expected HOST:PORT or off, got \"localhost\""),
+        ("training:\n  every: 5\n  window: 64", "training window 64 is not a multiple of the interval 5"),
+        ("- just\n- a list", "expected a mapping of keys to values"),
+    ])
+    func refusals(yaml: String, message: String) {
+        #expect {
+            try DaemonConfig.load(yaml: yaml)
+        } throws: { error in
+            (error as? ConfigError)?.description == message
+        }
+    }
+
+    @Test("check-config prints the effective settings, or names the bad key and exits 78")
+    func checkConfigCommand() throws {
+        let good = try BuiltBinary.run(["check-config", Self.exampleFile.path])
+        #expect(good.status == 0)
+        #expect(good.standardOutput.contains("  fire_threshold: 0.5\n"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bad = folder.appendingPathComponent("bad.yaml")
+        try "scorer:\n  error_scale: -1\n".write(to: bad, atomically: true, encoding: .utf8)
+        let refused = try BuiltBinary.run(["check-config", bad.path])
+        #expect(refused.status == 78)
+        #expect(refused.standardError.contains("scorer error scale -1.0 is not positive"), "\(refused.standardError)")
+        let runRefused = try BuiltBinary.run(["run", "--config", bad.path])
+        #expect(runRefused.status == 64)
+        #expect(runRefused.standardError.contains("error scale"))
+    }
+}
