@@ -5,9 +5,19 @@ import Testing
 /// The built daemon, fed and watched by pyzmq over loopback TCP.
 @Suite("End to end: pyzmq producer and subscriber against the built daemon")
 struct EndToEndTests {
-    @Test("Spikes in all three formats fire and resolve; clean series stay quiet; bad input is counted; SIGTERM exits 0")
+    @Test("Spikes in all three formats fire and resolve; clean series stay quiet; bad input is counted by reason; SIGTERM exits 0")
     func threeFormats() throws {
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("streamlstmd.yaml")
+        try """
+            inputs:
+              - listen: ["tcp://127.0.0.1:*"]
+                max_message_bytes: 100000
+            max_series: 6
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(["run", "--config", config.path, "--alerts", "tcp://127.0.0.1:*",
                                         "--shards", "2", "--status-interval", "0", "--instance", "e2e",
                                         "--http", "127.0.0.1:0"])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
@@ -48,7 +58,10 @@ struct EndToEndTests {
         // 11 rounds of malformed messages: 3 unparseable and 1 non-finite each.
         #expect(metrics.contains(#"streamlstmd_rejected_total{reason="unparseable"} 33"#))
         #expect(metrics.contains(#"streamlstmd_rejected_total{reason="non_finite_value"} 11"#))
-        #expect(metrics.contains(#"streamlstmd_rejected_total{reason="out_of_order"} 0"#))
+        #expect(metrics.contains(#"streamlstmd_rejected_total{reason="oversized_message"} 1"#))
+        #expect(metrics.contains(#"streamlstmd_rejected_total{reason="series_limit"} 1"#))
+        #expect(metrics.contains(#"streamlstmd_rejected_total{reason="out_of_order"} 1"#))
+        #expect(metrics.contains(#"streamlstmd_rejected_total{reason="key_too_long"} 0"#))
         #expect(metrics.contains("streamlstmd_series 6.0"))
         #expect(metrics.contains(#"streamlstmd_alerts_total{status="resolved",severity="critical"} 3"#))
 

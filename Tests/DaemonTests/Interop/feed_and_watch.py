@@ -95,7 +95,7 @@ def main():
 
     rng = random.Random(7)
     start = 1_700_000_000
-    sent = {"samples": 0, "malformed": 0}
+    sent = {"samples": 0, "malformed": 0, "rejected_late": 0}
     for t in range(args.samples):
         ts = start + 60 * t
         for fmt in FORMATS:
@@ -107,6 +107,13 @@ def main():
             for bad in MALFORMED:
                 producer.send_multipart([b"metrics", bad])
                 sent["malformed"] += 1
+
+    # Input the daemon must refuse one by one: a message over its size limit, a seventh
+    # series past a cap of six, and a sample older than its series' last one.
+    producer.send_multipart([b"metrics", b"big.one 1 1700000000\n" * 20_000])
+    producer.send_multipart([b"metrics", f"one.too.many 1 {start}".encode()])
+    producer.send_multipart([b"metrics", f"graphite_clean 50 {start}".encode()])
+    sent["rejected_late"] = 3
 
     received = []
     resolved = set()
@@ -122,10 +129,14 @@ def main():
     report = {"sent": sent, "alerts": received}
     if args.http:
         report["ready"] = urllib.request.urlopen(f"http://{args.http}/readyz", timeout=5).status
-        wanted = f"streamlstmd_samples_total {sent['samples']}"
+        # Every sample taken and every bad message refused (each malformed message once).
+        wanted_rejections = sent["malformed"] + sent["rejected_late"]
         while time.monotonic() < deadline:
             metrics = urllib.request.urlopen(f"http://{args.http}/metrics", timeout=5).read().decode()
-            if wanted in metrics.splitlines():
+            lines = metrics.splitlines()
+            rejected = sum(float(line.rsplit(" ", 1)[1]) for line in lines
+                           if line.startswith("streamlstmd_rejected_total{"))
+            if f"streamlstmd_samples_total {sent['samples']}" in lines and rejected == wanted_rejections:
                 break
             time.sleep(0.05)  # polling for a condition, bounded by the deadline
         report["metrics"] = metrics
