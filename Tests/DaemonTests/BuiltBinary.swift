@@ -30,8 +30,7 @@ enum BuiltBinary {
     /// Its output goes to files, so that a chatty process can never block on a full pipe.
     static func run(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
         guard FileManager.default.isExecutableFile(atPath: url.path) else { throw Failure.missing(url.path) }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let outputURL = folder.appendingPathComponent("stdout"), errorURL = folder.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: outputURL.path, contents: nil)
@@ -56,4 +55,11 @@ enum BuiltBinary {
                        standardOutput: try String(contentsOf: outputURL, encoding: .utf8),
                        standardError: try String(contentsOf: errorURL, encoding: .utf8))
     }
+}
+
+/// A new empty folder under the temporary directory; the caller removes it.
+func makeTemporaryFolder(_ prefix: String = "streamlstmd") throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
 }

@@ -76,8 +76,7 @@ struct ConfigTests {
         let good = try BuiltBinary.run(["check-config", Self.exampleFile.path])
         #expect(good.status == 0)
         #expect(good.standardOutput.contains("  fire_threshold: 0.5\n"))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let bad = folder.appendingPathComponent("bad.yaml")
         try "scorer:\n  error_scale: -1\n".write(to: bad, atomically: true, encoding: .utf8)

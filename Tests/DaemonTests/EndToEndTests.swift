@@ -7,8 +7,7 @@ import Testing
 struct EndToEndTests {
     @Test("Spikes in all three formats fire and resolve; clean series stay quiet; bad input is counted by reason; SIGTERM exits 0")
     func threeFormats() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("streamlstmd.yaml")
         try """

@@ -9,8 +9,7 @@ final class RunningDaemon {
     let standardError: URL
 
     init(_ arguments: [String]) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        folder = try makeTemporaryFolder()
         standardOutput = folder.appendingPathComponent("stdout")
         standardError = folder.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: standardOutput.path, contents: nil)

@@ -43,8 +43,7 @@ struct ToolsTests {
 
     @Test("A bad row stops publish with the file and line named, and a non-zero status")
     func badRecording() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("bad.csv")
         try "timestamp,value\n1700000000,1\n1700000060,not-a-number\n".write(to: file, atomically: true, encoding: .utf8)
@@ -55,8 +54,7 @@ struct ToolsTests {
 
     @Test("Recordings: CSV with a series column, NDJSON with labels, NAB timestamps")
     func readerFormats() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let csv = folder.appendingPathComponent("many.csv")
         try "series,timestamp,value\na,2014-02-14 14:27:00,1.5\nb,1392388080,2\n".write(to: csv, atomically: true, encoding: .utf8)

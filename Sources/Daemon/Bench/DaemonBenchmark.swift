@@ -207,33 +207,17 @@ struct LoadGenerator {
     }
 }
 
-/// Receives alerts on its own thread and notes when each series' first firing arrived.
+/// Notes when each series' first firing alert arrived.
 private final class AlertClock: Sendable {
-    private let context: ZMQContext
-    private let firings = Mutex<[String: Date]>([:])
-    private let done = DispatchSemaphore(value: 0)
+    private let subscriber: AlertSubscriber
+    private let firings: Protected<[String: Date]>
 
     init(endpoint: String) throws {
-        context = try ZMQContext()
-        let ready = DispatchSemaphore(value: 0)
-        Thread { [self] in
-            defer { done.signal() }
-            guard let socket = try? ZMQSocket(context: context, type: .subscriber),
-                  (try? socket.set(.subscribe(prefix: Array("alert.firing".utf8)))) != nil,
-                  (try? socket.connectAndWaitForHandshake(endpoint, timeout: 10)) == true else {
-                ready.signal()
-                return
-            }
-            ready.signal()
-            while let message = try? socket.receive(), message.count == 2 {
-                let arrived = Date()
-                guard let alert = try? JSONSerialization.jsonObject(with: Data(message[1])) as? [String: Any],
-                      let series = (alert["labels"] as? [String: Any])?["series"] as? String else { continue }
-                firings.withLock { if $0[series] == nil { $0[series] = arrived } }
-            }
-            socket.close()
-        }.start()
-        ready.wait()
+        let firings = Protected<[String: Date]>([:])
+        self.firings = firings
+        subscriber = try AlertSubscriber(endpoint: endpoint, prefix: "alert.firing") { alert in
+            firings.withLock { if $0[alert.series] == nil { $0[alert.series] = alert.arrived } }
+        }
     }
 
     func waitForFirings(of keys: Set<String>, deadline: Date) -> [String: Date] {
@@ -246,7 +230,6 @@ private final class AlertClock: Sendable {
     }
 
     func stop() {
-        context.shutdown()
-        done.wait()
+        subscriber.stop()
     }
 }

@@ -40,8 +40,7 @@ struct AlertsCommand: ParsableCommand {
                 throw error
             }
             guard message.count == 2 else { continue }
-            let topic = String(decoding: message[0], as: UTF8.self)
-            let line = json ? String(decoding: message[1], as: UTF8.self) : AlertLine.format(topic: topic, payload: message[1])
+            let line = json ? String(decoding: message[1], as: UTF8.self) : AlertLine.format(topic: message[0], payload: message[1])
             FileHandle.standardOutput.write(Data((line + "\n").utf8))  // unbuffered: a pipe sees each alert at once
             received += 1
         }

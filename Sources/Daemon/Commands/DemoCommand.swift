@@ -86,58 +86,31 @@ struct DemoCommand: ParsableCommand {
     }
 }
 
-/// Reads the daemon's alerts on its own thread and prints one line when an
-/// incident starts and one when it resolves (re-sends are not repeated).
+/// Prints one line when an incident starts and one when it resolves (re-sends are not repeated).
 private final class AlertPrinter: Sendable {
-    private let context: ZMQContext
-    private let received = Atomic<Int>(0)
-    private let startedIncidents = Atomic<Int>(0)
-    private let done = DispatchSemaphore(value: 0)
+    private let subscriber: AlertSubscriber
+    private let started: Protected<Set<String>>
 
-    var printed: Int { received.load(ordering: .relaxed) }
-    var incidents: Int { startedIncidents.load(ordering: .relaxed) }
+    var printed: Int { subscriber.received }
+    var incidents: Int { started.withLock { $0.count } }
 
     init(endpoint: String) throws {
-        context = try ZMQContext()
-        let ready = DispatchSemaphore(value: 0)
-        Thread { [self] in
-            defer { done.signal() }
-            guard let socket = try? ZMQSocket(context: context, type: .subscriber),
-                  (try? socket.set(.subscribe(prefix: Array("alert.".utf8)))) != nil,
-                  (try? socket.connect(endpoint)) != nil else { ready.signal(); return }
-            ready.signal()
-            var seen = Set<String>()
-            while let message = try? socket.receive(), message.count == 2 {
-                received.add(1, ordering: .relaxed)
-                guard let alert = try? JSONSerialization.jsonObject(with: Data(message[1])) as? [String: Any],
-                      let labels = alert["labels"] as? [String: Any], let series = labels["series"] as? String,
-                      let status = alert["status"] as? String, let since = alert["startsAt"] as? String,
-                      let anomaly = alert["anomaly"] as? [String: Any], let ts = anomaly["ts"] as? String,
-                      let seconds = Timestamps.parseRFC3339(ts),
-                      let annotations = alert["annotations"] as? [String: Any] else { continue }
-                let incident = series + since
-                if status == "firing" {
-                    guard seen.insert(incident).inserted else { continue }
-                    startedIncidents.add(1, ordering: .relaxed)
-                }
-                let sample = Int(((seconds - DemoCommand.start) / DemoCommand.interval).rounded())
-                let line = String(format: "%@ sample %5d  %-20@ %-9@ %@  score %.3f (%@)",
-                                  (status == "firing" ? "ALERT   " : "RESOLVED") as NSString, sample, series as NSString,
-                                  (labels["severity"] as? String ?? "") as NSString,
-                                  (annotations["description"] as? String ?? "") as NSString,
-                                  anomaly["score"] as? Double ?? 0, (anomaly["reason"] as? String ?? "") as NSString)
-                StatusLine.printAbove(line)
+        let started = Protected(Set<String>())
+        self.started = started
+        subscriber = try AlertSubscriber(endpoint: endpoint) { alert in
+            if alert.status == "firing" {
+                guard started.withLock({ $0.insert(alert.series + alert.startsAt).inserted }) else { return }
             }
-            socket.close()
-        }.start()
-        ready.wait()
+            let sample = Int(((alert.sampleTime - DemoCommand.start) / DemoCommand.interval).rounded())
+            StatusLine.printAbove(String(format: "%@ sample %5d  %-20@ %-9@ %@  score %.3f (%@)",
+                                         (alert.status == "firing" ? "ALERT   " : "RESOLVED") as NSString, sample,
+                                         alert.series as NSString, alert.severity as NSString,
+                                         alert.description as NSString, alert.score, alert.reason as NSString))
+        }
     }
 
-    /// Waits (bounded) until `expected` alerts arrived, then stops the reader.
     func finish(expecting expected: Int, deadline: Date) {
-        while printed < expected && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        context.shutdown()
-        done.wait()
+        subscriber.stop(expecting: expected, deadline: deadline)
     }
 }
 
