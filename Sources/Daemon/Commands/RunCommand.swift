@@ -49,6 +49,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Shard threads (default: one per core).")
     var shards: Int?
 
+    @Option(help: "Keep only shard I of N instances on the same streams (I/N, by series fingerprint).")
+    var shard: String?
+
     @Option(help: "Series the daemon will track at most; new ones past it are rejected.")
     var maxSeries: Int?
 
@@ -83,6 +86,10 @@ struct RunCommand: AsyncParsableCommand {
         if let alerts { config.alertsEndpoint = alerts }
         if let shards { config.engine.shards = shards }
         if let maxSeries { config.engine.maxSeries = maxSeries }
+        if let shard {
+            guard let parsed = InstanceShard(shard) else { throw ValidationError("--shard takes I/N, not \(shard)") }
+            config.engine.instanceShard = parsed
+        }
         if let training { config.engine.training = training == .on }
         if let instance { config.engine.instance = instance }
         if let http { config.http = http }

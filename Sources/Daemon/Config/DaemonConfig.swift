@@ -76,6 +76,11 @@ struct DaemonConfig: Sendable {
         config.engine.shards = try root.int("shards", config.engine.shards)
         config.engine.maxSeries = try root.int("max_series", config.engine.maxSeries)
         config.engine.queueCapacity = try root.int("queue_capacity", config.engine.queueCapacity)
+        let shard = try root.string("shard", config.engine.instanceShard.description)
+        guard let instanceShard = InstanceShard(shard) else {
+            throw ConfigError(key: "shard", problem: "expected I/N, got \"\(shard)\"")
+        }
+        config.engine.instanceShard = instanceShard
         config.engine.alerts = try readAlerts(root.raw("alerts"))
         try readModel(root.raw("model"), into: &config.engine.predictor)
         config.engine.predictor.normalizer = try readNormalizer(root.raw("normalizer"))
@@ -190,7 +195,7 @@ struct DaemonConfig: Sendable {
         }
         lines += [
             "alerts_endpoint: \(quote(alertsEndpoint))", "http: \(quote(http))", "instance: \(quote(engine.instance))",
-            "shards: \(engine.shards)", "max_series: \(engine.maxSeries)", "queue_capacity: \(engine.queueCapacity)",
+            "shards: \(engine.shards)", "shard: \(quote(engine.instanceShard.description))", "max_series: \(engine.maxSeries)", "queue_capacity: \(engine.queueCapacity)",
             "status_interval: \(statusInterval)", "log_level: \(logLevel.rawValue)",
             "alerts:", "  fire_threshold: \(a.fireThreshold)", "  critical_threshold: \(a.criticalThreshold)",
             "  resolve_threshold: \(a.resolveThreshold)", "  pending_samples: \(a.pendingSamples)",

@@ -22,8 +22,8 @@ final class Engine: Sendable {
         for shard in shards { shard.start() }
     }
 
-    /// Which shard owns a series. Uses the low bits; `--shard i/N` between
-    /// instances will use the high ones, so the two splits are independent.
+    /// Which shard thread owns a series. Uses the fingerprint's low bits;
+    /// `--shard i/N` between instances uses the high ones.
     func shardIndex(of fingerprint: UInt64) -> Int {
         Int(fingerprint % UInt64(shards.count))
     }
@@ -31,6 +31,17 @@ final class Engine: Sendable {
     /// Routes one message's samples, one batch per shard that gets any.
     /// Blocks while a shard is behind: samples are never dropped for speed.
     func submit(_ samples: [Sample], acceptOutOfOrder: Bool) {
+        let instanceShard = config.instanceShard
+        if instanceShard.count > 1 {
+            let mine = samples.filter { instanceShard.keeps($0.fingerprint) }
+            stats.add(skipped: samples.count - mine.count)
+            guard !mine.isEmpty else { return }
+            return route(mine, acceptOutOfOrder: acceptOutOfOrder)
+        }
+        route(samples, acceptOutOfOrder: acceptOutOfOrder)
+    }
+
+    private func route(_ samples: [Sample], acceptOutOfOrder: Bool) {
         if shards.count == 1 {
             shards[0].submit(SampleBatch(samples: samples, acceptOutOfOrder: acceptOutOfOrder))
             return

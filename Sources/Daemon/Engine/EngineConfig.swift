@@ -15,11 +15,48 @@ struct EngineConfig: Sendable {
     var instance: String = "streamlstmd"
     /// Sample batches that may wait for a shard before producers are held back.
     var queueCapacity: Int = 1024
+    /// Scale-out: this instance keeps only the series of `instanceShard.index`
+    /// out of `instanceShard.count` instances that share the same streams.
+    var instanceShard = InstanceShard.all
 
     var problem: String? {
         if shards < 1 || shards > 256 { return "shards must lie in 1...256" }
         if maxSeries < 1 { return "max_series must be at least 1" }
         if queueCapacity < 1 { return "queue_capacity must be at least 1" }
+        if let problem = instanceShard.problem { return problem }
         return predictor.problem ?? alerts.problem
     }
+}
+
+/// `--shard I/N`: which share of the series this instance keeps.
+struct InstanceShard: Equatable, Sendable, CustomStringConvertible {
+    var index: Int
+    var count: Int
+
+    static let all = InstanceShard(index: 0, count: 1)
+
+    /// Parses `I/N`.
+    init?(_ text: String) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]) else { return nil }
+        self.init(index: index, count: count)
+    }
+
+    init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+
+    var problem: String? {
+        count >= 1 && (0..<count).contains(index) ? nil : "shard \(index)/\(count): need 0 <= I < N"
+    }
+
+    /// Whether this instance keeps a series. Uses the fingerprint's high
+    /// bits; the shard threads inside an instance use the low ones, so the
+    /// two splits are independent.
+    func keeps(_ fingerprint: UInt64) -> Bool {
+        count == 1 || Int((fingerprint >> 32) % UInt64(count)) == index
+    }
+
+    var description: String { "\(index)/\(count)" }
 }

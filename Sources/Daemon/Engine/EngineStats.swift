@@ -10,6 +10,8 @@ final class EngineStats: Sendable {
         var alertsFiring = 0
         var alertsResolved = 0
         var trainingUpdates = 0
+        /// Samples left to other instances (`--shard i/N`).
+        var skipped = 0
 
         func rejected(_ reason: RejectReason) -> Int { rejections[reason.rawValue] }
         var totalRejected: Int { rejections.reduce(0, +) }
@@ -26,7 +28,8 @@ final class EngineStats: Sendable {
 
     var snapshot: Snapshot { counters.withLock { $0 } }
 
-    func add(samples: Int = 0, rejections: Rejections? = nil, firing: Int = 0, resolved: Int = 0, trainingUpdates: Int = 0) {
+    func add(samples: Int = 0, rejections: Rejections? = nil, firing: Int = 0, resolved: Int = 0,
+             trainingUpdates: Int = 0, skipped: Int = 0) {
         counters.withLock { total in
             total.samples += samples
             if let rejections {
@@ -35,6 +38,7 @@ final class EngineStats: Sendable {
             total.alertsFiring += firing
             total.alertsResolved += resolved
             total.trainingUpdates += trainingUpdates
+            total.skipped += skipped
         }
         guard let metrics else { return }
         if samples > 0 { metrics.samples.increment(by: samples) }
@@ -44,6 +48,7 @@ final class EngineStats: Sendable {
             }
         }
         if trainingUpdates > 0 { metrics.trainingUpdates.increment(by: trainingUpdates) }
+        if skipped > 0 { metrics.skipped.increment(by: skipped) }
     }
 
     /// Takes a place for a new series; false at the cap.

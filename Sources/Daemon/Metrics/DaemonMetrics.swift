@@ -4,6 +4,8 @@ import Metrics
 /// daemon, a test kit in tests) rather than from a global bootstrap.
 final class DaemonMetrics: Sendable {
     let samples: Counter
+    /// Samples of series that belong to other instances (`--shard i/N`).
+    let skipped: Counter
     let inputMessages: Counter
     /// One counter per `RejectReason`, indexed by its raw value.
     let rejected: [Counter]
@@ -16,6 +18,7 @@ final class DaemonMetrics: Sendable {
 
     init(factory: MetricsFactory) {
         samples = Counter(label: "streamlstmd_samples_total", factory: factory)
+        skipped = Counter(label: "streamlstmd_samples_other_shard_total", factory: factory)
         inputMessages = Counter(label: "streamlstmd_input_messages_total", factory: factory)
         rejected = RejectReason.allCases.map {
             Counter(label: "streamlstmd_rejected_total", dimensions: [("reason", $0.name)], factory: factory)

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import Testing
+@testable import Daemon
+
+@Suite("Engine")
+struct EngineTests {
+    /// Runs one sample of each of `series` series through an engine and waits until all are accounted for.
+    func feed(series: Int, config: EngineConfig) throws -> EngineStats.Snapshot {
+        let engine = Engine(config: config, logger: Logger(label: "test")) { _ in }
+        let samples = (0..<series).map { Sample(key: "s\($0)", timestamp: 0, value: 1) }
+        engine.submit(samples, acceptOutOfOrder: false)
+        let deadline = Date().addingTimeInterval(10)
+        while engine.stats.snapshot.samples + engine.stats.snapshot.skipped < series && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.001)  // polling a counter, bounded by the deadline
+        }
+        engine.stop()
+        return engine.stats.snapshot
+    }
+
+    @Test("--shard I/N instances split the series between them exactly, and evenly")
+    func instanceShardsPartition() throws {
+        var counts: [Int] = []
+        for index in 0..<3 {
+            var config = EngineConfig()
+            config.shards = 2
+            config.instanceShard = InstanceShard(index: index, count: 3)
+            let totals = try feed(series: 3000, config: config)
+            #expect(totals.samples + totals.skipped == 3000)
+            counts.append(totals.samples)
+        }
+        #expect(counts.reduce(0, +) == 3000)  // every series kept by exactly one instance
+        #expect(counts.allSatisfy { $0 > 850 && $0 < 1150 }, "\(counts)")
+    }
+
+    @Test("Instance shards and shard threads use independent bits of the fingerprint")
+    func independentSplits() {
+        let fingerprints = (0..<4000).map { SeriesKey.fingerprint("series-\($0)") }
+        let shard = InstanceShard(index: 0, count: 2)
+        let kept = fingerprints.filter(shard.keeps)
+        // Within the kept half, both shard threads (fingerprint % 2) still get about half each.
+        let onThreadZero = kept.filter { $0 % 2 == 0 }.count
+        #expect(Double(onThreadZero) / Double(kept.count) > 0.45 && Double(onThreadZero) / Double(kept.count) < 0.55)
+        #expect(InstanceShard("1/2") == InstanceShard(index: 1, count: 2))
+        #expect(InstanceShard("2/2")?.problem != nil && InstanceShard("x") == nil)
+    }
+}
