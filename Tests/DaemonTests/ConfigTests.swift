@@ -22,7 +22,8 @@ struct ConfigTests {
         let text = try String(contentsOf: Self.exampleFile, encoding: .utf8)
         let example = try DaemonConfig.load(yaml: text)
         var defaults = DaemonConfig()
-        defaults.engine.shards = 2  // the example names a number; the default is one per core
+        defaults.engine.shards = 2  // the example names numbers; the defaults depend on the cores
+        defaults.engine.trainingConcurrency = 1
         #expect(example.yaml == defaults.yaml)
     }
 

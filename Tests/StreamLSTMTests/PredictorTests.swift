@@ -13,12 +13,12 @@ struct PredictorTests {
         let window = 32
         let wave = (0...(window * 40)).map { t in Float(Double.sin(2 * Double.pi * Double(t) / 25)) }
         let trainer = Trainer(network: network, maxWindow: window)
-        let config = TrainingConfig(every: 8, window: window, optimizer: AdamConfig(learningRate: 1e-2))
+        let config = TrainingConfig(every: 8, window: window, optimizer: AdamConfig(learningRate: 1e-2), heldOut: 0)
         var optimizer = AdamState<Float>(parameterCount: network.parameterCount)
         let zeroState = [Float](repeating: 0, count: network.stateSize)
         func job(at start: Int) -> TrainingJob {
             TrainingJob(network: network, config: config, parameters: parameters, optimizer: optimizer,
-                        inputs: Array(wave[start..<(start + window)]),
+                        previousParameters: parameters, inputs: Array(wave[start..<(start + window)]),
                         targets: Array(wave[(start + 1)...(start + window)]),
                         initialState: zeroState, baseVersion: 0)
         }
@@ -57,7 +57,10 @@ struct PredictorTests {
         print("sine period 40 + noise 0.1: predictor RMS residual \(rms), last-value RMS \(lastValueRMS)")
         #expect(rms < 0.7 * lastValueRMS)
         #expect(rms < 0.13)  // the noise alone gives 0.1
-        #expect(driver.predictor.modelVersion == (6000 - 1 - 64) / 8 + 1)
+        // One job every 8 samples once a window is full; held-out judgement keeps some of them out.
+        let jobs = (6000 - 1 - 64) / 8 + 1
+        print("training results adopted or rolled back: \(driver.predictor.modelVersion) of \(jobs)")
+        #expect(driver.predictor.modelVersion > jobs / 4 && driver.predictor.modelVersion <= jobs)
     }
 
     @Test("Every cell kind learns the noisy sine online; the comparison is printed",
@@ -89,7 +92,8 @@ struct PredictorTests {
 
     @Test("A training result made before the model changed is not adopted")
     func staleResultRejected() throws {
-        var driver = Driver()
+        // Without held-out steps every fresh result is adopted, so only staleness decides.
+        var driver = Driver(config: PredictorConfig(training: TrainingConfig(heldOut: 0)))
         driver.feed(SyntheticSeries.sine(count: 72, period: 20, noise: 0, seed: 1))
         let predictor = driver.predictor
         let version = predictor.modelVersion
@@ -100,15 +104,58 @@ struct PredictorTests {
         let second = try #require(predictor.makeTrainingJob())
         #expect(first.baseVersion == version && second.baseVersion == version)
         let firstResult = driver.trainer.run(first)
-        #expect(predictor.adopt(firstResult))
-        #expect(!predictor.adopt(driver.trainer.run(second)))
+        #expect(predictor.adopt(firstResult) == .adopted)
+        #expect(predictor.adopt(driver.trainer.run(second)) == .stale)
         #expect(predictor.modelVersion == version + 1)
         #expect(predictor.parameters == firstResult.parameters)
     }
 
+    @Test("Held-out losses decide: adopt a better candidate, reject a worse one, roll back when the previous weights win")
+    func heldOutJudgement() throws {
+        var driver = Driver(config: PredictorConfig(training: TrainingConfig(heldOut: 0)))
+        driver.feed(SyntheticSeries.sine(count: 200, period: 20, noise: 0.05, seed: 3))
+        let predictor = driver.predictor
+        let live = predictor.parameters, previous = predictor.previousParameters
+        #expect(live != previous)  // trained: the two differ
+        func result(candidate: Float, live: Float, previous: Float) -> TrainingResult {
+            TrainingResult(parameters: predictor.parameters.map { $0 + 0.01 }, optimizer: predictor.optimizer,
+                           baseVersion: predictor.modelVersion, loss: 0, gradientNorm: 0,
+                           candidateLoss: candidate, liveLoss: live, previousLoss: previous)
+        }
+        let version = predictor.modelVersion
+        #expect(predictor.adopt(result(candidate: 2, live: 1, previous: 1.1)) == .rejected)
+        #expect(predictor.parameters == live && predictor.modelVersion == version)
+        #expect(predictor.adopt(result(candidate: 2, live: 1.5, previous: 1)) == .rolledBack)
+        #expect(predictor.parameters == previous && predictor.modelVersion == version + 1)
+        let candidate = result(candidate: 0.5, live: 1, previous: 1)
+        #expect(predictor.adopt(candidate) == .adopted)
+        #expect(predictor.parameters == candidate.parameters && predictor.previousParameters == previous)
+        #expect(predictor.modelVersion == version + 2)
+    }
+
+    @Test("A new series predicts sensibly from its second sample: the prior is a last-value predictor")
+    func coldStart() {
+        let values = SyntheticSeries.sine(count: 600, period: 40, noise: 0.1, seed: 17)
+        var untrained = Driver(config: PredictorConfig(training: TrainingConfig(every: 0)))
+        untrained.feed(values)
+        var squares = 0.0
+        for t in 1..<600 {
+            let change = values[t] - values[t - 1]
+            squares += change * change
+        }
+        let lastValueRMS = (squares / 599).squareRoot()
+        // Untrained: exactly last-value prediction, from the second sample on.
+        #expect(abs(untrained.rmsResidual(1..<600) - lastValueRMS) < 1e-6 * lastValueRMS)
+        // Learning online improves on it within the warm-up (600 samples).
+        var learning = Driver()
+        learning.feed(values)
+        print("cold start, samples 300-600: RMS \(learning.rmsResidual(300..<600)) learning, \(untrained.rmsResidual(300..<600)) prior only")
+        #expect(learning.rmsResidual(300..<600) < 0.85 * untrained.rmsResidual(300..<600))
+    }
+
     @Test("Each training job sees the window it should: inputs, targets and starting state")
     func jobWindowIsConsistent() throws {
-        let config = PredictorConfig(timeFeatures: false, training: TrainingConfig(every: 4, window: 8))
+        let config = PredictorConfig(timeFeatures: false, training: TrainingConfig(every: 4, window: 8, heldOut: 2))
         let predictor = Predictor(config: config)
         let workspace = Workspace(network: predictor.network)
         var states: [[Float]] = []  // state before each sample

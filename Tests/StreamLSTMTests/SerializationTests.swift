@@ -39,7 +39,7 @@ struct SerializationTests {
     @Test("Every single flipped bit is rejected with an error")
     func flippedBits() {
         let bytes = Self.busyPredictor(config: PredictorConfig(model: ModelConfig(hiddenSize: 4),
-                                                               training: TrainingConfig(every: 4, window: 8)))
+                                                               training: TrainingConfig(every: 4, window: 8, heldOut: 2)))
             .predictor.serialized()
         var accepted = 0
         for index in bytes.indices {

@@ -73,14 +73,14 @@ struct DaemonBenchmark {
         progress("timing \(options.timedSamples) samples")
         let messages = load.rounds(max(1, options.timedSamples / options.series))
         let timed = messages.reduce(0) { $0 + $1.samples }
-        let updatesBefore = stats.snapshot.trainingUpdates
+        let updatesBefore = stats.snapshot.training(.started)
         let start = Date()
         for message in messages { try producer.send([Array("metrics".utf8), message.bytes]) }
         sent += timed
         try waitUntil(stats, processed: sent, deadline: 600)
         let seconds = Date().timeIntervalSince(start)
         result.samplesPerSecond = Double(timed) / seconds
-        result.trainingUpdatesPerSecond = Double(stats.snapshot.trainingUpdates - updatesBefore) / seconds
+        result.trainingUpdatesPerSecond = Double(stats.snapshot.training(.started) - updatesBefore) / seconds
         result.processed = stats.snapshot.samples
         result.expected = sent
         result.rejected = stats.snapshot.totalRejected

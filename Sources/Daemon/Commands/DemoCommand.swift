@@ -40,6 +40,9 @@ struct DemoCommand: ParsableCommand {
         var engine = EngineConfig()
         engine.instance = "demo"
         engine.alerts.resendInterval = 24 * 3600
+        // The demo's clock moves 300 s a sample: a cool-down of 100 samples keeps one incident (a
+        // dropout and the recovery from it) to one alert, as the default 300 s does at real rates.
+        engine.alerts.coolDown = 100 * Self.interval
         let settings = RunSettings(
             inputs: [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:*"])],
             alertsEndpoint: "tcp://127.0.0.1:*", engine: engine, statusInterval: 0)

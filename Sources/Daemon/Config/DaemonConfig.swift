@@ -170,7 +170,10 @@ struct DaemonConfig: Sendable {
         t.window = try r.int("window", t.window)
         t.optimizer.learningRate = try r.double("learning_rate", t.optimizer.learningRate)
         t.gradientClip = try r.double("gradient_clip", t.gradientClip)
+        t.heldOut = try r.int("held_out", t.heldOut)
         engine.predictor.training = t
+        engine.trainingConcurrency = try r.int("concurrency", engine.trainingConcurrency)
+        engine.trainingQueueLimit = try r.int("queue_limit", engine.trainingQueueLimit)
         try r.finish()
     }
 
@@ -212,6 +215,8 @@ struct DaemonConfig: Sendable {
             "  minimum_relative_deviation: \(p.scorer.minimumRelativeDeviation)",
             "training:", "  enabled: \(engine.training)", "  every: \(p.training.every)", "  window: \(p.training.window)",
             "  learning_rate: \(p.training.optimizer.learningRate)", "  gradient_clip: \(p.training.gradientClip)",
+            "  held_out: \(p.training.heldOut)", "  concurrency: \(engine.trainingConcurrency)",
+            "  queue_limit: \(engine.trainingQueueLimit)",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

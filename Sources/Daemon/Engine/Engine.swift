@@ -6,6 +6,7 @@ final class Engine: Sendable {
     let config: EngineConfig
     let stats: EngineStats
     private let shards: [Shard]
+    private let scheduler: TrainingScheduler?
 
     init(config: EngineConfig, stats: EngineStats = EngineStats(), logger: Logger,
          raise: @escaping @Sendable (Alert) -> Void) {
@@ -14,10 +15,16 @@ final class Engine: Sendable {
         self.stats = stats
         // Every new series starts from the same weights, shared (copy on write) until it first learns:
         // untrained series cost no weight memory of their own and keep one copy warm in the cache.
-        let prior: [Float] = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
-            .initialParameters(seed: config.predictor.seed)
+        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
+        let prior: [Float] = network.initialParameters(seed: config.predictor.seed)
+        let scheduler = config.training && config.predictor.training.enabled
+            ? TrainingScheduler(concurrency: config.trainingConcurrency, maxPending: config.trainingQueueLimit,
+                                network: network, maxWindow: config.predictor.training.window, metrics: stats.metrics)
+            : nil
+        self.scheduler = scheduler
         shards = (0..<config.shards).map {
-            Shard(index: $0, config: config, stats: stats, prior: prior, logger: logger, raise: raise)
+            Shard(index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, logger: logger,
+                  raise: raise)
         }
         for shard in shards { shard.start() }
     }
@@ -53,8 +60,13 @@ final class Engine: Sendable {
         }
     }
 
-    /// Finishes every queued sample, then stops the shard threads.
+    /// Finishes every queued sample, stops the shard threads, then lets the
+    /// training jobs in hand finish (their results are no longer adopted).
     func stop() {
         for shard in shards { shard.stopAndWait() }
+        scheduler?.drain()
     }
+
+    /// Training jobs waiting or running.
+    var trainingBacklog: Int { scheduler?.backlog ?? 0 }
 }

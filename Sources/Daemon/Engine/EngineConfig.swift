@@ -9,8 +9,12 @@ struct EngineConfig: Sendable {
     var maxSeries: Int = 100_000
     var predictor = PredictorConfig()
     var alerts = AlertRules()
-    /// Whether models learn online. (Inline on the shard for now.)
+    /// Whether models learn online, on background training queues.
     var training = true
+    /// Training jobs that run at once (each on its own `.utility` queue).
+    var trainingConcurrency = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+    /// Jobs waiting or running at most; past that, jobs are skipped.
+    var trainingQueueLimit = 64
     /// Names this daemon in alert labels.
     var instance: String = "streamlstmd"
     /// Sample batches that may wait for a shard before producers are held back.
@@ -23,6 +27,8 @@ struct EngineConfig: Sendable {
         if shards < 1 || shards > 256 { return "shards must lie in 1...256" }
         if maxSeries < 1 { return "max_series must be at least 1" }
         if queueCapacity < 1 { return "queue_capacity must be at least 1" }
+        if trainingConcurrency < 1 { return "training.concurrency must be at least 1" }
+        if trainingQueueLimit < 1 { return "training.queue_limit must be at least 1" }
         if let problem = instanceShard.problem { return problem }
         return predictor.problem ?? alerts.problem
     }

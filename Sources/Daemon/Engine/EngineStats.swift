@@ -9,12 +9,14 @@ final class EngineStats: Sendable {
         var rejections = [Int](repeating: 0, count: RejectReason.allCases.count)
         var alertsFiring = 0
         var alertsResolved = 0
-        var trainingUpdates = 0
+        /// Training jobs by outcome, indexed by `TrainingOutcome.rawValue`.
+        var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
         /// Samples left to other instances (`--shard i/N`).
         var skipped = 0
 
         func rejected(_ reason: RejectReason) -> Int { rejections[reason.rawValue] }
         var totalRejected: Int { rejections.reduce(0, +) }
+        func training(_ outcome: TrainingOutcome) -> Int { training[outcome.rawValue] }
     }
 
     private let counters = Mutex(Snapshot())
@@ -29,7 +31,7 @@ final class EngineStats: Sendable {
     var snapshot: Snapshot { counters.withLock { $0 } }
 
     func add(samples: Int = 0, rejections: Rejections? = nil, firing: Int = 0, resolved: Int = 0,
-             trainingUpdates: Int = 0, skipped: Int = 0) {
+             training: [Int]? = nil, skipped: Int = 0) {
         counters.withLock { total in
             total.samples += samples
             if let rejections {
@@ -37,7 +39,9 @@ final class EngineStats: Sendable {
             }
             total.alertsFiring += firing
             total.alertsResolved += resolved
-            total.trainingUpdates += trainingUpdates
+            if let training {
+                for outcome in TrainingOutcome.allCases { total.training[outcome.rawValue] += training[outcome.rawValue] }
+            }
             total.skipped += skipped
         }
         guard let metrics else { return }
@@ -47,7 +51,11 @@ final class EngineStats: Sendable {
                 metrics.rejected[reason.rawValue].increment(by: rejections[reason])
             }
         }
-        if trainingUpdates > 0 { metrics.trainingUpdates.increment(by: trainingUpdates) }
+        if let training {
+            for outcome in TrainingOutcome.allCases where training[outcome.rawValue] > 0 {
+                metrics.trainingJobs[outcome.rawValue].increment(by: training[outcome.rawValue])
+            }
+        }
         if skipped > 0 { metrics.skipped.increment(by: skipped) }
     }
 

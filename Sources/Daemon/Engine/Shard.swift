@@ -12,10 +12,12 @@ struct SampleBatch: Sendable {
 
 /// One shard: a thread that owns its series outright (no locks on the hot
 /// path), steps each sample through its series' predictor, scorer and alert
-/// state, and hands alerts to `raise`.
+/// state, and hands alerts to `raise`. Training jobs go to the scheduler;
+/// their results come back through `inbox` and are adopted between batches,
+/// so the live model is never torn or locked during a step.
 final class Shard: @unchecked Sendable {
-    // @unchecked: `series`, `workspace` and `trainer` are touched only by the
-    // shard's own thread; the queue is thread-safe.
+    // @unchecked: `series`, `steps` and `workspace` are touched only by the
+    // shard's own thread; the queue and the inbox are thread-safe.
     let index: Int
     private let config: EngineConfig
     private let queue: BlockingQueue<SampleBatch>
@@ -26,15 +28,19 @@ final class Shard: @unchecked Sendable {
     /// Steps taken, for sampling which ones are timed.
     private var steps = 0
     private let workspace: Workspace
-    private let trainer: Trainer
     /// Weights new series start from, one copy for all of them.
     private let prior: [Float]
+    /// Nil when training is off.
+    private let scheduler: TrainingScheduler?
+    /// Training results for this shard's series, waiting to be adopted.
+    private let inbox = Protected<[(fingerprint: UInt64, result: TrainingResult)]>([])
     private let finished = DispatchSemaphore(value: 0)
 
-    init(index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], logger: Logger,
-         raise: @escaping @Sendable (Alert) -> Void) {
+    init(index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], scheduler: TrainingScheduler?,
+         logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
         self.index = index
         self.prior = prior
+        self.scheduler = scheduler
         self.config = config
         self.stats = stats
         self.raise = raise
@@ -42,7 +48,6 @@ final class Shard: @unchecked Sendable {
         queue = BlockingQueue(capacity: config.queueCapacity)
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         workspace = Workspace(network: network)
-        trainer = Trainer(network: network, maxWindow: max(config.predictor.training.window, 1))
     }
 
     func start() {
@@ -69,7 +74,9 @@ final class Shard: @unchecked Sendable {
 
     private func process(_ batch: SampleBatch) {
         var rejections = Rejections()
-        var accepted = 0, firing = 0, resolved = 0, updates = 0
+        var accepted = 0, firing = 0, resolved = 0
+        var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
+        adoptTrainingResults(counting: &training)
         for sample in batch.samples {
             let state: SeriesState
             if let existing = series[sample.fingerprint] {
@@ -104,20 +111,56 @@ final class Shard: @unchecked Sendable {
             if timed { stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
             accepted += 1
             state.lastTimestamp = max(state.lastTimestamp, sample.timestamp)
-            // A firing series does not learn: the model must not take an incident for normal.
-            if config.training && !state.alert.isFiring, let job = state.predictor.makeTrainingJob() {
-                if state.predictor.adopt(trainer.run(job)) { updates += 1 }
+            if let notice = state.alert.advance(score: result.anomaly.score, at: sample.timestamp,
+                                                rules: config.alerts) {
+                let alert = makeAlert(notice, state: state, sample: sample, result: result)
+                if alert.status == .firing {
+                    firing += 1
+                } else {
+                    resolved += 1
+                    state.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
+                }
+                stats.metrics?.count(alert)
+                raise(alert)
             }
-            guard let notice = state.alert.advance(score: result.anomaly.score, at: sample.timestamp,
-                                                   rules: config.alerts) else { continue }
-            let alert = makeAlert(notice, state: state, sample: sample, result: result)
-            if alert.status == .firing { firing += 1 } else { resolved += 1 }
-            stats.metrics?.count(alert)
-            raise(alert)
+            if let scheduler, state.mayTrain {
+                scheduleTraining(state, on: scheduler, counting: &training)
+            }
         }
-        stats.add(samples: accepted, rejections: rejections, firing: firing, resolved: resolved, trainingUpdates: updates)
+        stats.add(samples: accepted, rejections: rejections, firing: firing, resolved: resolved, training: training)
         if let problem = rejections.firstProblem {
             logger.debug("shard \(index) rejected \(rejections.total) samples", metadata: ["first": "\(problem)"])
+        }
+    }
+
+    private func scheduleTraining(_ state: SeriesState, on scheduler: TrainingScheduler, counting training: inout [Int]) {
+        guard let job = state.predictor.makeTrainingJob() else { return }
+        let inbox = self.inbox, fingerprint = state.fingerprint
+        if scheduler.submit(job, deliver: { result in inbox.withLock { $0.append((fingerprint, result)) } }) {
+            state.trainingInFlight = true
+            training[TrainingOutcome.started.rawValue] += 1
+        } else {
+            training[TrainingOutcome.skipped.rawValue] += 1
+        }
+    }
+
+    /// Takes the results that came back since the last batch: between two samples, never during one.
+    private func adoptTrainingResults(counting training: inout [Int]) {
+        let results = inbox.withLock { waiting in
+            defer { waiting.removeAll(keepingCapacity: true) }
+            return waiting
+        }
+        for (fingerprint, result) in results {
+            guard let state = series[fingerprint] else { continue }
+            state.trainingInFlight = false
+            let outcome: TrainingOutcome
+            switch state.predictor.adopt(result) {
+            case .adopted: outcome = .adopted
+            case .rejected: outcome = .rejected
+            case .rolledBack: outcome = .rolledBack
+            case .stale: outcome = .stale
+            }
+            training[outcome.rawValue] += 1
         }
     }
 

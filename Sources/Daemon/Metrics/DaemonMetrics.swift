@@ -12,7 +12,11 @@ final class DaemonMetrics: Sendable {
     let series: Gauge
     /// Keyed by `Alert.topic` minus the `alert.` prefix: `firing.critical`, ...
     let alerts: [String: Counter]
-    let trainingUpdates: Counter
+    /// Training jobs by outcome, indexed by `TrainingOutcome.rawValue`.
+    let trainingJobs: [Counter]
+    /// Jobs waiting or running.
+    let trainingBacklog: Gauge
+    let trainingDuration: Timer
     /// Time of one predictor step (normaliser, network, scorer), sampled.
     let stepDuration: Timer
 
@@ -33,7 +37,11 @@ final class DaemonMetrics: Sendable {
             }
         }
         self.alerts = alerts
-        trainingUpdates = Counter(label: "streamlstmd_training_updates_total", factory: factory)
+        trainingJobs = TrainingOutcome.allCases.map {
+            Counter(label: "streamlstmd_training_jobs_total", dimensions: [("outcome", $0.name)], factory: factory)
+        }
+        trainingBacklog = Gauge(label: "streamlstmd_training_backlog", factory: factory)
+        trainingDuration = Timer(label: "streamlstmd_training_duration_seconds", factory: factory)
         stepDuration = Timer(label: "streamlstmd_step_duration_seconds", factory: factory)
     }
 

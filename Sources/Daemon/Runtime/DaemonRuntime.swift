@@ -71,7 +71,8 @@ final class DaemonRuntime: Sendable {
         logger.info("stopped", metadata: [
             "samples": "\(totals.samples)", "series": "\(engine.stats.series.load(ordering: .relaxed))",
             "rejected": .dictionary(rejected), "alerts_firing": "\(totals.alertsFiring)",
-            "alerts_resolved": "\(totals.alertsResolved)", "training_updates": "\(totals.trainingUpdates)",
+            "alerts_resolved": "\(totals.alertsResolved)",
+            "training_adopted": "\(totals.training(.adopted))", "training_skipped": "\(totals.training(.skipped))",
         ])
     }
 

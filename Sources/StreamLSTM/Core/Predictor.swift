@@ -32,6 +32,8 @@ public final class Predictor {
     public let config: PredictorConfig
     public let network: Network
     public internal(set) var parameters: [Float]
+    /// The weights before the last adopted result, kept so that the series can roll back.
+    public internal(set) var previousParameters: [Float]
     public internal(set) var optimizer: AdamState<Float>
     /// The recurrent state after the last sample.
     public internal(set) var state: [Float]
@@ -67,6 +69,7 @@ public final class Predictor {
         } else {
             parameters = network.initialParameters(seed: config.seed)
         }
+        previousParameters = parameters  // shared storage until the first adoption
         let learning = config.training.enabled
         // Adam's moments are made by the first training run (see Trainer.run): a series
         // that has never trained carries none.
@@ -195,18 +198,42 @@ public final class Predictor {
         let stateSize = network.stateSize
         let initialState = Array(stateSnapshots[(snapshot * stateSize)..<((snapshot + 1) * stateSize)])
         return TrainingJob(network: network, config: config.training, parameters: parameters, optimizer: optimizer,
-                           inputs: inputs, targets: targets, initialState: initialState, baseVersion: modelVersion)
+                           previousParameters: previousParameters, inputs: inputs, targets: targets,
+                           initialState: initialState, baseVersion: modelVersion)
     }
 
-    /// Takes a training result's weights, unless the model has changed since
-    /// its job was made (a stale result never replaces newer weights).
+    /// What became of a training result.
+    public enum Adoption: Sendable, Hashable {
+        /// The candidate did at least as well as the live weights on the held-out steps: it is live now.
+        case adopted
+        /// The candidate did worse, and so did the previous weights: nothing changed.
+        case rejected
+        /// The candidate did worse than the live weights, which did clearly worse than the
+        /// previous ones: the previous weights are live again.
+        case rolledBack
+        /// The model changed after the job was made: a stale result never replaces newer weights.
+        case stale
+    }
+
+    /// Held-out loss ratio above which the live weights count as clearly worse than the previous ones.
+    static let rollbackMargin: Float = 1.25
+
+    /// Judges a training result on its held-out losses and takes, keeps or
+    /// rolls back the weights accordingly. Every change bumps `modelVersion`.
     @discardableResult
-    public func adopt(_ result: TrainingResult) -> Bool {
-        guard result.baseVersion == modelVersion, result.parameters.count == parameters.count else { return false }
+    public func adopt(_ result: TrainingResult) -> Adoption {
+        guard result.baseVersion == modelVersion, result.parameters.count == parameters.count else { return .stale }
+        if let candidate = result.candidateLoss, let live = result.liveLoss, !(candidate <= live) {
+            guard let previous = result.previousLoss, previous * Self.rollbackMargin < live else { return .rejected }
+            parameters = previousParameters
+            modelVersion += 1
+            return .rolledBack
+        }
+        previousParameters = parameters
         parameters = result.parameters
         optimizer = result.optimizer
         modelVersion += 1
-        return true
+        return .adopted
     }
 
     /// Bytes of memory this series holds: its arrays' storage, their headers
@@ -214,10 +241,11 @@ public final class Predictor {
     /// are still shared with other series (a prior). The network's shape,
     /// always shared, is not counted; malloc's own rounding is not either.
     public var ownedBytes: Int {
-        let arrays: [Int] = [parameters.capacity, optimizer.firstMoment.capacity, optimizer.secondMoment.capacity,
+        let arrays: [Int] = [parameters.capacity, previousParameters.capacity,
+                             optimizer.firstMoment.capacity, optimizer.secondMoment.capacity,
                              state.capacity, historyInputs.capacity, historyTargets.capacity,
                              stateSnapshots.capacity, scorer.recentRaw.capacity]
-        let arrayHeader = 32
+        let arrayHeader = 32  // nine arrays
         let storage = arrays.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
         let object = 16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size
             + MemoryLayout<Normalizer>.size + MemoryLayout<AnomalyScorer>.size + 8 * 8

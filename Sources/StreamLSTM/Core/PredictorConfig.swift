@@ -7,12 +7,17 @@ public struct TrainingConfig: Sendable, Hashable, Codable {
     public var optimizer: AdamConfig
     /// Gradient-norm clip.
     public var gradientClip: Double
+    /// The newest steps of each window, kept out of training to judge the
+    /// candidate weights against the live ones; 0 adopts every result.
+    public var heldOut: Int
 
-    public init(every: Int = 8, window: Int = 64, optimizer: AdamConfig = AdamConfig(), gradientClip: Double = 1) {
+    public init(every: Int = 8, window: Int = 64, optimizer: AdamConfig = AdamConfig(), gradientClip: Double = 1,
+                heldOut: Int = 8) {
         self.every = every
         self.window = window
         self.optimizer = optimizer
         self.gradientClip = gradientClip
+        self.heldOut = heldOut
     }
 
     public var enabled: Bool { every > 0 }
@@ -27,6 +32,7 @@ public struct TrainingConfig: Sendable, Hashable, Codable {
         }
         if !(optimizer.epsilon > 0) { return "Adam epsilon is not positive" }
         if !(gradientClip > 0) { return "gradient clip \(gradientClip) is not positive" }
+        if heldOut < 0 || heldOut >= window { return "held-out steps \(heldOut) must lie in 0..<window (\(window))" }
         return nil
     }
 }

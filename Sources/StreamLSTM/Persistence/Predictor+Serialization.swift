@@ -73,6 +73,7 @@ extension Predictor {
         w.write(scorer.minimum)
         w.write(scorer.maximum)
         w.write(parameters)
+        w.write(previousParameters)
         w.write(optimizer.firstMoment)
         w.write(optimizer.secondMoment)
         w.write(UInt64(optimizer.step))
@@ -102,6 +103,8 @@ extension Predictor {
                                maximum: try r.readDouble())
         parameters = try r.readFloats()
         try expect(parameters.count, network.parameterCount, "parameters")
+        previousParameters = try r.readFloats()
+        try expect(previousParameters.count, network.parameterCount, "previous parameters")
         let first = try r.readFloats(), second = try r.readFloats()
         // None before the first training run, then one per parameter.
         try expect(first.count, first.isEmpty ? 0 : network.parameterCount, "Adam first moments")
@@ -154,6 +157,7 @@ extension Predictor {
                       t.gradientClip] {
             w.write(value)
         }
+        w.write(UInt32(t.heldOut))
         w.write(c.seed)
     }
 
@@ -186,6 +190,7 @@ extension Predictor {
         c.training.optimizer.beta2 = try r.readDouble()
         c.training.optimizer.epsilon = try r.readDouble()
         c.training.gradientClip = try r.readDouble()
+        c.training.heldOut = Int(try r.read(UInt32.self))
         c.seed = try r.read(UInt64.self)
         return c
     }

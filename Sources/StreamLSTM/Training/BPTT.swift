@@ -30,9 +30,12 @@ public final class BPTT<T: NeuralScalar> {
         predictions = [T](repeating: 0, count: maxWindow)
     }
 
-    /// The window loss only, without touching the gradient.
-    public func loss(parameters: [T], inputs: [T], targets: [T], initialState: [T]) -> T {
-        forwardWindow(parameters: parameters, inputs: inputs, targets: targets, initialState: initialState)
+    /// The window loss only, without touching the gradient: the mean over
+    /// the steps from `scoredFrom` on (the earlier ones only carry the state
+    /// forward), so that held-out steps can be judged on their own.
+    public func loss(parameters: [T], inputs: [T], targets: [T], initialState: [T], scoredFrom: Int = 0) -> T {
+        forwardWindow(parameters: parameters, inputs: inputs, targets: targets, initialState: initialState,
+                      scoredFrom: scoredFrom)
     }
 
     /// The window loss; leaves dL/dθ in `gradient`.
@@ -76,8 +79,10 @@ public final class BPTT<T: NeuralScalar> {
         clipGradientNorm(&gradient, maxNorm: maxNorm)
     }
 
-    private func forwardWindow(parameters: [T], inputs: [T], targets: [T], initialState: [T]) -> T {
+    private func forwardWindow(parameters: [T], inputs: [T], targets: [T], initialState: [T],
+                               scoredFrom: Int = 0) -> T {
         let steps = targets.count
+        precondition(scoredFrom >= 0 && scoredFrom < steps, "no step left to score")
         let network = self.network
         precondition(steps > 0 && steps <= maxWindow, "window of \(steps) steps outside 1...\(maxWindow)")
         precondition(inputs.count == steps * network.inputSize, "window inputs do not match its targets")
@@ -96,14 +101,16 @@ public final class BPTT<T: NeuralScalar> {
                                                         cache: c.baseAddress! + t * network.cacheSize,
                                                         scratch: w.baseAddress!)
                                 predictions[t] = y
-                                let e = y - targets[t]
-                                loss += e * e / 2
+                                if t >= scoredFrom {
+                                    let e = y - targets[t]
+                                    loss += e * e / 2
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return loss / T(steps)
+        return loss / T(steps - scoredFrom)
     }
 }
