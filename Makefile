@@ -8,9 +8,11 @@ setup:
 demo: setup
 	swift run -c release streamlstmd demo
 
-# Every test: unit, numerical, and the end-to-end ones over real sockets.
+# Every test: unit, numerical, and the end-to-end ones over real sockets; then
+# the concurrency tests again under ThreadSanitizer (a build of its own).
 test: setup
 	swift test
+	swift test --sanitize=thread --scratch-path .build-tsan --filter ConcurrencyTests
 
 release: setup
 	swift build -c release

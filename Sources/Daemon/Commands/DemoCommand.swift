@@ -119,9 +119,9 @@ private final class AlertPrinter: Sendable {
 
 /// A status line on standard error that rewrites itself on a terminal.
 private final class StatusLine: Sendable {
-    private let last = Mutex(Date.distantPast)
+    private let last = Protected(Date.distantPast)
     private static let terminal = isatty(STDERR_FILENO) != 0
-    private let previous = Mutex((Date(), 0))
+    private let previous = Protected((Date(), 0))
 
     func show(_ stats: EngineStats, alerts: Int) {
         let now = Date()

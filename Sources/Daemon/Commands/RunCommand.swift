@@ -134,7 +134,7 @@ struct RunCommand: AsyncParsableCommand {
         var dependencies: @Sendable () async throws -> Void = {}
         if let address = HTTPAddress(config.http) {
             let server = try await StatusServer.make(host: address.host, port: address.port, registry: registry,
-                                                     readiness: readiness, logger: logger)
+                                                     readiness: readiness, engine: runtime.engine, logger: logger)
             services.append(server)
             dependencies = {
                 let address = try await server.listeningAddress()

@@ -174,6 +174,7 @@ struct DaemonConfig: Sendable {
         engine.predictor.training = t
         engine.trainingConcurrency = try r.int("concurrency", engine.trainingConcurrency)
         engine.trainingQueueLimit = try r.int("queue_limit", engine.trainingQueueLimit)
+        engine.learnAfter = try r.int("learn_after", engine.learnAfter)
         try r.finish()
     }
 
@@ -216,7 +217,7 @@ struct DaemonConfig: Sendable {
             "training:", "  enabled: \(engine.training)", "  every: \(p.training.every)", "  window: \(p.training.window)",
             "  learning_rate: \(p.training.optimizer.learningRate)", "  gradient_clip: \(p.training.gradientClip)",
             "  held_out: \(p.training.heldOut)", "  concurrency: \(engine.trainingConcurrency)",
-            "  queue_limit: \(engine.trainingQueueLimit)",
+            "  queue_limit: \(engine.trainingQueueLimit)", "  learn_after: \(engine.learnAfter)",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

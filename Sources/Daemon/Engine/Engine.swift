@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import Synchronization
 import StreamLSTM
 
 /// The shards, and the routing of samples to them by fingerprint.
@@ -7,6 +9,8 @@ final class Engine: Sendable {
     let stats: EngineStats
     private let shards: [Shard]
     private let scheduler: TrainingScheduler?
+    /// Online learning may be switched off and on while running (the models keep their weights).
+    let learning: LearningSwitch
 
     init(config: EngineConfig, stats: EngineStats = EngineStats(), logger: Logger,
          raise: @escaping @Sendable (Alert) -> Void) {
@@ -22,9 +26,11 @@ final class Engine: Sendable {
                                 network: network, maxWindow: config.predictor.training.window, metrics: stats.metrics)
             : nil
         self.scheduler = scheduler
+        let learning = LearningSwitch(on: true)
+        self.learning = learning
         shards = (0..<config.shards).map {
-            Shard(index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, logger: logger,
-                  raise: raise)
+            Shard(index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, learning: learning,
+                  logger: logger, raise: raise)
         }
         for shard in shards { shard.start() }
     }
@@ -67,6 +73,36 @@ final class Engine: Sendable {
         scheduler?.drain()
     }
 
+    /// Every series, sorted by key, as the shards see them between two batches.
+    func inspect() -> [SeriesSummary] {
+        let collected = Protected<[SeriesSummary]>([])
+        let group = DispatchGroup()
+        for shard in shards {
+            group.enter()
+            shard.inspect { summaries in
+                collected.withLock { $0 += summaries }
+                group.leave()
+            }
+        }
+        group.wait()
+        return collected.withLock { $0 }.sorted { $0.key < $1.key }
+    }
+
     /// Training jobs waiting or running.
     var trainingBacklog: Int { scheduler?.backlog ?? 0 }
+}
+
+/// Whether shards start training jobs now; any thread may flip it.
+final class LearningSwitch: Sendable {
+    private let flag: Atomic<Bool>
+
+    init(on: Bool) {
+        flag = Atomic(on)
+    }
+
+    var isOn: Bool { flag.load(ordering: .relaxed) }
+
+    func set(_ on: Bool) {
+        flag.store(on, ordering: .relaxed)
+    }
 }

@@ -15,6 +15,10 @@ struct EngineConfig: Sendable {
     var trainingConcurrency = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
     /// Jobs waiting or running at most; past that, jobs are skipped.
     var trainingQueueLimit = 64
+    /// Training pauses while an alert fires; an incident that lasts longer
+    /// than this many samples is a persisting change (a new period, a level
+    /// shift that stays) and is learned as the new normal.
+    var learnAfter = 120
     /// Names this daemon in alert labels.
     var instance: String = "streamlstmd"
     /// Sample batches that may wait for a shard before producers are held back.
@@ -29,6 +33,7 @@ struct EngineConfig: Sendable {
         if queueCapacity < 1 { return "queue_capacity must be at least 1" }
         if trainingConcurrency < 1 { return "training.concurrency must be at least 1" }
         if trainingQueueLimit < 1 { return "training.queue_limit must be at least 1" }
+        if learnAfter < 1 { return "training.learn_after must be at least 1" }
         if let problem = instanceShard.problem { return problem }
         return predictor.problem ?? alerts.problem
     }

@@ -19,7 +19,7 @@ final class EngineStats: Sendable {
         func training(_ outcome: TrainingOutcome) -> Int { training[outcome.rawValue] }
     }
 
-    private let counters = Mutex(Snapshot())
+    private let counters = Protected(Snapshot())
     /// Series alive across all shards (the cap is checked against it).
     let series = Atomic<Int>(0)
     let metrics: DaemonMetrics?

@@ -2,6 +2,29 @@ import Foundation
 import Logging
 import StreamLSTM
 
+/// What one series looks like from outside: for `/series`, tests and operators.
+struct SeriesSummary: Sendable, Equatable {
+    let key: String
+    let samples: Int
+    let lastTimestamp: Double
+    let modelVersion: Int
+    /// normal, pending or firing.
+    let alert: String
+    /// Root mean square of recent residuals, in the series' units.
+    let residualRMS: Double
+    /// Anomaly score of the last sample.
+    let score: Double
+    let forecast: Double?
+    let trainingInFlight: Bool
+}
+
+/// Work for a shard thread, in arrival order.
+enum ShardWork: Sendable {
+    case samples(SampleBatch)
+    /// Describe every series to `reply` (on the shard thread, between two batches).
+    case inspect(@Sendable ([SeriesSummary]) -> Void)
+}
+
 /// Samples for one shard from one message, and how their input treats time.
 struct SampleBatch: Sendable {
     var samples: [Sample]
@@ -20,7 +43,7 @@ final class Shard: @unchecked Sendable {
     // shard's own thread; the queue and the inbox are thread-safe.
     let index: Int
     private let config: EngineConfig
-    private let queue: BlockingQueue<SampleBatch>
+    private let queue: BlockingQueue<ShardWork>
     private let stats: EngineStats
     private let raise: @Sendable (Alert) -> Void
     private let logger: Logger
@@ -32,15 +55,17 @@ final class Shard: @unchecked Sendable {
     private let prior: [Float]
     /// Nil when training is off.
     private let scheduler: TrainingScheduler?
+    private let learning: LearningSwitch
     /// Training results for this shard's series, waiting to be adopted.
     private let inbox = Protected<[(fingerprint: UInt64, result: TrainingResult)]>([])
     private let finished = DispatchSemaphore(value: 0)
 
     init(index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], scheduler: TrainingScheduler?,
-         logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
+         learning: LearningSwitch, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
         self.index = index
         self.prior = prior
         self.scheduler = scheduler
+        self.learning = learning
         self.config = config
         self.stats = stats
         self.raise = raise
@@ -52,7 +77,12 @@ final class Shard: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
-            while let batch = queue.take() { process(batch) }
+            while let work = queue.take() {
+                switch work {
+                case .samples(let batch): process(batch)
+                case .inspect(let reply): reply(series.values.map(\.summary))
+                }
+            }
             finished.signal()
         }
         thread.name = "shard-\(index)"
@@ -61,7 +91,12 @@ final class Shard: @unchecked Sendable {
 
     /// Queues a batch; blocks while the shard is behind.
     func submit(_ batch: SampleBatch) {
-        queue.put(batch)
+        queue.put(.samples(batch))
+    }
+
+    /// Asks the shard thread for a summary of its series; `reply` runs on that thread.
+    func inspect(_ reply: @escaping @Sendable ([SeriesSummary]) -> Void) {
+        if !queue.put(.inspect(reply)) { reply([]) }
     }
 
     /// Processes what is queued, then stops the thread.
@@ -104,13 +139,14 @@ final class Shard: @unchecked Sendable {
             let timed = stats.metrics != nil && steps & 63 == 0
             let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
             guard let result = try? state.predictor.step(value: sample.value, timestamp: sample.timestamp,
-                                                        workspace: workspace) else {
+                                                        workspace: workspace, incident: state.alert.isFiring) else {
                 rejections.add(.nonFiniteValue, "\(sample.key): non-finite value or timestamp")
                 continue
             }
             if timed { stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
             accepted += 1
             state.lastTimestamp = max(state.lastTimestamp, sample.timestamp)
+            state.lastScore = result.anomaly.score
             if let notice = state.alert.advance(score: result.anomaly.score, at: sample.timestamp,
                                                 rules: config.alerts) {
                 let alert = makeAlert(notice, state: state, sample: sample, result: result)
@@ -118,12 +154,16 @@ final class Shard: @unchecked Sendable {
                     firing += 1
                 } else {
                     resolved += 1
-                    state.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
+                    // A short incident is still in the window: learn from it only once it has passed.
+                    if state.firingSamples < config.learnAfter {
+                        state.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
+                    }
                 }
                 stats.metrics?.count(alert)
                 raise(alert)
             }
-            if let scheduler, state.mayTrain {
+            state.firingSamples = state.alert.isFiring ? state.firingSamples + 1 : 0
+            if let scheduler, learning.isOn, state.mayTrain(learnAfter: config.learnAfter) {
                 scheduleTraining(state, on: scheduler, counting: &training)
             }
         }

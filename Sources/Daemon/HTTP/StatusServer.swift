@@ -19,7 +19,8 @@ final class Readiness: Sendable {
 
 /// Loopback HTTP for operators and Prometheus, served by FlyingFox:
 /// `/metrics` (Prometheus text format), `/healthz` (the process answers),
-/// `/readyz` (200 once ready, 503 while starting or stopping).
+/// `/readyz` (200 once ready, 503 while starting or stopping), `/series`
+/// (every series: samples, model version, alert state, residual RMS).
 final class StatusServer: Service {
     private let server: HTTPServer
     private let stopping: StoppingFlag
@@ -32,7 +33,7 @@ final class StatusServer: Service {
     /// A server with its routes in place (the routes are registered before
     /// it can take its first request).
     static func make(host: String, port: UInt16, registry: PrometheusCollectorRegistry, readiness: Readiness,
-                     logger: Logger) async throws -> StatusServer {
+                     engine: Engine, logger: Logger) async throws -> StatusServer {
         let stopping = StoppingFlag()
         let server = HTTPServer(address: try .inet(ip4: host, port: port), timeout: 15,
                                 logger: FlyingFoxLogger(logger: logger, stopping: stopping))
@@ -40,6 +41,14 @@ final class StatusServer: Service {
             await server.appendRoute("GET /metrics") { _ in
                 HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                              body: Data(registry.emitToBuffer()))
+            }
+            await server.appendRoute("GET /series") { _ in
+                // The shards answer between two batches; keep the wait off the cooperative pool.
+                let summaries = await withCheckedContinuation { (done: CheckedContinuation<[SeriesSummary], Never>) in
+                    Thread { done.resume(returning: engine.inspect()) }.start()
+                }
+                return HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"],
+                                    body: Data(SeriesSummary.json(summaries).utf8))
             }
             await server.appendRoute("GET /healthz") { _ in
                 HTTPResponse(statusCode: .ok, body: Data("ok\n".utf8))

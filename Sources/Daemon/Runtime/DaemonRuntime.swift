@@ -82,7 +82,7 @@ final class DaemonRuntime: Sendable {
         let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         let interval = settings.statusInterval
         let stats = engine.stats, logger = self.logger
-        let previous = Mutex(stats.snapshot)
+        let previous = Protected(stats.snapshot)
         timer.schedule(deadline: .now() + interval, repeating: interval)
         timer.setEventHandler {
             let now = stats.snapshot

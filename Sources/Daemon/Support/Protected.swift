@@ -1,15 +1,22 @@
-import Synchronization
+import Foundation
 
-/// A value behind a lock that closures and threads can share by reference
-/// (`Mutex` itself cannot be captured: it is not copyable).
-final class Protected<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
+/// A value behind a lock that closures and threads can share by reference.
+///
+/// A pthread mutex (NSLock) rather than the standard library's `Mutex`: on
+/// Linux `Mutex` waits on raw futexes, which ThreadSanitizer cannot see, so
+/// every value it guards was reported as a data race.
+final class Protected<Value: Sendable>: @unchecked Sendable {
+    // @unchecked: `value` is only touched with `lock` held.
+    private let lock = NSLock()
+    private var value: Value
 
     init(_ value: Value) {
-        mutex = Mutex(value)
+        self.value = value
     }
 
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
-        mutex.withLock { body(&$0) }
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }

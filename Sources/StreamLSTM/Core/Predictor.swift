@@ -91,8 +91,11 @@ public final class Predictor {
 
     /// Judges `value` against the forecast made for it, then learns the
     /// value's level and advances the model. Allocates nothing.
+    /// `incident`: an alert is under way, so the scorer keeps its picture of
+    /// normal errors as it is (the caller knows; the predictor does not).
     @discardableResult
-    public func step(value: Double, timestamp: Double, workspace: Workspace) throws(PredictorError) -> StepResult {
+    public func step(value: Double, timestamp: Double, workspace: Workspace,
+                     incident: Bool = false) throws(PredictorError) -> StepResult {
         guard value.isFinite else { throw .nonFiniteValue }
         guard timestamp.isFinite else { throw .nonFiniteTimestamp }
         precondition(workspace.network == network, "a workspace serves predictors of its own network only")
@@ -102,7 +105,7 @@ public final class Predictor {
         let residual = predicted.map { value - $0 } ?? 0
         let errorInDeviations = residual / forecastScale
         let anomaly = scorer.score(error: errorInDeviations, value: value, deviation: residual,
-                                   predicted: predicted ?? value)
+                                   predicted: predicted ?? value, learning: !incident)
         if predicted != nil {
             let weight = max(1 / Double(sampleCount), 1 / config.normalizer.timeConstant)
             residualMeanSquare += weight * (residual * residual - residualMeanSquare)

@@ -131,7 +131,10 @@ public struct AnomalyScorer: Sendable, Hashable {
 
     /// Scores one sample: `error` is its prediction error in standard
     /// deviations, `deviation` the same error in the series' own units.
-    public mutating func score(error: Double, value: Double, deviation: Double, predicted: Double) -> AnomalyScore {
+    /// With `learning` false the error distribution is left as it is: an
+    /// incident under way must not become the measure of normal.
+    public mutating func score(error: Double, value: Double, deviation: Double, predicted: Double,
+                               learning: Bool = true) -> AnomalyScore {
         let raw = 1 - Double.exp(-abs(error) / config.errorScale)
         recentRaw[count % config.shortWindow] = Float(raw)
         count += 1
@@ -148,7 +151,7 @@ public struct AnomalyScorer: Sendable, Hashable {
             return AnomalyScore(score: 0, likelihood: 0.5, raw: raw, reason: .warmingUp)
         }
         let likelihood = self.likelihood(of: average)
-        observeAverage(average)
+        if learning || count <= config.warmUp { observeAverage(average) }
         if count <= config.warmUp {
             return AnomalyScore(score: 0, likelihood: 0.5, raw: raw, reason: .warmingUp)
         }

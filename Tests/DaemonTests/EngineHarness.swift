@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import StreamLSTM
+@testable import Daemon
+
+/// Drives an in-process engine one sample at a time, waiting until each is
+/// processed and, with `lockstep`, until the training it started has come
+/// back, so that a run is the same every time.
+final class EngineHarness {
+    let engine: Engine
+    private let alerts = Protected<[Alert]>([])
+    let lockstep: Bool
+    private var fed = 0
+
+    init(config: EngineConfig, lockstep: Bool = true) {
+        let alerts = self.alerts
+        engine = Engine(config: config, logger: Logger(label: "test")) { alert in alerts.withLock { $0.append(alert) } }
+        self.lockstep = lockstep
+    }
+
+    deinit { engine.stop() }
+
+    var raised: [Alert] { alerts.withLock { $0 } }
+
+    func summary(_ key: String) -> SeriesSummary? { engine.inspect().first { $0.key == key } }
+
+    /// Feeds `values` to series `key` (one per minute of sample time) and
+    /// returns each value's residual against the forecast made for it.
+    /// Anomaly scores of every sample fed, in order.
+    private(set) var scores: [Double] = []
+
+    func feed(_ key: String, _ values: [Double], startingAt start: Int = 0) throws -> [Double] {
+        var residuals: [Double] = []
+        var forecast = summary(key)?.forecast
+        for (offset, value) in values.enumerated() {
+            let sample = Sample(key: key, timestamp: 1_700_000_000 + 60 * Double(start + offset), value: value)
+            engine.submit([sample], acceptOutOfOrder: false)
+            fed += 1
+            try waitUntil { self.engine.stats.snapshot.samples + self.engine.stats.snapshot.totalRejected >= self.fed }
+            if lockstep { try waitUntil { self.engine.trainingBacklog == 0 } }
+            residuals.append(forecast.map { value - $0 } ?? 0)
+            let after = summary(key)
+            forecast = after?.forecast
+            scores.append(after?.score ?? .nan)
+        }
+        return residuals
+    }
+
+    private func waitUntil(_ condition: () -> Bool) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while !condition() {
+            guard Date() < deadline else { throw HarnessTimeout() }
+            Thread.sleep(forTimeInterval: 0.00005)  // polling a counter, bounded by the deadline
+        }
+    }
+
+    struct HarnessTimeout: Error {}
+}
+
+func rms(_ values: ArraySlice<Double>) -> Double {
+    (values.reduce(0) { $0 + $1 * $1 } / Double(values.count)).squareRoot()
+}
