@@ -16,7 +16,7 @@ struct DaemonBenchmark {
         var training = false
         var shards = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var latencySeconds = 5.0
-        var probes = 200
+        var probes = 500
     }
 
     struct Result {
@@ -28,6 +28,15 @@ struct DaemonBenchmark {
         var latencyRate = 0.0
         var latencies: [Double] = []
         var trainingUpdatesPerSecond = 0.0
+        /// Of the jobs due in the timed phase, the share skipped because training was behind.
+        var skippedFraction = 0.0
+        /// Training jobs started per second in the latency phase, at half the saturated load.
+        var trainingAtHalfLoad = 0.0
+
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return .nan }
+            return latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))]
+        }
     }
 
     let options: Options
@@ -37,7 +46,7 @@ struct DaemonBenchmark {
         engine.shards = options.shards
         engine.training = options.training
         engine.predictor.model.hiddenSize = options.hiddenSize
-        engine.predictor.training = TrainingConfig(every: 16, window: 32)
+        engine.predictor.training = TrainingConfig(every: 16, window: 32, heldOut: 4)
         engine.maxSeries = options.series + options.probes + 1
         engine.alerts.resendInterval = 1e9  // one alert per probe spike, no re-sends
         let residentBefore = residentSetBytes()
@@ -74,39 +83,45 @@ struct DaemonBenchmark {
         let messages = load.rounds(max(1, options.timedSamples / options.series))
         let timed = messages.reduce(0) { $0 + $1.samples }
         let updatesBefore = stats.snapshot.training(.started)
+        let skippedBefore = stats.snapshot.training(.skipped)
         let start = Date()
         for message in messages { try producer.send([Array("metrics".utf8), message.bytes]) }
         sent += timed
         try waitUntil(stats, processed: sent, deadline: 600)
         let seconds = Date().timeIntervalSince(start)
         result.samplesPerSecond = Double(timed) / seconds
-        result.trainingUpdatesPerSecond = Double(stats.snapshot.training(.started) - updatesBefore) / seconds
+        let started = stats.snapshot.training(.started) - updatesBefore
+        let skipped = stats.snapshot.training(.skipped) - skippedBefore
+        result.trainingUpdatesPerSecond = Double(started) / seconds
+        result.skippedFraction = started + skipped > 0 ? Double(skipped) / Double(started + skipped) : 0
         result.processed = stats.snapshot.samples
         result.expected = sent
         result.rejected = stats.snapshot.totalRejected
 
-        // Latency: at half that rate, spike the probes one by one; time each alert.
+        // Latency: at half that rate, spike the probes one by one; time each alert. The regular
+        // load is generated beforehand, so that the producer's own work does not eat the idle time.
         result.latencyRate = result.samplesPerSecond / 2
         progress(String(format: "latency at %.0f samples/s for %.0f s", result.latencyRate, options.latencySeconds))
-        let latencyStart = Date()
+        let background = load.rounds(max(1, Int(result.latencyRate * options.latencySeconds) / options.series))
+        let spikeEvery = max(1, background.count / options.probes)
         var spikes: [String: Date] = [:]
         var paced = 0
-        let spikeEvery = max(1, Int(result.latencyRate * options.latencySeconds) / options.probes / options.batch)
-        var messageIndex = 0
-        while Date().timeIntervalSince(latencyStart) < options.latencySeconds {
-            let message: LoadGenerator.Message
-            if messageIndex % spikeEvery == 0, spikes.count < options.probes {
-                message = load.probeSpike(spikes.count)
-                spikes[message.probeKey!] = Date()
-            } else {
-                message = load.nextMessage()
+        let startedBeforeLatency = stats.snapshot.training(.started)
+        let latencyStart = Date()
+        for (index, message) in background.enumerated() {
+            if index % spikeEvery == 0, spikes.count < options.probes {
+                let spike = load.probeSpike(spikes.count)
+                spikes[spike.probeKey!] = Date()
+                try producer.send([Array("metrics".utf8), spike.bytes])
+                paced += spike.samples
             }
             try producer.send([Array("metrics".utf8), message.bytes])
             paced += message.samples
-            messageIndex += 1
             let due = latencyStart.addingTimeInterval(Double(paced) / result.latencyRate).timeIntervalSinceNow
             if due > 0 { Thread.sleep(forTimeInterval: due) }
         }
+        result.trainingAtHalfLoad = Double(stats.snapshot.training(.started) - startedBeforeLatency)
+            / Date().timeIntervalSince(latencyStart)
         sent += paced
         try waitUntil(stats, processed: sent, deadline: 120)
         let arrivals = alerts.waitForFirings(of: Set(spikes.keys), deadline: Date().addingTimeInterval(10))

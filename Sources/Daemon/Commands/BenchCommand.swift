@@ -96,14 +96,18 @@ struct DaemonBenchCommand: ParsableCommand {
     @Option(help: "Samples in the timed throughput phase.")
     var samples: Int = 1_000_000
 
-    @Option(help: "Online learning during the run: on or off (K = 16, W = 32).")
-    var training: Switch = .off
+    @Option(help: "Online learning during the run (K = 16, W = 32): off, on, or both (two runs, compared).")
+    var training: TrainingMode = .off
+
+    enum TrainingMode: String, ExpressibleByArgument {
+        case off, on, both
+    }
 
     @Option(help: "Shard threads (default: one per core).")
     var shards: Int?
 
     @Option(help: "Seconds of the latency phase.")
-    var latencySeconds: Double = 5
+    var latencySeconds: Double = 10
 
     func run() throws {
         #if DEBUG
@@ -114,25 +118,34 @@ struct DaemonBenchCommand: ParsableCommand {
         options.hiddenSize = hidden
         options.batch = batch
         options.timedSamples = samples
-        options.training = training == .on
         if let shards { options.shards = shards }
         options.latencySeconds = latencySeconds
-        let result = try DaemonBenchmark(options: options).run { note in
-            FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
+        let modes: [Bool] = training == .both ? [false, true] : [training == .on]
+        var results: [DaemonBenchmark.Result] = []
+        for learning in modes {
+            options.training = learning
+            let result = try DaemonBenchmark(options: options).run { note in
+                FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
+            }
+            results.append(result)
+            print("streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
+                  + "training \(learning ? "on (K = 16, W = 32)" : "off"), \(options.shards) shards")
+            print(String(format: "  throughput: %.0f samples/s; processed %d of %d sent, %d rejected",
+                         result.samplesPerSecond, result.processed, result.expected, result.rejected))
+            if learning {
+                print(String(format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped), "
+                             + "%.0f jobs/s at half load", result.trainingUpdatesPerSecond, 100 * result.skippedFraction,
+                             result.trainingAtHalfLoad))
+            }
+            print(String(format: "  latency publish -> alert at %.0f samples/s: p50 %.2f ms, p99 %.2f ms (%d spikes)",
+                         result.latencyRate, result.percentile(0.5) * 1000, result.percentile(0.99) * 1000,
+                         result.latencies.count))
+            print(String(format: "  memory: %.0f resident bytes per series", result.residentBytesPerSeries))
         }
-        func percentile(_ p: Double) -> Double {
-            guard !result.latencies.isEmpty else { return .nan }
-            return result.latencies[min(result.latencies.count - 1, Int(p * Double(result.latencies.count)))]
+        if results.count == 2 {
+            print(String(format: "training on / off: throughput x%.2f, p99 latency x%.2f",
+                         results[1].samplesPerSecond / results[0].samplesPerSecond,
+                         results[1].percentile(0.99) / results[0].percentile(0.99)))
         }
-        print("streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
-              + "training \(training.rawValue), \(options.shards) shards")
-        print(String(format: "throughput: %.0f samples/s; processed %d of %d sent, %d rejected",
-                     result.samplesPerSecond, result.processed, result.expected, result.rejected))
-        if options.training {
-            print(String(format: "training: %.0f updates/s", result.trainingUpdatesPerSecond))
-        }
-        print(String(format: "latency publish -> alert at %.0f samples/s: p50 %.2f ms, p99 %.2f ms (%d spikes)",
-                     result.latencyRate, percentile(0.5) * 1000, percentile(0.99) * 1000, result.latencies.count))
-        print(String(format: "memory: %.0f resident bytes per series", result.residentBytesPerSeries))
     }
 }

@@ -52,7 +52,7 @@ final class TrainingScheduler: Sendable {
         let lane = lanes[next.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
         lane.queue.async { [self] in
             let start = DispatchTime.now().uptimeNanoseconds
-            let result = lane.trainer.run(job)
+            let result = Self.whenIdle { lane.trainer.run(job) }
             metrics?.trainingDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             let left = pending.subtract(1, ordering: .acquiringAndReleasing).newValue
             metrics?.trainingBacklog.record(left)
@@ -60,6 +60,25 @@ final class TrainingScheduler: Sendable {
         }
         return true
     }
+
+    /// Runs `body` under the SCHED_IDLE policy: the kernel gives the thread a
+    /// core only when no shard, input or publisher thread wants it, so
+    /// training takes what detection leaves and never delays a sample.
+    /// (Dispatch's `.utility` QoS alone does not lower a thread's share on
+    /// Linux.) The pool thread gets its policy back afterwards.
+    private static func whenIdle<T>(_ body: () -> T) -> T {
+        var policy: Int32 = 0
+        var original = sched_param()
+        let thread = pthread_self()
+        guard pthread_getschedparam(thread, &policy, &original) == 0 else { return body() }
+        var idle = sched_param(sched_priority: 0)
+        let lowered = pthread_setschedparam(thread, Self.schedIdle, &idle) == 0
+        defer { if lowered { pthread_setschedparam(thread, policy, &original) } }
+        return body()
+    }
+
+    /// Linux's SCHED_IDLE, which Glibc declares only under _GNU_SOURCE.
+    private static let schedIdle: Int32 = 5
 
     /// Waits until every queued job has run (their results are still delivered).
     func drain() {
