@@ -13,6 +13,9 @@ final class EngineHarness {
     private var fed = 0
 
     init(config: EngineConfig, lockstep: Bool = true) {
+        var config = config
+        // In lockstep the harness waits for every job; idle-only jobs could wait a long time on a busy machine.
+        if lockstep { config.trainingOnlyWhenIdle = false }
         let alerts = self.alerts
         engine = Engine(config: config, logger: Logger(label: "test")) { alert in alerts.withLock { $0.append(alert) } }
         self.lockstep = lockstep

@@ -175,6 +175,7 @@ struct DaemonConfig: Sendable {
         engine.trainingConcurrency = try r.int("concurrency", engine.trainingConcurrency)
         engine.trainingQueueLimit = try r.int("queue_limit", engine.trainingQueueLimit)
         engine.learnAfter = try r.int("learn_after", engine.learnAfter)
+        engine.trainingOnlyWhenIdle = try r.bool("only_when_idle", engine.trainingOnlyWhenIdle)
         try r.finish()
     }
 
@@ -218,6 +219,7 @@ struct DaemonConfig: Sendable {
             "  learning_rate: \(p.training.optimizer.learningRate)", "  gradient_clip: \(p.training.gradientClip)",
             "  held_out: \(p.training.heldOut)", "  concurrency: \(engine.trainingConcurrency)",
             "  queue_limit: \(engine.trainingQueueLimit)", "  learn_after: \(engine.learnAfter)",
+            "  only_when_idle: \(engine.trainingOnlyWhenIdle)",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -23,7 +23,8 @@ final class Engine: Sendable {
         let prior: [Float] = network.initialParameters(seed: config.predictor.seed)
         let scheduler = config.training && config.predictor.training.enabled
             ? TrainingScheduler(concurrency: config.trainingConcurrency, maxPending: config.trainingQueueLimit,
-                                network: network, maxWindow: config.predictor.training.window, metrics: stats.metrics)
+                                network: network, maxWindow: config.predictor.training.window, metrics: stats.metrics,
+                                onlyWhenIdle: config.trainingOnlyWhenIdle)
             : nil
         self.scheduler = scheduler
         let learning = LearningSwitch(on: true)

@@ -13,6 +13,7 @@ import Synchronization
 final class TrainingScheduler: Sendable {
     private let lanes: [Lane]
     private let maxPending: Int
+    private let onlyWhenIdle: Bool
     private let pending = Atomic<Int>(0)
     private let next = Atomic<Int>(0)
     private let metrics: DaemonMetrics?
@@ -28,11 +29,13 @@ final class TrainingScheduler: Sendable {
         }
     }
 
-    init(concurrency: Int, maxPending: Int, network: Network, maxWindow: Int, metrics: DaemonMetrics?) {
+    init(concurrency: Int, maxPending: Int, network: Network, maxWindow: Int, metrics: DaemonMetrics?,
+         onlyWhenIdle: Bool = true) {
         precondition(concurrency >= 1 && maxPending >= 1, "training needs at least one lane and one place")
         lanes = (0..<concurrency).map { Lane(index: $0, network: network, maxWindow: maxWindow) }
         self.maxPending = maxPending
         self.metrics = metrics
+        self.onlyWhenIdle = onlyWhenIdle
     }
 
     /// Jobs waiting or running.
@@ -52,7 +55,7 @@ final class TrainingScheduler: Sendable {
         let lane = lanes[next.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
         lane.queue.async { [self] in
             let start = DispatchTime.now().uptimeNanoseconds
-            let result = Self.whenIdle { lane.trainer.run(job) }
+            let result = onlyWhenIdle ? Self.whenIdle { lane.trainer.run(job) } : lane.trainer.run(job)
             metrics?.trainingDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             let left = pending.subtract(1, ordering: .acquiringAndReleasing).newValue
             metrics?.trainingBacklog.record(left)
