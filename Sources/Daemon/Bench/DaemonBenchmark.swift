@@ -16,7 +16,7 @@ struct DaemonBenchmark {
         var training = false
         var shards = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var latencySeconds = 5.0
-        var probes = 500
+        var probes = 2000
     }
 
     struct Result {
