@@ -8,7 +8,11 @@ struct ModelBenchmark {
         let hiddenSize: Int
         let forwardNanoseconds: Double
         let stepNanoseconds: Double
+        /// BPTT over the whole window, clipping and one Adam step.
         let trainingMicroseconds: Double
+        /// A daemon's training job: the update on the window less its held-out
+        /// steps, then candidate, live and previous weights judged on those.
+        let judgedJobMicroseconds: Double
         let ownedBytes: Int
         let residentBytes: Double
         let recordBytes: Int
@@ -20,15 +24,19 @@ struct ModelBenchmark {
 
     func run(hiddenSize: Int) -> Row {
         let config = Self.config(hiddenSize: hiddenSize, window: trainingWindow)
+        var unjudged = config
+        unjudged.training.heldOut = 0
         let predictor = Predictor(config: config)
         let workspace = Workspace(network: predictor.network)
+        let trained = Self.trained(config)
         return Row(hiddenSize: hiddenSize,
                    forwardNanoseconds: forwardCost(predictor.network),
                    stepNanoseconds: stepCost(predictor, workspace),
-                   trainingMicroseconds: trainingCost(predictor, workspace),
-                   ownedBytes: predictor.ownedBytes,
+                   trainingMicroseconds: trainingCost(Predictor(config: unjudged), workspace),
+                   judgedJobMicroseconds: trainingCost(Predictor(config: config), workspace),
+                   ownedBytes: trained.ownedBytes,
                    residentBytes: residentCostInFreshProcess(hiddenSize: hiddenSize, window: trainingWindow),
-                   recordBytes: predictor.serialized().count)
+                   recordBytes: trained.serialized().count)
     }
 
     /// Nanoseconds per network forward step: matrix products, activations, head.
@@ -91,8 +99,6 @@ struct ModelBenchmark {
                 current = current.continued(with: trainer.run(current))
             }
         }
-        // The series now holds what a trained one does: its own weights and Adam's moments.
-        predictor.adopt(trainer.run(current))
         return cost * 1e6
     }
 
@@ -112,18 +118,29 @@ struct ModelBenchmark {
         for k in 0..<seriesForMemory {
             var seriesConfig = config
             seriesConfig.seed = UInt64(k)
-            let predictor = Predictor(config: seriesConfig)
-            var t = 0.0
-            while !predictor.trainingDue {
-                _ = try? predictor.step(value: sin(t), timestamp: t, workspace: workspace)
-                t += 1
-            }
-            predictor.adopt(trainer.run(predictor.makeTrainingJob()!))
-            series.append(predictor)
+            series.append(Self.trained(seriesConfig, trainer: trainer, workspace: workspace))
         }
         let growth = Double(residentSetBytes() - before) / Double(seriesForMemory)
         blackHole(series.count)
         return growth
+    }
+
+    /// A predictor holding all a trained series holds: its own weights, the
+    /// previous ones and Adam's moments (one window, one adopted update; the
+    /// update is adopted unjudged, as held-out judgement could refuse it).
+    static func trained(_ config: PredictorConfig, trainer: Trainer? = nil, workspace: Workspace? = nil) -> Predictor {
+        var unjudged = config
+        unjudged.training.heldOut = 0
+        let predictor = Predictor(config: unjudged)
+        let workspace = workspace ?? Workspace(network: predictor.network)
+        let trainer = trainer ?? Trainer(network: predictor.network, maxWindow: config.training.window)
+        var t = 0.0
+        while !predictor.trainingDue {
+            _ = try? predictor.step(value: sin(t), timestamp: t, workspace: workspace)
+            t += 1
+        }
+        precondition(predictor.adopt(trainer.run(predictor.makeTrainingJob()!)) == .adopted)
+        return predictor
     }
 
     /// Runs `streamlstmd bench model --memory-probe H` and reads the bytes it prints.
@@ -149,7 +166,7 @@ struct ModelBenchmark {
     /// that trains over `window` steps every `window / 2` samples.
     static func config(hiddenSize: Int, window: Int?) -> PredictorConfig {
         var config = PredictorConfig(model: ModelConfig(hiddenSize: hiddenSize))
-        if let window { config.training = TrainingConfig(every: window / 2, window: window) }
+        if let window { config.training = TrainingConfig(every: window / 2, window: window, heldOut: window / 4) }
         return config
     }
 
