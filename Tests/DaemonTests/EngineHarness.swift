@@ -14,8 +14,8 @@ final class EngineHarness {
 
     init(config: EngineConfig, lockstep: Bool = true) {
         var config = config
-        // In lockstep the harness waits for every job; idle-only jobs could wait a long time on a busy machine.
-        if lockstep { config.trainingOnlyWhenIdle = false }
+        // In lockstep the harness waits for every job; low-priority jobs could wait on a busy machine.
+        if lockstep { config.trainingPriority = .normal }
         let alerts = self.alerts
         engine = Engine(config: config, logger: Logger(label: "test")) { alert in alerts.withLock { $0.append(alert) } }
         self.lockstep = lockstep

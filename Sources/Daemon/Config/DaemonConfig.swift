@@ -175,7 +175,7 @@ struct DaemonConfig: Sendable {
         engine.trainingConcurrency = try r.int("concurrency", engine.trainingConcurrency)
         engine.trainingQueueLimit = try r.int("queue_limit", engine.trainingQueueLimit)
         engine.learnAfter = try r.int("learn_after", engine.learnAfter)
-        engine.trainingOnlyWhenIdle = try r.bool("only_when_idle", engine.trainingOnlyWhenIdle)
+        engine.trainingPriority = try r.choice("priority", engine.trainingPriority)
         try r.finish()
     }
 
@@ -219,7 +219,7 @@ struct DaemonConfig: Sendable {
             "  learning_rate: \(p.training.optimizer.learningRate)", "  gradient_clip: \(p.training.gradientClip)",
             "  held_out: \(p.training.heldOut)", "  concurrency: \(engine.trainingConcurrency)",
             "  queue_limit: \(engine.trainingQueueLimit)", "  learn_after: \(engine.learnAfter)",
-            "  only_when_idle: \(engine.trainingOnlyWhenIdle)",
+            "  priority: \(engine.trainingPriority.rawValue)",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -24,7 +24,7 @@ final class Engine: Sendable {
         let scheduler = config.training && config.predictor.training.enabled
             ? TrainingScheduler(concurrency: config.trainingConcurrency, maxPending: config.trainingQueueLimit,
                                 network: network, maxWindow: config.predictor.training.window, metrics: stats.metrics,
-                                onlyWhenIdle: config.trainingOnlyWhenIdle)
+                                priority: config.trainingPriority)
             : nil
         self.scheduler = scheduler
         let learning = LearningSwitch(on: true)

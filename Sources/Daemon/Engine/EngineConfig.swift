@@ -15,8 +15,8 @@ struct EngineConfig: Sendable {
     var trainingConcurrency = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
     /// Jobs waiting or running at most; past that, jobs are skipped.
     var trainingQueueLimit = 64
-    /// Run training jobs under SCHED_IDLE, on the cores detection leaves idle.
-    var trainingOnlyWhenIdle = true
+    /// How much CPU training may take from detection.
+    var trainingPriority = TrainingPriority.low
     /// Training pauses while an alert fires; an incident that lasts longer
     /// than this many samples is a persisting change (a new period, a level
     /// shift that stays) and is learned as the new normal.

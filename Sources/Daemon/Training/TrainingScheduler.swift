@@ -2,6 +2,16 @@ import Foundation
 import StreamLSTM
 import Synchronization
 
+/// How much of the CPU training may take from detection.
+enum TrainingPriority: String, CaseIterable, Sendable {
+    /// Nice 10: a small, steady share when the cores are busy, all of an idle core.
+    case low
+    /// SCHED_IDLE: only cores nothing else wants; under full load, no training at all.
+    case idle
+    /// The same share as detection (tests that wait for every job).
+    case normal
+}
+
 /// Runs training jobs in the background, never in a shard's way.
 ///
 /// `concurrency` serial Dispatch queues of QoS `.utility`, each owning one
@@ -13,7 +23,7 @@ import Synchronization
 final class TrainingScheduler: Sendable {
     private let lanes: [Lane]
     private let maxPending: Int
-    private let onlyWhenIdle: Bool
+    private let priority: TrainingPriority
     private let pending = Atomic<Int>(0)
     private let next = Atomic<Int>(0)
     private let metrics: DaemonMetrics?
@@ -30,12 +40,12 @@ final class TrainingScheduler: Sendable {
     }
 
     init(concurrency: Int, maxPending: Int, network: Network, maxWindow: Int, metrics: DaemonMetrics?,
-         onlyWhenIdle: Bool = true) {
+         priority: TrainingPriority = .low) {
         precondition(concurrency >= 1 && maxPending >= 1, "training needs at least one lane and one place")
         lanes = (0..<concurrency).map { Lane(index: $0, network: network, maxWindow: maxWindow) }
         self.maxPending = maxPending
         self.metrics = metrics
-        self.onlyWhenIdle = onlyWhenIdle
+        self.priority = priority
     }
 
     /// Jobs waiting or running.
@@ -55,7 +65,7 @@ final class TrainingScheduler: Sendable {
         let lane = lanes[next.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
         lane.queue.async { [self] in
             let start = DispatchTime.now().uptimeNanoseconds
-            let result = onlyWhenIdle ? Self.whenIdle { lane.trainer.run(job) } : lane.trainer.run(job)
+            let result = Self.withPriority(priority) { lane.trainer.run(job) }
             metrics?.trainingDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             let left = pending.subtract(1, ordering: .acquiringAndReleasing).newValue
             metrics?.trainingBacklog.record(left)
@@ -64,20 +74,43 @@ final class TrainingScheduler: Sendable {
         return true
     }
 
-    /// Runs `body` under the SCHED_IDLE policy: the kernel gives the thread a
-    /// core only when no shard, input or publisher thread wants it, so
-    /// training takes what detection leaves and never delays a sample.
-    /// (Dispatch's `.utility` QoS alone does not lower a thread's share on
-    /// Linux.) The pool thread gets its policy back afterwards.
-    private static func whenIdle<T>(_ body: () -> T) -> T {
-        var policy: Int32 = 0
-        var original = sched_param()
-        let thread = pthread_self()
-        guard pthread_getschedparam(thread, &policy, &original) == 0 else { return body() }
-        var idle = sched_param(sched_priority: 0)
-        let lowered = pthread_setschedparam(thread, Self.schedIdle, &idle) == 0
-        defer { if lowered { pthread_setschedparam(thread, policy, &original) } }
-        return body()
+    /// Runs `body` at the priority training gets, then gives the pool
+    /// thread its own back. (Dispatch's `.utility` QoS alone does not lower
+    /// a thread's share on Linux.)
+    private static func withPriority<T>(_ priority: TrainingPriority, _ body: () -> T) -> T {
+        switch priority {
+        case .normal:
+            return body()
+        case .low:
+            // Nice 10: about a tenth of a core's weight against a busy shard, in short slices.
+            guard let thread = currentThreadID() else { return body() }
+            let which = __priority_which_t(PRIO_PROCESS.rawValue)
+            errno = 0
+            let original = getpriority(which, thread)
+            guard errno == 0, setpriority(which, thread, 10) == 0 else { return body() }
+            defer { setpriority(which, thread, original) }
+            return body()
+        case .idle:
+            // SCHED_IDLE: a core only when nothing else wants it.
+            var policy: Int32 = 0
+            var original = sched_param()
+            let thread = pthread_self()
+            guard pthread_getschedparam(thread, &policy, &original) == 0 else { return body() }
+            var idle = sched_param(sched_priority: 0)
+            guard pthread_setschedparam(thread, Self.schedIdle, &idle) == 0 else { return body() }
+            defer { pthread_setschedparam(thread, policy, &original) }
+            return body()
+        }
+    }
+
+    /// The kernel's id of the calling thread, which `setpriority` takes
+    /// (Glibc's gettid is not visible from Swift): /proc/thread-self names it.
+    private static func currentThreadID() -> id_t? {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let length = readlink("/proc/thread-self", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        let path = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return path.split(separator: "/").last.flatMap { id_t($0) }
     }
 
     /// Linux's SCHED_IDLE, which Glibc declares only under _GNU_SOURCE.
