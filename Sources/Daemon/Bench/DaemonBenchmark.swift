@@ -17,6 +17,8 @@ struct DaemonBenchmark {
         var shards = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var latencySeconds = 5.0
         var probes = 2000
+        /// Samples/s of the latency phase; nil: half the measured throughput.
+        var latencyRate: Double?
     }
 
     struct Result {
@@ -100,7 +102,7 @@ struct DaemonBenchmark {
 
         // Latency: at half that rate, spike the probes one by one; time each alert. The regular
         // load is generated beforehand, so that the producer's own work does not eat the idle time.
-        result.latencyRate = result.samplesPerSecond / 2
+        result.latencyRate = options.latencyRate ?? result.samplesPerSecond / 2
         progress(String(format: "latency at %.0f samples/s for %.0f s", result.latencyRate, options.latencySeconds))
         let background = load.rounds(max(1, Int(result.latencyRate * options.latencySeconds) / options.series))
         let spikeEvery = max(1, background.count / options.probes)

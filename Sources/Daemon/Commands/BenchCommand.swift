@@ -130,6 +130,8 @@ struct DaemonBenchCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
             }
             results.append(result)
+            // Compare latency at the same offered load, not at half of each run's own throughput.
+            options.latencyRate = result.latencyRate
             print("streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
                   + "training \(learning ? "on (K = 16, W = 32)" : "off"), \(options.shards) shards")
             print(String(format: "  throughput: %.0f samples/s; processed %d of %d sent, %d rejected",
