@@ -19,6 +19,7 @@ struct DaemonBenchmark {
         var probes = 2000
         /// Samples/s of the latency phase; nil: half the measured throughput.
         var latencyRate: Double?
+        var trainingPriority = TrainingPriority.low
     }
 
     struct Result {
@@ -47,6 +48,7 @@ struct DaemonBenchmark {
         var engine = EngineConfig()
         engine.shards = options.shards
         engine.training = options.training
+        engine.trainingPriority = options.trainingPriority
         engine.predictor.model.hiddenSize = options.hiddenSize
         engine.predictor.training = TrainingConfig(every: 16, window: 32, heldOut: 4)
         engine.maxSeries = options.series + options.probes + 1

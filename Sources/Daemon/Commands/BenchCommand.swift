@@ -105,6 +105,9 @@ struct DaemonBenchCommand: ParsableCommand {
         case off, on, both
     }
 
+    @Option(help: "CPU share of training jobs: low (nice 10), idle (SCHED_IDLE) or normal.")
+    var trainingPriority: TrainingPriority = .low
+
     @Option(help: "Shard threads (default: one per core).")
     var shards: Int?
 
@@ -122,6 +125,7 @@ struct DaemonBenchCommand: ParsableCommand {
         options.timedSamples = samples
         if let shards { options.shards = shards }
         options.latencySeconds = latencySeconds
+        options.trainingPriority = trainingPriority
         let modes: [Bool] = training == .both ? [false, true] : [training == .on]
         var results: [DaemonBenchmark.Result] = []
         for learning in modes {
@@ -153,3 +157,5 @@ struct DaemonBenchCommand: ParsableCommand {
         }
     }
 }
+
+extension TrainingPriority: ExpressibleByArgument {}
