@@ -27,33 +27,14 @@ enum BuiltBinary {
     }
 
     /// Runs the binary to completion, or kills it and throws after `timeout` seconds.
-    /// Its output goes to files, so that a chatty process can never block on a full pipe.
     static func run(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
-        guard FileManager.default.isExecutableFile(atPath: url.path) else { throw Failure.missing(url.path) }
-        let folder = try makeTemporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let outputURL = folder.appendingPathComponent("stdout"), errorURL = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-        let output = try FileHandle(forWritingTo: outputURL), error = try FileHandle(forWritingTo: errorURL)
-        defer { try? output.close(); try? error.close() }
-
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = error
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        try process.run()
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            _ = finished.wait(timeout: .now() + 5)
+        let running = try RunningDaemon(arguments)
+        guard running.waitForExit(timeout: timeout) else {
+            running.process.terminate()
             throw Failure.timedOut(arguments, seconds: timeout)
         }
-        return Outcome(status: process.terminationStatus,
-                       standardOutput: try String(contentsOf: outputURL, encoding: .utf8),
-                       standardError: try String(contentsOf: errorURL, encoding: .utf8))
+        return Outcome(status: running.process.terminationStatus, standardOutput: running.output,
+                       standardError: running.log)
     }
 }
 

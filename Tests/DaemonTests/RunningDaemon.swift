@@ -7,19 +7,35 @@ final class RunningDaemon {
     let folder: URL
     let standardOutput: URL
     let standardError: URL
+    private let exited = DispatchSemaphore(value: 0)
 
     init(_ arguments: [String]) throws {
+        guard FileManager.default.isExecutableFile(atPath: BuiltBinary.url.path) else {
+            throw BuiltBinary.Failure.missing(BuiltBinary.url.path)
+        }
         folder = try makeTemporaryFolder()
         standardOutput = folder.appendingPathComponent("stdout")
         standardError = folder.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: standardOutput.path, contents: nil)
-        FileManager.default.createFile(atPath: standardError.path, contents: nil)
+        // Output goes to files, so that a chatty process can never block on a full pipe.
+        guard FileManager.default.createFile(atPath: standardOutput.path, contents: nil),
+              FileManager.default.createFile(atPath: standardError.path, contents: nil) else {
+            throw Failure("cannot create output files in \(folder.path)")
+        }
         process.executableURL = BuiltBinary.url
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: standardOutput)
         process.standardError = try FileHandle(forWritingTo: standardError)
+        let exited = self.exited
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
     }
+
+    /// Waits for the process to end by itself; false if it is still running after `timeout` seconds.
+    func waitForExit(timeout: Double) -> Bool {
+        exited.wait(timeout: .now() + timeout) == .success
+    }
+
+    var output: String { (try? String(contentsOf: standardOutput, encoding: .utf8)) ?? "" }
 
     deinit {
         if process.isRunning {
@@ -51,9 +67,7 @@ final class RunningDaemon {
     func terminate(timeout: Double = 10) throws -> (status: Int32, seconds: Double) {
         let start = Date()
         process.terminate()
-        let deadline = start.addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        guard !process.isRunning else { throw Failure("still running \(timeout) s after SIGTERM") }
+        guard waitForExit(timeout: timeout) else { throw Failure("still running \(timeout) s after SIGTERM") }
         return (process.terminationStatus, Date().timeIntervalSince(start))
     }
 

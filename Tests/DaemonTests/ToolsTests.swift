@@ -47,7 +47,7 @@ struct ToolsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("bad.csv")
         try "timestamp,value\n1700000000,1\n1700000060,not-a-number\n".write(to: file, atomically: true, encoding: .utf8)
-        let outcome = try BuiltBinary.run(["publish", file.path, "--connect", "tcp://127.0.0.1:1", "--wait", "1"])
+        let outcome = try BuiltBinary.run(["publish", file.path, "--bind", "tcp://127.0.0.1:*", "--wait", "1"])
         #expect(outcome.status != 0)
         #expect(outcome.standardError.contains("bad.csv:3: bad value \"not-a-number\""), "\(outcome.standardError)")
     }
@@ -76,7 +76,7 @@ extension RunningDaemon {
     func waitForOutput(timeout: Double) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
-            let text = (try? String(contentsOf: standardOutput, encoding: .utf8)) ?? ""
+            let text = output
             if let newline = text.firstIndex(of: "\n") { return String(text[..<newline]) }
             Thread.sleep(forTimeInterval: 0.02)  // polling a file for a condition, bounded by the deadline
         } while Date() < deadline

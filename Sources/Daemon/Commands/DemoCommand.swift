@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Synchronization
 
 /// `streamlstmd demo`: the daemon and a synthetic producer over real ZeroMQ
 /// sockets on loopback, alerts printed live with a status line.

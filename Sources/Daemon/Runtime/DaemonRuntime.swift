@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// Everything `streamlstmd run` needs to start.
 struct RunSettings: Sendable {

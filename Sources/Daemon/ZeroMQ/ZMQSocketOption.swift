@@ -11,9 +11,7 @@ enum ZMQSocketOption {
     /// Larger inbound messages are refused by libzmq and the peer is disconnected.
     case maxMessageSize(bytes: Int64)
     case receiveTimeout(milliseconds: Int32)
-    case sendTimeout(milliseconds: Int32)
     case subscribe(prefix: [UInt8])
-    case unsubscribe(prefix: [UInt8])
 
     var name: String {
         switch self {
@@ -24,9 +22,7 @@ enum ZMQSocketOption {
         case .reconnectIntervalMax: "ZMQ_RECONNECT_IVL_MAX"
         case .maxMessageSize: "ZMQ_MAXMSGSIZE"
         case .receiveTimeout: "ZMQ_RCVTIMEO"
-        case .sendTimeout: "ZMQ_SNDTIMEO"
         case .subscribe: "ZMQ_SUBSCRIBE"
-        case .unsubscribe: "ZMQ_UNSUBSCRIBE"
         }
     }
 
@@ -46,9 +42,7 @@ enum ZMQSocketOption {
         case .reconnectIntervalMax(let ms): return integer(ZMQ_RECONNECT_IVL_MAX, ms)
         case .maxMessageSize(let n): return integer(ZMQ_MAXMSGSIZE, n)
         case .receiveTimeout(let ms): return integer(ZMQ_RCVTIMEO, ms)
-        case .sendTimeout(let ms): return integer(ZMQ_SNDTIMEO, ms)
         case .subscribe(let prefix): return bytes(ZMQ_SUBSCRIBE, prefix)
-        case .unsubscribe(let prefix): return bytes(ZMQ_UNSUBSCRIBE, prefix)
         }
     }
 }

@@ -98,7 +98,7 @@ public final class Predictor {
                      incident: Bool = false) throws(PredictorError) -> StepResult {
         guard value.isFinite else { throw .nonFiniteValue }
         guard timestamp.isFinite else { throw .nonFiniteTimestamp }
-        precondition(workspace.network == network, "a workspace serves predictors of its own network only")
+        precondition(workspace.serves(network), "a workspace too small for this predictor's network")
 
         // 1. Judge the value against what was forecast for it.
         let predicted = forecast

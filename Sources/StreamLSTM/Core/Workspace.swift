@@ -12,4 +12,11 @@ public final class Workspace {
         scratch = [Float](repeating: 0, count: network.scratchSize)
         input = [Float](repeating: 0, count: network.inputSize)
     }
+
+    /// Whether these buffers are large enough for steps of `network`: a few
+    /// integer comparisons, cheap enough to check on every step (comparing
+    /// whole networks compared their arrays).
+    func serves(_ network: Network) -> Bool {
+        input.count == network.inputSize && cache.count >= network.cacheSize && scratch.count >= network.scratchSize
+    }
 }
