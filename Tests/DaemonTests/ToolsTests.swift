@@ -58,11 +58,14 @@ struct ToolsTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let csv = folder.appendingPathComponent("many.csv")
         try "series,timestamp,value\na,2014-02-14 14:27:00,1.5\nb,1392388080,2\n".write(to: csv, atomically: true, encoding: .utf8)
-        #expect(try RecordingReader.read(csv) == [RecordedSample(key: "a", timestamp: 1_392_388_020, value: 1.5),
-                                                  RecordedSample(key: "b", timestamp: 1_392_388_080, value: 2)])
+        #expect(try RecordingReader.read(csv) == [RecordedSample(key: "a", timestamp: 1_392_388_020, value: 1.5,
+                                                                 timestampText: "2014-02-14 14:27:00"),
+                                                  RecordedSample(key: "b", timestamp: 1_392_388_080, value: 2,
+                                                                 timestampText: "1392388080")])
         let ndjson = folder.appendingPathComponent("x.ndjson")
         try #"{"series":"m","labels":{"h":"1"},"ts":5,"value":3}"#.write(to: ndjson, atomically: true, encoding: .utf8)
-        #expect(try RecordingReader.read(ndjson) == [RecordedSample(key: #"m{h="1"}"#, timestamp: 5, value: 3)])
+        #expect(try RecordingReader.read(ndjson) == [RecordedSample(key: #"m{h="1"}"#, timestamp: 5, value: 3,
+                                                                    timestampText: "1970-01-01T00:00:05Z")])
         let empty = folder.appendingPathComponent("empty.csv")
         try "".write(to: empty, atomically: true, encoding: .utf8)
         #expect(throws: RecordingError(file: empty.path, line: nil, problem: "empty file")) {

@@ -34,53 +34,28 @@ struct SampleBatch: Sendable {
 }
 
 /// One shard: a thread that owns its series outright (no locks on the hot
-/// path), steps each sample through its series' predictor, scorer and alert
-/// state, and hands alerts to `raise`. Training jobs go to the scheduler;
-/// their results come back through `inbox` and are adopted between batches,
-/// so the live model is never torn or locked during a step.
+/// path) and feeds them, batch by batch in arrival order, to its series book.
 final class Shard: @unchecked Sendable {
-    // @unchecked: `series`, `steps` and `workspace` are touched only by the
-    // shard's own thread; the queue and the inbox are thread-safe.
+    // @unchecked: `book` is touched only by the shard's own thread; the queue is thread-safe.
     let index: Int
-    private let config: EngineConfig
     private let queue: BlockingQueue<ShardWork>
-    private let stats: EngineStats
-    private let raise: @Sendable (Alert) -> Void
-    private let logger: Logger
-    private var series: [UInt64: SeriesState] = [:]
-    /// Steps taken, for sampling which ones are timed.
-    private var steps = 0
-    private let workspace: Workspace
-    /// Weights new series start from, one copy for all of them.
-    private let prior: [Float]
-    /// Nil when training is off.
-    private let scheduler: TrainingScheduler?
-    private let learning: LearningSwitch
-    /// Training results for this shard's series, waiting to be adopted.
-    private let inbox = Protected<[(fingerprint: UInt64, result: TrainingResult)]>([])
+    private let book: SeriesBook
     private let finished = DispatchSemaphore(value: 0)
 
     init(index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], scheduler: TrainingScheduler?,
          learning: LearningSwitch, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
         self.index = index
-        self.prior = prior
-        self.scheduler = scheduler
-        self.learning = learning
-        self.config = config
-        self.stats = stats
-        self.raise = raise
-        self.logger = logger
         queue = BlockingQueue(capacity: config.queueCapacity)
-        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
-        workspace = Workspace(network: network)
+        book = SeriesBook(label: "shard \(index)", config: config, stats: stats, prior: prior, trainer: scheduler,
+                          learning: learning, logger: logger, raise: raise)
     }
 
     func start() {
         let thread = Thread { [self] in
             while let work = queue.take() {
                 switch work {
-                case .samples(let batch): process(batch)
-                case .inspect(let reply): reply(series.values.map(\.summary))
+                case .samples(let batch): book.process(batch)
+                case .inspect(let reply): reply(book.summaries)
                 }
             }
             finished.signal()
@@ -103,121 +78,5 @@ final class Shard: @unchecked Sendable {
     func stopAndWait() {
         queue.close()
         finished.wait()
-    }
-
-    var seriesCount: Int { series.count }
-
-    private func process(_ batch: SampleBatch) {
-        var rejections = Rejections()
-        var accepted = 0, firing = 0, resolved = 0
-        var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
-        adoptTrainingResults(counting: &training)
-        for sample in batch.samples {
-            let state: SeriesState
-            if let existing = series[sample.fingerprint] {
-                guard existing.key == sample.key else {
-                    // Two keys with one 64-bit fingerprint: astronomically rare; keep the first.
-                    rejections.add(.seriesLimit, "fingerprint collision between \(existing.key) and \(sample.key)")
-                    continue
-                }
-                state = existing
-            } else {
-                guard stats.admitSeries(limit: config.maxSeries) else {
-                    rejections.add(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
-                    continue
-                }
-                state = SeriesState(key: sample.key, fingerprint: sample.fingerprint, config: config.predictor,
-                                    prior: prior)
-                series[sample.fingerprint] = state
-            }
-            if sample.timestamp < state.lastTimestamp && !batch.acceptOutOfOrder {
-                rejections.add(.outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.lastTimestamp)")
-                continue
-            }
-            // One step in 64 is timed: the clock would cost a tenth of a step.
-            steps += 1
-            let timed = stats.metrics != nil && steps & 63 == 0
-            let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
-            guard let result = try? state.predictor.step(value: sample.value, timestamp: sample.timestamp,
-                                                        workspace: workspace, incident: state.alert.isFiring) else {
-                rejections.add(.nonFiniteValue, "\(sample.key): non-finite value or timestamp")
-                continue
-            }
-            if timed { stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
-            accepted += 1
-            state.lastTimestamp = max(state.lastTimestamp, sample.timestamp)
-            state.lastScore = result.anomaly.score
-            if let notice = state.alert.advance(score: result.anomaly.score, at: sample.timestamp,
-                                                rules: config.alerts) {
-                let alert = makeAlert(notice, state: state, sample: sample, result: result)
-                if alert.status == .firing {
-                    firing += 1
-                } else {
-                    resolved += 1
-                    // A short incident is still in the window: learn from it only once it has passed.
-                    if state.firingSamples < config.learnAfter {
-                        state.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
-                    }
-                }
-                stats.metrics?.count(alert)
-                raise(alert)
-            }
-            state.firingSamples = state.alert.isFiring ? state.firingSamples + 1 : 0
-            if let scheduler, learning.isOn, state.mayTrain(learnAfter: config.learnAfter) {
-                scheduleTraining(state, on: scheduler, counting: &training)
-            }
-        }
-        stats.add(samples: accepted, rejections: rejections, firing: firing, resolved: resolved, training: training)
-        if let problem = rejections.firstProblem {
-            logger.debug("shard \(index) rejected \(rejections.total) samples", metadata: ["first": "\(problem)"])
-        }
-    }
-
-    private func scheduleTraining(_ state: SeriesState, on scheduler: TrainingScheduler, counting training: inout [Int]) {
-        guard let job = state.predictor.makeTrainingJob() else { return }
-        let inbox = self.inbox, fingerprint = state.fingerprint
-        if scheduler.submit(job, deliver: { result in inbox.withLock { $0.append((fingerprint, result)) } }) {
-            state.trainingInFlight = true
-            training[TrainingOutcome.started.rawValue] += 1
-        } else {
-            training[TrainingOutcome.skipped.rawValue] += 1
-        }
-    }
-
-    /// Takes the results that came back since the last batch: between two samples, never during one.
-    private func adoptTrainingResults(counting training: inout [Int]) {
-        let results = inbox.withLock { waiting in
-            defer { waiting.removeAll(keepingCapacity: true) }
-            return waiting
-        }
-        for (fingerprint, result) in results {
-            guard let state = series[fingerprint] else { continue }
-            state.trainingInFlight = false
-            let outcome: TrainingOutcome
-            switch state.predictor.adopt(result) {
-            case .adopted: outcome = .adopted
-            case .rejected: outcome = .rejected
-            case .rolledBack: outcome = .rolledBack
-            case .stale: outcome = .stale
-            }
-            training[outcome.rawValue] += 1
-        }
-    }
-
-    private func makeAlert(_ notice: AlertState.Notice, state: SeriesState, sample: Sample, result: StepResult) -> Alert {
-        let status: Alert.Status, severity: Severity, since: Double, ends: Double
-        switch notice {
-        case .firing(let start, let level):
-            (status, severity, since) = (.firing, level, start)
-            // Alertmanager's convention: taken as over unless re-sent before then.
-            ends = sample.timestamp + 4 * config.alerts.resendInterval
-        case .resolved(let start, let end, let level):
-            (status, severity, since, ends) = (.resolved, level, start, end)
-        }
-        return Alert(status: status, severity: severity, seriesKey: state.key, fingerprint: state.fingerprint,
-                     startsAt: since, endsAt: ends, sampleTime: sample.timestamp, value: sample.value,
-                     predicted: result.predicted, lower: result.lower, upper: result.upper,
-                     score: result.anomaly.score, threshold: config.alerts.fireThreshold,
-                     reason: result.anomaly.reason, modelVersion: state.predictor.modelVersion)
     }
 }

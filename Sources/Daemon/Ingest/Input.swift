@@ -100,20 +100,28 @@ final class Input: Sendable {
             }
             result.removeAll()
             engine.stats.metrics?.inputMessages.increment()
-            // [topic, payload] or [payload]; the topic only filters subscriptions.
-            if message.count > 2 {
-                result.rejections.add(.unparseable, "message of \(message.count) parts; expected [topic, payload] or [payload]")
-            } else if message[message.count - 1].count > config.maxMessageBytes {
-                result.rejections.add(.oversizedMessage,
-                                      "message of \(message[message.count - 1].count) bytes (limit \(config.maxMessageBytes))")
-            } else {
-                parser.parse(message[message.count - 1][...], now: Date().timeIntervalSince1970, into: &result)
-            }
+            decode(message, config: config, parser: parser, now: Date().timeIntervalSince1970, into: &result)
             if !result.samples.isEmpty { engine.submit(result.samples, acceptOutOfOrder: config.acceptOutOfOrder) }
             if result.rejections.total > 0 {
                 engine.stats.add(rejections: result.rejections)
                 log.note(result.rejections)
             }
+        }
+    }
+}
+
+extension Input {
+    /// Turns one message into samples and rejections, live and in replay alike.
+    /// `[topic, payload]` or `[payload]`: the topic only filters subscriptions.
+    static func decode(_ message: [[UInt8]], config: InputConfig, parser: PayloadParser, now: Double,
+                       into result: inout ParseResult) {
+        if message.count > 2 || message.isEmpty {
+            result.rejections.add(.unparseable, "message of \(message.count) parts; expected [topic, payload] or [payload]")
+        } else if message[message.count - 1].count > config.maxMessageBytes {
+            result.rejections.add(.oversizedMessage,
+                                  "message of \(message[message.count - 1].count) bytes (limit \(config.maxMessageBytes))")
+        } else {
+            parser.parse(message[message.count - 1][...], now: now, into: &result)
         }
     }
 }

@@ -62,6 +62,11 @@ struct Rejections: Equatable, Sendable {
         if firstProblem == nil { firstProblem = problem() }
     }
 
+    mutating func merge(_ other: Rejections) {
+        for i in counts.indices { counts[i] += other.counts[i] }
+        if firstProblem == nil { firstProblem = other.firstProblem }
+    }
+
     mutating func removeAll() {
         for i in counts.indices { counts[i] = 0 }
         firstProblem = nil

@@ -1,10 +1,12 @@
 import Foundation
 
-/// A recorded sample: series key, unix seconds, value.
+/// A recorded sample: series key, unix seconds, value, and the timestamp as
+/// the file wrote it (replay writes it back unchanged, as NAB's layout needs).
 struct RecordedSample: Equatable, Sendable {
     let key: String
     let timestamp: Double
     let value: Double
+    var timestampText = ""
 }
 
 /// Why a recording could not be read: the file and, where it applies, the line.
@@ -29,9 +31,7 @@ enum RecordingReader {
         } catch {
             throw RecordingError(file: name, line: nil, problem: "cannot read: \(error.localizedDescription)")
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
-        }
+        let lines = splitLines(text)
         guard let first = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
             throw RecordingError(file: name, line: nil, problem: "empty file")
         }
@@ -44,7 +44,7 @@ enum RecordingReader {
         let columns = lines[header].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let timeColumn = columns.firstIndex(of: "timestamp"), let valueColumn = columns.firstIndex(of: "value") else {
             throw RecordingError(file: file, line: header + 1,
-                                 problem: "the header needs `timestamp` and `value` columns, has \(columns)")
+                                 problem: "the header needs `timestamp` and `value` columns, has \(columns.prefix(5))")
         }
         let seriesColumn = columns.firstIndex(of: "series")
         var samples: [RecordedSample] = []
@@ -64,7 +64,8 @@ enum RecordingReader {
                 throw RecordingError(file: file, line: index + 1, problem: "bad value \"\(fields[valueColumn])\"")
             }
             let key = seriesColumn.map { fields[$0] } ?? defaultSeries
-            samples.append(RecordedSample(key: key, timestamp: timestamp, value: value))
+            samples.append(RecordedSample(key: key, timestamp: timestamp, value: value,
+                                          timestampText: fields[timeColumn]))
         }
         return samples
     }
@@ -82,9 +83,16 @@ enum RecordingReader {
             guard !sample.timestamp.isNaN else {
                 throw RecordingError(file: file, line: index + 1, problem: "a recording needs \"ts\" on every object")
             }
-            samples.append(RecordedSample(key: sample.key, timestamp: sample.timestamp, value: sample.value))
+            samples.append(RecordedSample(key: sample.key, timestamp: sample.timestamp, value: sample.value,
+                                          timestampText: rfc3339(sample.timestamp)))
         }
         return samples
+    }
+
+    /// Lines without their `\n` or `\r\n`. (Swift takes "\r\n" as one
+    /// Character, so splitting on "\n" alone would miss Windows line ends.)
+    static func splitLines(_ text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     }
 
     static func parseTimestamp(_ text: String) -> Double? {

@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import StreamLSTM
+
+/// What a replay did, for its summary line.
+struct ReplaySummary: Equatable {
+    var files = 0
+    var failedFiles = 0
+    var samples = 0
+    var rejected = 0
+    var series = 0
+    var firing = 0
+    var resolved = 0
+    var seconds = 0.0
+
+    var line: String {
+        let rate = seconds > 0 ? Int((Double(samples) / seconds).rounded()) : 0
+        var text = "replayed \(files) files: \(series) series, \(samples) samples, \(firing) alerts fired, "
+            + "\(resolved) resolved, \(rejected) samples rejected; "
+            + String(format: "%.2f s, %d samples/s", seconds, rate)
+        if failedFiles > 0 { text += "; \(failedFiles) files failed" }
+        return text
+    }
+}
+
+/// Feeds recordings through the live detection code (the same `SeriesBook`
+/// a shard thread runs) on the calling thread, with a simulated clock:
+/// sample timestamps, or a recording's receive times. Training jobs run
+/// inline and are adopted before the next sample, so the same input and
+/// config always give byte-identical results.
+final class Replayer {
+    private let book: SeriesBook
+    private let stats: EngineStats
+    /// Real-time multiple; nil replays as fast as possible.
+    private let speed: Double?
+    private var current: (writer: ResultWriter?, rows: [ReplayRow], index: Int)?
+    private var writeError: Error?
+    private let plot: PlotCollector?
+
+    init(config: EngineConfig, speed: Double?, plot: PlotCollector?, logger: Logger,
+         raise: @escaping @Sendable (Alert) -> Void) {
+        let stats = EngineStats()
+        self.stats = stats
+        self.speed = speed
+        self.plot = plot
+        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
+        let learns = config.training && config.predictor.training.enabled
+        book = SeriesBook(label: "replay", config: config, stats: stats,
+                          prior: network.initialParameters(seed: config.predictor.seed),
+                          trainer: learns ? InlineTrainer(network: network, maxWindow: config.predictor.training.window)
+                                          : nil,
+                          learning: LearningSwitch(on: true), logger: logger, raise: raise)
+        book.observer = { [unowned self] sample, result, firing in observe(sample, result, firing) }
+    }
+
+    var seriesCount: Int { book.count }
+
+    /// Samples accepted and rejected so far.
+    var counts: EngineStats.Snapshot { stats.snapshot }
+
+    /// Replays one source; results go to `writer` when given. `progress` is
+    /// told the fraction done now and then.
+    func replay(_ source: ReplaySource, writer: ResultWriter?, progress: (Double) -> Void) throws {
+        stats.add(rejections: source.rejections)
+        plot?.begin(relativePath: source.relativePath)
+        let wallStart = DispatchTime.now().uptimeNanoseconds
+        let clockStart = source.batches.first?.first?.clock ?? 0
+        let step = max(1, source.batches.count / 100)
+        for (index, batch) in source.batches.enumerated() {
+            if let speed, let clock = batch.first?.clock {
+                let due = wallStart + UInt64(max(0, (clock - clockStart) / speed * 1e9))
+                let now = DispatchTime.now().uptimeNanoseconds
+                if due > now { usleep(useconds_t(min(due - now, 1_000_000_000) / 1000)) }
+            }
+            current = (writer, batch, 0)
+            book.process(SampleBatch(samples: batch.map(\.sample), acceptOutOfOrder: source.acceptOutOfOrder))
+            if let writeError { throw writeError }
+            if index % step == 0 { progress(Double(index) / Double(source.batches.count)) }
+        }
+        current = nil
+        progress(1)
+    }
+
+    /// Called by the series book for every sample, in order.
+    private func observe(_ sample: Sample, _ result: StepResult?, _ firing: Bool) {
+        guard var current else { return }
+        let row = current.rows[current.index]
+        current.index += 1
+        self.current = current
+        plot?.add(row, result: result, firing: firing)
+        guard let writer = current.writer, writeError == nil else { return }
+        do { try writer.write(row, result: result, firing: firing) } catch { writeError = error }
+    }
+}
