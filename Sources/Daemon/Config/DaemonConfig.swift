@@ -85,6 +85,8 @@ struct DaemonConfig: Sendable {
         try readModel(root.raw("model"), into: &config.engine.predictor)
         config.engine.predictor.normalizer = try readNormalizer(root.raw("normalizer"))
         config.engine.predictor.scorer = try readScorer(root.raw("scorer"))
+        // The scorer's refractory rule holds scores under the threshold that fires alerts.
+        config.engine.predictor.scorer.threshold = config.engine.alerts.fireThreshold
         try readTraining(root.raw("training"), into: &config.engine)
         try root.finish()
         if let problem = config.problem { throw problem }
@@ -158,6 +160,7 @@ struct DaemonConfig: Sendable {
         s.outOfRangeMargin = try r.double("out_of_range_margin", s.outOfRangeMargin)
         s.minimumAbsoluteDeviation = try r.double("minimum_absolute_deviation", s.minimumAbsoluteDeviation)
         s.minimumRelativeDeviation = try r.double("minimum_relative_deviation", s.minimumRelativeDeviation)
+        s.refractory = try r.int("refractory", s.refractory)
         try r.finish()
         return s
     }
@@ -215,6 +218,7 @@ struct DaemonConfig: Sendable {
             "  variance_floor: \(p.scorer.varianceFloor)", "  out_of_range_margin: \(p.scorer.outOfRangeMargin)",
             "  minimum_absolute_deviation: \(p.scorer.minimumAbsoluteDeviation)",
             "  minimum_relative_deviation: \(p.scorer.minimumRelativeDeviation)",
+            "  refractory: \(p.scorer.refractory)",
             "training:", "  enabled: \(engine.training)", "  every: \(p.training.every)", "  window: \(p.training.window)",
             "  learning_rate: \(p.training.optimizer.learningRate)", "  gradient_clip: \(p.training.gradientClip)",
             "  held_out: \(p.training.heldOut)", "  concurrency: \(engine.trainingConcurrency)",

@@ -28,9 +28,9 @@ struct SeriesPlot {
         func yScore(_ s: Double) -> Double { scoreTop + scoreHeight - min(max(s, 0), 1) * scoreHeight }
 
         var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" \
-            viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
-            <rect width="100%" height="100%" fill="white"/>
+            <svg xmlns='http://www.w3.org/2000/svg' width='\(Int(width))' height='\(Int(height))' \
+            viewBox='0 0 \(Int(width)) \(Int(height))' font-family='sans-serif' font-size='12'>
+            <rect width='100%' height='100%' fill='white'/>
 
             """
         let alerts = runs(series.firing).count

@@ -72,6 +72,7 @@ extension Predictor {
         w.write(UInt64(scorer.distributionCount))
         w.write(scorer.minimum)
         w.write(scorer.maximum)
+        w.write(Int64(min(scorer.calmSamples, Int(Int64.max))))
         w.write(parameters)
         w.write(previousParameters)
         w.write(optimizer.firstMoment)
@@ -100,7 +101,7 @@ extension Predictor {
         scorer = AnomalyScorer(config: config.scorer, count: scorerCount, recentRaw: recentRaw,
                                distributionMean: try r.readDouble(), distributionVariance: try r.readDouble(),
                                distributionCount: try r.readInt(), minimum: try r.readDouble(),
-                               maximum: try r.readDouble())
+                               maximum: try r.readDouble(), calmSamples: Int(try r.read(Int64.self)))
         parameters = try r.readFloats()
         try expect(parameters.count, network.parameterCount, "parameters")
         previousParameters = try r.readFloats()
@@ -150,6 +151,7 @@ extension Predictor {
                       s.minimumAbsoluteDeviation, s.minimumRelativeDeviation, s.threshold] {
             w.write(value)
         }
+        w.write(UInt32(s.refractory))
         let t = c.training
         w.write(UInt32(t.every))
         w.write(UInt32(t.window))
@@ -183,6 +185,7 @@ extension Predictor {
         c.scorer.minimumAbsoluteDeviation = try r.readDouble()
         c.scorer.minimumRelativeDeviation = try r.readDouble()
         c.scorer.threshold = try r.readDouble()
+        c.scorer.refractory = Int(try r.read(UInt32.self))
         c.training.every = Int(try r.read(UInt32.self))
         c.training.window = Int(try r.read(UInt32.self))
         c.training.optimizer.learningRate = try r.readDouble()

@@ -26,12 +26,17 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
     public var minimumRelativeDeviation: Double
     /// Default alert threshold on the score.
     public var threshold: Double
+    /// After a score reaches the threshold, later scores are held just
+    /// below it until this many samples in a row have stayed under it: one
+    /// incident, one detection (NuPIC keeps only the first "red" of a run).
+    /// 0 turns the rule off.
+    public var refractory: Int
 
     public init(
-        errorScale: Double = 3, shortWindow: Int = 10, learningPeriod: Int = 300, estimationPeriod: Int = 300,
+        errorScale: Double = 3, shortWindow: Int = 10, learningPeriod: Int = 150, estimationPeriod: Int = 150,
         distributionTimeConstant: Double = 2000, meanFloor: Double = 0.03, varianceFloor: Double = 0.0003,
         outOfRangeMargin: Double = 0.05, minimumAbsoluteDeviation: Double = 0,
-        minimumRelativeDeviation: Double = 0, threshold: Double = 0.5
+        minimumRelativeDeviation: Double = 0, threshold: Double = 0.5, refractory: Int = 50
     ) {
         self.errorScale = errorScale
         self.shortWindow = shortWindow
@@ -44,6 +49,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         self.minimumAbsoluteDeviation = minimumAbsoluteDeviation
         self.minimumRelativeDeviation = minimumRelativeDeviation
         self.threshold = threshold
+        self.refractory = refractory
     }
 
     public var warmUp: Int { learningPeriod + estimationPeriod }
@@ -58,6 +64,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
             return "scorer minimum deviations must be >= 0"
         }
         if !(threshold > 0 && threshold <= 1) { return "scorer threshold \(threshold) is outside (0, 1]" }
+        if refractory < 0 || refractory > 1_000_000 { return "scorer refractory \(refractory) is outside 0...1000000" }
         return nil
     }
 }
@@ -111,6 +118,8 @@ public struct AnomalyScorer: Sendable, Hashable {
     public private(set) var distributionCount: Int = 0
     public private(set) var minimum: Double = .infinity
     public private(set) var maximum: Double = -.infinity
+    /// Samples in a row whose score stayed under the threshold (refractory rule).
+    public private(set) var calmSamples: Int = .max
 
     public init(config: ScorerConfig = ScorerConfig()) {
         self.config = config
@@ -118,7 +127,7 @@ public struct AnomalyScorer: Sendable, Hashable {
     }
 
     init(config: ScorerConfig, count: Int, recentRaw: [Float], distributionMean: Double,
-         distributionVariance: Double, distributionCount: Int, minimum: Double, maximum: Double) {
+         distributionVariance: Double, distributionCount: Int, minimum: Double, maximum: Double, calmSamples: Int) {
         self.config = config
         self.count = count
         self.recentRaw = recentRaw
@@ -127,6 +136,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         self.distributionCount = distributionCount
         self.minimum = minimum
         self.maximum = maximum
+        self.calmSamples = calmSamples
     }
 
     /// Scores one sample: `error` is its prediction error in standard
@@ -135,6 +145,20 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// incident under way must not become the measure of normal.
     public mutating func score(error: Double, value: Double, deviation: Double, predicted: Double,
                                learning: Bool = true) -> AnomalyScore {
+        var verdict = unrefractoryScore(error: error, value: value, deviation: deviation, predicted: predicted,
+                                        learning: learning)
+        guard config.refractory > 0 else { return verdict }
+        if verdict.score >= config.threshold {
+            if calmSamples < config.refractory { verdict.score = config.threshold.nextDown }
+            calmSamples = 0
+        } else if calmSamples < .max {
+            calmSamples += 1
+        }
+        return verdict
+    }
+
+    private mutating func unrefractoryScore(error: Double, value: Double, deviation: Double, predicted: Double,
+                                            learning: Bool) -> AnomalyScore {
         let raw = 1 - Double.exp(-abs(error) / config.errorScale)
         recentRaw[count % config.shortWindow] = Float(raw)
         count += 1
