@@ -70,6 +70,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level?
 
+    @Option(help: "Keep checkpoints of every series here (default: $STATE_DIRECTORY under systemd, else none).")
+    var stateDir: String?
+
+    @Option(help: "Seconds between checkpoints (default 60).")
+    var checkpointInterval: Double?
+
     /// The configuration file's settings with this command line's on top.
     func effectiveConfig() throws -> DaemonConfig {
         var config = try self.config.map { file in try DaemonConfig.load(file: file) } ?? DaemonConfig()
@@ -95,6 +101,8 @@ struct RunCommand: AsyncParsableCommand {
         if let http { config.http = http }
         if let statusInterval { config.statusInterval = statusInterval }
         if let logLevel { config.logLevel = logLevel }
+        if let stateDir { config.stateDirectory = stateDir }
+        if let checkpointInterval { config.checkpointInterval = checkpointInterval }
         if let problem = config.problem { throw ValidationError(problem.description) }
         return config
     }
@@ -109,12 +117,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try effectiveConfig()
-        let level = config.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let levels = LogLevelSwitch(config.logLevel)
+        LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, levels: levels) }
         let logger = Logger(label: "streamlstmd")
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -142,7 +146,32 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         // The group stops services in reverse order: the daemon drains first, HTTP answers until then.
-        services.append(DaemonService(runtime: runtime, readiness: readiness, dependencies: dependencies))
+        let notifier = SystemdNotifier()
+        let running = Protected(config)
+        let command = self
+        let reload: @Sendable () -> Void = {
+            notifier?.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)")
+            do {
+                let new = try command.effectiveConfig()
+                let old = running.withLock { $0 }
+                let (applied, needRestart) = Reload.apply(new, over: old, engine: runtime.engine, levels: levels)
+                running.withLock { $0 = new }
+                logger.notice("configuration reloaded", metadata: [
+                    "applied": "\(applied.joined(separator: " "))",
+                    "after_restart": "\(needRestart.joined(separator: " "))",
+                ])
+                if !needRestart.isEmpty {
+                    logger.warning("these changes take effect at the next restart", metadata: [
+                        "keys": "\(needRestart.joined(separator: " "))",
+                    ])
+                }
+            } catch {
+                logger.error("reload refused: the running configuration stays", metadata: ["error": "\(error)"])
+            }
+            notifier?.send("READY=1\nSTATUS=reloaded")
+        }
+        services.append(DaemonService(runtime: runtime, readiness: readiness, dependencies: dependencies,
+                                      notifier: notifier, reload: reload))
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(30)

@@ -17,9 +17,22 @@ struct DaemonConfig: Sendable {
     }()
     var statusInterval = 10.0
     var logLevel = Logger.Level.info
+    /// Where checkpoints live; empty: `$STATE_DIRECTORY` (systemd's StateDirectory=) if set, else none.
+    var stateDirectory = ""
+    /// Seconds between checkpoints: a killed daemon loses at most this much learning.
+    var checkpointInterval = 60.0
 
     var settings: RunSettings {
-        RunSettings(inputs: inputs, alertsEndpoint: alertsEndpoint, engine: engine, statusInterval: statusInterval)
+        RunSettings(inputs: inputs, alertsEndpoint: alertsEndpoint, engine: engine, statusInterval: statusInterval,
+                    stateDirectory: effectiveStateDirectory, checkpointInterval: checkpointInterval)
+    }
+
+    /// The state directory in use: the configured one, or systemd's, or none.
+    var effectiveStateDirectory: String? {
+        if !stateDirectory.isEmpty { return stateDirectory }
+        // systemd may list several, separated by colons; the first is ours.
+        let fromSystemd = ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?.split(separator: ":").first
+        return fromSystemd.map(String.init)
     }
 
     /// The first reason this configuration cannot run, naming its key.
@@ -34,6 +47,7 @@ struct DaemonConfig: Sendable {
             return ConfigError(key: "http", problem: "expected HOST:PORT or off, got \"\(http)\"")
         }
         if !(statusInterval >= 0) { return ConfigError(key: "status_interval", problem: "must be >= 0") }
+        if !(checkpointInterval >= 1) { return ConfigError(key: "checkpoint_interval", problem: "must be >= 1 second") }
         if let problem = engine.problem { return ConfigError(key: "", problem: problem) }
         return nil
     }
@@ -72,6 +86,8 @@ struct DaemonConfig: Sendable {
         config.http = try (root.raw("http") as? Bool) == false ? "off" : root.string("http", config.http)
         config.statusInterval = try root.double("status_interval", config.statusInterval)
         config.logLevel = try root.choice("log_level", config.logLevel)
+        config.stateDirectory = try root.string("state_dir", config.stateDirectory)
+        config.checkpointInterval = try root.double("checkpoint_interval", config.checkpointInterval)
         config.engine.instance = try root.string("instance", config.engine.instance)
         config.engine.shards = try root.int("shards", config.engine.shards)
         config.engine.maxSeries = try root.int("max_series", config.engine.maxSeries)
@@ -205,6 +221,7 @@ struct DaemonConfig: Sendable {
             "alerts_endpoint: \(quote(alertsEndpoint))", "http: \(quote(http))", "instance: \(quote(engine.instance))",
             "shards: \(engine.shards)", "shard: \(quote(engine.instanceShard.description))", "max_series: \(engine.maxSeries)", "queue_capacity: \(engine.queueCapacity)",
             "status_interval: \(statusInterval)", "log_level: \(logLevel.rawValue)",
+            "state_dir: \(quote(stateDirectory))", "checkpoint_interval: \(checkpointInterval)",
             "alerts:", "  fire_threshold: \(a.fireThreshold)", "  critical_threshold: \(a.criticalThreshold)",
             "  resolve_threshold: \(a.resolveThreshold)", "  pending_samples: \(a.pendingSamples)",
             "  resolve_samples: \(a.resolveSamples)", "  cool_down: \(a.coolDown)", "  resend_interval: \(a.resendInterval)",

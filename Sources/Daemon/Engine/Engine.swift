@@ -11,6 +11,8 @@ final class Engine: Sendable {
     private let scheduler: TrainingScheduler?
     /// Online learning may be switched off and on while running (the models keep their weights).
     let learning: LearningSwitch
+    /// Alert rules and `learn_after`, which a reload may change.
+    let live: LiveSettingsBox
 
     init(config: EngineConfig, stats: EngineStats = EngineStats(), logger: Logger,
          raise: @escaping @Sendable (Alert) -> Void) {
@@ -21,17 +23,20 @@ final class Engine: Sendable {
         // untrained series cost no weight memory of their own and keep one copy warm in the cache.
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         let prior: [Float] = network.initialParameters(seed: config.predictor.seed)
-        let scheduler = config.training && config.predictor.training.enabled
+        // Made whenever models can learn, so that a reload may switch learning on.
+        let scheduler = config.predictor.training.enabled
             ? TrainingScheduler(concurrency: config.trainingConcurrency, maxPending: config.trainingQueueLimit,
                                 network: network, maxWindow: config.predictor.training.window, metrics: stats.metrics,
                                 priority: config.trainingPriority)
             : nil
         self.scheduler = scheduler
-        let learning = LearningSwitch(on: true)
+        let learning = LearningSwitch(on: config.training)
         self.learning = learning
+        let live = LiveSettingsBox(LiveSettings(config))
+        self.live = live
         shards = (0..<config.shards).map {
             Shard(index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, learning: learning,
-                  logger: logger, raise: raise)
+                  live: live, logger: logger, raise: raise)
         }
         for shard in shards { shard.start() }
     }
@@ -65,6 +70,51 @@ final class Engine: Sendable {
         for (index, batch) in batches.enumerated() where !batch.isEmpty {
             shards[index].submit(SampleBatch(samples: batch, acceptOutOfOrder: acceptOutOfOrder))
         }
+    }
+
+    /// Hands restored series to their shards, ahead of any sample; those of
+    /// other instances (`--shard`) are left out. Returns how many were kept.
+    @discardableResult
+    func restore(_ snapshots: [SeriesSnapshot]) -> Int {
+        var states = [[SeriesSnapshot]](repeating: [], count: shards.count)
+        var kept = 0
+        for snapshot in snapshots where config.instanceShard.keeps(snapshot.fingerprint) {
+            states[shardIndex(of: snapshot.fingerprint)].append(snapshot)
+            kept += 1
+        }
+        for (index, batch) in states.enumerated() where !batch.isEmpty { shards[index].restore(batch) }
+        return kept
+    }
+
+    /// Whether every shard thread gets through its queue to a ping within `timeout` seconds.
+    func shardsResponsive(within timeout: Double) -> Bool {
+        let group = DispatchGroup()
+        for shard in shards {
+            group.enter()
+            shard.ping { group.leave() }
+        }
+        return group.wait(timeout: .now() + timeout) == .success
+    }
+
+    /// Snapshots of every series, each taken by its shard between two
+    /// batches, and the longest time a shard paused detection to take them.
+    func snapshot() -> (snapshots: [SeriesSnapshot], longestPause: UInt64) {
+        let collected = Protected<(snapshots: [SeriesSnapshot], longestPause: UInt64)>(([], 0))
+        let group = DispatchGroup()
+        for shard in shards {
+            group.enter()
+            shard.snapshot { snapshots, pause in
+                collected.withLock { $0.snapshots += snapshots; $0.longestPause = max($0.longestPause, pause) }
+                group.leave()
+            }
+        }
+        group.wait()
+        return collected.withLock { $0 }
+    }
+
+    /// Snapshots of every series after `stop()`: the last checkpoint's.
+    func snapshotAfterStop() -> [SeriesSnapshot] {
+        shards.flatMap { $0.snapshotAfterStop() }
     }
 
     /// Finishes every queued sample, stops the shard threads, then lets the

@@ -26,13 +26,15 @@ final class SeriesBook {
     /// Nil when training is off.
     private let trainer: TrainingRunner?
     private let learning: LearningSwitch
+    private let live: LiveSettingsBox
     /// Training results for this book's series, waiting to be adopted.
     private let inbox = Protected<[(fingerprint: UInt64, result: TrainingResult)]>([])
     /// Told of every sample when set (replay); the live path leaves it nil.
     var observer: StepObserver?
 
     init(label: String, config: EngineConfig, stats: EngineStats, prior: [Float], trainer: TrainingRunner?,
-         learning: LearningSwitch, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
+         learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
+        self.live = live
         self.label = label
         self.prior = prior
         self.trainer = trainer
@@ -49,11 +51,25 @@ final class SeriesBook {
 
     var summaries: [SeriesSummary] { series.values.map(\.summary) }
 
+    /// Every series as it stands between two batches, detached from this book.
+    func snapshots() -> [SeriesSnapshot] {
+        series.values.map(SeriesSnapshot.init)
+    }
+
+    /// Takes restored series over, within the series cap.
+    func restore(_ snapshots: [SeriesSnapshot]) {
+        for snapshot in snapshots where series[snapshot.fingerprint] == nil {
+            guard stats.admitSeries(limit: config.maxSeries) else { break }
+            series[snapshot.fingerprint] = snapshot.makeState()
+        }
+    }
+
     func process(_ batch: SampleBatch) {
         var rejections = Rejections()
         var accepted = 0, firing = 0, resolved = 0
         var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
         adoptTrainingResults(counting: &training)
+        let settings = live.current
         for sample in batch.samples {
             let state: SeriesState
             if let existing = series[sample.fingerprint] {
@@ -94,14 +110,14 @@ final class SeriesBook {
             state.lastTimestamp = max(state.lastTimestamp, sample.timestamp)
             state.lastScore = result.anomaly.score
             if let notice = state.alert.advance(score: result.anomaly.score, at: sample.timestamp,
-                                                rules: config.alerts) {
-                let alert = makeAlert(notice, state: state, sample: sample, result: result)
+                                                rules: settings.alerts) {
+                let alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
                 if alert.status == .firing {
                     firing += 1
                 } else {
                     resolved += 1
                     // A short incident is still in the window: learn from it only once it has passed.
-                    if state.firingSamples < config.learnAfter {
+                    if state.firingSamples < settings.learnAfter {
                         state.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
                     }
                 }
@@ -110,7 +126,7 @@ final class SeriesBook {
             }
             state.firingSamples = state.alert.isFiring ? state.firingSamples + 1 : 0
             observer?(sample, result, state.alert.isFiring)
-            if let trainer, learning.isOn, state.mayTrain(learnAfter: config.learnAfter) {
+            if let trainer, learning.isOn, state.mayTrain(learnAfter: settings.learnAfter) {
                 scheduleTraining(state, on: trainer, counting: &training)
             }
         }
@@ -151,20 +167,21 @@ final class SeriesBook {
         }
     }
 
-    private func makeAlert(_ notice: AlertState.Notice, state: SeriesState, sample: Sample, result: StepResult) -> Alert {
+    private func makeAlert(_ notice: AlertState.Notice, state: SeriesState, sample: Sample, result: StepResult,
+                           rules: AlertRules) -> Alert {
         let status: Alert.Status, severity: Severity, since: Double, ends: Double
         switch notice {
         case .firing(let start, let level):
             (status, severity, since) = (.firing, level, start)
             // Alertmanager's convention: taken as over unless re-sent before then.
-            ends = sample.timestamp + 4 * config.alerts.resendInterval
+            ends = sample.timestamp + 4 * rules.resendInterval
         case .resolved(let start, let end, let level):
             (status, severity, since, ends) = (.resolved, level, start, end)
         }
         return Alert(status: status, severity: severity, seriesKey: state.key, fingerprint: state.fingerprint,
                      startsAt: since, endsAt: ends, sampleTime: sample.timestamp, value: sample.value,
                      predicted: result.predicted, lower: result.lower, upper: result.upper,
-                     score: result.anomaly.score, threshold: config.alerts.fireThreshold,
+                     score: result.anomaly.score, threshold: rules.fireThreshold,
                      reason: result.anomaly.reason, modelVersion: state.predictor.modelVersion)
     }
 }

@@ -36,6 +36,18 @@ final class SeriesState {
         predictor = Predictor(config: config, initialParameters: prior)
     }
 
+    /// A series as a checkpoint kept it; no training job is in flight after a restart.
+    init(restoring snapshot: SeriesSnapshot) {
+        key = snapshot.key
+        fingerprint = snapshot.fingerprint
+        predictor = snapshot.predictor
+        alert = snapshot.alert
+        lastTimestamp = snapshot.lastTimestamp
+        lastScore = snapshot.lastScore
+        firingSamples = snapshot.firingSamples
+        trainingResumesAt = snapshot.trainingResumesAt
+    }
+
     var summary: SeriesSummary {
         let alertName: String
         switch alert {

@@ -23,6 +23,12 @@ enum ShardWork: Sendable {
     case samples(SampleBatch)
     /// Describe every series to `reply` (on the shard thread, between two batches).
     case inspect(@Sendable ([SeriesSummary]) -> Void)
+    /// Take these series over (a restore, before any sample).
+    case restore([SeriesSnapshot])
+    /// Answer as soon as the shard gets here: proof that it makes progress.
+    case ping(@Sendable () -> Void)
+    /// Snapshot every series for a checkpoint; `reply` gets them and the nanoseconds detection paused.
+    case snapshot(@Sendable ([SeriesSnapshot], UInt64) -> Void)
 }
 
 /// Samples for one shard from one message, and how their input treats time.
@@ -43,11 +49,11 @@ final class Shard: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     init(index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], scheduler: TrainingScheduler?,
-         learning: LearningSwitch, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
+         learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
         self.index = index
         queue = BlockingQueue(capacity: config.queueCapacity)
         book = SeriesBook(label: "shard \(index)", config: config, stats: stats, prior: prior, trainer: scheduler,
-                          learning: learning, logger: logger, raise: raise)
+                          learning: learning, live: live, logger: logger, raise: raise)
     }
 
     func start() {
@@ -56,6 +62,12 @@ final class Shard: @unchecked Sendable {
                 switch work {
                 case .samples(let batch): book.process(batch)
                 case .inspect(let reply): reply(book.summaries)
+                case .restore(let states): book.restore(states)
+                case .ping(let reply): reply()
+                case .snapshot(let reply):
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    let snapshots = book.snapshots()
+                    reply(snapshots, DispatchTime.now().uptimeNanoseconds - start)
                 }
             }
             finished.signal()
@@ -72,6 +84,24 @@ final class Shard: @unchecked Sendable {
     /// Asks the shard thread for a summary of its series; `reply` runs on that thread.
     func inspect(_ reply: @escaping @Sendable ([SeriesSummary]) -> Void) {
         if !queue.put(.inspect(reply)) { reply([]) }
+    }
+
+    func ping(_ reply: @escaping @Sendable () -> Void) {
+        queue.put(.ping(reply))
+    }
+
+    func restore(_ snapshots: [SeriesSnapshot]) {
+        queue.put(.restore(snapshots))
+    }
+
+    /// Asks the shard thread for snapshots of its series; `reply` runs on that thread.
+    func snapshot(_ reply: @escaping @Sendable ([SeriesSnapshot], UInt64) -> Void) {
+        if !queue.put(.snapshot(reply)) { reply([], 0) }
+    }
+
+    /// The series' snapshots once the thread has stopped (for the last checkpoint).
+    func snapshotAfterStop() -> [SeriesSnapshot] {
+        book.snapshots()
     }
 
     /// Processes what is queued, then stops the thread.

@@ -19,6 +19,13 @@ final class DaemonMetrics: Sendable {
     let trainingDuration: Timer
     /// Time of one predictor step (normaliser, network, scorer), sampled.
     let stepDuration: Timer
+    /// Writing a checkpoint, start to rename; and the longest a shard paused detection to snapshot its series.
+    let checkpointDuration: Timer
+    let checkpointPause: Timer
+    let checkpointBytes: Gauge
+    /// Unix time of the last checkpoint written: its age is now minus this.
+    let checkpointTime: Gauge
+    let checkpointFailures: Counter
 
     init(factory: MetricsFactory) {
         samples = Counter(label: "streamlstmd_samples_total", factory: factory)
@@ -43,6 +50,11 @@ final class DaemonMetrics: Sendable {
         trainingBacklog = Gauge(label: "streamlstmd_training_backlog", factory: factory)
         trainingDuration = Timer(label: "streamlstmd_training_duration_seconds", factory: factory)
         stepDuration = Timer(label: "streamlstmd_step_duration_seconds", factory: factory)
+        checkpointDuration = Timer(label: "streamlstmd_checkpoint_duration_seconds", factory: factory)
+        checkpointPause = Timer(label: "streamlstmd_checkpoint_pause_seconds", factory: factory)
+        checkpointBytes = Gauge(label: "streamlstmd_checkpoint_bytes", factory: factory)
+        checkpointTime = Gauge(label: "streamlstmd_checkpoint_timestamp_seconds", factory: factory)
+        checkpointFailures = Counter(label: "streamlstmd_checkpoint_failures_total", factory: factory)
     }
 
     func count(_ alert: Alert) {

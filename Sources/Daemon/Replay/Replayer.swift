@@ -49,7 +49,8 @@ final class Replayer {
                           prior: network.initialParameters(seed: config.predictor.seed),
                           trainer: learns ? InlineTrainer(network: network, maxWindow: config.predictor.training.window)
                                           : nil,
-                          learning: LearningSwitch(on: true), logger: logger, raise: raise)
+                          learning: LearningSwitch(on: true), live: LiveSettingsBox(LiveSettings(config)),
+                          logger: logger, raise: raise)
         book.observer = { [unowned self] sample, result, firing in observe(sample, result, firing) }
     }
 

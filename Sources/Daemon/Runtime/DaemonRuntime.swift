@@ -8,6 +8,9 @@ struct RunSettings: Sendable {
     var engine: EngineConfig
     /// Seconds between status lines in the log; 0 for none.
     var statusInterval: Double
+    /// Checkpoints go here when set.
+    var stateDirectory: String? = nil
+    var checkpointInterval: Double = 60
 }
 
 /// A running daemon: inputs → engine (shards) → alert publisher.
@@ -21,10 +24,13 @@ final class DaemonRuntime: Sendable {
     let engine: Engine
     let publisher: AlertPublisher
     let inputs: [Input]
+    /// Nil without a state directory.
+    let checkpointer: Checkpointer?
     private let inputContext: ZMQContext
     let logger: Logger
 
-    init(settings: RunSettings, logger: Logger, metrics: DaemonMetrics? = nil) throws(ZMQError) {
+    /// Starts everything; with a state directory, restores every series before the inputs open.
+    init(settings: RunSettings, logger: Logger, metrics: DaemonMetrics? = nil) throws {
         self.settings = settings
         self.logger = logger
         let outputContext = try ZMQContext()
@@ -33,6 +39,29 @@ final class DaemonRuntime: Sendable {
         let publisher = self.publisher
         engine = Engine(config: settings.engine, stats: EngineStats(metrics: metrics), logger: logger) {
             publisher.publish($0)
+        }
+        if let directory = settings.stateDirectory {
+            let store: CheckpointStore
+            do {
+                store = try CheckpointStore(directory: directory)
+            } catch {
+                engine.stop()
+                publisher.stop()
+                throw error
+            }
+            let restored = store.restore(config: settings.engine.predictor, logger: logger)
+            let kept = engine.restore(restored.snapshots)
+            if !restored.snapshots.isEmpty || restored.contents.problem != nil {
+                logger.info("restored", metadata: [
+                    "series": "\(kept)", "other_instances": "\(restored.snapshots.count - kept)",
+                    "checkpoint_age_s": "\(Int(Date().timeIntervalSince1970 - restored.contents.writtenAt))",
+                    "seconds": "\(String(format: "%.3f", restored.seconds))",
+                ])
+            }
+            checkpointer = Checkpointer(store: store, engine: engine, interval: settings.checkpointInterval,
+                                        logger: logger, metrics: metrics)
+        } else {
+            checkpointer = nil
         }
         inputContext = try ZMQContext()
         var inputs: [Input] = []
@@ -54,14 +83,17 @@ final class DaemonRuntime: Sendable {
             ])
         }
         logger.info("alerts on \(publisher.endpoint)")
+        checkpointer?.start()
     }
 
-    /// Stops inputs, drains the shards, flushes the alerts.
+    /// Stops inputs, drains the shards, flushes the alerts, writes the last checkpoint.
     func shutdown() {
         inputContext.shutdown()
         for input in inputs { input.wait() }
+        checkpointer?.stop()
         engine.stop()
         publisher.stop()
+        checkpointer?.writeFinal()
         let totals = engine.stats.snapshot
         var rejected: Logger.Metadata = [:]
         for reason in RejectReason.allCases where totals.rejected(reason) > 0 {

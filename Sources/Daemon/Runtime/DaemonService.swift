@@ -10,16 +10,34 @@ struct DaemonService: Service {
     let readiness: Readiness
     /// Awaited before the daemon calls itself ready.
     let dependencies: @Sendable () async throws -> Void
+    /// systemd's notify socket, when run by systemd.
+    let notifier: SystemdNotifier?
+    /// Re-reads the configuration on SIGHUP.
+    let reload: @Sendable () -> Void
 
     func run() async throws {
         try await dependencies()
         let status = runtime.startStatusLine()
         readiness.set(true)
+        // Inputs are bound and the state restored (both in DaemonRuntime.init): systemd may start what depends on us.
+        notifier?.send("READY=1\nSTATUS=ready")
+        let heartbeat = notifier.map {
+            Heartbeat(notifier: $0, engine: runtime.engine, watchdogInterval: SystemdNotifier.watchdogInterval(),
+                      logger: runtime.logger)
+        }
+        signal(SIGHUP, SIG_IGN)
+        let hangUp = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "streamlstmd.reload"))
+        hangUp.setEventHandler(handler: reload)
+        hangUp.resume()
         runtime.logger.info("ready", metadata: [
             "shards": "\(runtime.settings.engine.shards)", "training": "\(runtime.settings.engine.training)",
+            "state_dir": "\(runtime.settings.stateDirectory ?? "none")",
         ])
         // Returns when a signal asks for shutdown; throws if the service group cancels us instead.
         try? await gracefulShutdown()
+        notifier?.send("STOPPING=1\nSTATUS=stopping: draining the shards, writing the last checkpoint")
+        hangUp.cancel()
+        heartbeat?.cancel()
         readiness.set(false)
         runtime.logger.info("stopping")
         status?.cancel()

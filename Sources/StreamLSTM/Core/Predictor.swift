@@ -82,6 +82,33 @@ public final class Predictor {
         stateSnapshots = [Float](repeating: 0, count: learning ? Self.snapshotSlots(config) * network.stateSize : 0)
     }
 
+    /// A copy that shares every array with this predictor until either side
+    /// changes it (copy on write): cheap to take on the thread that owns the
+    /// predictor, for a checkpoint that another thread writes.
+    public func snapshot() -> Predictor {
+        Predictor(copying: self)
+    }
+
+    private init(copying other: Predictor) {
+        config = other.config
+        network = other.network
+        parameters = other.parameters
+        previousParameters = other.previousParameters
+        optimizer = other.optimizer
+        state = other.state
+        normalizer = other.normalizer
+        scorer = other.scorer
+        sampleCount = other.sampleCount
+        modelVersion = other.modelVersion
+        forecast = other.forecast
+        forecastScale = other.forecastScale
+        residualMeanSquare = other.residualMeanSquare
+        historyInputs = other.historyInputs
+        historyTargets = other.historyTargets
+        stateSnapshots = other.stateSnapshots
+        lastJobAt = other.lastJobAt
+    }
+
     /// The window plus the newest input, whose target is not known yet.
     static func historySlots(_ config: PredictorConfig) -> Int { config.training.window + 1 }
     /// Snapshots are taken every K samples; a window spans W/K intervals.

@@ -10,6 +10,9 @@ public enum SerializationError: Error, Sendable, Hashable, CustomStringConvertib
     case checksumMismatch(stored: UInt32, computed: UInt32)
     /// Well-formed bytes that describe an impossible predictor.
     case invalid(String)
+    /// A record made under a configuration whose state has another shape
+    /// (model, time features, training interval or window, score window).
+    case incompatible(String)
 
     public var description: String {
         switch self {
@@ -19,29 +22,38 @@ public enum SerializationError: Error, Sendable, Hashable, CustomStringConvertib
         case .checksumMismatch(let stored, let computed):
             "predictor record damaged: checksum \(String(stored, radix: 16)) stored, \(String(computed, radix: 16)) computed"
         case .invalid(let why): "predictor record invalid: \(why)"
+        case .incompatible(let why): "predictor record made under another configuration: \(why)"
         }
     }
 }
 
 /// Appends little-endian values to a byte buffer.
-struct ByteWriter {
-    private(set) var bytes: [UInt8] = []
+public struct ByteWriter {
+    public private(set) var bytes: [UInt8] = []
 
-    mutating func write<I: FixedWidthInteger>(_ value: I) {
+    public init() {}
+
+    public mutating func write<I: FixedWidthInteger>(_ value: I) {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func write(_ value: Double) { write(value.bitPattern) }
-    mutating func write(_ value: Bool) { write(UInt8(value ? 1 : 0)) }
+    public mutating func write(_ value: Double) { write(value.bitPattern) }
+    public mutating func write(_ value: Bool) { write(UInt8(value ? 1 : 0)) }
 
     /// A count, then every float's bit pattern: bit-exact, NaN payloads included.
-    mutating func write(_ values: [Float]) {
+    public mutating func write(_ values: [Float]) {
         write(UInt32(values.count))
         bytes.reserveCapacity(bytes.count + 4 * values.count)
         for value in values { write(value.bitPattern) }
     }
 
-    mutating func overwrite(_ value: UInt32, at offset: Int) {
+    /// A count, then the bytes.
+    public mutating func write(bytes more: [UInt8]) {
+        write(UInt32(more.count))
+        bytes.append(contentsOf: more)
+    }
+
+    public mutating func overwrite(_ value: UInt32, at offset: Int) {
         withUnsafeBytes(of: value.littleEndian) { raw in
             for (k, byte) in raw.enumerated() { bytes[offset + k] = byte }
         }
@@ -49,18 +61,18 @@ struct ByteWriter {
 }
 
 /// Reads little-endian values, refusing to read past the end.
-struct ByteReader {
+public struct ByteReader {
     private let bytes: ArraySlice<UInt8>
-    private(set) var offset: Int
+    public private(set) var offset: Int
 
-    init(_ bytes: ArraySlice<UInt8>) {
+    public init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
         offset = bytes.startIndex
     }
 
-    var remaining: Int { bytes.endIndex - offset }
+    public var remaining: Int { bytes.endIndex - offset }
 
-    mutating func read<I: FixedWidthInteger>(_: I.Type = I.self) throws(SerializationError) -> I {
+    public mutating func read<I: FixedWidthInteger>(_: I.Type = I.self) throws(SerializationError) -> I {
         let size = MemoryLayout<I>.size
         guard remaining >= size else { throw .truncated(needed: offset + size, available: bytes.endIndex) }
         var value: I = 0
@@ -69,9 +81,9 @@ struct ByteReader {
         return value
     }
 
-    mutating func readDouble() throws(SerializationError) -> Double { Double(bitPattern: try read(UInt64.self)) }
+    public mutating func readDouble() throws(SerializationError) -> Double { Double(bitPattern: try read(UInt64.self)) }
 
-    mutating func readBool() throws(SerializationError) -> Bool {
+    public mutating func readBool() throws(SerializationError) -> Bool {
         switch try read(UInt8.self) {
         case 0: return false
         case 1: return true
@@ -79,13 +91,27 @@ struct ByteReader {
         }
     }
 
-    mutating func readInt() throws(SerializationError) -> Int {
+    public mutating func readInt() throws(SerializationError) -> Int {
         let value = try read(UInt64.self)
         guard value <= UInt64(Int.max) else { throw .invalid("count \(value) out of range") }
         return Int(value)
     }
 
-    mutating func readFloats() throws(SerializationError) -> [Float] {
+    /// Moves past `count` bytes.
+    public mutating func skip(_ count: Int) throws(SerializationError) {
+        guard count >= 0, remaining >= count else { throw .truncated(needed: offset + count, available: bytes.endIndex) }
+        offset += count
+    }
+
+    /// Bytes written by `write(bytes:)`.
+    public mutating func readBytes() throws(SerializationError) -> [UInt8] {
+        let count = Int(try read(UInt32.self))
+        guard remaining >= count else { throw .truncated(needed: offset + count, available: bytes.endIndex) }
+        defer { offset += count }
+        return Array(bytes[offset..<(offset + count)])
+    }
+
+    public mutating func readFloats() throws(SerializationError) -> [Float] {
         let count = Int(try read(UInt32.self))
         guard remaining >= 4 * count else { throw .truncated(needed: offset + 4 * count, available: bytes.endIndex) }
         var values = [Float]()
@@ -96,14 +122,14 @@ struct ByteReader {
 }
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib and gzip compute it).
-enum CRC32 {
+public enum CRC32 {
     private static let table: [UInt32] = (0..<256).map { n in
         var c = UInt32(n)
         for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
         return c
     }
 
-    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
         return crc ^ 0xFFFF_FFFF

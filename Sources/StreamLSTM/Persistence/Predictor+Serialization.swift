@@ -27,8 +27,12 @@ extension Predictor {
     }
 
     /// Restores a predictor from a record; damaged, truncated or foreign
-    /// bytes give a `SerializationError`, never a crash.
-    public convenience init(serialized bytes: [UInt8]) throws(SerializationError) {
+    /// bytes give a `SerializationError`, never a crash. With `current`, the
+    /// predictor runs under that configuration instead of the stored one, if
+    /// the state has the same shape under both (scorer thresholds, the
+    /// normaliser, learning rates may differ; the model may not).
+    public convenience init(serialized bytes: [UInt8], configuredAs current: PredictorConfig? = nil)
+        throws(SerializationError) {
         guard bytes.count >= 4, Array(bytes[0..<4]) == Self.recordMagic else { throw .badMagic }
         var header = ByteReader(bytes[4...])
         let version = try header.read(UInt16.self)
@@ -44,11 +48,25 @@ extension Predictor {
         guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
 
         var reader = ByteReader(bytes[Self.headerSize..<(total - 4)])
-        let config = try Self.decodeConfig(from: &reader)
-        if let problem = config.problem { throw .invalid(problem) }
-        self.init(config: config)
+        let recorded = try Self.decodeConfig(from: &reader)
+        if let problem = recorded.problem { throw .invalid(problem) }
+        if let current, let difference = Self.shapeDifference(recorded, current) { throw .incompatible(difference) }
+        self.init(config: current ?? recorded)
         try decodeState(from: &reader)
         guard reader.remaining == 0 else { throw .invalid("\(reader.remaining) unread payload bytes") }
+    }
+
+    /// What makes the state of one configuration unusable under another, or nil.
+    static func shapeDifference(_ a: PredictorConfig, _ b: PredictorConfig) -> String? {
+        if a.model != b.model { return "model \(a.model) vs \(b.model)" }
+        if a.timeFeatures != b.timeFeatures { return "time features \(a.timeFeatures) vs \(b.timeFeatures)" }
+        if a.training.every != b.training.every || a.training.window != b.training.window {
+            return "training every \(a.training.every) over \(a.training.window) vs every \(b.training.every) over \(b.training.window)"
+        }
+        if a.scorer.shortWindow != b.scorer.shortWindow {
+            return "score window \(a.scorer.shortWindow) vs \(b.scorer.shortWindow)"
+        }
+        return nil
     }
 
     // MARK: State

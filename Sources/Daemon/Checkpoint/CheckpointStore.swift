@@ -1,0 +1,136 @@
+import Foundation
+import Logging
+import StreamLSTM
+
+/// Why a checkpoint could not be written.
+struct CheckpointError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The state directory: `series.ckpt` with every series, replaced atomically
+/// (temporary file, fsync, rename, fsync of the directory), so that at any
+/// moment the file is either the previous checkpoint or the new one whole.
+struct CheckpointStore: Sendable {
+    let directory: URL
+    var file: URL { directory.appendingPathComponent("series.ckpt") }
+    private var temporary: URL { directory.appendingPathComponent("series.ckpt.tmp") }
+
+    init(directory: String) throws(CheckpointError) {
+        self.directory = URL(fileURLWithPath: directory)
+        do {
+            try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        } catch {
+            throw CheckpointError(description: "cannot create the state directory \(directory): \(error.localizedDescription)")
+        }
+    }
+
+    /// What one checkpoint wrote.
+    struct Written {
+        let series: Int
+        let bytes: Int
+        let seconds: Double
+    }
+
+    /// Encodes and writes every snapshot, then swaps the file in.
+    func write(_ snapshots: [SeriesSnapshot], at time: Double = Date().timeIntervalSince1970) throws(CheckpointError)
+        -> Written {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("cannot create \(temporary.path)") }
+        var total = 0
+        do throws(CheckpointError) {
+            var buffer = CheckpointFile.header(writtenAt: time)
+            buffer.reserveCapacity(1 << 20)
+            for snapshot in snapshots {
+                buffer += CheckpointFile.entry(snapshot)
+                if buffer.count >= 1 << 20 {
+                    try writeAll(fd, buffer)
+                    total += buffer.count
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            buffer += CheckpointFile.end(count: snapshots.count)
+            try writeAll(fd, buffer)
+            total += buffer.count
+            guard fsync(fd) == 0 else { throw failure("fsync of \(temporary.path)") }
+        } catch {
+            close(fd)
+            unlink(temporary.path)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary.path, file.path) == 0 else { throw failure("rename to \(file.path)") }
+        // The rename is durable only once the directory is.
+        let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { throw failure("open \(directory.path)") }
+        defer { close(directoryFD) }
+        guard fsync(directoryFD) == 0 else { throw failure("fsync of \(directory.path)") }
+        return Written(series: snapshots.count, bytes: total,
+                       seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(CheckpointError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { raw in
+                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw failure("write to \(temporary.path)")
+            }
+            offset += written
+        }
+    }
+
+    private func failure(_ what: String) -> CheckpointError {
+        CheckpointError(description: "\(what): \(String(cString: strerror(errno)))")
+    }
+
+    /// What a restore found.
+    struct Restored {
+        var snapshots: [SeriesSnapshot] = []
+        /// Where an unsound file was moved to, if one was.
+        var setAside: URL?
+        var contents = CheckpointFile.Contents()
+        var seconds = 0.0
+    }
+
+    /// Reads the checkpoint, if there is one. An unsound file (damaged,
+    /// truncated, another format version) is renamed `series.ckpt.bad-<time>`
+    /// with a log line, and every series that could be read is kept.
+    func restore(config: PredictorConfig, logger: Logger) -> Restored {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var restored = Restored()
+        unlink(temporary.path)  // a checkpoint that was being written when the daemon died
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            logger.info("no checkpoint in \(directory.path): every series starts afresh")
+            return restored
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try Data(contentsOf: file))
+        } catch {
+            restored.contents.problem = "cannot read: \(error.localizedDescription)"
+            bytes = []
+        }
+        if restored.contents.problem == nil { restored.contents = CheckpointFile.read(bytes, config: config) }
+        restored.snapshots = restored.contents.snapshots
+        restored.contents.snapshots = []
+        if let problem = restored.contents.problem {
+            let aside = directory.appendingPathComponent("series.ckpt.bad-\(Int(Date().timeIntervalSince1970))")
+            if rename(file.path, aside.path) == 0 { restored.setAside = aside }
+            logger.error("checkpoint unsound: set aside, keeping the series that could be read", metadata: [
+                "file": "\(file.path)", "problem": "\(problem)", "set_aside": "\(restored.setAside?.path ?? "-")",
+                "series_kept": "\(restored.snapshots.count)", "series_damaged": "\(restored.contents.damaged)",
+            ])
+        }
+        if restored.contents.incompatible > 0 {
+            logger.warning("series saved under a model configuration of another shape start afresh", metadata: [
+                "count": "\(restored.contents.incompatible)",
+            ])
+        }
+        restored.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return restored
+    }
+}
