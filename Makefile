@@ -1,5 +1,5 @@
 # The two commands of the README, and the ones behind them.
-.PHONY: setup demo test bench bench-portable bench-daemon golden release
+.PHONY: setup demo test bench bench-portable bench-daemon golden release install
 
 setup:
 	@scripts/setup.sh
@@ -16,6 +16,11 @@ test: setup
 
 release: setup
 	swift build -c release
+
+# Release binary, systemd units and example configuration to /usr/local and /etc
+# (PREFIX, UNITDIR, CONFDIR and DESTDIR as in deploy/install.sh).
+install: setup
+	deploy/install.sh
 
 # Model speed and memory on this machine (release build, single thread), built
 # for this machine's CPU (see Package.swift), and in the portable build.

@@ -6,6 +6,8 @@ set -euo pipefail
 need_apt=()
 pkg-config --exists libzmq 2>/dev/null || need_apt+=(libzmq3-dev)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+# systemd-analyze checks the unit files in deploy/ (a test runs `systemd-analyze verify`).
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "setup: installing ${need_apt[*]} with apt-get"
     sudo_cmd=""

@@ -9,7 +9,8 @@ final class RunningDaemon {
     let standardError: URL
     private let exited = DispatchSemaphore(value: 0)
 
-    init(_ arguments: [String]) throws {
+    /// `environment`: variables added to this process' own.
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: BuiltBinary.url.path) else {
             throw BuiltBinary.Failure.missing(BuiltBinary.url.path)
         }
@@ -23,6 +24,9 @@ final class RunningDaemon {
         }
         process.executableURL = BuiltBinary.url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = try FileHandle(forWritingTo: standardOutput)
         process.standardError = try FileHandle(forWritingTo: standardError)
         let exited = self.exited
@@ -61,6 +65,11 @@ final class RunningDaemon {
             Thread.sleep(forTimeInterval: 0.02)  // polling a file for a condition, bounded by the deadline
         } while Date() < deadline
         throw Failure("no log line matching \(pattern) within \(timeout) s; log so far:\n\(log)")
+    }
+
+    /// Sends a signal (SIGHUP, SIGKILL, ...).
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
     }
 
     /// Sends SIGTERM and waits for the exit; returns the status and the seconds it took.

@@ -23,7 +23,8 @@ final class SystemdNotifier: Sendable {
         close(socket)
     }
 
-    /// Sends one notification (several `KEY=value` lines may go in one). Best effort: systemd may be gone.
+    /// Sends one notification (several `KEY=value` lines may go in one). Best effort and never
+    /// blocking: a notify socket nobody reads must not stall the daemon.
     @discardableResult
     func send(_ state: String) -> Bool {
         var addr = sockaddr_un()
@@ -35,7 +36,7 @@ final class SystemdNotifier: Sendable {
         let payload = Array(state.utf8)
         let sent = withUnsafePointer(to: &addr) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                sendto(socket, payload, payload.count, Int32(MSG_NOSIGNAL), raw, length)
+                sendto(socket, payload, payload.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), raw, length)
             }
         }
         return sent == payload.count

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+@testable import Daemon
+
+/// A datagram socket standing in for systemd's notify socket.
+final class NotifyListener {
+    let path: String
+    private let fd: Int32
+
+    init(folder: URL) throws {
+        path = folder.appendingPathComponent("notify.sock").path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard fd >= 0, bound == 0 else { throw RunningDaemon.Failure("cannot bind \(path)") }
+    }
+
+    deinit { close(fd) }
+
+    /// The next notification, or nil after `timeout` seconds.
+    func next(timeout: Double = 10) -> String? {
+        var wait = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self) : nil
+    }
+
+    /// Notifications until one satisfies `done` (inclusive), or nil at the deadline.
+    func collect(until done: (String) -> Bool, timeout: Double = 10) -> [String]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen: [String] = []
+        while Date() < deadline, let message = next(timeout: max(0.01, deadline.timeIntervalSinceNow)) {
+            seen.append(message)
+            if done(message) { return seen }
+        }
+        return nil
+    }
+}
+
+@Suite("systemd")
+struct SystemdTests {
+    @Test("install.sh installs the binary, units and config; systemd-analyze verify accepts every unit")
+    func unitsVerify() throws {
+        let analyze = "/usr/bin/systemd-analyze"
+        try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze missing: run scripts/setup.sh")
+        let folder = try makeTemporaryFolder("units")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let install = Process()
+        install.executableURL = root.appendingPathComponent("deploy/install.sh")
+        install.environment = ProcessInfo.processInfo.environment.merging([
+            "PREFIX": folder.appendingPathComponent("prefix").path, "UNITDIR": folder.appendingPathComponent("units").path,
+            "CONFDIR": folder.appendingPathComponent("etc").path, "BINARY": BuiltBinary.url.path,
+        ]) { $1 }
+        try install.run()
+        install.waitUntilExit()
+        #expect(install.terminationStatus == 0)
+        let units = folder.appendingPathComponent("units")
+        #expect(FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("prefix/bin/streamlstmd").path))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("etc/streamlstmd.yaml").path))
+        // A template is verified as one of its instances.
+        try FileManager.default.copyItem(at: units.appendingPathComponent("streamlstmd@.service"),
+                                         to: units.appendingPathComponent("streamlstmd@0.service"))
+        let verify = try BuiltBinary.runTool(analyze, ["verify", units.appendingPathComponent("streamlstmd.service").path,
+                                                       units.appendingPathComponent("streamlstmd@0.service").path])
+        #expect(verify.status == 0, "\(verify.standardError)")
+        // It reports unknown keys and bad values only as warnings: there must be none about our units.
+        #expect(!verify.standardError.contains("streamlstmd"), "\(verify.standardError)")
+        let service = try String(contentsOf: units.appendingPathComponent("streamlstmd.service"), encoding: .utf8)
+        for line in ["Type=notify", "WatchdogSec=", "StateDirectory=streamlstmd", "DynamicUser=yes", "Restart=on-failure",
+                     "TimeoutStopSec=", "ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes",
+                     "RestrictAddressFamilies=", "ExecReload=/bin/kill -HUP $MAINPID"] {
+            #expect(service.contains(line), "\(line)")
+        }
+    }
+
+    @Test("Notify protocol: READY, regular WATCHDOG, RELOADING/READY around SIGHUP, STOPPING, in order; reloads apply or are refused")
+    func notifyProtocol() throws {
+        let folder = try makeTemporaryFolder("notify")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let listener = try NotifyListener(folder: folder)
+        let config = folder.appendingPathComponent("streamlstmd.yaml")
+        try "alerts:\n  fire_threshold: 0.5\n".write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon(["run", "--config", config.path, "--listen", "tcp://127.0.0.1:*",
+                                        "--alerts", "tcp://127.0.0.1:*", "--http", "off", "--status-interval", "0",
+                                        "--state-dir", folder.appendingPathComponent("state").path],
+                                       environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
+        let ready = try #require(listener.collect(until: { $0.contains("READY=1") }))
+        #expect(ready.count == 1, "READY=1 comes first: \(ready)")
+        _ = try daemon.waitForLog("ready")
+        // Keep-alives at half the watchdog period (0.2 s), with STATUS lines between them.
+        var keepAlives = 0
+        let beats = try #require(listener.collect(until: { message in
+            if message == "WATCHDOG=1" { keepAlives += 1 }
+            return keepAlives == 3
+        }, timeout: 5))
+        #expect(beats.contains { $0.hasPrefix("STATUS=0 series, ") })
+        #expect(!beats.contains { $0.hasPrefix("READY=1") || $0.hasPrefix("STOPPING=1") })
+
+        // A bad new config is refused and the old one stays.
+        try "alerts:\n  fire_threshold: lots\n".write(to: config, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        let refused = try #require(listener.collect(until: { $0.hasPrefix("READY=1") }))
+        #expect(refused.contains { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") })
+        _ = try daemon.waitForLog("fire_threshold: expected a number.*reload refused: the running configuration stays")
+
+        // A good one: alert rules and the log level apply at once; a model change waits for a restart.
+        try "log_level: debug\nalerts:\n  fire_threshold: 0.6\nmodel:\n  hidden_size: 8\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        let reloaded = try #require(listener.collect(until: { $0.hasPrefix("READY=1") }))
+        let reloading = try #require(reloaded.firstIndex { $0.hasPrefix("RELOADING=1") })
+        #expect(reloading < reloaded.count - 1)
+        _ = try daemon.waitForLog("after_restart=model.hidden_size applied=alerts.fire_threshold log_level")
+        #expect(daemon.process.isRunning)
+
+        daemon.process.terminate()
+        let stopping = try #require(listener.collect(until: { $0.hasPrefix("STOPPING=1") }))
+        #expect(!stopping.contains { $0.hasPrefix("READY=1") })
+        #expect(daemon.waitForExit(timeout: 10))
+        #expect(daemon.process.terminationStatus == 0)
+    }
+}
+
+extension BuiltBinary {
+    /// Runs another program to completion, with its output.
+    static func runTool(_ path: String, _ arguments: [String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let folder = try makeTemporaryFolder("tool")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus,
+                       standardOutput: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                       standardError: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+}
