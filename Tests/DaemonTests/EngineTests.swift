@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StreamLSTM
 import Testing
 @testable import Daemon
 
@@ -31,6 +32,43 @@ struct EngineTests {
         }
         #expect(counts.reduce(0, +) == 3000)  // every series kept by exactly one instance
         #expect(counts.allSatisfy { $0 > 850 && $0 < 1150 }, "\(counts)")
+    }
+
+    @Test("Two instances with --shard 0/2 and 1/2 on the same stream together alert exactly like one instance")
+    func splitInstancesAlertLikeOne() throws {
+        // 24 series, a spike in each at its own time; training off, so every run is the same.
+        var samples: [Sample] = []
+        var rng = StreamLSTM.SplitMix64(seed: 9)
+        for t in 0..<900 {
+            for s in 0..<24 {
+                let spike: Double = t == 450 + 17 * s ? 25 : 0
+                samples.append(Sample(key: "split.s\(s)", timestamp: 1_700_000_000 + 60 * Double(t),
+                                      value: 10 + sin(Double(t) / 5 + Double(s)) + 0.2 * rng.gaussian() + spike))
+            }
+        }
+        func alerts(_ shard: InstanceShard) throws -> [String] {
+            var config = EngineConfig()
+            config.shards = 2
+            config.training = false
+            config.instanceShard = shard
+            let raised = Protected<[String]>([])
+            let engine = Engine(config: config, logger: Logger(label: "test")) { alert in
+                raised.withLock { $0.append("\(alert.seriesKey) \(alert.status) \(alert.severity) \(alert.sampleTime) \(alert.score)") }
+            }
+            for batch in stride(from: 0, to: samples.count, by: 240) {
+                engine.submit(Array(samples[batch..<min(batch + 240, samples.count)]), acceptOutOfOrder: false)
+            }
+            try waitUntil("every sample accounted for") {
+                engine.stats.snapshot.samples + engine.stats.snapshot.skipped == samples.count
+            }
+            engine.stop()
+            return raised.withLock { $0 }
+        }
+        let one = try alerts(.all).sorted()
+        let halves = try alerts(InstanceShard(index: 0, count: 2)), others = try alerts(InstanceShard(index: 1, count: 2))
+        #expect(one.count >= 24, "every spike fires: \(one.count)")
+        #expect(!halves.isEmpty && !others.isEmpty)
+        #expect((halves + others).sorted() == one)
     }
 
     @Test("Instance shards and shard threads use independent bits of the fingerprint")

@@ -1,0 +1,260 @@
+import Foundation
+import StreamLSTM
+import Testing
+@testable import Daemon
+
+/// Checkpoints: the file format in-process, then the built daemon killed,
+/// restarted and fed damaged files.
+@Suite("Checkpoints")
+struct CheckpointTests {
+    static let config = EngineConfig().predictor
+
+    /// Series that have seen `samples` values of a noisy cycle and trained on them.
+    static func snapshots(count: Int, samples: Int = 400) -> [SeriesSnapshot] {
+        let network = Network(inputSize: config.inputSize, model: config.model)
+        let workspace = Workspace(network: network)
+        let trainer = Trainer(network: network, maxWindow: config.training.window)
+        return (0..<count).map { index in
+            let key = "ckpt.series\(index)"
+            let state = SeriesState(key: key, fingerprint: SeriesKey.fingerprint(key), config: config,
+                                    prior: network.initialParameters(seed: config.seed))
+            for t in 0..<samples {
+                let value = 10 * sin(Double(t) / 6) + Double(index)
+                try! state.predictor.step(value: value, timestamp: 1_700_000_000 + 60 * Double(t), workspace: workspace)
+                if let job = state.predictor.makeTrainingJob() { state.predictor.adopt(trainer.run(job)) }
+            }
+            state.alert = index == 1 ? .firing(since: 1_700_000_600, lastSent: 1_700_000_900, severity: .critical,
+                                               calmSamples: 2) : .normal(quietUntil: 1_700_000_000)
+            state.lastTimestamp = 1_700_000_000 + 60 * Double(samples - 1)
+            return SeriesSnapshot(state)
+        }
+    }
+
+    static func fileBytes(_ snapshots: [SeriesSnapshot]) -> [UInt8] {
+        CheckpointFile.header(writtenAt: 1_700_000_000) + snapshots.flatMap(CheckpointFile.entry)
+            + CheckpointFile.end(count: snapshots.count)
+    }
+
+    static func same(_ a: SeriesSnapshot, _ b: SeriesSnapshot) -> Bool {
+        a.encoded() == b.encoded()
+    }
+
+    @Test("A checkpoint round trip is exact: weights, moments, state, scorer, alert state")
+    func roundTrip() throws {
+        let originals = Self.snapshots(count: 4)
+        #expect(originals.allSatisfy { $0.predictor.modelVersion > 0 })
+        let folder = try makeTemporaryFolder("ckpt")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try CheckpointStore(directory: folder.path)
+        let written = try store.write(originals)
+        #expect(written.series == 4)
+        let restored = store.restore(config: Self.config, logger: .init(label: "test"))
+        #expect(restored.contents.problem == nil)
+        #expect(restored.snapshots.count == 4)
+        #expect(zip(originals, restored.snapshots).allSatisfy(Self.same))
+        #expect(restored.snapshots[1].alert == originals[1].alert)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("series.ckpt.tmp").path))
+    }
+
+    @Test("Damage costs only the series it touches: truncation, a flipped bit, another version")
+    func damage() throws {
+        let originals = Self.snapshots(count: 5)
+        let bytes = Self.fileBytes(originals)
+        let entrySizes = originals.map { CheckpointFile.entry($0).count }
+        let header = CheckpointFile.header(writtenAt: 0).count
+
+        // Truncated inside the fourth entry: the first three are kept.
+        let cut = header + entrySizes[0..<3].reduce(0, +) + entrySizes[3] / 2
+        let truncated = CheckpointFile.read(Array(bytes[..<cut]), config: Self.config)
+        #expect(truncated.snapshots.count == 3 && truncated.problem?.hasPrefix("truncated") == true)
+        // Without the end marker only.
+        let unmarked = CheckpointFile.read(Array(bytes.dropLast(16)), config: Self.config)
+        #expect(unmarked.snapshots.count == 5 && unmarked.problem != nil)
+
+        // One bit flipped in the second entry's weights: that series is lost, the other four kept.
+        var flipped = bytes
+        flipped[header + entrySizes[0] + entrySizes[1] / 2] ^= 0x10
+        let damaged = CheckpointFile.read(flipped, config: Self.config)
+        #expect(damaged.damaged == 1 && damaged.snapshots.count == 4 && damaged.problem != nil)
+        #expect(damaged.snapshots.map(\.key) == ["ckpt.series0", "ckpt.series2", "ckpt.series3", "ckpt.series4"])
+
+        // A future format version: nothing is read, and the reason says so.
+        var future = bytes
+        future[4] = 2
+        let newer = CheckpointFile.read(future, config: Self.config)
+        #expect(newer.snapshots.isEmpty && newer.problem?.contains("version 2") == true)
+    }
+
+    @Test("A changed scorer keeps the learned state; a changed model shape starts the series afresh")
+    func configurationChanges() {
+        let bytes = Self.fileBytes(Self.snapshots(count: 2))
+        var scorer = Self.config
+        scorer.scorer.refractory = 7
+        scorer.scorer.errorScale = 2
+        let kept = CheckpointFile.read(bytes, config: scorer)
+        #expect(kept.snapshots.count == 2 && kept.problem == nil)
+        #expect(kept.snapshots[0].predictor.config.scorer.refractory == 7)
+        var model = Self.config
+        model.model.hiddenSize = 8
+        let fresh = CheckpointFile.read(bytes, config: model)
+        #expect(fresh.snapshots.isEmpty && fresh.incompatible == 2 && fresh.problem == nil)
+    }
+
+    @Test("The daemon sets a damaged checkpoint aside, says so, and serves every series it could read")
+    func daemonSetsAside() throws {
+        let originals = Self.snapshots(count: 3)
+        let header = CheckpointFile.header(writtenAt: 0).count
+        var bytes = Self.fileBytes(originals)
+        bytes[header + CheckpointFile.entry(originals[0]).count + 100] ^= 0x01  // inside the second series
+        let folder = try makeTemporaryFolder("ckpt-bad")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
+        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                                        "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", folder.path])
+        let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+        _ = try daemon.waitForLog("series_damaged=1 series_kept=2.*checkpoint unsound: set aside")
+        let series = try seriesList(http)
+        #expect(series.map(\.key) == ["ckpt.series0", "ckpt.series2"])
+        #expect(series.allSatisfy { $0.samples == 400 && $0.modelVersion > 0 })
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(names.contains { $0.hasPrefix("series.ckpt.bad-") })
+        #expect(try daemon.terminate().status == 0)
+        // The last checkpoint holds the two series again, soundly.
+        let rewritten = CheckpointFile.read(Array(try Data(contentsOf: folder.appendingPathComponent("series.ckpt"))),
+                                            config: Self.config)
+        #expect(rewritten.problem == nil && rewritten.snapshots.count == 2)
+    }
+
+    @Test("Killed after a checkpoint and restarted: learned models resume; a firing alert is neither repeated nor lost")
+    func crashAndRestart() throws {
+        let folder = try makeTemporaryFolder("crash")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let state = folder.appendingPathComponent("state")
+        let configFile = folder.appendingPathComponent("streamlstmd.yaml")
+        try "checkpoint_interval: 1\nalerts:\n  resend_interval: 1000000\ntraining:\n  priority: normal\n"
+            .write(to: configFile, atomically: true, encoding: .utf8)
+        let arguments = ["run", "--config", configFile.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                         "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", state.path, "--shards", "2"]
+        var rng = SplitMix64(seed: 5)
+        var values: [(a: Double, b: Double)] = []
+        for t in 0..<3000 {
+            let spike: Double = t == 2700 ? 40 : 0
+            let a = 50 + 10 * sin(2 * Double.pi * Double(t) / 40) + 0.5 * rng.gaussian() + spike
+            // crash.b's incident: wild swings for 100 samples, 2,450-2,549.
+            let swing: Double = (2450..<2550).contains(t) ? (t % 2 == 0 ? 30 : -30) : 0
+            values.append((a, 20 + 0.5 * rng.gaussian() + swing))
+        }
+        func time(_ t: Int) -> Double { 1_700_000_000 + 60 * Double(t) }
+
+        // Before the crash: 2,500 samples; crash.b has been firing since its incident began at 2,450.
+        let first = try RunningDaemon(arguments)
+        let input1 = try first.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
+        let http1 = try first.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+        try publish(values, range: 0..<2500, to: input1, time: time)
+        var seen: [(key: String, samples: Int, modelVersion: Int, alert: String)] = []
+        do {
+            try waitUntil("both series at 2,500 samples, crash.b firing") {
+                seen = try seriesList(http1)
+                return seen.count == 2 && seen.allSatisfy { $0.samples == 2500 } && seen.last?.alert == "firing"
+            }
+        } catch {
+            Issue.record("\(error); /series: \(seen); log: \(first.log.suffix(2000))")
+            return
+        }
+        var saved = CheckpointFile.Contents()
+        try waitUntil("a checkpoint with both series at 2,500 samples") {
+            let bytes = (try? Data(contentsOf: state.appendingPathComponent("series.ckpt"))).map(Array.init) ?? []
+            saved = CheckpointFile.read(bytes, config: EngineConfig().predictor)
+            return saved.snapshots.count == 2 && saved.snapshots.allSatisfy { $0.predictor.sampleCount == 2500 }
+        }
+        let a = try #require(saved.snapshots.first { $0.key == "crash.a" })
+        let b = try #require(saved.snapshots.first { $0.key == "crash.b" })
+        #expect(a.predictor.modelVersion > 0, "crash.a has learned")
+        guard case .firing(let since, _, _, _) = b.alert else {
+            Issue.record("crash.b is not firing in the checkpoint: \(b.alert)")
+            return
+        }
+        #expect(since == time(2450))
+        first.signal(SIGKILL)
+        #expect(first.waitForExit(timeout: 10))
+
+        // After the restart: the same models, the same alert.
+        let second = try RunningDaemon(arguments)
+        let input2 = try second.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
+        let http2 = try second.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+        let alertsEndpoint = try second.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
+        _ = try second.waitForLog("series=2.*restored")
+        let restored = try seriesList(http2)
+        #expect(restored.first { $0.key == "crash.a" }?.modelVersion == a.predictor.modelVersion)
+        #expect(restored.first { $0.key == "crash.b" }?.alert == "firing")
+        let received = Protected<[ReceivedAlert]>([])
+        let subscriber = try AlertSubscriber(endpoint: alertsEndpoint) { alert in received.withLock { $0.append(alert) } }
+        defer { subscriber.stop() }
+        try publish(values, range: 2500..<3000, to: input2, time: time)
+        try waitUntil("crash.b resolved and crash.a's spike at 2,700 fired") {
+            let alerts = received.withLock { $0 }
+            return alerts.contains { $0.series == "crash.b" && $0.status == "resolved" }
+                && alerts.contains { $0.series == "crash.a" && $0.status == "firing" }
+        }
+        let alerts = received.withLock { $0 }
+        let bAlerts = alerts.filter { $0.series == "crash.b" }
+        #expect(bAlerts.count == 1, "crash.b: one resolution and no second firing: \(bAlerts.map(\.status))")
+        #expect(bAlerts.first?.startsAt == rfc3339(time(2450)))
+        // A fresh scorer would still be warming up 200 samples after a restart; the restored one flags the spike.
+        #expect(alerts.first { $0.series == "crash.a" && $0.status == "firing" }?.sampleTime == time(2700))
+        _ = try second.terminate()
+
+        // The checkpointed model predicts the continuation like a trained model, unlike a fresh one.
+        let network = Network(inputSize: a.predictor.config.inputSize, model: a.predictor.config.model)
+        let workspace = Workspace(network: network)
+        let fresh = Predictor(config: a.predictor.config, initialParameters: network.initialParameters(seed: a.predictor.config.seed))
+        var restoredSquares = 0.0, freshSquares = 0.0
+        for t in 2500..<2700 {
+            let r = try a.predictor.step(value: values[t].a, timestamp: time(t), workspace: workspace)
+            let f = try fresh.step(value: values[t].a, timestamp: time(t), workspace: workspace)
+            if t > 2500 { restoredSquares += r.residual * r.residual; freshSquares += f.residual * f.residual }
+        }
+        print("after restart, samples 2501-2699 of crash.a: RMS residual \((restoredSquares / 199).squareRoot()) restored, \((freshSquares / 199).squareRoot()) fresh")
+        #expect(restoredSquares < 0.64 * freshSquares, "RMS at most 0.8 of last-value prediction")
+    }
+
+    /// Sends samples as Graphite lines, 50 of each series per message, once the daemon has subscribed.
+    private func publish(_ values: [(a: Double, b: Double)], range: Range<Int>, to endpoint: String,
+                         time: (Int) -> Double) throws {
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .xpublisher)
+        try socket.set(.receiveTimeout(milliseconds: 10_000))
+        try socket.set(.sendHighWaterMark(0))
+        try socket.connect(endpoint)
+        #expect(try socket.receive() != nil, "the daemon's subscription")
+        for start in stride(from: range.lowerBound, to: range.upperBound, by: 50) {
+            var lines: [String] = []
+            for t in start..<min(start + 50, range.upperBound) {
+                lines.append("crash.a \(values[t].a) \(Int(time(t)))")
+                lines.append("crash.b \(values[t].b) \(Int(time(t)))")
+            }
+            _ = try socket.send([Array(lines.joined(separator: "\n").utf8)])
+        }
+        try socket.set(.linger(milliseconds: 10_000))  // close waits until everything is sent
+        socket.close()
+    }
+}
+
+/// `/series` of a running daemon, read with Python's urllib (a client written by others).
+func seriesList(_ http: String) throws -> [(key: String, samples: Int, modelVersion: Int, alert: String)] {
+    let outcome = try BuiltBinary.runTool("/usr/bin/env", ["python3", "-c",
+        "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://\(http)/series').read().decode())"])
+    guard outcome.status == 0, let list = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [[String: Any]]
+    else { throw RunningDaemon.Failure("GET /series failed: \(outcome.standardError)") }
+    return list.map { ($0["series"] as? String ?? "", $0["samples"] as? Int ?? -1, $0["model_version"] as? Int ?? -1,
+                       $0["alert"] as? String ?? "") }
+}
+
+/// Polls `condition` until it holds, or throws after `timeout` seconds.
+func waitUntil(_ what: String, timeout: Double = 30, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while try !condition() {
+        guard Date() < deadline else { throw RunningDaemon.Failure("not within \(timeout) s: \(what)") }
+        Thread.sleep(forTimeInterval: 0.05)  // polling a condition, bounded by the deadline
+    }
+}
