@@ -7,8 +7,38 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure this machine: model costs now, the running daemon later.",
-        subcommands: [ModelBenchCommand.self, DaemonBenchCommand.self]
+        subcommands: [ModelBenchCommand.self, DaemonBenchCommand.self, CheckpointBenchCommand.self]
     )
+}
+
+struct CheckpointBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Checkpoint costs for N learned series: detection pause, write time and size, restore time."
+    )
+
+    @Option(parsing: .upToNextOption, help: "Series counts to measure.")
+    var series: [Int] = [10_000, 100_000]
+
+    @Option(help: "State directory to write in (its series.ckpt is removed afterwards).")
+    var dir: String = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-bench-checkpoint").path
+
+    func run() throws {
+        #if DEBUG
+        print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
+        #endif
+        let config = EngineConfig().predictor
+        print("streamlstmd bench checkpoint: learned series, H=\(config.model.hiddenSize), snapshots in chunks of "
+            + "\(Shard.snapshotChunk), in \(dir)")
+        print("series      file size     bytes/series  longest pause      write (encode+fsync)  restore")
+        let benchmark = CheckpointBenchmark(directory: dir)
+        for count in series {
+            let r = try benchmark.run(series: count, config: config)
+            print(String(format: "%-11d %8.1f MB   %12d  %11.1f ms       %9.2f s          %6.2f s", r.series,
+                         Double(r.bytes) / 1e6, r.bytes / r.series, r.pauseSeconds * 1e3, r.writeSeconds,
+                         r.restoreSeconds))
+        }
+    }
 }
 
 struct ModelBenchCommand: ParsableCommand {

@@ -56,6 +56,14 @@ final class SeriesBook {
         series.values.map(SeriesSnapshot.init)
     }
 
+    /// The series there are now, to snapshot a chunk at a time.
+    var fingerprints: [UInt64] { Array(series.keys) }
+
+    /// Snapshots of these series (those still here).
+    func snapshots(of keys: ArraySlice<UInt64>) -> [SeriesSnapshot] {
+        keys.compactMap { series[$0].map(SeriesSnapshot.init) }
+    }
+
     /// Takes restored series over, within the series cap.
     func restore(_ snapshots: [SeriesSnapshot]) {
         for snapshot in snapshots where series[snapshot.fingerprint] == nil {

@@ -56,24 +56,62 @@ final class Shard: @unchecked Sendable {
                           learning: learning, live: live, logger: logger, raise: raise)
     }
 
+    /// Series snapshotted in one go between two batches: about a millisecond
+    /// of detection paused, however many series the shard holds.
+    static let snapshotChunk = 512
+
+    /// A checkpoint's snapshot under way, taken a chunk at a time.
+    private struct SnapshotInProgress {
+        var keys: [UInt64]
+        var next = 0
+        var taken: [SeriesSnapshot] = []
+        var longestPause: UInt64 = 0
+        let reply: @Sendable ([SeriesSnapshot], UInt64) -> Void
+    }
+
     func start() {
         let thread = Thread { [self] in
-            while let work = queue.take() {
-                switch work {
-                case .samples(let batch): book.process(batch)
-                case .inspect(let reply): reply(book.summaries)
-                case .restore(let states): book.restore(states)
-                case .ping(let reply): reply()
-                case .snapshot(let reply):
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    let snapshots = book.snapshots()
-                    reply(snapshots, DispatchTime.now().uptimeNanoseconds - start)
+            var snapshot: SnapshotInProgress?
+            while true {
+                if snapshot != nil {
+                    // A chunk of the snapshot after each piece of work: samples wait at most one chunk.
+                    let (work, finished) = queue.poll()
+                    if let work { handle(work, &snapshot) }
+                    if let running = snapshot { snapshot = continueSnapshot(running, all: finished) }
+                } else {
+                    guard let work = queue.take() else { break }
+                    handle(work, &snapshot)
                 }
             }
             finished.signal()
         }
         thread.name = "shard-\(index)"
         thread.start()
+    }
+
+    private func handle(_ work: ShardWork, _ snapshot: inout SnapshotInProgress?) {
+        switch work {
+        case .samples(let batch): book.process(batch)
+        case .inspect(let reply): reply(book.summaries)
+        case .restore(let states): book.restore(states)
+        case .ping(let reply): reply()
+        case .snapshot(let reply):
+            if let running = snapshot { snapshot = continueSnapshot(running, all: true) }  // one at a time
+            snapshot = SnapshotInProgress(keys: book.fingerprints, reply: reply)
+        }
+    }
+
+    /// Takes the next chunk (or, when stopping, the rest); replies and returns nil when done.
+    private func continueSnapshot(_ progress: SnapshotInProgress, all: Bool) -> SnapshotInProgress? {
+        var progress = progress
+        let start = DispatchTime.now().uptimeNanoseconds
+        let end = all ? progress.keys.count : min(progress.next + Self.snapshotChunk, progress.keys.count)
+        progress.taken += book.snapshots(of: progress.keys[progress.next..<end])
+        progress.next = end
+        progress.longestPause = max(progress.longestPause, DispatchTime.now().uptimeNanoseconds - start)
+        guard progress.next == progress.keys.count else { return progress }
+        progress.reply(progress.taken, progress.longestPause)
+        return nil
     }
 
     /// Queues a batch; blocks while the shard is behind.

@@ -43,6 +43,20 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         return element
     }
 
+    /// The oldest element without waiting: nil if there is none; `finished`
+    /// once the queue is closed and empty.
+    func poll() -> (element: Element?, finished: Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard stored > 0 else { return (nil, closed) }
+        let element = items[head]
+        items[head] = nil
+        head = (head + 1) % items.count
+        stored -= 1
+        condition.broadcast()
+        return (element, false)
+    }
+
     /// Refuses further elements and wakes every waiter.
     func close() {
         condition.lock()
