@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import StreamLSTM
 @testable import Daemon
@@ -137,5 +138,58 @@ struct ConcurrencyTests {
         let hot = try #require(harness.summary("hot"))
         #expect(hot.residualRMS.isFinite && hot.forecast?.isFinite == true)
         #expect(hot.modelVersion >= versions.last ?? 0)
+    }
+
+    @Test("Checkpoint snapshots taken and encoded on another thread while samples and training results land")
+    func snapshotsWhileRunning() throws {
+        var config = EngineConfig()
+        config.shards = 2
+        config.trainingConcurrency = 2
+        config.predictor.training = TrainingConfig(every: 2, window: 8, heldOut: 2)
+        config.predictor.model.hiddenSize = 8
+        config.trainingPriority = .normal
+        let engine = Engine(config: config, logger: Logger(label: "test")) { _ in }
+        defer { engine.stop() }
+        let predictorConfig = config.predictor
+        let seriesCount = 1500  // several snapshot chunks per shard
+        let done = Protected(false)
+        let checked = Protected<(snapshots: Int, series: Int, problems: [String])>((0, 0, []))
+        let checkpointer = Thread {
+            var lastCount: [String: Int] = [:]
+            while !done.withLock({ $0 }) {
+                let (snapshots, _) = engine.snapshot()
+                for snapshot in snapshots {
+                    let entry = CheckpointFile.entry(snapshot)
+                    let contents = CheckpointFile.read(CheckpointFile.header(writtenAt: 0) + entry + CheckpointFile.end(count: 1),
+                                                       config: predictorConfig)
+                    guard let back = contents.snapshots.first, contents.problem == nil else {
+                        checked.withLock { $0.problems.append("\(snapshot.key): \(contents.problem ?? "none read")") }
+                        continue
+                    }
+                    let count = back.predictor.sampleCount
+                    if count < lastCount[back.key, default: 0] {
+                        checked.withLock { $0.problems.append("\(back.key) went back from \(lastCount[back.key]!) to \(count)") }
+                    }
+                    lastCount[back.key] = count
+                }
+                checked.withLock { $0.snapshots += 1; $0.series = max($0.series, snapshots.count) }
+            }
+        }
+        checkpointer.start()
+        var submitted = 0
+        for round in 0..<40 {
+            let batch = (0..<seriesCount).map { k in
+                Sample(key: "s\(k)", timestamp: Double(round), value: sin(Double(round + k) / 3))
+            }
+            engine.submit(batch, acceptOutOfOrder: false)
+            submitted += batch.count
+        }
+        try waitUntil("every sample processed", timeout: 120) { engine.stats.snapshot.samples == submitted }
+        try waitUntil("a snapshot after the last sample", timeout: 120) { checked.withLock { $0.snapshots } >= 3 }
+        done.withLock { $0 = true }
+        while checkpointer.isExecuting { Thread.sleep(forTimeInterval: 0.001) }  // joining the thread
+        let result = checked.withLock { $0 }
+        #expect(result.problems.isEmpty, "\(result.problems.prefix(5))")
+        #expect(result.series == seriesCount)
     }
 }
