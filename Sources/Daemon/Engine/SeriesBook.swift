@@ -145,6 +145,11 @@ final class SeriesBook {
     }
 
     private func scheduleTraining(_ state: SeriesState, on trainer: TrainingRunner, counting training: inout [Int]) {
+        // Behind: skip without building the job (a window copy the shard would throw away).
+        guard trainer.hasRoom else {
+            if state.predictor.skipTrainingJob() { training[TrainingOutcome.skipped.rawValue] += 1 }
+            return
+        }
         guard let job = state.predictor.makeTrainingJob() else { return }
         let inbox = self.inbox, fingerprint = state.fingerprint
         if trainer.submit(job, deliver: { result in inbox.withLock { $0.append((fingerprint, result)) } }) {

@@ -4,12 +4,18 @@ import StreamLSTM
 /// live, the replaying thread itself when replaying (so a replay is
 /// deterministic).
 protocol TrainingRunner: Sendable {
+    /// Whether a job would be taken now: checked before a job is built, so
+    /// that a runner which is behind costs the shard nothing.
+    var hasRoom: Bool { get }
+
     /// Takes a job, or refuses it (false: the job is skipped and counted).
     /// `deliver` gets the result, from any thread, at most once.
     func submit(_ job: TrainingJob, deliver: @escaping @Sendable (TrainingResult) -> Void) -> Bool
 }
 
-extension TrainingScheduler: TrainingRunner {}
+extension TrainingScheduler: TrainingRunner {
+    var hasRoom: Bool { backlog < maxPending }
+}
 
 /// Runs each job at once on the calling thread. Replay uses it: the result is
 /// adopted before the next sample, whatever the machine's speed, so the same
@@ -21,6 +27,8 @@ final class InlineTrainer: TrainingRunner, @unchecked Sendable {
     init(network: Network, maxWindow: Int) {
         trainer = Trainer(network: network, maxWindow: maxWindow)
     }
+
+    var hasRoom: Bool { true }
 
     func submit(_ job: TrainingJob, deliver: @escaping @Sendable (TrainingResult) -> Void) -> Bool {
         deliver(trainer.run(job))

@@ -22,7 +22,7 @@ enum TrainingPriority: String, CaseIterable, Sendable {
 /// owns the series adopts them between two samples.
 final class TrainingScheduler: Sendable {
     private let lanes: [Lane]
-    private let maxPending: Int
+    let maxPending: Int
     private let priority: TrainingPriority
     private let pending = Atomic<Int>(0)
     private let next = Atomic<Int>(0)

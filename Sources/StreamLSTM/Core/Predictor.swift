@@ -208,6 +208,14 @@ public final class Predictor {
             && sampleCount > lastJobAt
     }
 
+    /// Passes over a due job (the trainer is behind); true if one was due.
+    @discardableResult
+    public func skipTrainingJob() -> Bool {
+        guard trainingDue else { return false }
+        lastJobAt = sampleCount
+        return true
+    }
+
     /// Copies out what training on the latest window needs, if it is due.
     /// The predictor keeps stepping meanwhile; its live state is not touched.
     public func makeTrainingJob() -> TrainingJob? {
