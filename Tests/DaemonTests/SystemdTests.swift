@@ -112,14 +112,14 @@ struct SystemdTests {
         #expect(refused.contains { $0.hasPrefix("RELOADING=1\nMONOTONIC_USEC=") })
         _ = try daemon.waitForLog("fire_threshold: expected a number.*reload refused: the running configuration stays")
 
-        // A good one: alert rules and the log level apply at once; a model change waits for a restart.
-        try "log_level: debug\nalerts:\n  fire_threshold: 0.6\nmodel:\n  hidden_size: 8\n"
+        // A good one: alert rules, the learning rate and the log level apply at once; a model change waits for a restart.
+        try "log_level: debug\nalerts:\n  fire_threshold: 0.6\nmodel:\n  hidden_size: 8\ntraining:\n  learning_rate: 0.001\n"
             .write(to: config, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
         let reloaded = try #require(listener.collect(until: { $0.hasPrefix("READY=1") }))
         let reloading = try #require(reloaded.firstIndex { $0.hasPrefix("RELOADING=1") })
         #expect(reloading < reloaded.count - 1)
-        _ = try daemon.waitForLog("after_restart=model.hidden_size applied=alerts.fire_threshold log_level")
+        _ = try daemon.waitForLog("after_restart=model.hidden_size applied=alerts.fire_threshold log_level training.learning_rate")
         #expect(daemon.process.isRunning)
 
         daemon.process.terminate()

@@ -135,7 +135,7 @@ final class SeriesBook {
             state.firingSamples = state.alert.isFiring ? state.firingSamples + 1 : 0
             observer?(sample, result, state.alert.isFiring)
             if let trainer, learning.isOn, state.mayTrain(learnAfter: settings.learnAfter) {
-                scheduleTraining(state, on: trainer, counting: &training)
+                scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
             }
         }
         stats.add(samples: accepted, rejections: rejections, firing: firing, resolved: resolved, training: training)
@@ -144,13 +144,15 @@ final class SeriesBook {
         }
     }
 
-    private func scheduleTraining(_ state: SeriesState, on trainer: TrainingRunner, counting training: inout [Int]) {
+    private func scheduleTraining(_ state: SeriesState, on trainer: TrainingRunner, settings: TrainingConfig,
+                                  counting training: inout [Int]) {
         // Behind: skip without building the job (a window copy the shard would throw away).
         guard trainer.hasRoom else {
             if state.predictor.skipTrainingJob() { training[TrainingOutcome.skipped.rawValue] += 1 }
             return
         }
-        guard let job = state.predictor.makeTrainingJob() else { return }
+        guard var job = state.predictor.makeTrainingJob() else { return }
+        if job.config != settings { job = job.tuned(settings) }  // changed by a reload
         let inbox = self.inbox, fingerprint = state.fingerprint
         if trainer.submit(job, deliver: { result in inbox.withLock { $0.append((fingerprint, result)) } }) {
             state.trainingInFlight = true

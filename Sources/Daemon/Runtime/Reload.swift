@@ -3,10 +3,12 @@ import Logging
 /// What a SIGHUP may change in a running daemon, and what it may not.
 enum Reload {
     /// Keys that take effect at once: alert rules, learning on or off,
-    /// `learn_after`, the log level. Every other change waits for a restart
-    /// (the state directory keeps what was learned across it).
+    /// `learn_after`, the optimiser's settings, the log level. Every other
+    /// change waits for a restart (the state directory keeps what was learned
+    /// across it).
     static func isLive(_ key: String) -> Bool {
-        key.hasPrefix("alerts.") || key == "log_level" || key == "training.enabled" || key == "training.learn_after"
+        key.hasPrefix("alerts.") || key == "log_level"
+            || ["enabled", "learn_after", "learning_rate", "gradient_clip", "held_out"].map { "training.\($0)" }.contains(key)
     }
 
     /// The dotted keys whose values differ between two configurations.
@@ -19,7 +21,12 @@ enum Reload {
     static func apply(_ new: DaemonConfig, over old: DaemonConfig, engine: Engine, levels: LogLevelSwitch)
         -> (applied: [String], needRestart: [String]) {
         let changed = changedKeys(from: old, to: new)
-        engine.live.set(LiveSettings(new.engine))
+        var live = LiveSettings(new.engine)
+        // Jobs keep the window and interval their history was kept for; those change at a restart.
+        live.training.every = old.engine.predictor.training.every
+        live.training.window = old.engine.predictor.training.window
+        if live.training.heldOut >= live.training.window { live.training.heldOut = old.engine.predictor.training.heldOut }
+        engine.live.set(live)
         engine.learning.set(new.engine.training)
         levels.set(new.logLevel)
         return (changed.filter(isLive), changed.filter { !isLive($0) })

@@ -17,6 +17,17 @@ public struct TrainingJob: Sendable {
     /// The model version the job started from; a result for an older version is stale.
     public let baseVersion: Int
 
+    /// The same job under other optimiser settings (learning rate, clip,
+    /// held-out steps): a reload changes them for every series at once. The
+    /// window and interval must stay as the history was kept.
+    public func tuned(_ settings: TrainingConfig) -> TrainingJob {
+        precondition(settings.window == config.window && settings.every == config.every,
+                     "a job's window and interval cannot change")
+        return TrainingJob(network: network, config: settings, parameters: parameters, optimizer: optimizer,
+                           previousParameters: previousParameters, inputs: inputs, targets: targets,
+                           initialState: initialState, baseVersion: baseVersion)
+    }
+
     /// The same window again, starting from a result's weights: for several
     /// passes over one window, and for benchmarks.
     public func continued(with result: TrainingResult) -> TrainingJob {
