@@ -75,13 +75,7 @@ struct EvaluateCommand: ParsableCommand {
 
     /// The `anomaly_score` column of a result CSV.
     static func readScores(_ path: String) throws(RecordingError) -> [Double] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw RecordingError(file: path, line: nil, problem: "cannot read: \(error.localizedDescription)")
-        }
-        let lines = RecordingReader.splitLines(text)
+        let lines = try RecordingReader.readLines(path)
         guard let header = lines.first,
               let column = header.split(separator: ",").firstIndex(where: { $0 == "anomaly_score" }) else {
             throw RecordingError(file: path, line: 1, problem: "no anomaly_score column")

@@ -24,19 +24,26 @@ struct RecordingError: Error, Equatable, CustomStringConvertible {
 /// `2014-02-14 14:27:00`.
 enum RecordingReader {
     static func read(_ url: URL) throws(RecordingError) -> [RecordedSample] {
-        let name = url.path
-        let text: String
+        try read(lines: readLines(url.path), file: url.path, defaultSeries: url.deletingPathExtension().lastPathComponent)
+    }
+
+    /// A file's lines, or an error naming it.
+    static func readLines(_ path: String) throws(RecordingError) -> [Substring] {
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
+            return splitLines(try String(contentsOfFile: path, encoding: .utf8))
         } catch {
-            throw RecordingError(file: name, line: nil, problem: "cannot read: \(error.localizedDescription)")
+            throw RecordingError(file: path, line: nil, problem: "cannot read: \(error.localizedDescription)")
         }
-        let lines = splitLines(text)
+    }
+
+    /// Samples from a file's lines: NDJSON if the first line is an object, else CSV.
+    static func read(lines: [Substring], file name: String, defaultSeries: String) throws(RecordingError)
+        -> [RecordedSample] {
         guard let first = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
             throw RecordingError(file: name, line: nil, problem: "empty file")
         }
         if lines[first].hasPrefix("{") { return try readNDJSON(lines, file: name) }
-        return try readCSV(lines, headerAt: first, file: name, defaultSeries: url.deletingPathExtension().lastPathComponent)
+        return try readCSV(lines, headerAt: first, file: name, defaultSeries: defaultSeries)
     }
 
     private static func readCSV(_ lines: [Substring], headerAt header: Int, file: String,

@@ -50,24 +50,20 @@ struct ReplaySource {
     /// Reads a file: a `record` recording, NDJSON samples or CSV (see RecordingReader).
     static func read(path: String, relativePath: String, recordedInput: InputConfig) throws(RecordingError)
         -> ReplaySource {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw RecordingError(file: path, line: nil, problem: "cannot read: \(error.localizedDescription)")
-        }
-        let lines = RecordingReader.splitLines(text)
+        let lines = try RecordingReader.readLines(path)
         if let first = lines.first, StreamRecording.isRecording(firstLine: first) {
             let messages = try StreamRecording.read(lines, file: path)
             return fromRecording(messages, path: path, relativePath: relativePath, input: recordedInput)
         }
-        let samples = try RecordingReader.read(URL(fileURLWithPath: path))
+        let samples = try RecordingReader.read(lines: lines, file: path,
+                                               defaultSeries: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
         let keys = Set(samples.lazy.map(\.key))
         let batches = samples.map { recorded in
             [ReplayRow(sample: Sample(key: recorded.key, timestamp: recorded.timestamp, value: recorded.value),
                        timestampText: recorded.timestampText, clock: recorded.timestamp)]
         }
-        let named = keys.count > 1 || !(text.hasPrefix("timestamp") || text.hasPrefix("\"timestamp"))
+        let header = lines.first ?? ""
+        let named = keys.count > 1 || !(header.hasPrefix("timestamp") || header.hasPrefix("\"timestamp"))
         return ReplaySource(path: path, relativePath: relativePath, batches: batches, acceptOutOfOrder: true,
                             manySeries: named, rejections: Rejections())
     }
