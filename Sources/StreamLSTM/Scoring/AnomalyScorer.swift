@@ -33,7 +33,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
     public var refractory: Int
 
     public init(
-        errorScale: Double = 3, shortWindow: Int = 10, learningPeriod: Int = 150, estimationPeriod: Int = 150,
+        errorScale: Double = 3, shortWindow: Int = 15, learningPeriod: Int = 150, estimationPeriod: Int = 150,
         distributionTimeConstant: Double = 2000, meanFloor: Double = 0.03, varianceFloor: Double = 0.0003,
         outOfRangeMargin: Double = 0.05, minimumAbsoluteDeviation: Double = 0,
         minimumRelativeDeviation: Double = 0, threshold: Double = 0.5, refractory: Int = 50
