@@ -20,6 +20,18 @@ struct DaemonBenchmark {
         /// Samples/s of the latency phase; nil: half the measured throughput.
         var latencyRate: Double?
         var trainingPriority = TrainingPriority.low
+        /// > 0: one daemon, learning switched off and on in turns: throughput timed once each way,
+        /// then this many latency rounds (off first) at the same offered load.
+        var alternatingRounds = 0
+    }
+
+    /// One latency round of the alternating mode.
+    struct Round {
+        let learning: Bool
+        let p50: Double
+        let p99: Double
+        let spikes: Int
+        let jobsPerSecond: Double
     }
 
     struct Result {
@@ -35,6 +47,9 @@ struct DaemonBenchmark {
         var skippedFraction = 0.0
         /// Training jobs started per second in the latency phase, at half the saturated load.
         var trainingAtHalfLoad = 0.0
+        /// Alternating mode: throughput with learning on, and the latency rounds.
+        var samplesPerSecondLearning = 0.0
+        var rounds: [Round] = []
 
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return .nan }
@@ -47,7 +62,7 @@ struct DaemonBenchmark {
     func run(progress: (String) -> Void) throws -> Result {
         var engine = EngineConfig()
         engine.shards = options.shards
-        engine.training = options.training
+        engine.training = options.training || options.alternatingRounds > 0
         engine.trainingPriority = options.trainingPriority
         engine.predictor.model.hiddenSize = options.hiddenSize
         engine.predictor.training = TrainingConfig(every: 16, window: 32, heldOut: 4)
@@ -82,22 +97,31 @@ struct DaemonBenchmark {
         try waitUntil(stats, processed: sent, deadline: 600)
         result.residentBytesPerSeries = Double(residentSetBytes() - residentBefore) / Double(options.series + options.probes)
 
-        // Throughput: a queue of timed samples as fast as the daemon takes them.
-        progress("timing \(options.timedSamples) samples")
-        let messages = load.rounds(max(1, options.timedSamples / options.series))
-        let timed = messages.reduce(0) { $0 + $1.samples }
-        let updatesBefore = stats.snapshot.training(.started)
-        let skippedBefore = stats.snapshot.training(.skipped)
-        let start = Date()
-        for message in messages { try producer.send([Array("metrics".utf8), message.bytes]) }
-        sent += timed
-        try waitUntil(stats, processed: sent, deadline: 600)
-        let seconds = Date().timeIntervalSince(start)
-        result.samplesPerSecond = Double(timed) / seconds
-        let started = stats.snapshot.training(.started) - updatesBefore
-        let skipped = stats.snapshot.training(.skipped) - skippedBefore
-        result.trainingUpdatesPerSecond = Double(started) / seconds
-        result.skippedFraction = started + skipped > 0 ? Double(skipped) / Double(started + skipped) : 0
+        // Throughput: a queue of timed samples as fast as the daemon takes them (alternating: learning off, then on).
+        for learning in options.alternatingRounds > 0 ? [false, true] : [options.training] {
+            runtime.engine.learning.set(learning)
+            progress("timing \(options.timedSamples) samples, learning \(learning ? "on" : "off")")
+            let messages = load.rounds(max(1, options.timedSamples / options.series))
+            let timed = messages.reduce(0) { $0 + $1.samples }
+            let updatesBefore = stats.snapshot.training(.started)
+            let skippedBefore = stats.snapshot.training(.skipped)
+            let start = Date()
+            for message in messages { try producer.send([Array("metrics".utf8), message.bytes]) }
+            sent += timed
+            try waitUntil(stats, processed: sent, deadline: 600)
+            let seconds = Date().timeIntervalSince(start)
+            let started = stats.snapshot.training(.started) - updatesBefore
+            let skipped = stats.snapshot.training(.skipped) - skippedBefore
+            if learning {
+                result.trainingUpdatesPerSecond = Double(started) / seconds
+                result.skippedFraction = started + skipped > 0 ? Double(skipped) / Double(started + skipped) : 0
+            }
+            if learning && options.alternatingRounds > 0 {
+                result.samplesPerSecondLearning = Double(timed) / seconds
+            } else {
+                result.samplesPerSecond = Double(timed) / seconds
+            }
+        }
         result.processed = stats.snapshot.samples
         result.expected = sent
         result.rejected = stats.snapshot.totalRejected
@@ -105,31 +129,44 @@ struct DaemonBenchmark {
         // Latency: at half that rate, spike the probes one by one; time each alert. The regular
         // load is generated beforehand, so that the producer's own work does not eat the idle time.
         result.latencyRate = options.latencyRate ?? result.samplesPerSecond / 2
-        progress(String(format: "latency at %.0f samples/s for %.0f s", result.latencyRate, options.latencySeconds))
-        let background = load.rounds(max(1, Int(result.latencyRate * options.latencySeconds) / options.series))
-        let spikeEvery = max(1, background.count / options.probes)
-        var spikes: [String: Date] = [:]
-        var paced = 0
-        let startedBeforeLatency = stats.snapshot.training(.started)
-        let latencyStart = Date()
-        for (index, message) in background.enumerated() {
-            if index % spikeEvery == 0, spikes.count < options.probes {
-                let spike = load.probeSpike(spikes.count)
-                spikes[spike.probeKey!] = Date()
-                try producer.send([Array("metrics".utf8), spike.bytes])
-                paced += spike.samples
+        let rounds = max(1, options.alternatingRounds)
+        let probesPerRound = options.probes / rounds
+        for round in 0..<rounds {
+            let learning = options.alternatingRounds > 0 ? round % 2 == 1 : options.training
+            runtime.engine.learning.set(learning)
+            progress(String(format: "latency at %.0f samples/s for %.0f s, learning %@", result.latencyRate,
+                            options.latencySeconds, learning ? "on" : "off"))
+            let background = load.rounds(max(1, Int(result.latencyRate * options.latencySeconds) / options.series))
+            let spikeEvery = max(1, background.count / probesPerRound)
+            var spikes: [String: Date] = [:]
+            var paced = 0
+            let startedBefore = stats.snapshot.training(.started)
+            let latencyStart = Date()
+            for (index, message) in background.enumerated() {
+                if index % spikeEvery == 0, spikes.count < probesPerRound {
+                    let spike = load.probeSpike(round * probesPerRound + spikes.count)
+                    spikes[spike.probeKey!] = Date()
+                    try producer.send([Array("metrics".utf8), spike.bytes])
+                    paced += spike.samples
+                }
+                try producer.send([Array("metrics".utf8), message.bytes])
+                paced += message.samples
+                let due = latencyStart.addingTimeInterval(Double(paced) / result.latencyRate).timeIntervalSinceNow
+                if due > 0 { Thread.sleep(forTimeInterval: due) }
             }
-            try producer.send([Array("metrics".utf8), message.bytes])
-            paced += message.samples
-            let due = latencyStart.addingTimeInterval(Double(paced) / result.latencyRate).timeIntervalSinceNow
-            if due > 0 { Thread.sleep(forTimeInterval: due) }
+            let jobsPerSecond = Double(stats.snapshot.training(.started) - startedBefore) / Date().timeIntervalSince(latencyStart)
+            sent += paced
+            try waitUntil(stats, processed: sent, deadline: 120)
+            let arrivals = alerts.waitForFirings(of: Set(spikes.keys), deadline: Date().addingTimeInterval(10))
+            let latencies = spikes.compactMap { key, sentAt in arrivals[key].map { $0.timeIntervalSince(sentAt) } }.sorted()
+            if learning { result.trainingAtHalfLoad = jobsPerSecond }
+            result.latencies = latencies
+            func percentile(_ p: Double) -> Double {
+                latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))]
+            }
+            result.rounds.append(Round(learning: learning, p50: percentile(0.5), p99: percentile(0.99),
+                                       spikes: latencies.count, jobsPerSecond: jobsPerSecond))
         }
-        result.trainingAtHalfLoad = Double(stats.snapshot.training(.started) - startedBeforeLatency)
-            / Date().timeIntervalSince(latencyStart)
-        sent += paced
-        try waitUntil(stats, processed: sent, deadline: 120)
-        let arrivals = alerts.waitForFirings(of: Set(spikes.keys), deadline: Date().addingTimeInterval(10))
-        result.latencies = spikes.compactMap { key, sentAt in arrivals[key].map { $0.timeIntervalSince(sentAt) } }.sorted()
         return result
     }
 

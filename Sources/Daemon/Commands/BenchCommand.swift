@@ -128,12 +128,17 @@ struct DaemonBenchCommand: ParsableCommand {
     @Option(help: "Samples in the timed throughput phase.")
     var samples: Int = 1_000_000
 
-    @Option(help: "Online learning during the run (K = 16, W = 32): off, on, or both (two runs, compared).")
+    @Option(help: """
+        Online learning during the run (K = 16, W = 32): off, on, both (two daemons, compared), or alternate         (one daemon, learning switched off and on between rounds at the same load; medians compared).
+        """)
     var training: TrainingMode = .off
 
     enum TrainingMode: String, ExpressibleByArgument {
-        case off, on, both
+        case off, on, both, alternate
     }
+
+    @Option(help: "Latency rounds of --training alternate (off first).")
+    var rounds: Int = 8
 
     @Option(help: "CPU share of training jobs: low (nice 10), idle (SCHED_IDLE) or normal.")
     var trainingPriority: TrainingPriority = .low
@@ -156,6 +161,7 @@ struct DaemonBenchCommand: ParsableCommand {
         if let shards { options.shards = shards }
         options.latencySeconds = latencySeconds
         options.trainingPriority = trainingPriority
+        if training == .alternate { return try runAlternating(options) }
         let modes: [Bool] = training == .both ? [false, true] : [training == .on]
         var results: [DaemonBenchmark.Result] = []
         for learning in modes {
@@ -185,6 +191,43 @@ struct DaemonBenchCommand: ParsableCommand {
                          results[1].samplesPerSecond / results[0].samplesPerSecond,
                          results[1].percentile(0.99) / results[0].percentile(0.99)))
         }
+    }
+}
+
+extension DaemonBenchCommand {
+    /// One daemon; learning off and on in turns, so that both see the same machine at nearly the same moments.
+    private func runAlternating(_ base: DaemonBenchmark.Options) throws {
+        var options = base
+        options.alternatingRounds = max(2, rounds)
+        options.probes = 500 * options.alternatingRounds
+        let result = try DaemonBenchmark(options: options).run { note in
+            FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
+        }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? .nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+        }
+        print("streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
+              + "\(options.shards) shards, training (K = 16, W = 32, \(trainingPriority.rawValue) priority) "
+              + "switched off and on in one daemon")
+        print(String(format: "  throughput: %.0f samples/s learning off, %.0f on (x%.2f); %d of %d processed",
+                     result.samplesPerSecond, result.samplesPerSecondLearning,
+                     result.samplesPerSecondLearning / result.samplesPerSecond, result.processed, result.expected))
+        print(String(format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped)",
+                     result.trainingUpdatesPerSecond, 100 * result.skippedFraction))
+        print(String(format: "  latency publish -> alert at %.0f samples/s, %d rounds of %.0f s:", result.latencyRate,
+                     result.rounds.count, latencySeconds))
+        for (index, round) in result.rounds.enumerated() {
+            print(String(format: "    round %d, learning %@: p50 %.2f ms, p99 %.2f ms (%d spikes), %.0f jobs/s", index + 1,
+                         round.learning ? "on " : "off", round.p50 * 1000, round.p99 * 1000, round.spikes,
+                         round.jobsPerSecond))
+        }
+        let off = median(result.rounds.filter { !$0.learning }.map(\.p99))
+        let on = median(result.rounds.filter(\.learning).map(\.p99))
+        let pairs = stride(from: 0, to: result.rounds.count - 1, by: 2).map { result.rounds[$0 + 1].p99 / result.rounds[$0].p99 }
+        print(String(format: "training on / off: throughput x%.2f, median p99 %.2f / %.2f ms = x%.2f, "
+                     + "median of paired rounds x%.2f", result.samplesPerSecondLearning / result.samplesPerSecond,
+                     on * 1000, off * 1000, on / off, median(pairs)))
     }
 }
 
