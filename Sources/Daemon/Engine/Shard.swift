@@ -75,9 +75,9 @@ final class Shard: @unchecked Sendable {
             while true {
                 if snapshot != nil {
                     // A chunk of the snapshot after each piece of work: samples wait at most one chunk.
-                    let (work, finished) = queue.poll()
+                    let (work, closed) = queue.poll()
                     if let work { handle(work, &snapshot) }
-                    if let running = snapshot { snapshot = continueSnapshot(running, all: finished) }
+                    if let running = snapshot { snapshot = continueSnapshot(running, all: closed) }
                 } else {
                     guard let work = queue.take() else { break }
                     handle(work, &snapshot)
