@@ -26,9 +26,9 @@ enum BuiltBinary {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("streamlstmd")
     }
 
-    /// Runs the binary to completion, or kills it and throws after `timeout` seconds.
-    static func run(_ arguments: [String], timeout: Double = 60) throws -> Outcome {
-        let running = try RunningDaemon(arguments)
+    /// Runs the binary (or another program) to completion, or kills it and throws after `timeout` seconds.
+    static func run(_ arguments: [String], timeout: Double = 60, executable: URL = url) throws -> Outcome {
+        let running = try RunningDaemon(arguments, executable: executable)
         guard running.waitForExit(timeout: timeout) else {
             running.process.terminate()
             throw Failure.timedOut(arguments, seconds: timeout)

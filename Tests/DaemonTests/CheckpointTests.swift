@@ -245,8 +245,9 @@ struct CheckpointTests {
 
 /// `/series` of a running daemon, read with Python's urllib (a client written by others).
 func seriesList(_ http: String) throws -> [(key: String, samples: Int, modelVersion: Int, alert: String, forecast: Double?)] {
-    let outcome = try BuiltBinary.runTool("/usr/bin/env", ["python3", "-c",
-        "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://\(http)/series').read().decode())"])
+    let outcome = try BuiltBinary.run(["python3", "-c",
+        "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://\(http)/series').read().decode())"],
+        executable: URL(fileURLWithPath: "/usr/bin/env"))
     guard outcome.status == 0, let list = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [[String: Any]]
     else { throw RunningDaemon.Failure("GET /series failed: \(outcome.standardError)") }
     return list.map { ($0["series"] as? String ?? "", $0["samples"] as? Int ?? -1, $0["model_version"] as? Int ?? -1,

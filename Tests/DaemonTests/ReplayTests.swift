@@ -25,6 +25,14 @@ struct ReplayTests {
         rfc3339(seconds).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "")
     }
 
+    /// `folder/data/web/latency.csv`: 1,500 rows, a spike at row 1,200.
+    static func writeDataFolder(in folder: URL) throws {
+        let data = folder.appendingPathComponent("data/web")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try csv(rows: 1500, spikeAt: 1200, seed: 3).write(to: data.appendingPathComponent("latency.csv"),
+                                                          atomically: true, encoding: .utf8)
+    }
+
     static func rows(_ url: URL) throws -> [[Substring]] {
         try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst()
             .map { $0.split(separator: ",", omittingEmptySubsequences: false) }
@@ -34,10 +42,7 @@ struct ReplayTests {
     func deterministic() throws {
         let folder = try makeTemporaryFolder("replay")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let data = folder.appendingPathComponent("data/web")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try Self.csv(rows: 1500, spikeAt: 1200, seed: 3).write(to: data.appendingPathComponent("latency.csv"),
-                                                               atomically: true, encoding: .utf8)
+        try Self.writeDataFolder(in: folder)
         var outputs: [Data] = []
         for run in 0..<2 {
             let out = folder.appendingPathComponent("out\(run)")
@@ -153,10 +158,7 @@ struct ReplayTests {
     func plot() throws {
         let folder = try makeTemporaryFolder("plot")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let data = folder.appendingPathComponent("data/web")
-        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try Self.csv(rows: 1500, spikeAt: 1200, seed: 3).write(to: data.appendingPathComponent("latency.csv"),
-                                                               atomically: true, encoding: .utf8)
+        try Self.writeDataFolder(in: folder)
         let labels = folder.appendingPathComponent("windows.json")
         let window = [Self.nabTime(1_392_388_200 + 300 * 1190), Self.nabTime(1_392_388_200 + 300 * 1210)]
         try #"{"web/latency.csv": [["\#(window[0]).000000", "\#(window[1]).000000"]]}"#

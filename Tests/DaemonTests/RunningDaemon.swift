@@ -9,10 +9,10 @@ final class RunningDaemon {
     let standardError: URL
     private let exited = DispatchSemaphore(value: 0)
 
-    /// `environment`: variables added to this process' own.
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        guard FileManager.default.isExecutableFile(atPath: BuiltBinary.url.path) else {
-            throw BuiltBinary.Failure.missing(BuiltBinary.url.path)
+    /// `environment`: variables added to this process' own. `executable`: another program than the built daemon.
+    init(_ arguments: [String], environment: [String: String] = [:], executable: URL = BuiltBinary.url) throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw BuiltBinary.Failure.missing(executable.path)
         }
         folder = try makeTemporaryFolder()
         standardOutput = folder.appendingPathComponent("stdout")
@@ -22,7 +22,7 @@ final class RunningDaemon {
               FileManager.default.createFile(atPath: standardError.path, contents: nil) else {
             throw Failure("cannot create output files in \(folder.path)")
         }
-        process.executableURL = BuiltBinary.url
+        process.executableURL = executable
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

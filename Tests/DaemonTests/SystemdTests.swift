@@ -69,8 +69,9 @@ struct SystemdTests {
         // A template is verified as one of its instances.
         try FileManager.default.copyItem(at: units.appendingPathComponent("streamlstmd@.service"),
                                          to: units.appendingPathComponent("streamlstmd@0.service"))
-        let verify = try BuiltBinary.runTool(analyze, ["verify", units.appendingPathComponent("streamlstmd.service").path,
-                                                       units.appendingPathComponent("streamlstmd@0.service").path])
+        let verify = try BuiltBinary.run(["verify", units.appendingPathComponent("streamlstmd.service").path,
+                                          units.appendingPathComponent("streamlstmd@0.service").path],
+                                         executable: URL(fileURLWithPath: analyze))
         #expect(verify.status == 0, "\(verify.standardError)")
         // It reports unknown keys and bad values only as warnings: there must be none about our units.
         #expect(!verify.standardError.contains("streamlstmd"), "\(verify.standardError)")
@@ -127,26 +128,5 @@ struct SystemdTests {
         #expect(!stopping.contains { $0.hasPrefix("READY=1") })
         #expect(daemon.waitForExit(timeout: 10))
         #expect(daemon.process.terminationStatus == 0)
-    }
-}
-
-extension BuiltBinary {
-    /// Runs another program to completion, with its output.
-    static func runTool(_ path: String, _ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let folder = try makeTemporaryFolder("tool")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let out = folder.appendingPathComponent("out"), err = folder.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus,
-                       standardOutput: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                       standardError: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 }

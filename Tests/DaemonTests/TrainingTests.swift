@@ -92,15 +92,22 @@ struct TrainingTests {
 /// Run under ThreadSanitizer too: `swift test --sanitize=thread --filter ConcurrencyTests`.
 @Suite("Training concurrency")
 struct ConcurrencyTests {
-    @Test("One series hammered with samples while training results land: versions only grow, state stays whole")
-    func hammer() throws {
+    /// Two shards and two training lanes, small models that train every other sample: as many
+    /// results landing between samples as possible.
+    static var busyTraining: EngineConfig {
         var config = EngineConfig()
         config.shards = 2
         config.trainingConcurrency = 2
         config.predictor.training = TrainingConfig(every: 2, window: 8, heldOut: 2)
         config.predictor.model.hiddenSize = 8
-        config.queueCapacity = 4  // keep the watcher's questions close behind the samples
         config.trainingPriority = .normal  // on a busy test machine low-priority jobs might run late
+        return config
+    }
+
+    @Test("One series hammered with samples while training results land: versions only grow, state stays whole")
+    func hammer() throws {
+        var config = Self.busyTraining
+        config.queueCapacity = 4  // keep the watcher's questions close behind the samples
         let harness = EngineHarness(config: config, lockstep: false)
         let engine = harness.engine
         let observed = Protected<[Int]>([])
@@ -142,12 +149,7 @@ struct ConcurrencyTests {
 
     @Test("Checkpoint snapshots taken and encoded on another thread while samples and training results land")
     func snapshotsWhileRunning() throws {
-        var config = EngineConfig()
-        config.shards = 2
-        config.trainingConcurrency = 2
-        config.predictor.training = TrainingConfig(every: 2, window: 8, heldOut: 2)
-        config.predictor.model.hiddenSize = 8
-        config.trainingPriority = .normal
+        let config = Self.busyTraining
         let engine = Engine(config: config, logger: Logger(label: "test")) { _ in }
         defer { engine.stop() }
         let predictorConfig = config.predictor

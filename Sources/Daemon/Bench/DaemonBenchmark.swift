@@ -51,9 +51,12 @@ struct DaemonBenchmark {
         var samplesPerSecondLearning = 0.0
         var rounds: [Round] = []
 
-        func percentile(_ p: Double) -> Double {
-            guard !latencies.isEmpty else { return .nan }
-            return latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))]
+        func percentile(_ p: Double) -> Double { Self.percentile(p, of: latencies) }
+
+        /// The p-quantile of sorted values; NaN when there are none.
+        static func percentile(_ p: Double, of sorted: [Double]) -> Double {
+            guard !sorted.isEmpty else { return .nan }
+            return sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))]
         }
     }
 
@@ -161,10 +164,8 @@ struct DaemonBenchmark {
             let latencies = spikes.compactMap { key, sentAt in arrivals[key].map { $0.timeIntervalSince(sentAt) } }.sorted()
             if learning { result.trainingAtHalfLoad = jobsPerSecond }
             result.latencies = latencies
-            func percentile(_ p: Double) -> Double {
-                latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(p * Double(latencies.count)))]
-            }
-            result.rounds.append(Round(learning: learning, p50: percentile(0.5), p99: percentile(0.99),
+            result.rounds.append(Round(learning: learning, p50: Result.percentile(0.5, of: latencies),
+                                       p99: Result.percentile(0.99, of: latencies),
                                        spikes: latencies.count, jobsPerSecond: jobsPerSecond))
         }
         return result

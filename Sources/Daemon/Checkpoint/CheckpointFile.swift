@@ -26,12 +26,9 @@ enum CheckpointFile {
     static func entry(_ snapshot: SeriesSnapshot) -> [UInt8] {
         let record = snapshot.encoded()
         var w = ByteWriter()
-        w.write(UInt32(record.count))
-        var bytes = w.bytes
-        bytes += record
-        var tail = ByteWriter()
-        tail.write(CRC32.checksum(record[...]))
-        return bytes + tail.bytes
+        w.write(bytes: record)  // length u32, then the record
+        w.write(CRC32.checksum(record[...]))
+        return w.bytes
     }
 
     static func end(count: Int) -> [UInt8] {
@@ -78,8 +75,9 @@ enum CheckpointFile {
                 if length == endMarker {
                     let count = try r.read(UInt64.self)
                     _ = try r.read(UInt32.self)
-                    if count != UInt64(contents.snapshots.count + contents.damaged + contents.incompatible) {
-                        contents.problem = "the end marker counts \(count) series, the file holds \(contents.snapshots.count + contents.damaged + contents.incompatible)"
+                    let held = contents.snapshots.count + contents.damaged + contents.incompatible
+                    if count != UInt64(held) {
+                        contents.problem = "the end marker counts \(count) series, the file holds \(held)"
                     }
                     break
                 }

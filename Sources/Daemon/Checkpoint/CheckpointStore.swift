@@ -89,11 +89,13 @@ struct CheckpointStore: Sendable {
 
     /// What a restore found.
     struct Restored {
-        var snapshots: [SeriesSnapshot] = []
+        var contents = CheckpointFile.Contents()
         /// Where an unsound file was moved to, if one was.
         var setAside: URL?
-        var contents = CheckpointFile.Contents()
         var seconds = 0.0
+
+        /// The series read.
+        var snapshots: [SeriesSnapshot] { contents.snapshots }
     }
 
     /// Reads the checkpoint, if there is one. An unsound file (damaged,
@@ -115,8 +117,6 @@ struct CheckpointStore: Sendable {
             bytes = []
         }
         if restored.contents.problem == nil { restored.contents = CheckpointFile.read(bytes, config: config) }
-        restored.snapshots = restored.contents.snapshots
-        restored.contents.snapshots = []
         if let problem = restored.contents.problem {
             let aside = directory.appendingPathComponent("series.ckpt.bad-\(Int(Date().timeIntervalSince1970))")
             if rename(file.path, aside.path) == 0 { restored.setAside = aside }

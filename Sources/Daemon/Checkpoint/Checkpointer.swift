@@ -14,17 +14,6 @@ final class Checkpointer: @unchecked Sendable {
     private let queue = DispatchQueue(label: "streamlstmd.checkpoint", qos: .utility)
     private let timerLock = NSLock()
     private var timer: DispatchSourceTimer?
-    /// The last checkpoint's outcome, for status lines and tests.
-    let last = Protected<Summary?>(nil)
-
-    struct Summary: Sendable {
-        let series: Int
-        let bytes: Int
-        let seconds: Double
-        /// The longest a shard paused detection to snapshot its series.
-        let pauseSeconds: Double
-        let at: Date
-    }
 
     init(store: CheckpointStore, engine: Engine, interval: Double, logger: Logger, metrics: DaemonMetrics?) {
         self.store = store
@@ -59,13 +48,10 @@ final class Checkpointer: @unchecked Sendable {
     private func write(_ snapshots: [SeriesSnapshot], pause: UInt64, final: Bool) {
         do throws(CheckpointError) {
             let written = try store.write(snapshots)
-            let summary = Summary(series: written.series, bytes: written.bytes, seconds: written.seconds,
-                                  pauseSeconds: Double(pause) / 1e9, at: Date())
-            last.withLock { $0 = summary }
             metrics?.checkpointDuration.recordNanoseconds(Int64(written.seconds * 1e9))
             metrics?.checkpointPause.recordNanoseconds(Int64(pause))
             metrics?.checkpointBytes.record(written.bytes)
-            metrics?.checkpointTime.record(summary.at.timeIntervalSince1970)
+            metrics?.checkpointTime.record(Date().timeIntervalSince1970)
             logger.log(level: final ? .info : .debug, "checkpoint written", metadata: [
                 "file": "\(store.file.path)", "series": "\(written.series)", "bytes": "\(written.bytes)",
                 "seconds": "\(String(format: "%.3f", written.seconds))",

@@ -82,7 +82,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         var scores: [Double] = []
         for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
-            let fields = ResultFields(line)
+            let fields = resultFields(line)
             guard column < fields.count, let score = Double(fields[column]), score.isFinite else {
                 throw RecordingError(file: path, line: index + 1, problem: "no anomaly score")
             }
@@ -93,7 +93,7 @@ struct EvaluateCommand: ParsableCommand {
 }
 
 /// The fields of one result row, where only a `series` field may be quoted.
-private func ResultFields(_ line: Substring) -> [Substring] {
+private func resultFields(_ line: Substring) -> [Substring] {
     guard line.hasPrefix("\"") else { return line.split(separator: ",", omittingEmptySubsequences: false) }
     var index = line.index(after: line.startIndex)
     while index < line.endIndex {

@@ -53,7 +53,7 @@ final class SeriesBook {
 
     /// Every series as it stands between two batches, detached from this book.
     func snapshots() -> [SeriesSnapshot] {
-        series.values.map(SeriesSnapshot.init)
+        snapshots(of: fingerprints[...])
     }
 
     /// The series there are now, to snapshot a chunk at a time.

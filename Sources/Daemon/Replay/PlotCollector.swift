@@ -23,10 +23,10 @@ final class PlotCollector {
     private(set) var series: [Series] = []
     private var index: [String: Int] = [:]
     /// Labelled windows by input path relative to the data folder (NAB's `windows.json`).
-    private let labels: [String: [(start: Double, end: Double)]]
+    private let labels: LabelledWindows.Windows
     private var source = ""
 
-    init(labels: [String: [(start: Double, end: Double)]]) {
+    init(labels: LabelledWindows.Windows) {
         self.labels = labels
     }
 

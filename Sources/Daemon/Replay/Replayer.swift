@@ -33,7 +33,10 @@ final class Replayer {
     private let stats: EngineStats
     /// Real-time multiple; nil replays as fast as possible.
     private let speed: Double?
-    private var current: (writer: ResultWriter?, rows: [ReplayRow], index: Int)?
+    /// The batch being processed, the next of its rows to be observed, and where results go.
+    private var rows: [ReplayRow] = []
+    private var nextRow = 0
+    private var writer: ResultWriter?
     private var writeError: Error?
     private let plot: PlotCollector?
 
@@ -64,6 +67,8 @@ final class Replayer {
     func replay(_ source: ReplaySource, writer: ResultWriter?, progress: (Double) -> Void) throws {
         stats.add(rejections: source.rejections)
         plot?.begin(relativePath: source.relativePath)
+        self.writer = writer
+        defer { self.writer = nil }
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let clockStart = source.batches.first?.first?.clock ?? 0
         let step = max(1, source.batches.count / 100)
@@ -73,23 +78,20 @@ final class Replayer {
                 let now = DispatchTime.now().uptimeNanoseconds
                 if due > now { usleep(useconds_t(min(due - now, 1_000_000_000) / 1000)) }
             }
-            current = (writer, batch, 0)
+            (rows, nextRow) = (batch, 0)
             book.process(SampleBatch(samples: batch.map(\.sample), acceptOutOfOrder: source.acceptOutOfOrder))
             if let writeError { throw writeError }
             if index % step == 0 { progress(Double(index) / Double(source.batches.count)) }
         }
-        current = nil
         progress(1)
     }
 
     /// Called by the series book for every sample, in order.
     private func observe(_ sample: Sample, _ result: StepResult?, _ firing: Bool) {
-        guard var current else { return }
-        let row = current.rows[current.index]
-        current.index += 1
-        self.current = current
+        let row = rows[nextRow]
+        nextRow += 1
         plot?.add(row, result: result, firing: firing)
-        guard let writer = current.writer, writeError == nil else { return }
+        guard let writer, writeError == nil else { return }
         do { try writer.write(row, result: result, firing: firing) } catch { writeError = error }
     }
 }
