@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 /// The `streamlstmd` command: the daemon and the tools that go with it.
 @main
@@ -10,4 +11,12 @@ struct StreamLSTMD: AsyncParsableCommand {
         subcommands: [RunCommand.self, DemoCommand.self, ReplayCommand.self, RecordCommand.self, EvaluateCommand.self,
                       PublishCommand.self, AlertsCommand.self, CheckConfigCommand.self, BenchCommand.self]
     )
+
+    static func main() async {
+        // `systemctl reload` may come as soon as the process exists, and SIGHUP's default action
+        // ends a process: the daemon ignores it from its first instruction until the reload
+        // handler takes it over.
+        if CommandLine.arguments.dropFirst().first == "run" { signal(SIGHUP, SIG_IGN) }
+        await main(nil)
+    }
 }

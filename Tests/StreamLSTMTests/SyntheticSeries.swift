@@ -47,6 +47,11 @@ struct Driver {
         return (squares.reduce(0, +) / Double(squares.count)).squareRoot()
     }
 
+    /// `index:reason` of each detection, for the message of a failed expectation.
+    func describe(_ detections: [Int]) -> String {
+        detections.map { "\($0):\(results[$0].anomaly.reason)" }.joined(separator: " ")
+    }
+
     /// Indices in `range` whose score reached the threshold.
     func detections(in range: Range<Int>, threshold: Double) -> [Int] {
         range.filter { results[$0].anomaly.score >= threshold }

@@ -1,18 +1,27 @@
 import Foundation
 import StreamLSTM
 
-/// The checkpoint file: every series' state, each entry checked on its own,
-/// so that damage costs only the series it touches.
+/// The checkpoint file: every series' state, each entry framed and checked
+/// on its own, so that damage costs only the entries it touches.
 ///
-///     "SLCP" | version u16 | reserved u16 | written at f64 (unix seconds)
-///     entry*: length u32 | series record (SeriesSnapshot.encoded) | CRC-32 u32 of the record
+///     header: "SLCP" | version u16 | reserved u16 | written at f64 (unix seconds) | CRC-32 u32 of the 16 bytes before
+///     entry*: marker "SLSE" | length u32 | CRC-32 u32 of marker and length | series record | CRC-32 u32 of the record
 ///     end:    0xFFFFFFFF u32 | entry count u64 | CRC-32 u32 of the count
 ///
-/// Little-endian. The end marker tells a complete file from a truncated one.
+/// Little-endian. A frame's own checksum covers its marker and length, so a
+/// reader that meets a damaged frame scans on to the next marker whose
+/// checksum holds: a flipped bit in a length loses that entry, not the rest.
+/// A damaged header is read past the same way; only a sound header of
+/// another version stops the reader. The end marker tells a complete file
+/// from a truncated one.
 enum CheckpointFile {
     static let magic: [UInt8] = Array("SLCP".utf8)
-    static let version: UInt16 = 1
+    static let version: UInt16 = 2
+    static let entryMarker: UInt32 = 0x4553_4C53  // the bytes "SLSE", little-endian
     static let endMarker: UInt32 = 0xFFFF_FFFF
+    static let headerSize = 20
+    /// Marker, length and their checksum.
+    static let frameSize = 12
 
     static func header(writtenAt time: Double) -> [UInt8] {
         var w = ByteWriter()
@@ -20,15 +29,19 @@ enum CheckpointFile {
         w.write(version)
         w.write(UInt16(0))
         w.write(time)
+        w.write(CRC32.checksum(w.bytes[...]))
         return w.bytes
     }
 
     static func entry(_ snapshot: SeriesSnapshot) -> [UInt8] {
         let record = snapshot.encoded()
-        var w = ByteWriter()
-        w.write(bytes: record)  // length u32, then the record
-        w.write(CRC32.checksum(record[...]))
-        return w.bytes
+        var frame = ByteWriter()
+        frame.write(entryMarker)
+        frame.write(UInt32(record.count))
+        frame.write(CRC32.checksum(frame.bytes[...]))
+        var recordChecksum = ByteWriter()
+        recordChecksum.write(CRC32.checksum(record[...]))
+        return frame.bytes + record + recordChecksum.bytes
     }
 
     static func end(count: Int) -> [UInt8] {
@@ -41,53 +54,70 @@ enum CheckpointFile {
         return w.bytes
     }
 
+    /// Seconds since `writtenAt`, in words that never trap (a clock set wrong is possible).
+    static func age(writtenAt: Double, now: Double = Date().timeIntervalSince1970) -> String {
+        let age = now - writtenAt
+        return abs(age) < 1e15 ? String(Int64(age)) : "unknown"
+    }
+
     /// What reading a file gave: the series it could decode, and what was wrong, if anything.
     struct Contents {
         var snapshots: [SeriesSnapshot] = []
-        var writtenAt: Double = 0
+        /// When the file was written; nil when its header was damaged.
+        var writtenAt: Double?
         /// Entries whose bytes were damaged (checksum) or undecodable.
         var damaged = 0
         /// Entries made under a configuration whose state has another shape: those series start afresh.
         var incompatible = 0
-        /// Why the file as a whole is not sound (bad header, future version, truncated, damaged entries); nil if it is.
+        /// Why the file as a whole is not sound (bad header, other version, truncated, damaged entries); nil if it is.
         var problem: String?
     }
 
     static func read(_ bytes: [UInt8], config: PredictorConfig) -> Contents {
         var contents = Contents()
-        var r = ByteReader(bytes[...])
-        do throws(SerializationError) {
-            var magicBytes: [UInt8] = []
-            for _ in 0..<4 { magicBytes.append(try r.read(UInt8.self)) }
-            guard magicBytes == magic else {
+        var problems: [String] = []
+        if let header = try? readHeader(bytes) {
+            guard header.magicMatches else {
                 contents.problem = "not a streamlstmd checkpoint (bad magic number)"
                 return contents
             }
-            let fileVersion = try r.read(UInt16.self)
-            guard fileVersion == version else {
-                contents.problem = "checkpoint format version \(fileVersion) is not \(version) (written by another streamlstmd)"
+            guard header.version == version else {
+                contents.problem = "checkpoint format version \(header.version) is not \(version) (written by another streamlstmd)"
                 return contents
             }
-            _ = try r.read(UInt16.self)
-            contents.writtenAt = try r.readDouble()
-            while true {
-                let length = try r.read(UInt32.self)
-                if length == endMarker {
-                    let count = try r.read(UInt64.self)
-                    _ = try r.read(UInt32.self)
-                    let held = contents.snapshots.count + contents.damaged + contents.incompatible
-                    if count != UInt64(held) {
-                        contents.problem = "the end marker counts \(count) series, the file holds \(held)"
-                    }
-                    break
+            contents.writtenAt = header.writtenAt
+        } else {
+            problems.append("damaged header")
+        }
+        var offset = headerSize
+        var skippedBytes = 0
+        var ended = false
+        while offset + 4 <= bytes.count {
+            guard let frame = frame(in: bytes, at: offset) else {
+                offset += 1
+                skippedBytes += 1
+                continue
+            }
+            if skippedBytes > 0 {
+                // Bytes that belonged to no sound frame: at least one entry was lost there.
+                contents.damaged += 1
+                skippedBytes = 0
+            }
+            switch frame {
+            case .end(let count):
+                let held = contents.snapshots.count + contents.damaged + contents.incompatible
+                if count != UInt64(held) { problems.append("the end marker counts \(count) series, the file holds \(held)") }
+                ended = true
+            case .entry(let length):
+                let start = offset + frameSize
+                guard start + length + 4 <= bytes.count else {
+                    offset = bytes.count
+                    continue
                 }
-                guard r.remaining >= Int(length) + 4 else {
-                    throw SerializationError.truncated(needed: r.offset + Int(length) + 4, available: bytes.count)
-                }
-                let start = r.offset
-                let record = bytes[start..<(start + Int(length))]
-                try r.skip(Int(length))
-                let stored = try r.read(UInt32.self)
+                let record = bytes[start..<(start + length)]
+                var tail = ByteReader(bytes[(start + length)...])
+                let stored = try? tail.read(UInt32.self)
+                offset = start + length + 4
                 guard stored == CRC32.checksum(record) else {
                     contents.damaged += 1
                     continue
@@ -97,13 +127,53 @@ enum CheckpointFile {
                 } catch {
                     if case .incompatible = error { contents.incompatible += 1 } else { contents.damaged += 1 }
                 }
+                continue
             }
-        } catch {
-            contents.problem = "truncated after \(contents.snapshots.count) series (\(error))"
+            break
         }
-        if contents.problem == nil && contents.damaged > 0 {
-            contents.problem = "\(contents.damaged) damaged series records"
-        }
+        if skippedBytes > 0 { contents.damaged += 1 }
+        if !ended { problems.insert("truncated after \(contents.snapshots.count) series (no end marker)", at: 0) }
+        if contents.damaged > 0 { problems.append("\(contents.damaged) damaged series records") }
+        contents.problem = problems.isEmpty ? nil : problems.joined(separator: "; ")
         return contents
+    }
+
+    private struct Header {
+        let magicMatches: Bool
+        let version: UInt16
+        let writtenAt: Double
+    }
+
+    /// The header, if its checksum holds.
+    private static func readHeader(_ bytes: [UInt8]) throws(SerializationError) -> Header? {
+        guard bytes.count >= headerSize else { return nil }
+        var r = ByteReader(bytes[16..<headerSize])
+        guard try r.read(UInt32.self) == CRC32.checksum(bytes[0..<16]) else { return nil }
+        var h = ByteReader(bytes[4..<16])
+        let fileVersion = try h.read(UInt16.self)
+        _ = try h.read(UInt16.self)
+        return Header(magicMatches: Array(bytes[0..<4]) == magic, version: fileVersion, writtenAt: try h.readDouble())
+    }
+
+    private enum Frame {
+        case entry(length: Int)
+        case end(count: UInt64)
+    }
+
+    /// A sound frame starting at `offset`, or nil.
+    private static func frame(in bytes: [UInt8], at offset: Int) -> Frame? {
+        var r = ByteReader(bytes[offset...])
+        guard let marker = try? r.read(UInt32.self) else { return nil }
+        if marker == entryMarker {
+            guard let length = try? r.read(UInt32.self), let stored = try? r.read(UInt32.self),
+                  stored == CRC32.checksum(bytes[offset..<(offset + 8)]) else { return nil }
+            return .entry(length: Int(length))
+        }
+        if marker == endMarker {
+            guard let count = try? r.read(UInt64.self), let stored = try? r.read(UInt32.self),
+                  stored == CRC32.checksum(bytes[(offset + 4)..<(offset + 12)]) else { return nil }
+            return .end(count: count)
+        }
+        return nil
     }
 }

@@ -21,7 +21,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "YAML configuration file, as for `run`.")
     var config: String?
 
-    @Option(help: "Write per input a CSV of timestamp,value,prediction,anomaly_score,alert at its relative path here.")
+    @Option(help: "Write per input a CSV of timestamp,value,prediction,anomaly_score,alert,reason at its relative path here.")
     var output: String?
 
     @Option(help: "Draw an SVG per series here: value, prediction band, score, alerts, labelled windows.")
@@ -102,6 +102,7 @@ struct ReplayCommand: ParsableCommand {
         summary.samples = counts.samples
         summary.rejected = counts.totalRejected
         summary.firing = counts.alertsFiring
+        summary.incidents = counts.incidents
         summary.resolved = counts.alertsResolved
         summary.series = replayer.seriesCount
         sink.finish()

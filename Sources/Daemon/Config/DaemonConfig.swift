@@ -101,8 +101,6 @@ struct DaemonConfig: Sendable {
         try readModel(root.raw("model"), into: &config.engine.predictor)
         config.engine.predictor.normalizer = try readNormalizer(root.raw("normalizer"))
         config.engine.predictor.scorer = try readScorer(root.raw("scorer"))
-        // The scorer's refractory rule holds scores under the threshold that fires alerts.
-        config.engine.predictor.scorer.threshold = config.engine.alerts.fireThreshold
         try readTraining(root.raw("training"), into: &config.engine)
         try root.finish()
         if let problem = config.problem { throw problem }
@@ -169,10 +167,15 @@ struct DaemonConfig: Sendable {
         s.errorScale = try r.double("error_scale", s.errorScale)
         s.shortWindow = try r.int("short_window", s.shortWindow)
         s.learningPeriod = try r.int("learning_period", s.learningPeriod)
-        s.estimationPeriod = try r.int("estimation_period", s.estimationPeriod)
+        s.warmUp = try r.int("warm_up", s.warmUp)
         s.distributionTimeConstant = try r.double("distribution_time_constant", s.distributionTimeConstant)
         s.meanFloor = try r.double("mean_floor", s.meanFloor)
         s.varianceFloor = try r.double("variance_floor", s.varianceFloor)
+        s.spikeSensitivity = try r.double("spike_sensitivity", s.spikeSensitivity)
+        s.dailySensitivity = try r.double("daily_sensitivity", s.dailySensitivity)
+        s.driftSensitivity = try r.double("drift_sensitivity", s.driftSensitivity)
+        s.stuckSensitivity = try r.double("stuck_sensitivity", s.stuckSensitivity)
+        s.residualFloor = try r.double("residual_floor", s.residualFloor)
         s.outOfRangeMargin = try r.double("out_of_range_margin", s.outOfRangeMargin)
         s.minimumAbsoluteDeviation = try r.double("minimum_absolute_deviation", s.minimumAbsoluteDeviation)
         s.minimumRelativeDeviation = try r.double("minimum_relative_deviation", s.minimumRelativeDeviation)
@@ -230,9 +233,12 @@ struct DaemonConfig: Sendable {
             "normalizer:", "  time_constant: \(p.normalizer.timeConstant)", "  update_clip: \(p.normalizer.updateClip)",
             "  shift_patience: \(p.normalizer.shiftPatience)", "  input_clip: \(p.normalizer.inputClip)",
             "scorer:", "  error_scale: \(p.scorer.errorScale)", "  short_window: \(p.scorer.shortWindow)",
-            "  learning_period: \(p.scorer.learningPeriod)", "  estimation_period: \(p.scorer.estimationPeriod)",
+            "  learning_period: \(p.scorer.learningPeriod)", "  warm_up: \(p.scorer.warmUp)",
             "  distribution_time_constant: \(p.scorer.distributionTimeConstant)", "  mean_floor: \(p.scorer.meanFloor)",
-            "  variance_floor: \(p.scorer.varianceFloor)", "  out_of_range_margin: \(p.scorer.outOfRangeMargin)",
+            "  variance_floor: \(p.scorer.varianceFloor)", "  spike_sensitivity: \(p.scorer.spikeSensitivity)",
+            "  daily_sensitivity: \(p.scorer.dailySensitivity)", "  drift_sensitivity: \(p.scorer.driftSensitivity)",
+            "  stuck_sensitivity: \(p.scorer.stuckSensitivity)", "  residual_floor: \(p.scorer.residualFloor)",
+            "  out_of_range_margin: \(p.scorer.outOfRangeMargin)",
             "  minimum_absolute_deviation: \(p.scorer.minimumAbsoluteDeviation)",
             "  minimum_relative_deviation: \(p.scorer.minimumRelativeDeviation)",
             "  refractory: \(p.scorer.refractory)",

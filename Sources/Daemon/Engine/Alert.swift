@@ -63,7 +63,7 @@ struct Alert: Equatable, Sendable {
         w.number("score", score)
         w.number("threshold", threshold)
         w.string("direction", predicted.map { value >= $0 ? "above" : "below" } ?? "above")
-        w.string("reason", reasonName)
+        w.string("reason", reason.name)
         w.bool("warming_up", reason == .warmingUp)
         w.integer("model_version", modelVersion)
         w.endObject()
@@ -79,14 +79,5 @@ struct Alert: Equatable, Sendable {
         }
         guard let predicted else { return "\(short(value)) (no prediction yet)" }
         return "\(short(value)) vs expected \(short(predicted)) [\(short(lower)), \(short(upper))]"
-    }
-
-    private var reasonName: String {
-        switch reason {
-        case .warmingUp: "warming_up"
-        case .predictionError: "prediction_error"
-        case .outOfRange: "out_of_range"
-        case .belowMinimumDeviation: "below_minimum_deviation"
-        }
     }
 }

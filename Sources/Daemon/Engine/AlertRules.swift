@@ -11,8 +11,9 @@ enum Severity: String, CaseIterable, Comparable, Sendable {
 struct AlertRules: Equatable, Sendable {
     /// A score at or above this starts an alert (pending, then firing).
     var fireThreshold: Double = 0.5
-    /// A score at or above this makes the alert critical rather than a warning.
-    var criticalThreshold: Double = 0.9
+    /// A score at or above this makes the alert critical rather than a warning
+    /// (0.8: a surprise of 20, a one-in-10^20 event; 0.5 is one in 10^5).
+    var criticalThreshold: Double = 0.8
     /// While firing, scores below this count towards resolving (hysteresis:
     /// below `fireThreshold`, so a score hovering at the threshold does not flap).
     var resolveThreshold: Double = 0.3

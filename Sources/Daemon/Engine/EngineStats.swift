@@ -7,7 +7,10 @@ final class EngineStats: Sendable {
     struct Snapshot: Equatable, Sendable {
         var samples = 0
         var rejections = [Int](repeating: 0, count: RejectReason.allCases.count)
+        /// Firing alert messages: new incidents, re-sends and escalations.
         var alertsFiring = 0
+        /// New incidents alone (a series that started firing).
+        var incidents = 0
         var alertsResolved = 0
         /// Training jobs by outcome, indexed by `TrainingOutcome.rawValue`.
         var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
@@ -30,7 +33,7 @@ final class EngineStats: Sendable {
 
     var snapshot: Snapshot { counters.withLock { $0 } }
 
-    func add(samples: Int = 0, rejections: Rejections? = nil, firing: Int = 0, resolved: Int = 0,
+    func add(samples: Int = 0, rejections: Rejections? = nil, firing: Int = 0, incidents: Int = 0, resolved: Int = 0,
              training: [Int]? = nil, skipped: Int = 0) {
         counters.withLock { total in
             total.samples += samples
@@ -38,6 +41,7 @@ final class EngineStats: Sendable {
                 for reason in RejectReason.allCases { total.rejections[reason.rawValue] += rejections[reason] }
             }
             total.alertsFiring += firing
+            total.incidents += incidents
             total.alertsResolved += resolved
             if let training {
                 for outcome in TrainingOutcome.allCases { total.training[outcome.rawValue] += training[outcome.rawValue] }

@@ -74,7 +74,7 @@ final class SeriesBook {
 
     func process(_ batch: SampleBatch) {
         var rejections = Rejections()
-        var accepted = 0, firing = 0, resolved = 0
+        var accepted = 0, firing = 0, incidents = 0, resolved = 0
         var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
         adoptTrainingResults(counting: &training)
         let settings = live.current
@@ -107,9 +107,17 @@ final class SeriesBook {
             steps += 1
             let timed = stats.metrics != nil && steps & 63 == 0
             let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
-            guard let result = try? state.predictor.step(value: sample.value, timestamp: sample.timestamp,
-                                                        workspace: workspace, incident: state.alert.isFiring) else {
-                rejections.add(.nonFiniteValue, "\(sample.key): non-finite value or timestamp")
+            let result: StepResult
+            do {
+                result = try state.predictor.step(value: sample.value, timestamp: sample.timestamp,
+                                                  workspace: workspace, alertThreshold: settings.alerts.fireThreshold)
+            } catch {
+                let reason: RejectReason = switch error {
+                case .nonFiniteValue: .nonFiniteValue
+                case .valueOutOfRange: .valueOutOfRange
+                case .nonFiniteTimestamp: .badTimestamp
+                }
+                rejections.add(reason, "\(sample.key): value \(sample.value) at \(sample.timestamp) refused")
                 observer?(sample, nil, state.alert.isFiring)
                 continue
             }
@@ -117,11 +125,13 @@ final class SeriesBook {
             accepted += 1
             state.lastTimestamp = max(state.lastTimestamp, sample.timestamp)
             state.lastScore = result.anomaly.score
+            let wasFiring = state.alert.isFiring
             if let notice = state.alert.advance(score: result.anomaly.score, at: sample.timestamp,
                                                 rules: settings.alerts) {
                 let alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
                 if alert.status == .firing {
                     firing += 1
+                    if !wasFiring { incidents += 1 }
                 } else {
                     resolved += 1
                     // A short incident is still in the window: learn from it only once it has passed.
@@ -138,7 +148,8 @@ final class SeriesBook {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
             }
         }
-        stats.add(samples: accepted, rejections: rejections, firing: firing, resolved: resolved, training: training)
+        stats.add(samples: accepted, rejections: rejections, firing: firing, incidents: incidents, resolved: resolved,
+                  training: training)
         if let problem = rejections.firstProblem {
             logger.debug("\(label) rejected \(rejections.total) samples", metadata: ["first": "\(problem)"])
         }

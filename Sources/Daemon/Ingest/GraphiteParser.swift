@@ -28,13 +28,15 @@ struct GraphiteParser {
             result.rejections.add(.unparseable, "graphite: value is not a number in \(quoted(line))")
             return
         }
-        guard value.isFinite else {
-            result.rejections.add(.nonFiniteValue, "graphite: non-finite value in \(quoted(line))")
+        if let problem = SampleChecks.valueProblem(value) {
+            result.rejections.add(problem, "graphite: value \(value) refused in \(quoted(line))")
             return
         }
         var timestamp = now
         if fields.count == 3 {
-            guard let seconds = Double(String(decoding: fields[2], as: UTF8.self)), seconds.isFinite else {
+            // -1 asks for the time of receipt, as carbon takes it.
+            guard let seconds = Double(String(decoding: fields[2], as: UTF8.self)),
+                  seconds == -1 || SampleChecks.isPlausible(timestamp: seconds) else {
                 result.rejections.add(.badTimestamp, "graphite: bad timestamp in \(quoted(line))")
                 return
             }

@@ -56,7 +56,8 @@ struct InfluxParser {
         var timestamp = now
         if scanner.skip(UInt8(ascii: " ")) {
             let text = String(decoding: scanner.rest, as: UTF8.self)
-            guard let units = Int64(text) else {
+            guard let units = Int64(text), SampleChecks.isPlausible(timestamp: Double(units) / precision.unitsPerSecond)
+            else {
                 result.rejections.add(.badTimestamp, "influx: bad timestamp in \(quoted(line))")
                 return
             }
@@ -82,8 +83,8 @@ struct InfluxParser {
                 result.rejections.add(.keyTooLong, "influx: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
                 continue
             }
-            guard value.isFinite else {
-                result.rejections.add(.nonFiniteValue, "influx: non-finite value for \(key)")
+            if let problem = SampleChecks.valueProblem(value) {
+                result.rejections.add(problem, "influx: value \(value) refused for \(key)")
                 continue
             }
             result.samples.append(Sample(key: key, timestamp: timestamp, value: value))

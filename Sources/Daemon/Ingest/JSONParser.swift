@@ -85,18 +85,20 @@ struct JSONParser {
             }
             var timestamp: Double?
             if object.contains(.ts), !((try? object.decodeNil(forKey: .ts)) ?? false) {
-                if let seconds = try? object.decode(Double.self, forKey: .ts), seconds.isFinite {
+                if let seconds = try? object.decode(Double.self, forKey: .ts) {
                     timestamp = seconds
                 } else if let text = try? object.decode(String.self, forKey: .ts),
                           let seconds = Timestamps.parseRFC3339(text) {
                     timestamp = seconds
-                } else {
-                    outcome = .rejected(.badTimestamp, "\"ts\" of \(name) is neither unix seconds nor RFC 3339")
+                }
+                guard let seconds = timestamp, SampleChecks.isPlausible(timestamp: seconds) else {
+                    outcome = .rejected(.badTimestamp,
+                                        "\"ts\" of \(name) is neither unix seconds nor RFC 3339 in 1900-2200")
                     return
                 }
             }
-            guard value.isFinite else {
-                outcome = .rejected(.nonFiniteValue, "non-finite value for \(name)")
+            if let problem = SampleChecks.valueProblem(value) {
+                outcome = .rejected(problem, "value \(value) refused for \(name)")
                 return
             }
             outcome = .sample(name: name, labels: labels, timestamp: timestamp, value: value)

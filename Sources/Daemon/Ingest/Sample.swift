@@ -22,7 +22,9 @@ enum RejectReason: Int, CaseIterable, Sendable {
     case unparseable
     /// A NaN or infinite value.
     case nonFiniteValue
-    /// A timestamp that does not parse or is not finite.
+    /// A value beyond ±1e100 (`SampleChecks.largestValue`).
+    case valueOutOfRange
+    /// A timestamp that does not parse, or lies outside 1900-2200 (`SampleChecks`).
     case badTimestamp
     /// A series key longer than the limit.
     case keyTooLong
@@ -38,6 +40,7 @@ enum RejectReason: Int, CaseIterable, Sendable {
         switch self {
         case .unparseable: "unparseable"
         case .nonFiniteValue: "non_finite_value"
+        case .valueOutOfRange: "value_out_of_range"
         case .badTimestamp: "bad_timestamp"
         case .keyTooLong: "key_too_long"
         case .oversizedMessage: "oversized_message"

@@ -9,14 +9,16 @@ struct ReplaySummary: Equatable {
     var samples = 0
     var rejected = 0
     var series = 0
+    /// Alerts that started firing, and firing messages in all (re-sends and escalations too).
+    var incidents = 0
     var firing = 0
     var resolved = 0
     var seconds = 0.0
 
     var line: String {
         let rate = seconds > 0 ? Int((Double(samples) / seconds).rounded()) : 0
-        var text = "replayed \(files) files: \(series) series, \(samples) samples, \(firing) alerts fired, "
-            + "\(resolved) resolved, \(rejected) samples rejected; "
+        var text = "replayed \(files) files: \(series) series, \(samples) samples, \(incidents) alerts "
+            + "(\(firing - incidents) re-sent or escalated), \(resolved) resolved, \(rejected) samples rejected; "
             + String(format: "%.2f s, %d samples/s", seconds, rate)
         if failedFiles > 0 { text += "; \(failedFiles) files failed" }
         return text

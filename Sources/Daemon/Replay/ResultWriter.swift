@@ -3,8 +3,8 @@ import StreamLSTM
 
 /// Writes one replayed input's results: a CSV row per input row, in input
 /// order (NAB matches results to data by position), with
-/// `timestamp,value,prediction,anomaly_score,alert`, and `series` first
-/// when the input holds more than one series.
+/// `timestamp,value,prediction,anomaly_score,alert,reason`, and `series`
+/// first when the input holds more than one series.
 final class ResultWriter {
     let url: URL
     private let handle: FileHandle
@@ -19,7 +19,7 @@ final class ResultWriter {
         self.url = url
         handle = try FileHandle(forWritingTo: url)
         self.manySeries = manySeries
-        buffer = (manySeries ? "series," : "") + "timestamp,value,prediction,anomaly_score,alert\n"
+        buffer = (manySeries ? "series," : "") + "timestamp,value,prediction,anomaly_score,alert,reason\n"
     }
 
     /// `result` nil: the sample was rejected (a non-finite value); its row says so with an empty prediction.
@@ -28,7 +28,7 @@ final class ResultWriter {
         buffer += Self.csvField(row.timestampText)
         buffer += ",\(row.sample.value),"
         if let predicted = result?.predicted { buffer += "\(predicted)" }
-        buffer += ",\(result?.anomaly.score ?? 0),\(firing ? 1 : 0)\n"
+        buffer += ",\(result?.anomaly.score ?? 0),\(firing ? 1 : 0),\(result?.anomaly.reason.name ?? "rejected")\n"
         if buffer.utf8.count >= 1 << 16 { try flush() }
     }
 

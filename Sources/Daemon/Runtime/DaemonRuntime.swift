@@ -54,7 +54,7 @@ final class DaemonRuntime: Sendable {
             if !restored.snapshots.isEmpty || restored.contents.problem != nil {
                 logger.info("restored", metadata: [
                     "series": "\(kept)", "other_instances": "\(restored.snapshots.count - kept)",
-                    "checkpoint_age_s": "\(Int(Date().timeIntervalSince1970 - restored.contents.writtenAt))",
+                    "checkpoint_age_s": "\(restored.contents.writtenAt.map { CheckpointFile.age(writtenAt: $0) } ?? "unknown")",
                     "seconds": "\(String(format: "%.3f", restored.seconds))",
                 ])
             }

@@ -68,7 +68,10 @@ struct JSONWriter {
 }
 
 /// RFC 3339 in UTC: `2025-01-01T10:00:00Z`, with milliseconds when the time has a fraction.
+/// A time no four-digit year can show (or NaN) is written as its number of seconds instead:
+/// formatting never traps, whatever reached it.
 func rfc3339(_ seconds: Double) -> String {
+    guard seconds >= -62_135_596_800 && seconds < 253_402_300_800 else { return "\(seconds)" }
     let milliseconds = Int64((seconds * 1000).rounded(.down))
     let (days, dayMilliseconds) = milliseconds.quotientAndRemainder(dividingBy: 86_400_000)
     let (dayNumber, msOfDay) = dayMilliseconds < 0 ? (days - 1, dayMilliseconds + 86_400_000) : (days, dayMilliseconds)

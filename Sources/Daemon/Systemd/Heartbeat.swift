@@ -30,7 +30,7 @@ final class Heartbeat: Sendable {
                 let now = engine.stats.snapshot, time = Date()
                 let rate = Double(now.samples - previous.samples) / max(time.timeIntervalSince(previousTime), 1e-3)
                 notifier.send("STATUS=\(engine.stats.series.load(ordering: .relaxed)) series, "
-                    + "\(Int(rate)) samples/s, \(now.alertsFiring) alerts fired, \(now.totalRejected) samples rejected")
+                    + "\(Int(rate)) samples/s, \(now.incidents) alerts (\(now.alertsFiring - now.incidents) re-sent), \(now.totalRejected) samples rejected")
                 (previous, previousTime) = (now, time)
             }
             finished.signal()

@@ -3,6 +3,8 @@ import RealModule
 /// Why a predictor refused a sample.
 public enum PredictorError: Error, Sendable, Hashable {
     case nonFiniteValue
+    /// A value beyond ±`Predictor.largestValue`: its square would overflow the statistics.
+    case valueOutOfRange
     case nonFiniteTimestamp
 }
 
@@ -43,9 +45,8 @@ public final class Predictor {
     public internal(set) var sampleCount: Int = 0
     /// Incremented at every adopted training result.
     public internal(set) var modelVersion: Int = 0
-    /// Forecast of the next value, and the spread it was made with; nil before the first sample.
+    /// Forecast of the next value; nil before the first sample.
     public internal(set) var forecast: Double?
-    var forecastScale: Double = 1
     /// Exponentially weighted mean squared residual, in the series' units.
     public internal(set) var residualMeanSquare: Double = 0
     /// Learning history: ring buffers indexed by sample number.
@@ -101,13 +102,15 @@ public final class Predictor {
         sampleCount = other.sampleCount
         modelVersion = other.modelVersion
         forecast = other.forecast
-        forecastScale = other.forecastScale
         residualMeanSquare = other.residualMeanSquare
         historyInputs = other.historyInputs
         historyTargets = other.historyTargets
         stateSnapshots = other.stateSnapshots
         lastJobAt = other.lastJobAt
     }
+
+    /// The largest magnitude a value may have: squares of larger ones overflow a Double.
+    public static let largestValue = 1e100
 
     /// The window plus the newest input, whose target is not known yet.
     static func historySlots(_ config: PredictorConfig) -> Int { config.training.window + 1 }
@@ -118,21 +121,20 @@ public final class Predictor {
 
     /// Judges `value` against the forecast made for it, then learns the
     /// value's level and advances the model. Allocates nothing.
-    /// `incident`: an alert is under way, so the scorer keeps its picture of
-    /// normal errors as it is (the caller knows; the predictor does not).
+    /// `alertThreshold`: where the caller's alerts fire, for the scorer's
+    /// refractory rule (by default the scorer configuration's).
     @discardableResult
     public func step(value: Double, timestamp: Double, workspace: Workspace,
-                     incident: Bool = false) throws(PredictorError) -> StepResult {
+                     alertThreshold: Double? = nil) throws(PredictorError) -> StepResult {
         guard value.isFinite else { throw .nonFiniteValue }
+        guard abs(value) <= Self.largestValue else { throw .valueOutOfRange }
         guard timestamp.isFinite else { throw .nonFiniteTimestamp }
         precondition(workspace.serves(network), "a workspace too small for this predictor's network")
 
         // 1. Judge the value against what was forecast for it.
         let predicted = forecast
         let residual = predicted.map { value - $0 } ?? 0
-        let errorInDeviations = residual / forecastScale
-        let anomaly = scorer.score(error: errorInDeviations, value: value, deviation: residual,
-                                   predicted: predicted ?? value, learning: !incident)
+        let anomaly = scorer.score(value: value, predicted: predicted, timestamp: timestamp, threshold: alertThreshold)
         if predicted != nil {
             let weight = max(1 / Double(sampleCount), 1 / config.normalizer.timeConstant)
             residualMeanSquare += weight * (residual * residual - residualMeanSquare)
@@ -161,7 +163,6 @@ public final class Predictor {
         sampleCount += 1
         let next = normalizer.denormalize(Double(output))
         forecast = next
-        forecastScale = normalizer.standardDeviation
 
         let band = 3 * residualMeanSquare.squareRoot()
         let centre = predicted ?? value
@@ -282,8 +283,9 @@ public final class Predictor {
         let arrays: [Int] = [parameters.capacity, previousParameters.capacity,
                              optimizer.firstMoment.capacity, optimizer.secondMoment.capacity,
                              state.capacity, historyInputs.capacity, historyTargets.capacity,
-                             stateSnapshots.capacity, scorer.recentRaw.capacity]
-        let arrayHeader = 32  // nine arrays
+                             stateSnapshots.capacity, scorer.likelihood.recentRaw.capacity,
+                             scorer.daily.means.capacity, scorer.daily.counts.capacity]
+        let arrayHeader = 32  // per array
         let storage = arrays.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
         let object = 16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size
             + MemoryLayout<Normalizer>.size + MemoryLayout<AnomalyScorer>.size + 8 * 8

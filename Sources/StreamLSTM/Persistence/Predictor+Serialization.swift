@@ -9,7 +9,7 @@
 /// state, in the order of `encodeState`.
 extension Predictor {
     static let recordMagic: [UInt8] = Array("SLSM".utf8)
-    public static let recordVersion: UInt16 = 1
+    public static let recordVersion: UInt16 = 2
     static let headerSize = 12
 
     /// The whole per-series state as a versioned, checksummed record.
@@ -77,20 +77,12 @@ extension Predictor {
         w.write(UInt64(lastJobAt))
         w.write(forecast != nil)
         w.write(forecast ?? 0)
-        w.write(forecastScale)
         w.write(residualMeanSquare)
         w.write(normalizer.mean)
         w.write(normalizer.variance)
         w.write(UInt64(normalizer.count))
         w.write(Int64(normalizer.outlierRun))
-        w.write(UInt64(scorer.count))
-        w.write(scorer.recentRaw)
-        w.write(scorer.distributionMean)
-        w.write(scorer.distributionVariance)
-        w.write(UInt64(scorer.distributionCount))
-        w.write(scorer.minimum)
-        w.write(scorer.maximum)
-        w.write(Int64(min(scorer.calmSamples, Int(Int64.max))))
+        scorer.encode(into: &w)
         w.write(parameters)
         w.write(previousParameters)
         w.write(optimizer.firstMoment)
@@ -109,17 +101,10 @@ extension Predictor {
         let hasForecast = try r.readBool()
         let forecastValue = try r.readDouble()
         forecast = hasForecast ? forecastValue : nil
-        forecastScale = try r.readDouble()
         residualMeanSquare = try r.readDouble()
         normalizer = Normalizer(config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
                                 count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
-        let scorerCount = try r.readInt()
-        let recentRaw = try r.readFloats()
-        try expect(recentRaw.count, config.scorer.shortWindow, "recent raw scores")
-        scorer = AnomalyScorer(config: config.scorer, count: scorerCount, recentRaw: recentRaw,
-                               distributionMean: try r.readDouble(), distributionVariance: try r.readDouble(),
-                               distributionCount: try r.readInt(), minimum: try r.readDouble(),
-                               maximum: try r.readDouble(), calmSamples: Int(try r.read(Int64.self)))
+        scorer = try AnomalyScorer(config: config.scorer, decoding: &r)
         parameters = try r.readFloats()
         try expect(parameters.count, network.parameterCount, "parameters")
         previousParameters = try r.readFloats()
@@ -139,7 +124,7 @@ extension Predictor {
         try expect(historyTargets.count, learning ? Self.historySlots(config) : 0, "target history")
         try expect(stateSnapshots.count, learning ? Self.snapshotSlots(config) * network.stateSize : 0,
                    "state snapshots")
-        guard forecastScale > 0, forecastScale.isFinite, normalizer.variance >= 0, residualMeanSquare >= 0 else {
+        guard normalizer.variance >= 0, residualMeanSquare >= 0 else {
             throw .invalid("negative or non-finite statistics")
         }
     }
@@ -164,8 +149,9 @@ extension Predictor {
         w.write(s.errorScale)
         w.write(UInt32(s.shortWindow))
         w.write(UInt32(s.learningPeriod))
-        w.write(UInt32(s.estimationPeriod))
-        for value in [s.distributionTimeConstant, s.meanFloor, s.varianceFloor, s.outOfRangeMargin,
+        w.write(UInt32(s.warmUp))
+        for value in [s.distributionTimeConstant, s.meanFloor, s.varianceFloor, s.spikeSensitivity,
+                      s.dailySensitivity, s.driftSensitivity, s.stuckSensitivity, s.residualFloor, s.outOfRangeMargin,
                       s.minimumAbsoluteDeviation, s.minimumRelativeDeviation, s.threshold] {
             w.write(value)
         }
@@ -195,10 +181,15 @@ extension Predictor {
         c.scorer.errorScale = try r.readDouble()
         c.scorer.shortWindow = Int(try r.read(UInt32.self))
         c.scorer.learningPeriod = Int(try r.read(UInt32.self))
-        c.scorer.estimationPeriod = Int(try r.read(UInt32.self))
+        c.scorer.warmUp = Int(try r.read(UInt32.self))
         c.scorer.distributionTimeConstant = try r.readDouble()
         c.scorer.meanFloor = try r.readDouble()
         c.scorer.varianceFloor = try r.readDouble()
+        c.scorer.spikeSensitivity = try r.readDouble()
+        c.scorer.dailySensitivity = try r.readDouble()
+        c.scorer.driftSensitivity = try r.readDouble()
+        c.scorer.stuckSensitivity = try r.readDouble()
+        c.scorer.residualFloor = try r.readDouble()
         c.scorer.outOfRangeMargin = try r.readDouble()
         c.scorer.minimumAbsoluteDeviation = try r.readDouble()
         c.scorer.minimumRelativeDeviation = try r.readDouble()

@@ -2,23 +2,37 @@ import RealModule
 
 /// Settings that turn prediction errors into anomaly scores.
 public struct ScorerConfig: Sendable, Hashable, Codable {
-    /// Raw score `1 − exp(−e / errorScale)` for an error of `e` standard deviations.
+    /// Raw score `1 − exp(−e / errorScale)` for an error of `e` scales, in the error likelihood.
     public var errorScale: Double
     /// Raw scores averaged before the likelihood is taken (NuPIC: 10).
     public var shortWindow: Int
-    /// Samples in which the model learns and no error statistics are kept.
+    /// Samples before the error likelihood speaks: the errors of a model that
+    /// has barely started learning say little about the series.
     public var learningPeriod: Int
-    /// Further samples in which the error distribution is estimated before
-    /// any score is reported. Warm-up is the sum of both.
-    public var estimationPeriod: Int
-    /// Memory of the error distribution, in samples.
+    /// Samples before any score is reported. The other tests need only a few
+    /// dozen values: their fits start wide and tighten as they fill.
+    public var warmUp: Int
+    /// Memory of the error distributions, in samples.
     public var distributionTimeConstant: Double
-    /// Floors of the fitted distribution (NuPIC: 0.03 and 0.0003), so that a
-    /// series that was always predicted perfectly does not page on a tiny blip.
+    /// Floors of the likelihood's fitted distribution (NuPIC: 0.03 and 0.0003).
     public var meanFloor: Double
     public var varianceFloor: Double
+    /// Weight of the single-error test's surprise (its tail probability is
+    /// raised to this power); 0 turns the test off.
+    public var spikeSensitivity: Double
+    /// Weight of the time-of-day test's surprise; 0 turns the test off.
+    public var dailySensitivity: Double
+    /// Weight of the level-drift test's surprise; 0 turns the test off.
+    public var driftSensitivity: Double
+    /// Weight of the stuck-value test's surprise; 0 turns the test off.
+    public var stuckSensitivity: Double
+    /// Errors (from the forecast, and from the usual value at this time of
+    /// day) are measured in a scale that is never below this fraction of the
+    /// range of values seen so far, so that a series that was flat for a
+    /// while does not make every later wobble infinitely surprising.
+    public var residualFloor: Double
     /// A value further than this fraction of the range seen so far beyond
-    /// its minimum or maximum scores 1; negative turns the rule off.
+    /// its minimum or maximum is out of range; negative turns the rule off.
     public var outOfRangeMargin: Double
     /// Deviations from the prediction smaller than these never score: tiny
     /// changes on flat series page nobody. Zero turns a rule off.
@@ -33,18 +47,25 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
     public var refractory: Int
 
     public init(
-        errorScale: Double = 3, shortWindow: Int = 15, learningPeriod: Int = 150, estimationPeriod: Int = 150,
+        errorScale: Double = 3, shortWindow: Int = 15, learningPeriod: Int = 150, warmUp: Int = 40,
         distributionTimeConstant: Double = 2000, meanFloor: Double = 0.03, varianceFloor: Double = 0.0003,
+        spikeSensitivity: Double = 1.45, dailySensitivity: Double = 1.3, driftSensitivity: Double = 1.5,
+        stuckSensitivity: Double = 1, residualFloor: Double = 0.01,
         outOfRangeMargin: Double = 0.05, minimumAbsoluteDeviation: Double = 0,
         minimumRelativeDeviation: Double = 0, threshold: Double = 0.5, refractory: Int = 50
     ) {
         self.errorScale = errorScale
         self.shortWindow = shortWindow
         self.learningPeriod = learningPeriod
-        self.estimationPeriod = estimationPeriod
+        self.warmUp = warmUp
         self.distributionTimeConstant = distributionTimeConstant
         self.meanFloor = meanFloor
         self.varianceFloor = varianceFloor
+        self.spikeSensitivity = spikeSensitivity
+        self.dailySensitivity = dailySensitivity
+        self.driftSensitivity = driftSensitivity
+        self.stuckSensitivity = stuckSensitivity
+        self.residualFloor = residualFloor
         self.outOfRangeMargin = outOfRangeMargin
         self.minimumAbsoluteDeviation = minimumAbsoluteDeviation
         self.minimumRelativeDeviation = minimumRelativeDeviation
@@ -52,104 +73,189 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         self.refractory = refractory
     }
 
-    public var warmUp: Int { learningPeriod + estimationPeriod }
-
     public var problem: String? {
         if !(errorScale > 0) { return "scorer error scale \(errorScale) is not positive" }
         if shortWindow < 1 || shortWindow > 1000 { return "scorer short window \(shortWindow) is outside 1...1000" }
-        if learningPeriod < 0 || estimationPeriod < 1 { return "scorer warm-up periods must be >= 0 and >= 1" }
+        if learningPeriod < 0 || warmUp < 0 { return "scorer learning period and warm-up must be >= 0" }
         if !(distributionTimeConstant >= 1) { return "scorer distribution time constant is below 1 sample" }
         if !(meanFloor >= 0) || !(varianceFloor > 0) { return "scorer floors must be >= 0 (mean) and > 0 (variance)" }
+        let sensitivities = [spikeSensitivity, dailySensitivity, driftSensitivity, stuckSensitivity]
+        if !sensitivities.allSatisfy({ $0 >= 0 && $0 <= 10 }) { return "scorer sensitivities must lie in 0...10" }
+        if !(residualFloor >= 0 && residualFloor < 1) { return "scorer residual floor must lie in [0, 1)" }
         if !(minimumAbsoluteDeviation >= 0) || !(minimumRelativeDeviation >= 0) {
             return "scorer minimum deviations must be >= 0"
         }
-        if !(threshold > 0 && threshold <= 1) { return "scorer threshold \(threshold) is outside (0, 1]" }
+        if !(threshold > 0 && threshold < 1) { return "scorer threshold \(threshold) is outside (0, 1)" }
         if refractory < 0 || refractory > 1_000_000 { return "scorer refractory \(refractory) is outside 0...1000000" }
         return nil
     }
 }
 
-/// Why a sample scored what it did.
+/// Why a sample scored what it did: the test that was most surprised.
 public enum AnomalyReason: UInt8, Sendable, Hashable, Codable {
     /// Still warming up: the score is 0.
     case warmingUp = 0
-    /// The score is the likelihood of the recent prediction errors.
+    /// The recent prediction errors are large for this series (the error likelihood).
     case predictionError = 1
     /// The value left the range seen so far by more than the margin.
     case outOfRange = 2
     /// The deviation was below the minimum-deviation rules.
     case belowMinimumDeviation = 3
+    /// This one prediction error lies far in the tail of the series' errors.
+    case spike = 4
+    /// The value is unusual for this time of day.
+    case timeOfDay = 5
+    /// The recent level has drifted far from the long-run level.
+    case levelDrift = 6
+    /// The value has stopped changing for longer than this series' runs of repeats last.
+    case stuck = 7
+
+    /// The name alerts and replay results give it.
+    public var name: String {
+        switch self {
+        case .warmingUp: "warming_up"
+        case .predictionError: "prediction_error"
+        case .outOfRange: "out_of_range"
+        case .belowMinimumDeviation: "below_minimum_deviation"
+        case .spike: "spike"
+        case .timeOfDay: "time_of_day"
+        case .levelDrift: "level_drift"
+        case .stuck: "stuck"
+        }
+    }
 }
 
 /// One sample's verdict.
 public struct AnomalyScore: Sendable, Hashable {
-    /// Calibrated score in [0, 1]; alert when it reaches the threshold.
+    /// Calibrated score in [0, 1); alert when it reaches the threshold.
     public var score: Double
-    /// Probability that the recent error level is normal for this series, in [0.5, 1].
-    public var likelihood: Double
+    /// `−log10` of the tail probability behind the score (weighted by the
+    /// test's sensitivity): 5 is a one-in-100,000 event, the score 0.5.
+    public var surprise: Double
     /// This sample's raw error score in [0, 1).
     public var raw: Double
     public var reason: AnomalyReason
 
     public var warmingUp: Bool { reason == .warmingUp }
+
+    /// The score of a surprise: `s / (s + 5)`. Monotone and never 1, so the
+    /// score keeps its resolution at the top: a one-in-10^10 event (0.67) still
+    /// ranks below a one-in-10^20 one (0.8), where a clipped score would give
+    /// both 1.
+    public static func score(surprise: Double) -> Double {
+        surprise / (surprise + 5)
+    }
 }
 
-/// Turns one series' prediction errors into calibrated anomaly scores, after
-/// NuPIC's anomaly likelihood (see `SCORING.md`):
+/// Turns one series' values and forecasts into calibrated anomaly scores.
 ///
-/// 1. raw score `1 − exp(−e/scale)` of the error `e` in standard deviations;
-/// 2. mean of the last `shortWindow` raw scores;
-/// 3. likelihood `L` = the Gaussian probability of an average below this
-///    one, the Gaussian fitted to this series' own past averages
-///    (exponentially weighted, so it needs no 8,640-value history);
-/// 4. score `log(1.0000000001 − L) / log(1e−10)`, so that L = 0.99999 (NuPIC's
-///    "red") is 0.5 and thresholds live in a usable range;
-/// 5. the out-of-range rule and the minimum-deviation rules on top.
+/// Each sample is judged by tests that each give a surprise, the `−log10` of
+/// a tail probability fitted to the series' own past, and the largest wins:
 ///
-/// Unlike NuPIC the tail is one-sided: errors unusually *smaller* than normal
-/// are not an anomaly.
+/// - the error likelihood (`ErrorLikelihood`, after NuPIC): the mean of the
+///   last few prediction errors, and of the last few dozen, for incidents
+///   that raise the errors for a while;
+/// - the single error (`TailEstimator` on the error's size), for a spike the
+///   short average would dilute; its tail adapts, so a series that is spiky by
+///   nature needs a larger spike;
+/// - the time of day (`DailyProfile`): the value against the usual value at
+///   this hour, for a broken daily cycle that a one-step forecast follows;
+/// - the level drift (`LevelDrift`): the recent level against the long-run
+///   one, for a slow slide that each one-step forecast follows;
+/// - the stuck value (`StuckValue`): a run of repeats longer than this
+///   series' own runs, which makes the errors smaller, not larger;
+/// - the out-of-range rule: a value beyond the range seen so far by a margin.
+///
+/// Errors are measured in a running scale of this series' own errors
+/// (`RunningScale`), floored at `residualFloor` of the range seen so far.
+/// The score is `s / (s + 5)` (`AnomalyScore.score(surprise:)`), so that the
+/// default threshold 0.5 is a one-in-100,000 surprise, NuPIC's "red".
 public struct AnomalyScorer: Sendable, Hashable {
     public let config: ScorerConfig
     public private(set) var count: Int = 0
-    /// The last `shortWindow` raw scores, a ring indexed by `count`.
-    private(set) var recentRaw: [Float]
-    public private(set) var distributionMean: Double = 0
-    public private(set) var distributionVariance: Double = 0
-    public private(set) var distributionCount: Int = 0
+    var errorScale: RunningScale
+    var likelihood: ErrorLikelihood
+    var errorTail: TailEstimator
+    var daily: DailyProfile
+    var dailyScale: RunningScale
+    var dailyTail: TailEstimator
+    var drift: LevelDrift
+    var driftTail: TailEstimator
+    var stuck: StuckValue
     public private(set) var minimum: Double = .infinity
     public private(set) var maximum: Double = -.infinity
+    public private(set) var lastTimestamp: Double?
     /// Samples in a row whose score stayed under the threshold (refractory rule).
     public private(set) var calmSamples: Int = .max
 
+    /// Memory of the error scales, in samples.
+    static let scaleTimeConstant = 1000.0
+    /// Samples before the out-of-range rule applies: the next value leaves the range of `n`
+    /// exchangeable ones with probability about `2/n`, too often to page on while `n` is small.
+    static let outOfRangeAfter = 300
+    /// Surprise of a value just out of range; it grows with the distance, up to 40.
+    static let outOfRangeSurprise = 10.0
+    /// No test's surprise counts for more: scores stay below 1 and finite.
+    static let maximumSurprise = 1000.0
+
     public init(config: ScorerConfig = ScorerConfig()) {
         self.config = config
-        recentRaw = [Float](repeating: 0, count: config.shortWindow)
+        errorScale = RunningScale(timeConstant: Self.scaleTimeConstant)
+        likelihood = ErrorLikelihood(config: config)
+        errorTail = TailEstimator(timeConstant: config.distributionTimeConstant)
+        daily = DailyProfile()
+        dailyScale = RunningScale(timeConstant: Self.scaleTimeConstant)
+        dailyTail = TailEstimator(timeConstant: config.distributionTimeConstant)
+        drift = LevelDrift()
+        driftTail = TailEstimator(timeConstant: config.distributionTimeConstant)
+        stuck = StuckValue()
     }
 
-    init(config: ScorerConfig, count: Int, recentRaw: [Float], distributionMean: Double,
-         distributionVariance: Double, distributionCount: Int, minimum: Double, maximum: Double, calmSamples: Int) {
+    /// The scorer with all its parts as they were (a restored record).
+    init(config: ScorerConfig, count: Int, errorScale: RunningScale, likelihood: ErrorLikelihood,
+         errorTail: TailEstimator, daily: DailyProfile, dailyScale: RunningScale, dailyTail: TailEstimator,
+         drift: LevelDrift, driftTail: TailEstimator, stuck: StuckValue, minimum: Double, maximum: Double, lastTimestamp: Double?, calmSamples: Int) {
         self.config = config
         self.count = count
-        self.recentRaw = recentRaw
-        self.distributionMean = distributionMean
-        self.distributionVariance = distributionVariance
-        self.distributionCount = distributionCount
+        self.errorScale = errorScale
+        self.likelihood = likelihood
+        self.errorTail = errorTail
+        self.daily = daily
+        self.dailyScale = dailyScale
+        self.dailyTail = dailyTail
+        self.drift = drift
+        self.driftTail = driftTail
+        self.stuck = stuck
         self.minimum = minimum
         self.maximum = maximum
+        self.lastTimestamp = lastTimestamp
         self.calmSamples = calmSamples
     }
 
-    /// Scores one sample: `error` is its prediction error in standard
-    /// deviations, `deviation` the same error in the series' own units.
-    /// With `learning` false the error distribution is left as it is: an
-    /// incident under way must not become the measure of normal.
-    public mutating func score(error: Double, value: Double, deviation: Double, predicted: Double,
-                               learning: Bool = true) -> AnomalyScore {
-        var verdict = unrefractoryScore(error: error, value: value, deviation: deviation, predicted: predicted,
-                                        learning: learning)
+    /// The range of values seen so far (0 before two values).
+    private var range: Double { minimum <= maximum ? maximum - minimum : 0 }
+
+    /// The scale prediction errors are measured in now.
+    public var residualScale: Double { errorScale.scale(floor: config.residualFloor * range) }
+
+    /// Scores one sample: `value` at `timestamp`, against the forecast
+    /// `predicted` (nil for a series' first sample). `threshold` is where
+    /// alerts fire (the refractory rule holds scores under it; by default the
+    /// configuration's); a daemon passes its live alert rule, so that a
+    /// reload changes both at once.
+    ///
+    /// Every fit goes on learning during an alert (clipped, so one wild value
+    /// moves it by a bounded amount): a change that lasts becomes the measure
+    /// of normal within a few hundred samples, whether or not the model
+    /// learns it. (Holding the fits still while an alert is out kept such
+    /// alerts firing for thousands of samples and cost 3 to 9 NAB points.)
+    public mutating func score(value: Double, predicted: Double?, timestamp: Double,
+                               threshold: Double? = nil) -> AnomalyScore {
+        var verdict = unrefractoryScore(value: value, predicted: predicted, timestamp: timestamp)
         guard config.refractory > 0 else { return verdict }
-        if verdict.score >= config.threshold {
-            if calmSamples < config.refractory { verdict.score = config.threshold.nextDown }
+        let threshold = threshold ?? config.threshold
+        if verdict.score >= threshold {
+            if calmSamples < config.refractory { verdict.score = threshold.nextDown }
             calmSamples = 0
         } else if calmSamples < .max {
             calmSamples += 1
@@ -157,59 +263,102 @@ public struct AnomalyScorer: Sendable, Hashable {
         return verdict
     }
 
-    private mutating func unrefractoryScore(error: Double, value: Double, deviation: Double, predicted: Double,
-                                            learning: Bool) -> AnomalyScore {
-        let raw = 1 - Double.exp(-abs(error) / config.errorScale)
-        recentRaw[count % config.shortWindow] = Float(raw)
+    private mutating func unrefractoryScore(value: Double, predicted: Double?, timestamp: Double) -> AnomalyScore {
         count += 1
-        let filled = min(count, config.shortWindow)
-        var sum: Double = 0
-        for i in 0..<filled { sum += Double(recentRaw[i]) }
-        let average = sum / Double(filled)
+        let residual = predicted.map { value - $0 }
+        let floor = config.residualFloor * range
+        let error = residual.flatMap { errorScale.scaled($0, floor: floor) }
+        if let residual { errorScale.observe(residual, floor: floor) }
 
-        let outOfRange = isOutOfRange(value)
+        // The tests, each judged on what came before this sample, then told of it. A test's surprise
+        // counts as far as its fits are trusted after the samples they have seen.
+        let raw = likelihood.push(error: error)
+        var strongest: (surprise: Double, reason: AnomalyReason) = (0, .predictionError)
+        func consider(_ surprise: Double, _ reason: AnomalyReason, seen: Int) {
+            let trusted = surprise * Self.confidence(after: seen)
+            if trusted > strongest.surprise { strongest = (trusted, reason) }
+        }
+        // The likelihood's distribution is fitted from the end of the warm-up and judged by only
+        // after the learning period: a Gaussian fitted to a handful of averages is too narrow.
+        if likelihood.count > config.learningPeriod { consider(likelihood.surprise, .predictionError, seen: count) }
+        if likelihood.count > config.warmUp { likelihood.fit() }
+        if let error {
+            // The sensitivity sharpens a fitted tail, but no error is more surprising than it would be
+            // were the errors Gaussian, the lightest tail there is reason to expect: that keeps errors
+            // of 4 scales from paging on a series whose errors are as quiet as noise.
+            let gaussian = -Double.log10(max(Double.erfc(abs(error) / Double.sqrt(2)), 1e-300))
+            consider(min(config.spikeSensitivity * errorTail.surprise(abs(error)), gaussian), .spike, seen: count)
+            errorTail.observe(abs(error))
+        }
+        if let deviation = daily.deviation(of: value, at: timestamp) {
+            if let scaled = dailyScale.scaled(deviation, floor: floor) {
+                // Its fits start a day late, so they are trusted after their own samples.
+                let weight = dailyWeight(deviationScale: dailyScale.scale(floor: floor))
+                consider(weight * config.dailySensitivity * dailyTail.surprise(abs(scaled)), .timeOfDay,
+                         seen: dailyScale.count)
+                dailyTail.observe(abs(scaled))
+            }
+            dailyScale.observe(deviation, floor: floor)
+        }
+        daily.observe(value, at: timestamp, previous: lastTimestamp)
+        lastTimestamp = timestamp
+        if let distance = drift.distance {
+            consider(config.driftSensitivity * driftTail.surprise(distance), .levelDrift, seen: count)
+            driftTail.observe(distance)
+        }
+        drift.observe(value)
+        stuck.observe(value)
+        consider(config.stuckSensitivity * stuck.surprise, .stuck, seen: count)
+        if count > Self.outOfRangeAfter, let beyond = distanceOutOfRange(value) {
+            consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, seen: count)
+        }
         minimum = min(minimum, value)
         maximum = max(maximum, value)
 
-        if count <= config.learningPeriod {
-            return AnomalyScore(score: 0, likelihood: 0.5, raw: raw, reason: .warmingUp)
-        }
-        let likelihood = self.likelihood(of: average)
-        if learning || count <= config.warmUp { observeAverage(average) }
         if count <= config.warmUp {
-            return AnomalyScore(score: 0, likelihood: 0.5, raw: raw, reason: .warmingUp)
+            return AnomalyScore(score: 0, surprise: 0, raw: raw, reason: .warmingUp)
         }
-        let tiny = abs(deviation) < config.minimumAbsoluteDeviation
-            || abs(deviation) < config.minimumRelativeDeviation * abs(predicted)
-        if tiny {
-            return AnomalyScore(score: 0, likelihood: likelihood, raw: raw, reason: .belowMinimumDeviation)
+        // The minimum-deviation rules judge the value against its forecast: a stuck value, a broken
+        // daily cycle or a drift can come with forecast errors of any size.
+        let deviation = abs(residual ?? 0)
+        let tiny = deviation < config.minimumAbsoluteDeviation
+            || deviation < config.minimumRelativeDeviation * abs(predicted ?? value)
+        if tiny && [.predictionError, .spike, .outOfRange].contains(strongest.reason) {
+            return AnomalyScore(score: 0, surprise: 0, raw: raw, reason: .belowMinimumDeviation)
         }
-        if outOfRange {
-            return AnomalyScore(score: 1, likelihood: likelihood, raw: raw, reason: .outOfRange)
-        }
-        let score = Double.log(1.000_000_000_1 - likelihood) / Double.log(1e-10)
-        return AnomalyScore(score: min(max(score, 0), 1), likelihood: likelihood, raw: raw, reason: .predictionError)
+        // NaN (from a degenerate fit) counts as no surprise; nothing counts for more than the cap.
+        let surprise = strongest.surprise.isNaN ? 0 : min(strongest.surprise, Self.maximumSurprise)
+        return AnomalyScore(score: AnomalyScore.score(surprise: surprise), surprise: surprise, raw: raw,
+                            reason: strongest.reason)
     }
 
-    private func isOutOfRange(_ value: Double) -> Bool {
-        guard config.outOfRangeMargin >= 0, minimum <= maximum else { return false }
-        let margin = config.outOfRangeMargin * (maximum - minimum)
-        return value > maximum + margin || value < minimum - margin
+    /// How far fits of `n` samples are trusted: `1 − e^(−n/60)` (0.63 at 60,
+    /// 0.99 at 300). Fits of a few dozen values are rough; discounting their
+    /// surprise makes a new series' bands start wide and tighten as its
+    /// statistics fill, so that only a glaring anomaly alerts in its first
+    /// hundred samples.
+    static func confidence(after n: Int) -> Double { 1 - Double.exp(-Double(n) / confidenceSamples) }
+    static let confidenceSamples = 60.0
+
+    /// How much the time-of-day test may say: all when the usual value at
+    /// each hour explains most of the series' spread (the deviations from it
+    /// are at most 0.4 of the long-run standard deviation), nothing when it
+    /// explains little (0.7 or more): a series without a daily cycle has no
+    /// usual value for the hour, and every burst would look out of place.
+    private func dailyWeight(deviationScale: Double) -> Double {
+        guard let spread = drift.longStandardDeviation, spread > 0 else { return 0 }
+        return min(max((0.7 - deviationScale / spread) / 0.3, 0), 1)
     }
 
-    /// Gaussian probability that a short average is at most `average`.
-    private func likelihood(of average: Double) -> Double {
-        let mean = max(distributionMean, config.meanFloor)
-        let deviation = max(distributionVariance, config.varianceFloor).squareRoot()
-        let z = max(0, (average - mean) / deviation)
-        return 1 - 0.5 * Double.erfc(z / Double.sqrt(2))
-    }
-
-    private mutating func observeAverage(_ average: Double) {
-        distributionCount += 1
-        let weight = max(1 / Double(distributionCount), 1 / config.distributionTimeConstant)
-        let d = average - distributionMean
-        distributionMean += weight * d
-        distributionVariance = (1 - weight) * (distributionVariance + weight * d * d)
+    /// How far beyond the range seen so far `value` lies, in ranges past the
+    /// margin; nil when inside (or the rule is off).
+    private func distanceOutOfRange(_ value: Double) -> Double? {
+        guard config.outOfRangeMargin >= 0, minimum <= maximum else { return nil }
+        let span = maximum - minimum
+        let margin = config.outOfRangeMargin * span
+        let beyond = value > maximum + margin ? value - maximum - margin
+            : value < minimum - margin ? minimum - margin - value : -1
+        guard beyond >= 0 else { return nil }
+        return span > 0 ? beyond / span : 3
     }
 }

@@ -1,0 +1,104 @@
+/// The scorer's part of the predictor record: every statistic of every
+/// test, in a fixed order, so that a restored series scores its next sample
+/// exactly as the original would have.
+extension AnomalyScorer {
+    func encode(into w: inout ByteWriter) {
+        w.write(UInt64(count))
+        w.write(UInt64(errorScale.count))
+        w.write(errorScale.meanSquare)
+        w.write(UInt64(likelihood.count))
+        w.write(likelihood.recentRaw)
+        w.write(likelihood.sustained)
+        for fit in [likelihood.shortFit, likelihood.sustainedFit] {
+            w.write(fit.mean)
+            w.write(fit.variance)
+            w.write(UInt64(fit.fitted))
+        }
+        errorTail.encode(into: &w)
+        w.write(daily.means)
+        w.write(daily.counts)
+        w.write(daily.firstTimestamp)
+        w.write(daily.meanInterval)
+        w.write(UInt64(daily.intervals))
+        w.write(UInt64(dailyScale.count))
+        w.write(dailyScale.meanSquare)
+        dailyTail.encode(into: &w)
+        w.write(UInt64(drift.count))
+        for value in [drift.recentMean, drift.longMean, drift.longVariance] { w.write(value) }
+        driftTail.encode(into: &w)
+        w.write(UInt64(stuck.run))
+        w.write(UInt64(stuck.count))
+        w.write(stuck.previous)
+        w.write(stuck.startRate)
+        w.write(stuck.changeRate)
+        w.write(stuck.changeRateBeforeRun)
+        stuck.lengths.encode(into: &w)
+        w.write(minimum)
+        w.write(maximum)
+        w.write(lastTimestamp != nil)
+        w.write(lastTimestamp ?? 0)
+        w.write(Int64(min(calmSamples, Int(Int64.max))))
+    }
+
+    init(config: ScorerConfig, decoding r: inout ByteReader) throws(SerializationError) {
+        let count = try r.readInt()
+        let errorScale = RunningScale(timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
+                                      meanSquare: try r.readDouble())
+        let likelihoodCount = try r.readInt()
+        let recentRaw = try r.readFloats()
+        guard recentRaw.count == config.shortWindow else {
+            throw .invalid("recent raw scores: \(recentRaw.count) values where the configuration needs \(config.shortWindow)")
+        }
+        let sustained = try r.readDouble()
+        let shortFit = GaussianFit(mean: try r.readDouble(), variance: try r.readDouble(), fitted: try r.readInt())
+        let sustainedFit = GaussianFit(mean: try r.readDouble(), variance: try r.readDouble(), fitted: try r.readInt())
+        let likelihood = ErrorLikelihood(config: config, count: likelihoodCount, recentRaw: recentRaw,
+                                         sustained: sustained, shortFit: shortFit, sustainedFit: sustainedFit)
+        let errorTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
+        let means = try r.readFloats(), counts = try r.readFloats()
+        guard means.count == DailyProfile.bins, counts.count == DailyProfile.bins else {
+            throw .invalid("daily profile of \(means.count) and \(counts.count) bins where \(DailyProfile.bins) belong")
+        }
+        let daily = DailyProfile(means: means, counts: counts, firstTimestamp: try r.readDouble(),
+                                 meanInterval: try r.readDouble(), intervals: try r.readInt())
+        let dailyScale = RunningScale(timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
+                                      meanSquare: try r.readDouble())
+        let dailyTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
+        let drift = LevelDrift(count: try r.readInt(), recentMean: try r.readDouble(), longMean: try r.readDouble(),
+                               longVariance: try r.readDouble())
+        let driftTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
+        let stuck = StuckValue(run: try r.readInt(), count: try r.readInt(), previous: try r.readDouble(),
+                               startRate: try r.readDouble(), changeRate: try r.readDouble(),
+                               changeRateBeforeRun: try r.readDouble(),
+                               lengths: try TailEstimator(timeConstant: StuckValue.timeConstant, decoding: &r))
+        let minimum = try r.readDouble(), maximum = try r.readDouble()
+        let hasTimestamp = try r.readBool()
+        let timestamp = try r.readDouble()
+        let calm = Int(try r.read(Int64.self))
+        let statistics = [errorScale.meanSquare, shortFit.variance, sustainedFit.variance, sustained, dailyScale.meanSquare, daily.meanInterval,
+                          drift.longVariance, stuck.startRate]
+        guard statistics.allSatisfy({ $0 >= 0 && $0.isFinite }), calm >= 0 else {
+            throw .invalid("negative or non-finite score statistics")
+        }
+        self.init(config: config, count: count, errorScale: errorScale, likelihood: likelihood, errorTail: errorTail,
+                  daily: daily, dailyScale: dailyScale, dailyTail: dailyTail, drift: drift, driftTail: driftTail,
+                  stuck: stuck, minimum: minimum, maximum: maximum,
+                  lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm)
+    }
+}
+
+extension TailEstimator {
+    func encode(into w: inout ByteWriter) {
+        w.write(UInt64(count))
+        for value in [meanSquare, tailRate, tailWeight, excessMean, excessSquare] { w.write(value) }
+    }
+
+    init(timeConstant: Double, decoding r: inout ByteReader) throws(SerializationError) {
+        self.init(timeConstant: timeConstant, count: try r.readInt(), meanSquare: try r.readDouble(),
+                  tailRate: try r.readDouble(), tailWeight: try r.readDouble(), excessMean: try r.readDouble(),
+                  excessSquare: try r.readDouble())
+        guard [meanSquare, tailRate, tailWeight, excessSquare].allSatisfy({ $0 >= 0 && $0.isFinite }) else {
+            throw .invalid("negative or non-finite tail statistics")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import RealModule
+
+/// How surprising a non-negative statistic is against its own past: the
+/// surprise `−log10 P(X ≥ x)`, with the upper tail fitted online.
+///
+/// Peaks over threshold (as in extreme value theory): values above
+/// `u = 2 · rms(past)` are the tail. The tail's rate and a generalised Pareto
+/// distribution of the excesses over `u` (shape ξ and scale σ by the method
+/// of moments) are exponentially weighted averages, so the estimate follows a
+/// series whose behaviour drifts. ξ is kept in [0, 0.45]: 0 is an
+/// exponential tail (Gaussian-like errors), larger values a heavier tail, so
+/// a series whose errors often jump far needs a larger jump to surprise.
+/// Updates are clipped 20 σ beyond `u`: one wild value moves the fit by a
+/// bounded amount.
+public struct TailEstimator: Sendable, Hashable {
+    /// Memory of the averages, in samples.
+    public let timeConstant: Double
+    public private(set) var count: Int = 0
+    var meanSquare: Double = 0
+    /// Fraction of samples above `u`.
+    var tailRate: Double = Self.priorTailRate
+    /// Exponentially weighted sums of the tail's indicator, excess and squared excess.
+    var tailWeight: Double = 0
+    var excessMean: Double = 0
+    var excessSquare: Double = 0
+
+    /// Samples before any surprise is reported: the fit needs a few.
+    static let reportsAfter = 20
+    /// `u` in multiples of the root mean square of the statistic.
+    static let thresholdInRMS = 2.0
+    /// The tail rate before data says otherwise (a Gaussian's beyond 2 RMS is 0.046).
+    static let priorTailRate = 0.05
+    static let shapeRange = 0.0...0.45
+    static let updateClipInScales = 20.0
+
+    public init(timeConstant: Double) {
+        self.timeConstant = timeConstant
+    }
+
+    init(timeConstant: Double, count: Int, meanSquare: Double, tailRate: Double, tailWeight: Double,
+         excessMean: Double, excessSquare: Double) {
+        self.timeConstant = timeConstant
+        self.count = count
+        self.meanSquare = meanSquare
+        self.tailRate = tailRate
+        self.tailWeight = tailWeight
+        self.excessMean = excessMean
+        self.excessSquare = excessSquare
+    }
+
+    private var threshold: Double { Self.thresholdInRMS * meanSquare.squareRoot() }
+
+    /// Shape ξ and scale σ of the excesses over the threshold.
+    private var tail: (shape: Double, scale: Double) {
+        guard tailWeight > 1e-12 else { return (0, max(0.25 * threshold, 1e-12)) }
+        let mean = excessMean / tailWeight
+        let variance = max(excessSquare / tailWeight - mean * mean, 1e-24)
+        let shape = min(max(0.5 * (1 - mean * mean / variance), Self.shapeRange.lowerBound),
+                        Self.shapeRange.upperBound)
+        return (shape, max(mean * (1 - shape), 1e-12))
+    }
+
+    /// `−log10 P(X ≥ x)` under the fit of the values observed so far; 0 at or
+    /// below the threshold and until the fit has `reportsAfter` values.
+    public func surprise(_ x: Double) -> Double {
+        let u = threshold
+        guard count >= Self.reportsAfter, u > 0, x > u else { return 0 }
+        let (shape, scale) = tail
+        let excess = min(x - u, 1e150) / scale
+        // ln of the Pareto survival (1 + ξ y/σ)^(−1/ξ), or e^(−y/σ) at ξ = 0.
+        let logSurvival = shape > 1e-6 ? -Double.log(onePlus: shape * excess) / shape : -excess
+        return -(Double.log10(max(tailRate, 1e-6)) + logSurvival / Double.log(10))
+    }
+
+    /// Takes a value into the fit.
+    public mutating func observe(_ value: Double) {
+        let x = min(value, 1e150)  // so that squares stay finite
+        let u = threshold
+        let clipped = count >= Self.reportsAfter ? min(x, u + Self.updateClipInScales * tail.scale) : x
+        count += 1
+        let weight = max(1 / Double(count), 1 / timeConstant)
+        meanSquare += weight * (clipped * clipped - meanSquare)
+        let above = x > u
+        let excess = above ? clipped - u : 0
+        tailRate += weight * ((above ? 1 : 0) - tailRate)
+        tailWeight += weight * ((above ? 1 : 0) - tailWeight)
+        excessMean += weight * (excess - excessMean)
+        excessSquare += weight * (excess * excess - excessSquare)
+    }
+}
