@@ -4,6 +4,37 @@ import StreamLSTM
 import Testing
 @testable import Daemon
 
+@Suite("Reload")
+struct ReloadTests {
+    @Test("A reloaded fire threshold is the one the scorer's refractory rule holds scores under")
+    func refractoryFollowsReload() throws {
+        var config = EngineConfig()
+        config.shards = 1
+        let harness = EngineHarness(config: config)
+        var rng = SplitMix64(seed: 91)
+        let calm = { (n: Int) in (0..<n).map { t in 50 + 10 * sin(Double(t) / 4) + 0.5 * rng.gaussian() } }
+        // Two spikes 10 samples apart: the second comes within the refractory period of the first.
+        // Each pair far beyond the range the last left, so that both score high.
+        func twoSpikes(_ size: Double) throws -> (first: Double, second: Double) {
+            var values = calm(20)
+            values[0] += size
+            values[10] += 10 * size
+            _ = try harness.feed("r", values, startingAt: harness.scores.count)
+            let scores = harness.scores.suffix(20)
+            return (scores[scores.startIndex], scores[scores.startIndex + 10])
+        }
+        _ = try harness.feed("r", calm(600))
+        let before = try twoSpikes(400)
+        #expect(before.first >= 0.5 && before.second == 0.5.nextDown, "\(before)")
+        _ = try harness.feed("r", calm(200), startingAt: harness.scores.count)
+        var reloaded = LiveSettings(config)
+        reloaded.alerts.fireThreshold = 0.7
+        harness.engine.live.set(reloaded)
+        let after = try twoSpikes(40_000)
+        #expect(after.first >= 0.7 && after.second == 0.7.nextDown, "\(after)")
+    }
+}
+
 @Suite("Engine")
 struct EngineTests {
     /// Runs one sample of each of `series` series through an engine and waits until all are accounted for.

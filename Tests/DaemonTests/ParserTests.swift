@@ -189,3 +189,44 @@ struct IngestBasicsTests {
         #expect(Timestamps.parseRFC3339(text) == nil)
     }
 }
+
+@Suite("Numbers no metric has")
+struct ImplausibleNumberTests {
+    @Test("Timestamps in milliseconds or nanoseconds by mistake, or absurd, are bad_timestamp in every format")
+    func implausibleTimestamps() {
+        let graphite = parse("""
+            cpu 1 1700000000000000000
+            cpu 1 1e300
+            cpu 1 -1e17
+            cpu 1 1700000000000
+            cpu 1 1700000000
+            """, .graphite)
+        #expect(pairs(graphite) == ["cpu 1.0 1700000000.0"])
+        #expect(graphite.rejections[.badTimestamp] == 4)
+        // Influx's nanoseconds are right; seconds-precision input with nanoseconds in it is not.
+        let influx = parse("cpu v=1 1700000000000000000\ncpu v=2 1700000000000000000", .influx, precision: .seconds)
+        #expect(influx.samples.isEmpty && influx.rejections[.badTimestamp] == 2)
+        let json = parse(#"[{"series":"a","ts":1e300,"value":1},{"series":"a","ts":"9999-01-01T00:00:00Z","value":1},"#
+                         + #"{"series":"a","ts":1700000000,"value":1}]"#, .json)
+        #expect(pairs(json) == ["a 1.0 1700000000.0"])
+        #expect(json.rejections[.badTimestamp] == 2)
+    }
+
+    @Test("Values beyond 1e100 are value_out_of_range in every format; large ordinary ones pass")
+    func hugeValues() {
+        let graphite = parse("a 1e300 1700000000\nb -1e101 1700000000\nc 1e18 1700000000", .graphite)
+        #expect(graphite.samples.map(\.key) == ["c"] && graphite.rejections[.valueOutOfRange] == 2)
+        let influx = parse("m v=1e300 1700000000000000000", .influx)
+        #expect(influx.samples.isEmpty && influx.rejections[.valueOutOfRange] == 1)
+        let json = parse(#"{"series":"a","ts":1700000000,"value":-1e200}"#, .json)
+        #expect(json.samples.isEmpty && json.rejections[.valueOutOfRange] == 1)
+    }
+
+    @Test("Formatting a time never traps, whatever reached it", arguments: [1e300, -1e300, 1e17, -1e17, .nan, .infinity])
+    func formattingNeverTraps(seconds: Double) {
+        #expect(!rfc3339(seconds).isEmpty)
+        var writer = JSONWriter()
+        writer.number(nil, seconds)
+        #expect(!writer.text.isEmpty)
+    }
+}

@@ -130,3 +130,69 @@ struct SystemdTests {
         #expect(daemon.process.terminationStatus == 0)
     }
 }
+
+@Suite("Signals at start")
+struct EarlySignalTests {
+    /// Whether the process ignores SIGHUP now, from its `SigIgn` mask in /proc.
+    static func ignoresHangUp(_ pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
+              let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << (UInt64(SIGHUP) - 1)) != 0
+    }
+
+    @Test("SIGHUP from the first instructions of run until ready does not end the daemon")
+    func hangUpDuringStart() throws {
+        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                                        "--http", "off", "--status-interval", "0"])
+        let pid = daemon.process.processIdentifier
+        // The earliest a reload could be handled: the disposition is set before anything is logged.
+        let deadline = Date().addingTimeInterval(10)
+        while !Self.ignoresHangUp(pid) && daemon.process.isRunning && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.0005)  // polling /proc for a condition, bounded by the deadline
+        }
+        #expect(Self.ignoresHangUp(pid))
+        #expect(!daemon.log.contains("ready"), "SIGHUP was ignored only after the daemon was ready")
+        var sent = 0
+        while !daemon.log.contains("ready") && daemon.process.isRunning && Date() < deadline {
+            daemon.signal(SIGHUP)
+            sent += 1
+            Thread.sleep(forTimeInterval: 0.002)  // spacing the signals, bounded by the deadline
+        }
+        _ = try daemon.waitForLog("ready")
+        daemon.signal(SIGHUP)
+        _ = try daemon.waitForLog("configuration reloaded")
+        print("early SIGHUP: \(sent) signals during start")
+        #expect(sent > 0)
+        #expect(try daemon.terminate().status == 0)
+    }
+}
+
+@Suite("A part that dies")
+struct ComponentFailureTests {
+    @Test("An input whose receive fails ends the daemon with a non-zero status; systemd hears STOPPING, not READY")
+    func deadInputEndsTheDaemon() throws {
+        let folder = try makeTemporaryFolder("dead-input")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let listener = try NotifyListener(folder: folder)
+        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                                        "--http", "off", "--status-interval", "0"],
+                                       environment: ["NOTIFY_SOCKET": listener.path, "STREAMLSTMD_FAULT_INPUT_AFTER": "3"])
+        #expect(listener.collect(until: { $0.contains("READY=1") }) != nil)
+        let endpoint = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
+        let context = try ZMQContext()
+        let socket = try ZMQSocket(context: context, type: .xpublisher)
+        try socket.set(.receiveTimeout(milliseconds: 10_000))
+        try socket.connect(endpoint)
+        #expect(try socket.receive() != nil, "the daemon's subscription")
+        for t in 0..<10 { _ = try socket.send([Array("dies.soon \(t) \(1_700_000_000 + 60 * t)".utf8)]) }
+        #expect(daemon.waitForExit(timeout: 20), "still running after its input died")
+        #expect(daemon.process.terminationStatus != 0)
+        let stopping = listener.collect(until: { $0.contains("STOPPING=1") }) ?? []
+        #expect(!stopping.isEmpty && !stopping.dropLast().contains { $0.contains("READY=1") },
+                "after the failure systemd must hear STOPPING and no READY: \(stopping)")
+        #expect(daemon.log.contains("input stopped") && daemon.log.contains("a part of the daemon died"), "\(daemon.log)")
+        socket.close()
+    }
+}

@@ -26,6 +26,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "The threshold a user gets without tuning (default: the daemon's alert threshold).")
     var threshold: Double = AlertRules().fireThreshold
 
+    @Option(help: "Print tab-separated rows (per category and in total, per profile) named by this corpus name instead of the report.")
+    var rows: String?
+
     func validate() throws {
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must lie in (0, 1]") }
     }
@@ -45,7 +48,8 @@ struct EvaluateCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             }
         }
-        print(NABReport(files: files, defaultThreshold: threshold).text, terminator: "")
+        let report = NABReport(files: files, defaultThreshold: threshold)
+        print(rows.map(report.rows) ?? report.text, terminator: "")
         if failures > 0 { throw ExitCode(1) }
     }
 
@@ -151,6 +155,37 @@ struct NABReport {
                 + pad("\(events.windows)", 9) + pad("\(events.foundWindows)", 7)
                 + pad(String(format: "%.3f", events.precision), 11) + pad(String(format: "%.3f", events.recall), 8)
                 + String(format: "%.3f", events.f1) + "\n"
+        }
+        return out
+    }
+
+    static let rowHeader = ["corpus", "category", "profile", "files", "windows", "optimised", "threshold", "default",
+                            "found", "FP", "precision", "recall", "F1"].joined(separator: "\t")
+
+    /// Tab-separated rows of `rowHeader`: for each profile, the corpus in
+    /// total ("all") and each category, scored at the corpus' optimised
+    /// threshold and at the default one (found windows, false positives and
+    /// event-level precision, recall and F1 at the default).
+    func rows(corpus: String) -> String {
+        let all = files.map(\.file)
+        var out = ""
+        for profile in NABProfile.all {
+            let best = NABScorer.optimise(all, profile: profile).threshold
+            let groups = [("all", all)] + Array(Set(files.map(\.category))).sorted().map { category in
+                (category, files.filter { $0.category == category }.map(\.file))
+            }
+            for (name, members) in groups {
+                let atBest = total(members, threshold: best, profile: profile)
+                let atDefault = total(members, threshold: defaultThreshold, profile: profile)
+                let events = members.reduce(EventCounts()) { $0 + EventCounts($1, threshold: defaultThreshold) }
+                let fields = [corpus, name, profile.name, "\(members.count)", "\(atDefault.windows)",
+                              score(atBest.normalised(profile)), short(best), score(atDefault.normalised(profile)),
+                              "\(atDefault.detectedWindows)", "\(atDefault.falsePositives)",
+                              events.alarms > 0 ? String(format: "%.3f", events.precision) : "-",
+                              events.windows > 0 ? String(format: "%.3f", events.recall) : "-",
+                              events.alarms > 0 && events.windows > 0 ? String(format: "%.3f", events.f1) : "-"]
+                out += fields.joined(separator: "\t") + "\n"
+            }
         }
         return out
     }

@@ -31,7 +31,9 @@ final class Input: Sendable {
     let endpoints: [String]
     private let finished = DispatchSemaphore(value: 0)
 
-    init(config: InputConfig, context: ZMQContext, engine: Engine, logger: Logger) throws(ZMQError) {
+    /// `failure` is told if the receive loop ends for any reason but the context's shutdown.
+    init(config: InputConfig, context: ZMQContext, engine: Engine, logger: Logger,
+         failure: ComponentFailure? = nil) throws(ZMQError) {
         self.config = config
         let ready = BlockingQueue<Result<[String], ZMQError>>(capacity: 1)
         let finished = self.finished
@@ -65,7 +67,10 @@ final class Input: Sendable {
             } catch {
                 preconditionFailure("unexpected error \(error)")
             }
-            Self.receiveLoop(socket: socket, config: config, engine: engine, logger: logger)
+            if let error = Self.receiveLoop(socket: socket, config: config, engine: engine, logger: logger) {
+                logger.critical("input stopped", metadata: ["error": "\(error)", "endpoints": "\(config.endpoints)"])
+                failure?.report("input \(config.endpoints.joined(separator: " ")) stopped: \(error)")
+            }
             socket.close()
             finished.signal()
         }
@@ -84,7 +89,16 @@ final class Input: Sendable {
         finished.wait()
     }
 
-    private static func receiveLoop(socket: ZMQSocket, config: InputConfig, engine: Engine, logger: Logger) {
+    /// A fault for the tests to inject: with `STREAMLSTMD_FAULT_INPUT_AFTER=N` in the environment an input's
+    /// receive fails after N messages, as a real socket error would, so that what follows can be tested
+    /// on the built daemon. Unset in every real deployment.
+    static let injectedFaultAfter: Int? = ProcessInfo.processInfo.environment["STREAMLSTMD_FAULT_INPUT_AFTER"]
+        .flatMap { Int($0) }
+
+    /// Receives until the context shuts down (nil) or receiving fails (the error).
+    private static func receiveLoop(socket: ZMQSocket, config: InputConfig, engine: Engine,
+                                    logger: Logger) -> ZMQError? {
+        var faultAfter = Self.injectedFaultAfter
         let parser = PayloadParser(format: config.format, maxKeyLength: config.maxKeyLength,
                                    influxPrecision: config.influxPrecision)
         var result = ParseResult()
@@ -94,9 +108,12 @@ final class Input: Sendable {
             do throws(ZMQError) {
                 guard let received = try socket.receive() else { continue }
                 message = received
+                if let remaining = faultAfter {
+                    guard remaining > 0 else { throw ZMQError(code: EFAULT, operation: "zmq_msg_recv (injected)") }
+                    faultAfter = remaining - 1
+                }
             } catch {
-                if !error.isTerminated { logger.error("input stopped", metadata: ["error": "\(error)"]) }
-                return
+                return error.isTerminated ? nil : error
             }
             result.removeAll()
             engine.stats.metrics?.inputMessages.increment()

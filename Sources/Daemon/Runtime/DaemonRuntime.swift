@@ -26,6 +26,8 @@ final class DaemonRuntime: Sendable {
     let inputs: [Input]
     /// Nil without a state directory.
     let checkpointer: Checkpointer?
+    /// Told when an input dies.
+    let failure = ComponentFailure()
     private let inputContext: ZMQContext
     let logger: Logger
 
@@ -67,7 +69,8 @@ final class DaemonRuntime: Sendable {
         var inputs: [Input] = []
         do throws(ZMQError) {
             for input in settings.inputs {
-                inputs.append(try Input(config: input, context: inputContext, engine: engine, logger: logger))
+                inputs.append(try Input(config: input, context: inputContext, engine: engine, logger: logger,
+                                        failure: failure))
             }
         } catch {
             inputContext.shutdown()

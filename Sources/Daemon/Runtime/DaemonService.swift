@@ -33,8 +33,22 @@ struct DaemonService: Service {
             "shards": "\(runtime.settings.engine.shards)", "training": "\(runtime.settings.engine.training)",
             "state_dir": "\(runtime.settings.stateDirectory ?? "none")",
         ])
-        // Returns when a signal asks for shutdown; throws if the service group cancels us instead.
-        try? await gracefulShutdown()
+        // Until a signal asks for shutdown (or the service group cancels us), or a part of the daemon dies.
+        let failure = runtime.failure
+        let failed = await withTaskGroup(of: String?.self) { group in
+            group.addTask {
+                try? await gracefulShutdown()
+                return nil
+            }
+            group.addTask { await failure.first() }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let failed {
+            readiness.set(false)
+            runtime.logger.critical("a part of the daemon died: stopping", metadata: ["failure": "\(failed)"])
+        }
         notifier?.send("STOPPING=1\nSTATUS=stopping: draining the shards, writing the last checkpoint")
         hangUp.cancel()
         heartbeat?.cancel()
@@ -48,5 +62,6 @@ struct DaemonService: Service {
                 done.resume()
             }.start()
         }
+        if let failed { throw ComponentFailed(what: failed) }
     }
 }

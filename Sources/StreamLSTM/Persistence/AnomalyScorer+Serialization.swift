@@ -8,12 +8,9 @@ extension AnomalyScorer {
         w.write(errorScale.meanSquare)
         w.write(UInt64(likelihood.count))
         w.write(likelihood.recentRaw)
-        w.write(likelihood.sustained)
-        for fit in [likelihood.shortFit, likelihood.sustainedFit] {
-            w.write(fit.mean)
-            w.write(fit.variance)
-            w.write(UInt64(fit.fitted))
-        }
+        w.write(likelihood.fit.mean)
+        w.write(likelihood.fit.variance)
+        w.write(UInt64(likelihood.fit.fitted))
         errorTail.encode(into: &w)
         w.write(daily.means)
         w.write(daily.counts)
@@ -49,11 +46,8 @@ extension AnomalyScorer {
         guard recentRaw.count == config.shortWindow else {
             throw .invalid("recent raw scores: \(recentRaw.count) values where the configuration needs \(config.shortWindow)")
         }
-        let sustained = try r.readDouble()
-        let shortFit = GaussianFit(mean: try r.readDouble(), variance: try r.readDouble(), fitted: try r.readInt())
-        let sustainedFit = GaussianFit(mean: try r.readDouble(), variance: try r.readDouble(), fitted: try r.readInt())
-        let likelihood = ErrorLikelihood(config: config, count: likelihoodCount, recentRaw: recentRaw,
-                                         sustained: sustained, shortFit: shortFit, sustainedFit: sustainedFit)
+        let fit = GaussianFit(mean: try r.readDouble(), variance: try r.readDouble(), fitted: try r.readInt())
+        let likelihood = ErrorLikelihood(config: config, count: likelihoodCount, recentRaw: recentRaw, fit: fit)
         let errorTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
         let means = try r.readFloats(), counts = try r.readFloats()
         guard means.count == DailyProfile.bins, counts.count == DailyProfile.bins else {
@@ -75,7 +69,7 @@ extension AnomalyScorer {
         let hasTimestamp = try r.readBool()
         let timestamp = try r.readDouble()
         let calm = Int(try r.read(Int64.self))
-        let statistics = [errorScale.meanSquare, shortFit.variance, sustainedFit.variance, sustained, dailyScale.meanSquare, daily.meanInterval,
+        let statistics = [errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
                           drift.longVariance, stuck.startRate]
         guard statistics.allSatisfy({ $0 >= 0 && $0.isFinite }), calm >= 0 else {
             throw .invalid("negative or non-finite score statistics")

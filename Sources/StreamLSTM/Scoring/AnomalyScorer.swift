@@ -49,7 +49,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
     public init(
         errorScale: Double = 3, shortWindow: Int = 15, learningPeriod: Int = 150, warmUp: Int = 40,
         distributionTimeConstant: Double = 2000, meanFloor: Double = 0.03, varianceFloor: Double = 0.0003,
-        spikeSensitivity: Double = 1.45, dailySensitivity: Double = 1.3, driftSensitivity: Double = 1.5,
+        spikeSensitivity: Double = 1.4, dailySensitivity: Double = 1.3, driftSensitivity: Double = 1.5,
         stuckSensitivity: Double = 1, residualFloor: Double = 0.01,
         outOfRangeMargin: Double = 0.05, minimumAbsoluteDeviation: Double = 0,
         minimumRelativeDeviation: Double = 0, threshold: Double = 0.5, refractory: Int = 50
@@ -153,8 +153,7 @@ public struct AnomalyScore: Sendable, Hashable {
 /// a tail probability fitted to the series' own past, and the largest wins:
 ///
 /// - the error likelihood (`ErrorLikelihood`, after NuPIC): the mean of the
-///   last few prediction errors, and of the last few dozen, for incidents
-///   that raise the errors for a while;
+///   last few prediction errors, for incidents that raise the errors for a while;
 /// - the single error (`TailEstimator` on the error's size), for a spike the
 ///   short average would dilute; its tail adapts, so a series that is spiky by
 ///   nature needs a larger spike;
@@ -281,7 +280,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         // The likelihood's distribution is fitted from the end of the warm-up and judged by only
         // after the learning period: a Gaussian fitted to a handful of averages is too narrow.
         if likelihood.count > config.learningPeriod { consider(likelihood.surprise, .predictionError, seen: count) }
-        if likelihood.count > config.warmUp { likelihood.fit() }
+        if likelihood.count > config.warmUp { likelihood.fitMean() }
         if let error {
             // The sensitivity sharpens a fitted tail, but no error is more surprising than it would be
             // were the errors Gaussian, the lightest tail there is reason to expect: that keeps errors

@@ -1,18 +1,16 @@
 import RealModule
 
-/// NuPIC's anomaly likelihood on a series' prediction errors, at two time
-/// scales: is the recent error level unusual for this series?
+/// NuPIC's anomaly likelihood on a series' prediction errors: is the recent
+/// error level unusual for this series?
 ///
 /// 1. raw score `1 − exp(−e/scale)` of the error `e` in scales (bounded, so
 ///    one wild error cannot dominate);
-/// 2. the mean of the last `shortWindow` raw scores (NuPIC's), for an
-///    incident that raises the errors for a few samples, and an exponentially
-///    weighted mean over about 64 samples, for one that raises them a little
-///    for longer (noise that grows, a rhythm that is lost);
-/// 3. for each, the one-sided Gaussian tail under a Gaussian fitted to this
-///    series' own past values of that mean, with NuPIC's floors on mean and
-///    variance so that a series that was always predicted perfectly does not
-///    page on a tiny blip. The larger surprise counts.
+/// 2. the mean of the last `shortWindow` raw scores;
+/// 3. the one-sided Gaussian tail of that mean under a Gaussian fitted to
+///    this series' own past means, with NuPIC's floors on mean and variance
+///    so that a series that was always predicted perfectly does not page on
+///    a tiny blip. (A second, 64-sample mean beside it changed neither
+///    corpus' score by more than 0.3 and was left out.)
 ///
 /// Errors unusually *smaller* than normal are not an anomaly.
 public struct ErrorLikelihood: Sendable, Hashable {
@@ -23,12 +21,7 @@ public struct ErrorLikelihood: Sendable, Hashable {
     public private(set) var count: Int = 0
     /// The last `shortWindow` raw scores, a ring indexed by `count`.
     private(set) var recentRaw: [Float]
-    private(set) var sustained: Double = 0
-    private(set) var shortFit = GaussianFit()
-    private(set) var sustainedFit = GaussianFit()
-
-    /// Memory of the sustained mean, in samples.
-    static let sustainedTimeConstant = 64.0
+    private(set) var fit = GaussianFit()
 
     init(config: ScorerConfig) {
         errorScale = config.errorScale
@@ -38,23 +31,19 @@ public struct ErrorLikelihood: Sendable, Hashable {
         recentRaw = [Float](repeating: 0, count: config.shortWindow)
     }
 
-    init(config: ScorerConfig, count: Int, recentRaw: [Float], sustained: Double, shortFit: GaussianFit,
-         sustainedFit: GaussianFit) {
+    init(config: ScorerConfig, count: Int, recentRaw: [Float], fit: GaussianFit) {
         self.init(config: config)
         self.count = count
         self.recentRaw = recentRaw
-        self.sustained = sustained
-        self.shortFit = shortFit
-        self.sustainedFit = sustainedFit
+        self.fit = fit
     }
 
     /// Takes the raw score of `error` (in scales; nil when nothing was
-    /// predicted) into both means; returns it.
+    /// predicted) into the short window; returns it.
     mutating func push(error: Double?) -> Double {
         let raw = error.map { 1 - Double.exp(-min(abs($0), 1e6) / errorScale) } ?? 0
         recentRaw[count % recentRaw.count] = Float(raw)
         count += 1
-        sustained += max(1 / Double(count), 1 / Self.sustainedTimeConstant) * (raw - sustained)
         return raw
     }
 
@@ -65,16 +54,14 @@ public struct ErrorLikelihood: Sendable, Hashable {
         return filled > 0 ? sum / Double(filled) : 0
     }
 
-    /// `−log10` of the probability of means at least as large as the current ones (the larger of the two).
+    /// `−log10` of the probability of a short-window mean at least as large as the current one.
     var surprise: Double {
-        max(shortFit.surprise(of: shortMean, meanFloor: meanFloor, varianceFloor: varianceFloor),
-            sustainedFit.surprise(of: sustained, meanFloor: meanFloor, varianceFloor: varianceFloor))
+        fit.surprise(of: shortMean, meanFloor: meanFloor, varianceFloor: varianceFloor)
     }
 
-    /// Takes the current means into the fitted distributions.
-    mutating func fit() {
-        shortFit.fit(shortMean, timeConstant: timeConstant)
-        sustainedFit.fit(sustained, timeConstant: timeConstant)
+    /// Takes the current short-window mean into the fitted distribution.
+    mutating func fitMean() {
+        fit.fit(shortMean, timeConstant: timeConstant)
     }
 }
 
