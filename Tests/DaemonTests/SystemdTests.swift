@@ -196,3 +196,20 @@ struct ComponentFailureTests {
         socket.close()
     }
 }
+
+@Suite("Limits at start")
+struct DescriptorLimitTests {
+    @Test("run raises its soft open-descriptor limit to the hard one")
+    func raisesSoftLimit() throws {
+        let command = "ulimit -Sn 256; exec '\(BuiltBinary.url.path)' run --listen 'tcp://127.0.0.1:*' "
+            + "--alerts 'tcp://127.0.0.1:*' --http off --status-interval 0"
+        let daemon = try RunningDaemon(["-c", command], executable: URL(fileURLWithPath: "/bin/sh"))
+        _ = try daemon.waitForLog("ready")
+        let limits = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/limits", encoding: .utf8)
+        let fields = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }?
+            .split(separator: " ", omittingEmptySubsequences: true) ?? []
+        // "Max open files <soft> <hard> files"
+        #expect(fields.count >= 5 && fields[3] == fields[4] && fields[3] != "256", "\(fields)")
+        #expect(try daemon.terminate().status == 0)
+    }
+}
