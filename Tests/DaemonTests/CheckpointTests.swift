@@ -283,22 +283,16 @@ struct CheckpointTests {
     /// Sends samples as Graphite lines, 50 of each series per message, once the daemon has subscribed.
     private func publish(_ values: [(a: Double, b: Double)], range: Range<Int>, to endpoint: String,
                          time: (Int) -> Double) throws {
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, type: .xpublisher)
-        try socket.set(.receiveTimeout(milliseconds: 10_000))
-        try socket.set(.sendHighWaterMark(0))
-        try socket.connect(endpoint)
-        #expect(try socket.receive() != nil, "the daemon's subscription")
+        let producer = try TestProducer(connectingTo: endpoint)
         for start in stride(from: range.lowerBound, to: range.upperBound, by: 50) {
             var lines: [String] = []
             for t in start..<min(start + 50, range.upperBound) {
                 lines.append("crash.a \(values[t].a) \(Int(time(t)))")
                 lines.append("crash.b \(values[t].b) \(Int(time(t)))")
             }
-            _ = try socket.send([Array(lines.joined(separator: "\n").utf8)])
+            try producer.send(lines.joined(separator: "\n"))
         }
-        try socket.set(.linger(milliseconds: 10_000))  // close waits until everything is sent
-        socket.close()
+        try producer.close()
     }
 }
 

@@ -58,12 +58,7 @@ struct FuzzTests {
         let subscriber = try AlertSubscriber(endpoint: alertsEndpoint) { alert in received.withLock { $0.append(alert) } }
         defer { subscriber.stop() }
 
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, type: .xpublisher)
-        try socket.set(.receiveTimeout(milliseconds: 10_000))
-        try socket.set(.sendHighWaterMark(0))
-        try socket.connect(input)
-        #expect(try socket.receive() != nil, "the daemon's subscription")
+        let producer = try TestProducer(connectingTo: input)
 
         var rng = SplitMix64(seed: 2026)
         let spikeAt = 400, start = 1_700_000_000.0
@@ -72,11 +67,11 @@ struct FuzzTests {
         for t in 0..<500 {
             // The control series, in order, one sample a minute; a spike at sample 400.
             let value = 50 + 10 * sin(2 * Double.pi * Double(t) / 40) + (t == spikeAt ? 120 : 0)
-            _ = try socket.send([Array("metrics".utf8), Array("control.spike \(value) \(Int(start) + 60 * t)".utf8)])
+            try producer.send([Array("metrics".utf8), Array("control.spike \(value) \(Int(start) + 60 * t)".utf8)])
             // Between two control samples, junk: single frames, multi-frame messages, empty ones.
             for _ in 0..<Int(rng.next() % 5) {
                 let frames = Int(rng.next() % 4)
-                _ = try socket.send((0..<frames).map { _ in Self.payload(&rng) } + [Self.payload(&rng)])
+                try producer.send((0..<frames).map { _ in Self.payload(&rng) } + [Self.payload(&rng)])
                 messages += 1
             }
             guard Date().timeIntervalSince(began) < 40 else { break }  // a bound on a slow machine, not a pass condition
@@ -100,7 +95,7 @@ struct FuzzTests {
         for reason in ["unparseable", "non_finite_value", "value_out_of_range", "bad_timestamp"] {
             #expect(count(reason) > 0, "no rejection counted as \(reason)")
         }
-        socket.close()
+        try producer.close()
         #expect(try daemon.terminate().status == 0)
     }
 }

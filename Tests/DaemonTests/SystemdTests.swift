@@ -181,19 +181,14 @@ struct ComponentFailureTests {
                                        environment: ["NOTIFY_SOCKET": listener.path, "STREAMLSTMD_FAULT_INPUT_AFTER": "3"])
         #expect(listener.collect(until: { $0.contains("READY=1") }) != nil)
         let endpoint = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, type: .xpublisher)
-        try socket.set(.receiveTimeout(milliseconds: 10_000))
-        try socket.connect(endpoint)
-        #expect(try socket.receive() != nil, "the daemon's subscription")
-        for t in 0..<10 { _ = try socket.send([Array("dies.soon \(t) \(1_700_000_000 + 60 * t)".utf8)]) }
+        let producer = try TestProducer(connectingTo: endpoint)
+        for t in 0..<10 { try producer.send("dies.soon \(t) \(1_700_000_000 + 60 * t)") }
         #expect(daemon.waitForExit(timeout: 20), "still running after its input died")
         #expect(daemon.process.terminationStatus != 0)
         let stopping = listener.collect(until: { $0.contains("STOPPING=1") }) ?? []
         #expect(!stopping.isEmpty && !stopping.dropLast().contains { $0.contains("READY=1") },
                 "after the failure systemd must hear STOPPING and no READY: \(stopping)")
         #expect(daemon.log.contains("input stopped") && daemon.log.contains("a part of the daemon died"), "\(daemon.log)")
-        socket.close()
     }
 }
 
