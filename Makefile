@@ -1,5 +1,5 @@
 # The two commands of the README, and the ones behind them.
-.PHONY: setup demo test bench bench-portable bench-daemon golden release install
+.PHONY: setup demo test bench bench-portable bench-daemon evaluate golden release install
 
 setup:
 	@scripts/setup.sh
@@ -30,6 +30,10 @@ bench: setup
 
 bench-portable: release
 	.build/release/streamlstmd bench model --seconds 3
+
+# Detection quality: every labelled corpus under ../shared replayed with the defaults, one table.
+evaluate: release
+	scripts/evaluate.sh
 
 # The running daemon end to end over loopback ZeroMQ, and the Python peer on the same load.
 bench-daemon: release

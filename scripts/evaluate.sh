@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Replays every labelled corpus under ../shared with the default settings and
+# prints one table: per corpus and category, NAB's three profiles at the
+# optimised and at the default threshold, windows found, false positives,
+# event-level precision/recall/F1, and how long each replay took.
+#
+#   scripts/evaluate.sh [--config FILE] [--keep DIR]
+#
+# A corpus is a folder with data/ and labels/*windows.json (NAB's layout):
+# ../shared/nab and every ../shared/corpora/*. Nothing is tuned per corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary=.build/release/streamlstmd
+shared=../shared
+config_args=()
+keep=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --config) config_args=(--config "$2"); shift 2 ;;
+        --keep) keep="$2"; shift 2 ;;
+        *) echo "usage: scripts/evaluate.sh [--config FILE] [--keep DIR]" >&2; exit 2 ;;
+    esac
+done
+[ -x "$binary" ] || { echo "evaluate: build first (make release)" >&2; exit 2; }
+corpora=()
+[ -d "$shared/nab/data" ] && corpora+=("$shared/nab")
+for dir in "$shared"/corpora/*/; do [ -d "$dir/data" ] && corpora+=("${dir%/}"); done
+[ ${#corpora[@]} -gt 0 ] || { echo "evaluate: no labelled corpora under $shared" >&2; exit 2; }
+
+work=${keep:-$(mktemp -d)}
+[ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
+table="$work/table.tsv"
+echo "corpus	category	profile	files	windows	optimised	threshold	default	found	FP	precision	recall	F1" > "$table"
+summaries=""
+for corpus in "${corpora[@]}"; do
+    name=$(basename "$corpus")
+    labels=$(ls "$corpus"/labels/*windows.json | head -n 1)
+    "$binary" replay "$corpus/data" --output "$work/$name" --quiet "${config_args[@]}" > "$work/$name.log" 2>&1 \
+        || { echo "evaluate: replay of $name failed:" >&2; tail -n 5 "$work/$name.log" >&2; exit 1; }
+    summaries+="$name: $(tail -n 1 "$work/$name.log")"$'\n'
+    "$binary" evaluate --data "$corpus/data" --labels "$labels" --results "$work/$name" --rows "$name" >> "$table"
+done
+echo "NAB scores at the optimised and at the default threshold (found, FP and event-level figures at the default)"
+echo
+column -t -s $'\t' "$table"
+echo
+printf "%s" "$summaries"
