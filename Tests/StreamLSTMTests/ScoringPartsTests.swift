@@ -48,7 +48,7 @@ struct ScoringPartsTests {
         #expect(falseAlarms.isEmpty, "\(clean.describe(falseAlarms))")
     }
 
-    @Test("A slow slide to a failure, inside the range already seen, is flagged before the failure")
+    @Test("A slow slide to a failure is flagged in its first half")
     func slowRampToFailure() {
         // A machine's temperature: noise around a level with a slow daily swing, then a slide
         // over 600 samples (two days) from the top of its usual range to its bottom and below.
@@ -66,8 +66,31 @@ struct ScoringPartsTests {
         print("slow slide from \(start): detections before \(before), first during \(during.first ?? -1) "
               + "(\(during.first.map { "\(driver.results[$0].anomaly.reason)" } ?? "none"))")
         #expect(before.isEmpty, "\(driver.describe(before))")
-        // Found while the value is still within 5 of its usual level, that is, inside the usual range.
+        // Found before the level has slid 5 of its 10 (here by the range rule: the slide's
+        // troughs leave the range first; the next test is the drift that stays inside it).
         #expect((during.first ?? .max) < start + length / 2)
+    }
+
+    @Test("A drift of the level by 1.5 standard deviations, inside the range already seen, is flagged as a drift")
+    func levelDriftInsideTheRange() {
+        var rng = SplitMix64(seed: 43)
+        let start = 3000, length = 150
+        let series = (0..<(start + 600)).map { t -> Double in
+            10 + rng.gaussian() + (t >= start ? 1.5 * min(Double(t - start + 1) / Double(length), 1) : 0)
+        }
+        var driver = Driver()
+        driver.feed(series)
+        let during = driver.detections(in: start..<series.count, threshold: Self.threshold)
+        let lowest = series[..<start].min()!, highest = series[..<start].max()!
+        let leaves = (start..<series.count).first { series[$0] < lowest || series[$0] > highest } ?? series.count
+        print("drift of 1.5 sd over \(length) samples from \(start): \(driver.describe(during)); "
+              + "first value outside the range seen at \(leaves)")
+        let first = during.first ?? .max
+        #expect(first < start + length && first < leaves)
+        #expect(during.first.map { driver.results[$0].anomaly.reason } == .levelDrift)
+        // Nothing in the settled stretch before it (the first hundreds are a young series' range growing).
+        let settled = driver.detections(in: 1000..<start, threshold: Self.threshold)
+        #expect(settled.isEmpty, "\(driver.describe(settled))")
     }
 
     @Test("A daily cycle broken for one hour is flagged as unusual for the time of day")
