@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTM
 import Testing
 @testable import Daemon
 
@@ -142,10 +143,32 @@ struct EarlySignalTests {
         return mask & (1 << (UInt64(SIGHUP) - 1)) != 0
     }
 
+    /// A state directory whose checkpoint of `count` young series takes a while to restore: the daemon
+    /// restores before it is ready, which gives a test a start phase of known length to act in.
+    static func slowStateDirectory(count: Int) throws -> URL {
+        let folder = try makeTemporaryFolder("slow-start")
+        let config = EngineConfig().predictor
+        let network = Network(inputSize: config.inputSize, model: config.model)
+        let workspace = Workspace(network: network)
+        let prior: [Float] = network.initialParameters(seed: config.seed)
+        var bytes = CheckpointFile.header(writtenAt: 1_700_000_000)
+        for index in 0..<count {
+            let key = "slow.series\(index)"
+            let state = SeriesState(key: key, fingerprint: SeriesKey.fingerprint(key), config: config, prior: prior)
+            for t in 0..<3 { try state.predictor.step(value: Double(t), timestamp: 1_700_000_000 + 60 * Double(t), workspace: workspace) }
+            bytes += CheckpointFile.entry(SeriesSnapshot(state))
+        }
+        bytes += CheckpointFile.end(count: count)
+        try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
+        return folder
+    }
+
     @Test("SIGHUP from the first instructions of run until ready does not end the daemon")
     func hangUpDuringStart() throws {
+        let state = try Self.slowStateDirectory(count: 3000)
+        defer { try? FileManager.default.removeItem(at: state) }
         let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--http", "off", "--status-interval", "0"])
+                                        "--http", "off", "--status-interval", "0", "--state-dir", state.path])
         let pid = daemon.process.processIdentifier
         // The earliest a reload could be handled: the disposition is set before anything is logged.
         let deadline = Date().addingTimeInterval(10)
@@ -153,6 +176,7 @@ struct EarlySignalTests {
             Thread.sleep(forTimeInterval: 0.0005)  // polling /proc for a condition, bounded by the deadline
         }
         #expect(Self.ignoresHangUp(pid))
+        // Restoring 3,000 series keeps the daemon from being ready for a good while after this.
         #expect(!daemon.log.contains("ready"), "SIGHUP was ignored only after the daemon was ready")
         var sent = 0
         while !daemon.log.contains("ready") && daemon.process.isRunning && Date() < deadline {
