@@ -14,7 +14,8 @@ binary=${STREAMLSTMD:-.build/release/streamlstmd}
 echo "== streamlstmd"
 ours=$("$binary" bench daemon --series 10000 --hidden 32 --batch 100 --samples 1000000 --latency-seconds 5 2>/dev/null)
 echo "$ours"
-our_rate=$(echo "$ours" | sed -n 's/^throughput: \([0-9]*\) samples\/s.*/\1/p')
+our_rate=$(echo "$ours" | sed -n 's/^ *throughput: \([0-9]*\) samples\/s.*/\1/p')
+[ -n "$our_rate" ] || { echo "bench_daemon: no throughput line in the output above" >&2; exit 1; }
 
 if ! "$peer_python" -c 'import torch, zmq' 2>/dev/null; then
     echo "== Python peer skipped: $peer_python lacks torch or pyzmq (see $bench_dir/README.md)"
@@ -30,4 +31,5 @@ peer_rate=$("$peer_python" -c "import json,sys; print(int(json.load(open(sys.arg
 peer_memory=$("$peer_python" -c "import json,sys; r=json.load(open(sys.argv[1])); print(int((r['rss_mark']-r['rss_start'])/r['series']))" "$report")
 rm -f "$report"
 echo "throughput: $peer_rate samples/s; resident growth $peer_memory bytes per series"
+[ "${peer_rate:-0}" -gt 0 ] || { echo "bench_daemon: the peer reported no throughput" >&2; exit 1; }
 echo "== ratio: streamlstmd / peer = $(( our_rate / peer_rate ))x"

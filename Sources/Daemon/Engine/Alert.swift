@@ -28,9 +28,13 @@ struct Alert: Equatable, Sendable {
 
     var topic: String { "alert.\(status.rawValue).\(severity.rawValue)" }
 
-    /// The `streamlstm.alert/v1` payload (see DESIGN.md). Identity is in
-    /// `labels`, so Alertmanager can deduplicate; the series' own labels are
-    /// copied there, renamed `label_<name>` where they clash with ours.
+    /// The `streamlstm.alert/v1` payload: `schema`, a per-publisher `seq`,
+    /// `status`, `labels` (alertname, series, metric, severity, instance and
+    /// the series' own labels), `annotations` (summary, description),
+    /// `startsAt`/`endsAt` and `fingerprint` as Alertmanager has them, and
+    /// `anomaly` (time, value, forecast, band, score, threshold, direction, reason, model
+    /// version). Identity is in `labels`, so Alertmanager can deduplicate; the
+    /// series' own labels are renamed `label_<name>` where they clash with ours.
     func json(sequence: Int, instance: String) -> String {
         let (metric, seriesLabels) = SeriesKey.parse(seriesKey)
         let reserved: Set<String> = ["alertname", "series", "metric", "severity", "instance"]
