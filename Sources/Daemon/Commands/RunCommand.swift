@@ -150,7 +150,7 @@ struct RunCommand: AsyncParsableCommand {
         var services: [any Service] = []
         var dependencies: @Sendable () async throws -> Void = {}
         if let address = HTTPAddress(config.http) {
-            let server = try await StatusServer.make(host: address.host, port: address.port, registry: registry,
+            let server = try StatusServer.make(host: address.host, port: address.port, registry: registry,
                                                      readiness: readiness, engine: runtime.engine, logger: logger)
             services.append(server)
             dependencies = {

@@ -1,0 +1,295 @@
+import Foundation
+import Logging
+
+/// A small HTTP/1.1 server for the daemon's loopback endpoints, bounded in
+/// what any client can cost: a request's head may be at most `headerBytes`
+/// and must arrive within `requestSeconds`, at most `connections` are open
+/// at once (past that the oldest waiting one is closed for the newcomer, so
+/// neither the backlog nor the slots fill with silent clients), and no
+/// accept error ends it (out of descriptors, it stops accepting for a
+/// moment). One thread polls every socket; cheap routes
+/// answer on it, slow ones (`Route.slow`) on a worker queue, so `/healthz`
+/// answers whatever else clients do. One request per connection.
+final class BoundedHTTPServer: @unchecked Sendable {
+    struct Limits: Sendable {
+        var headerBytes = 16 << 10
+        var connections = 256
+        var requestSeconds = 5.0
+    }
+
+    struct Response: Sendable {
+        var status: Int
+        var contentType = "text/plain; charset=utf-8"
+        var body: [UInt8]
+
+        static func text(_ status: Int, _ text: String) -> Response { Response(status: status, body: Array(text.utf8)) }
+    }
+
+    struct Route: Sendable {
+        let path: String
+        /// Answered on a worker queue rather than the polling thread.
+        let slow: Bool
+        let respond: @Sendable () -> Response
+    }
+
+    let address: String
+    private let listener: Int32
+    private let wake: (read: Int32, write: Int32)
+    private let routes: [String: Route]
+    private let limits: Limits
+    private let logger: Logger
+    private let workers = DispatchQueue(label: "streamlstmd.http", attributes: .concurrent)
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+    /// Connections handed to a worker and not yet closed; they count against the limit.
+    private let handedOff = Protected(0)
+
+    private struct Client {
+        let fd: Int32
+        var head: [UInt8] = []
+        let deadline: Double
+    }
+
+    init(host: String, port: UInt16, routes: [Route], limits: Limits = Limits(), logger: Logger) throws {
+        var bind = sockaddr_in()
+        bind.sin_family = sa_family_t(AF_INET)
+        bind.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &bind.sin_addr) == 1 else { throw HTTPServerError("not an IPv4 address: \(host)") }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw HTTPServerError("socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let bound = withUnsafePointer(to: &bind) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 128) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw HTTPServerError("bind or listen on \(host):\(port): \(reason)")
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        address = "\(host):\(UInt16(bigEndian: actual.sin_port))"
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else {
+            close(fd)
+            throw HTTPServerError("pipe: \(String(cString: strerror(errno)))")
+        }
+        for end in pipeEnds { Self.makeNonBlocking(end) }
+        listener = fd
+        wake = (pipeEnds[0], pipeEnds[1])
+        self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Serves on a thread of its own until `stop()`.
+    func start() {
+        let thread = Thread { [self] in
+            loop()
+            finished.signal()
+        }
+        thread.name = "http"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops the polling thread and closes every connection it holds; waits for it.
+    func stop() {
+        guard thread != nil else { return }
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)
+        finished.wait()
+        thread = nil
+    }
+
+    private static var now: Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// Non-blocking, and closed in any child a process might start.
+    private static func makeNonBlocking(_ fd: Int32) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
+    }
+
+    private func loop() {
+        var clients: [Client] = []
+        var acceptAgainAt = 0.0
+        var log = RateLimiter(interval: 10)
+        defer {
+            for client in clients { close(client.fd) }
+            close(listener)
+            close(wake.read)
+            close(wake.write)
+        }
+        while true {
+            let now = Self.now
+            clients.removeAll { client in
+                guard client.deadline <= now else { return false }
+                close(client.fd)  // too slow: a request must arrive whole within its time
+                return true
+            }
+            let accepting = now >= acceptAgainAt
+            var fds = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            if accepting { fds.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+            fds += clients.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            let nearest = clients.map(\.deadline).min() ?? now + 1
+            let wait = max(0, min(nearest, accepting ? now + 1 : acceptAgainAt) - now)
+            let ready = poll(&fds, nfds_t(fds.count), Int32(wait * 1000) + 1)
+            if ready < 0 && errno != EINTR { log.note { self.logger.error("http: poll failed", metadata: ["errno": "\(errno)"]) } }
+            guard ready > 0 else { continue }
+            if fds[0].revents != 0 { return }
+            var index = 1
+            if accepting {
+                if fds[1].revents != 0 {
+                    acceptAll(into: &clients, now: now, acceptAgainAt: &acceptAgainAt, log: &log)
+                }
+                index = 2
+            }
+            var done: Set<Int32> = []
+            for pollIndex in index..<fds.count where fds[pollIndex].revents != 0 {
+                let clientIndex = pollIndex - index
+                if serve(&clients[clientIndex]) { done.insert(clients[clientIndex].fd) }
+            }
+            if !done.isEmpty { clients.removeAll { done.contains($0.fd) } }
+        }
+    }
+
+    private func acceptAll(into clients: inout [Client], now: Double, acceptAgainAt: inout Double, log: inout RateLimiter) {
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd >= 0 { Self.makeNonBlocking(fd) }
+            if fd < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED { return }
+                // Out of descriptors (EMFILE, ENFILE) or another error: never fatal, try again shortly.
+                let error = errno
+                log.note { self.logger.warning("http: accept failed; pausing", metadata: ["errno": "\(error)"]) }
+                acceptAgainAt = now + 0.1
+                return
+            }
+            if clients.count + handedOff.withLock({ $0 }) >= limits.connections {
+                // At the limit the oldest waiting connection makes room: a client that is slow or
+                // silent loses its place to one that may have its request ready (a health check).
+                guard !clients.isEmpty else {
+                    close(fd)
+                    continue
+                }
+                close(clients.removeFirst().fd)
+            }
+            clients.append(Client(fd: fd, deadline: now + limits.requestSeconds))
+        }
+    }
+
+    /// Reads what arrived; true once the connection is finished with (answered, handed off or closed).
+    private func serve(_ client: inout Client) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(client.fd, &buffer, buffer.count)
+        if count < 0 && (errno == EAGAIN || errno == EINTR) { return false }
+        guard count > 0 else {
+            close(client.fd)
+            return true
+        }
+        let searchFrom = max(0, client.head.count - 3)
+        client.head += buffer[0..<count]
+        let end = Self.endOfHead(client.head, from: searchFrom)
+        guard (end ?? client.head.count) <= limits.headerBytes else {
+            reply(client.fd, .text(431, "request header fields too large\n"))
+            return true
+        }
+        guard let end else { return false }
+        let requestLine = client.head[..<(client.head.firstIndex(of: UInt8(ascii: "\r")) ?? end)]
+        let parts = requestLine.split(separator: UInt8(ascii: " "))
+        guard parts.count == 3, parts[0].elementsEqual("GET".utf8) || parts[0].elementsEqual("HEAD".utf8) else {
+            reply(client.fd, .text(parts.count == 3 ? 405 : 400, parts.count == 3 ? "method not allowed\n" : "bad request\n"))
+            return true
+        }
+        let target = String(decoding: parts[1], as: UTF8.self)
+        let path = String(target.prefix { $0 != "?" })
+        guard let route = routes[path] else {
+            reply(client.fd, .text(404, "not found\n"))
+            return true
+        }
+        if route.slow {
+            let fd = client.fd
+            handedOff.withLock { $0 += 1 }
+            workers.async { [self] in
+                reply(fd, route.respond(), blocking: true)
+                handedOff.withLock { $0 -= 1 }
+            }
+        } else {
+            reply(client.fd, route.respond())
+        }
+        return true
+    }
+
+    /// The index just past `\r\n\r\n`, searching from `start` (so a head read in pieces is scanned once).
+    private static func endOfHead(_ bytes: [UInt8], from start: Int) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        var i = start
+        while i + 3 < bytes.count {
+            if bytes[i] == 13 && bytes[i + 1] == 10 && bytes[i + 2] == 13 && bytes[i + 3] == 10 { return i + 4 }
+            i += 1
+        }
+        return nil
+    }
+
+    private static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 431: "Request Header Fields Too Large"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+
+    /// Writes the whole response and closes the connection. From a worker the socket is made
+    /// blocking with a send timeout; on the polling thread a client too slow to take a short
+    /// answer loses the rest of it.
+    private func reply(_ fd: Int32, _ response: Response, blocking: Bool = false) {
+        if blocking {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        let head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\nContent-Type: \(response.contentType)\r\n"
+            + "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
+        let bytes = Array(head.utf8) + response.body
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                sent += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        close(fd)
+    }
+}
+
+struct HTTPServerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Lets a thing be logged at most once per interval.
+private struct RateLimiter {
+    let interval: Double
+    private var last = -Double.infinity
+
+    init(interval: Double) { self.interval = interval }
+
+    mutating func note(_ log: () -> Void) {
+        let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+        guard now - last >= interval else { return }
+        last = now
+        log()
+    }
+}
