@@ -30,20 +30,26 @@ final class Input: Sendable {
     /// The endpoints actually bound (with the ports chosen for `:*`), or connected.
     let endpoints: [String]
     private let finished = DispatchSemaphore(value: 0)
+    private let monitorFinished = DispatchSemaphore(value: 0)
 
     /// `failure` is told if the receive loop ends for any reason but the context's shutdown.
     init(config: InputConfig, context: ZMQContext, engine: Engine, logger: Logger,
          failure: ComponentFailure? = nil) throws(ZMQError) {
         self.config = config
         let ready = BlockingQueue<Result<[String], ZMQError>>(capacity: 1)
-        let finished = self.finished
+        let finished = self.finished, monitorFinished = self.monitorFinished
         let thread = Thread {
             let socket: ZMQSocket
+            var monitoring = false
             do {
                 socket = try ZMQSocket(context: context, type: .subscriber)
-                // libzmq drops the connection on messages over its limit, which we could
-                // not count; it only guards against absurd sizes, we check the real limit.
-                try socket.set(.maxMessageSize(bytes: Int64(config.maxMessageBytes) * 4 + 65_536))
+                // libzmq drops the connection that sends a frame over the limit before any of it
+                // is read; the monitor counts those disconnects.
+                try socket.set(.maxMessageSize(bytes: Int64(config.maxMessageBytes)))
+                let monitorAddress = try socket.startMonitor([.disconnected])
+                Self.startMonitor(monitorAddress, context: context, engine: engine, logger: logger,
+                                  finished: monitorFinished)
+                monitoring = true
                 try socket.set(.receiveHighWaterMark(100_000))
                 try socket.set(.reconnectInterval(milliseconds: 100))
                 try socket.set(.reconnectIntervalMax(milliseconds: 5000))
@@ -62,6 +68,7 @@ final class Input: Sendable {
                 ready.put(.success(endpoints))
             } catch let error as ZMQError {
                 ready.put(.failure(error))
+                if !monitoring { monitorFinished.signal() }
                 finished.signal()
                 return
             } catch {
@@ -85,8 +92,33 @@ final class Input: Sendable {
     }
 
     /// Waits for the ingest thread, which ends when the context shuts down.
+    /// Counts the disconnects of this input's producers, until the context shuts down.
+    private static func startMonitor(_ address: String, context: ZMQContext, engine: Engine, logger: Logger,
+                                     finished: DispatchSemaphore) {
+        let thread = Thread {
+            defer { finished.signal() }
+            guard let monitor = try? ZMQSocket(context: context, type: .pair) else { return }
+            defer { monitor.close() }
+            guard (try? monitor.set(.linger(milliseconds: 0))) != nil, (try? monitor.connect(address)) != nil else { return }
+            var lastLine = Date.distantPast, unlogged = 0
+            while let event = try? monitor.receive() {
+                guard event.count == 2 else { continue }
+                engine.stats.metrics?.inputDisconnects.increment()
+                unlogged += 1
+                guard Date().timeIntervalSince(lastLine) >= 10 else { continue }
+                logger.notice("a producer's connection ended (a message over max_message_bytes, or it went away)",
+                              metadata: ["peer": "\(String(decoding: event[1], as: UTF8.self))", "count": "\(unlogged)"])
+                lastLine = Date()
+                unlogged = 0
+            }
+        }
+        thread.name = "input-monitor"
+        thread.start()
+    }
+
     func wait() {
         finished.wait()
+        monitorFinished.wait()
     }
 
     /// A fault for the tests to inject: with `STREAMLSTMD_FAULT_INPUT_AFTER=N` in the environment an input's
@@ -135,6 +167,8 @@ extension Input {
         if message.count > 2 || message.isEmpty {
             result.rejections.add(.unparseable, "message of \(message.count) parts; expected [topic, payload] or [payload]")
         } else if message[message.count - 1].count > config.maxMessageBytes {
+            // libzmq enforces the same limit on the socket (and drops the connection); this check
+            // stands for messages that reach `decode` some other way (tests, a socket without it).
             result.rejections.add(.oversizedMessage,
                                   "message of \(message[message.count - 1].count) bytes (limit \(config.maxMessageBytes))")
         } else {

@@ -7,6 +7,9 @@ final class DaemonMetrics: Sendable {
     /// Samples of series that belong to other instances (`--shard i/N`).
     let skipped: Counter
     let inputMessages: Counter
+    /// Producers' connections that ended: a message over `max_message_bytes` (libzmq drops the
+    /// connection that sent it), or a producer that went away.
+    let inputDisconnects: Counter
     /// One counter per `RejectReason`, indexed by its raw value.
     let rejected: [Counter]
     let series: Gauge
@@ -31,6 +34,7 @@ final class DaemonMetrics: Sendable {
         samples = Counter(label: "streamlstmd_samples_total", factory: factory)
         skipped = Counter(label: "streamlstmd_samples_other_shard_total", factory: factory)
         inputMessages = Counter(label: "streamlstmd_input_messages_total", factory: factory)
+        inputDisconnects = Counter(label: "streamlstmd_input_disconnects_total", factory: factory)
         rejected = RejectReason.allCases.map {
             Counter(label: "streamlstmd_rejected_total", dimensions: [("reason", $0.name)], factory: factory)
         }

@@ -140,6 +140,29 @@ final class ZMQSocket {
         return parts
     }
 
+    /// Connection events a monitor can report.
+    enum MonitoredEvent {
+        case disconnected
+
+        var bit: Int32 {
+            switch self {
+            case .disconnected: ZMQ_EVENT_DISCONNECTED
+            }
+        }
+    }
+
+    /// Has libzmq report `events` of this socket to a PAIR socket that
+    /// connects to the address returned. Each event is two frames: a 16-bit
+    /// event number and a 32-bit value, then the endpoint.
+    func startMonitor(_ events: [MonitoredEvent]) throws(ZMQError) -> String {
+        let socket = use()
+        let address = "inproc://monitor-\(UInt(bitPattern: socket))"
+        guard zmq_socket_monitor(socket, address, events.reduce(0) { $0 | $1.bit }) == 0 else {
+            throw ZMQError.last("zmq_socket_monitor")
+        }
+        return address
+    }
+
     /// Connects, then waits until the connection has completed the ZeroMQ
     /// handshake (watched by libzmq's socket monitor, set up before the
     /// connect so the event cannot be missed), or `timeout` seconds pass.
