@@ -283,7 +283,7 @@ struct CheckpointTests {
     /// Sends samples as Graphite lines, 50 of each series per message, once the daemon has subscribed.
     private func publish(_ values: [(a: Double, b: Double)], range: Range<Int>, to endpoint: String,
                          time: (Int) -> Double) throws {
-        let producer = try TestProducer(connectingTo: endpoint)
+        let producer = try Producer(connect: endpoint)
         for start in stride(from: range.lowerBound, to: range.upperBound, by: 50) {
             var lines: [String] = []
             for t in start..<min(start + 50, range.upperBound) {
@@ -292,7 +292,7 @@ struct CheckpointTests {
             }
             try producer.send(lines.joined(separator: "\n"))
         }
-        try producer.close()
+        producer.close()
     }
 }
 

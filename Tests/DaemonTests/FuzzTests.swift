@@ -58,7 +58,7 @@ struct FuzzTests {
         let subscriber = try AlertSubscriber(endpoint: alertsEndpoint) { alert in received.withLock { $0.append(alert) } }
         defer { subscriber.stop() }
 
-        let producer = try TestProducer(connectingTo: input)
+        let producer = try Producer(connect: input)
 
         var rng = SplitMix64(seed: 2026)
         let spikeAt = 400, start = 1_700_000_000.0
@@ -95,7 +95,7 @@ struct FuzzTests {
         for reason in ["unparseable", "non_finite_value", "value_out_of_range", "bad_timestamp"] {
             #expect(count(reason) > 0, "no rejection counted as \(reason)")
         }
-        try producer.close()
+        producer.close()
         #expect(try daemon.terminate().status == 0)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-@testable import Daemon
 
 /// The built `streamlstmd` started as a background process for a test, with
 /// its output in files the test can watch with a deadline.
@@ -102,35 +101,4 @@ func runInteropScript(_ name: String, _ arguments: [String], timeout: Double = 1
         throw RunningDaemon.Failure("\(name) still running after \(timeout) s")
     }
     return process.terminationStatus
-}
-
-/// A producer connected to a daemon's input: an XPUB socket, handed out once
-/// the daemon's subscription has arrived (PUB/SUB drops what is sent before).
-/// Nothing is dropped on our side (no high-water mark), and closing waits
-/// until everything has been sent.
-final class TestProducer {
-    private let context: ZMQContext
-    private let socket: ZMQSocket
-
-    init(connectingTo endpoint: String) throws {
-        context = try ZMQContext()
-        socket = try ZMQSocket(context: context, type: .xpublisher)
-        try socket.set(.receiveTimeout(milliseconds: 10_000))
-        try socket.set(.sendHighWaterMark(0))
-        try socket.connect(endpoint)
-        guard try socket.receive() != nil else { throw RunningDaemon.Failure("no subscription from \(endpoint)") }
-    }
-
-    func send(_ frames: [[UInt8]]) throws {
-        _ = try socket.send(frames)
-    }
-
-    func send(_ text: String) throws {
-        try send([Array(text.utf8)])
-    }
-
-    func close() throws {
-        try socket.set(.linger(milliseconds: 10_000))
-        socket.close()
-    }
 }

@@ -205,7 +205,7 @@ struct ComponentFailureTests {
                                        environment: ["NOTIFY_SOCKET": listener.path, "STREAMLSTMD_FAULT_INPUT_AFTER": "3"])
         #expect(listener.collect(until: { $0.contains("READY=1") }) != nil)
         let endpoint = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-        let producer = try TestProducer(connectingTo: endpoint)
+        let producer = try Producer(connect: endpoint)
         for t in 0..<10 { try producer.send("dies.soon \(t) \(1_700_000_000 + 60 * t)") }
         #expect(daemon.waitForExit(timeout: 20), "still running after its input died")
         #expect(daemon.process.terminationStatus != 0)

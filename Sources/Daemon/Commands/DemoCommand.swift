@@ -52,12 +52,12 @@ struct DemoCommand: ParsableCommand {
         let total = samples * producer.series.count
         StatusLine.printAbove("streamlstmd demo: \(producer.series.count) series × \(samples) samples over \(runtime.inputs[0].endpoints[0]), "
               + "alerts from \(runtime.publisher.endpoint); warm-up \(engine.predictor.scorer.warmUp) samples")
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, type: .xpublisher)
-        try socket.set(.sendHighWaterMark(0))
-        try socket.set(.receiveTimeout(milliseconds: 10_000))
-        try socket.connect(runtime.inputs[0].endpoints[0])
-        guard try socket.receive() != nil else { throw ValidationError("the daemon did not subscribe within 10 s") }
+        let sender: Producer
+        do {
+            sender = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0)
+        } catch {
+            throw ValidationError("the daemon did not subscribe: \(error)")
+        }
 
         let status = StatusLine()
         let started = Date()
@@ -66,7 +66,7 @@ struct DemoCommand: ParsableCommand {
             let lines = producer.series.indices.map { index in
                 "\(producer.series[index].name) \(producer.value(series: index, at: t)) \(Int(timestamp))"
             }
-            try socket.send([Array("metrics".utf8), Array(lines.joined(separator: "\n").utf8)])
+            try sender.send(lines.joined(separator: "\n"))
             if rate > 0 {
                 let due = started.addingTimeInterval(Double(t + 1) / rate).timeIntervalSinceNow
                 if due > 0 { Thread.sleep(forTimeInterval: due) }
@@ -76,7 +76,7 @@ struct DemoCommand: ParsableCommand {
         // Every sample processed, every alert printed; each wait bounded.
         let deadline = Date().addingTimeInterval(60)
         while runtime.engine.stats.snapshot.samples < total && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        socket.close()
+        sender.close()
         runtime.shutdown()
         let stats = runtime.engine.stats.snapshot
         printer.finish(expecting: stats.alertsFiring + stats.alertsResolved, deadline: Date().addingTimeInterval(5))

@@ -43,16 +43,12 @@ struct PublishCommand: ParsableCommand {
     func run() throws {
         var samples: [RecordedSample] = []
         for file in files { samples += try RecordingReader.read(URL(fileURLWithPath: file)) }
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, type: .xpublisher)
-        try socket.set(.sendHighWaterMark(0))  // a recording is finite: queue rather than drop
-        try socket.set(.linger(milliseconds: 30_000))
-        try socket.set(.receiveTimeout(milliseconds: Int32(wait * 1000)))
-        if let connect { try socket.connect(connect) }
-        if let bind { try socket.bind(bind) }
-        // The subscriber's subscription arrives as a message on the XPUB socket.
-        guard try socket.receive() != nil else {
-            throw ValidationError("no subscriber joined within \(wait) s")
+        // A recording is finite: the producer queues rather than drops.
+        let producer: Producer
+        do {
+            producer = try Producer(connect: connect, bind: bind, wait: wait)
+        } catch {
+            throw ValidationError("\(error)")
         }
         let start = Date()
         var sent = 0
@@ -76,7 +72,7 @@ struct PublishCommand: ParsableCommand {
                 text += writer.text
             }
             text += "]"
-            try socket.send([Array(topic.utf8), Array(text.utf8)])
+            try producer.send(topic: topic, text)
             sent += chunk.count
             if rate > 0 {
                 let due = start.addingTimeInterval(Double(sent) / rate).timeIntervalSinceNow
@@ -86,6 +82,6 @@ struct PublishCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         FileHandle.standardError.write(Data(String(format: "published %d samples from %d files in %.2f s\n",
                                                    sent, files.count, seconds).utf8))
-        socket.close()  // lingers until the queue is flushed (at most 30 s)
+        producer.close()  // lingers until the queue is flushed (at most 30 s)
     }
 }

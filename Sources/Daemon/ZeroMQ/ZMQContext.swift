@@ -11,6 +11,13 @@ final class ZMQContext: @unchecked Sendable {
     // @unchecked: libzmq contexts are thread-safe; the handle never changes.
     let handle: UnsafeMutableRawPointer
 
+    /// The version of the libzmq linked in, `major.minor.patch`.
+    static var libraryVersion: String {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        zmq_version(&major, &minor, &patch)
+        return "\(major).\(minor).\(patch)"
+    }
+
     init(ioThreads: Int32 = 1) throws(ZMQError) {
         guard let handle = zmq_ctx_new() else { throw ZMQError.last("zmq_ctx_new") }
         self.handle = handle
