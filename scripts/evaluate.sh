@@ -42,6 +42,6 @@ for corpus in "${corpora[@]}"; do
 done
 echo "NAB scores at the optimised and at the default threshold (found, FP and event-level figures at the default)"
 echo
-column -t -s $'\t' "$table"
+if command -v column >/dev/null; then column -t -s $'\t' "$table"; else cat "$table"; fi
 echo
 printf "%s" "$summaries"
