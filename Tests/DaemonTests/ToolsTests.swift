@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTM
 import Testing
 @testable import Daemon
 
@@ -7,7 +8,7 @@ import Testing
 struct ToolsTests {
     /// A CSV recording: a noisy sine with a spike at row `spikeAt`.
     static func recording(rows: Int, spikeAt: Int, in folder: URL, name: String) throws -> URL {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64(seed: 12)
         var text = "timestamp,value\n"
         for t in 0..<rows {
             var value = 50 + 10 * sin(2 * Double.pi * Double(t) / 40) + Double.random(in: -1...1, using: &rng)

@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTM
 import Synchronization
 import Testing
 @testable import Daemon
@@ -14,7 +15,7 @@ struct ZeroMQTests {
         try receiver.bind("inproc://round-trip")
         let sender = try ZMQSocket(context: context, type: .push)
         try sender.connect("inproc://round-trip")
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64(seed: 13)
         let big = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let parts: [[UInt8]] = [Array("metrics".utf8), [], [42], big]
         try sender.send(parts)
