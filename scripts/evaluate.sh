@@ -28,6 +28,7 @@ for dir in "$shared"/corpora/*/; do [ -d "$dir/data" ] && corpora+=("${dir%/}");
 [ ${#corpora[@]} -gt 0 ] || { echo "evaluate: no labelled corpora under $shared" >&2; exit 2; }
 
 work=${keep:-$(mktemp -d)}
+mkdir -p "$work"
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
 table="$work/table.tsv"
 echo "corpus	category	profile	files	windows	optimised	threshold	default	found	FP	precision	recall	F1" > "$table"

@@ -143,6 +143,14 @@ struct CheckpointTests {
         #expect(fresh.snapshots.isEmpty && fresh.incompatible == 2 && fresh.problem == nil)
     }
 
+    /// The built daemon started on a state directory holding `bytes` as its checkpoint, and its HTTP address.
+    static func daemon(restoring bytes: [UInt8], in folder: URL) throws -> (daemon: RunningDaemon, http: String) {
+        try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
+        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                                        "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", folder.path])
+        return (daemon, try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#))
+    }
+
     @Test("The daemon sets a damaged checkpoint aside, says so, and serves every series it could read")
     func daemonSetsAside() throws {
         let originals = Self.snapshots(count: 3)
@@ -151,10 +159,7 @@ struct CheckpointTests {
         bytes[header + CheckpointFile.entry(originals[0]).count + 100] ^= 0x01  // inside the second series
         let folder = try makeTemporaryFolder("ckpt-bad")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", folder.path])
-        let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+        let (daemon, http) = try Self.daemon(restoring: bytes, in: folder)
         _ = try daemon.waitForLog("series_damaged=1 series_kept=2.*checkpoint unsound: set aside")
         let series = try seriesList(http)
         #expect(series.map(\.key) == ["ckpt.series0", "ckpt.series2"])
@@ -175,10 +180,7 @@ struct CheckpointTests {
         bytes[13] ^= 0x40  // the written-at time
         let folder = try makeTemporaryFolder("ckpt-header")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", folder.path])
-        let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+        let (daemon, http) = try Self.daemon(restoring: bytes, in: folder)
         _ = try daemon.waitForLog("damaged header.*checkpoint unsound: set aside|checkpoint unsound: set aside.*damaged header")
         #expect(try seriesList(http).map(\.key).sorted() == originals.map(\.key))
         #expect(try daemon.terminate().status == 0)
@@ -298,11 +300,8 @@ struct CheckpointTests {
 
 /// `/series` of a running daemon, read with Python's urllib (a client written by others).
 func seriesList(_ http: String) throws -> [(key: String, samples: Int, modelVersion: Int, alert: String, forecast: Double?)] {
-    let outcome = try BuiltBinary.run(["python3", "-c",
-        "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://\(http)/series').read().decode())"],
-        executable: URL(fileURLWithPath: "/usr/bin/env"))
-    guard outcome.status == 0, let list = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [[String: Any]]
-    else { throw RunningDaemon.Failure("GET /series failed: \(outcome.standardError)") }
+    guard let list = try JSONSerialization.jsonObject(with: Data(try httpGet(http, "/series").utf8)) as? [[String: Any]]
+    else { throw RunningDaemon.Failure("GET /series: not a JSON list") }
     return list.map { ($0["series"] as? String ?? "", $0["samples"] as? Int ?? -1, $0["model_version"] as? Int ?? -1,
                        $0["alert"] as? String ?? "", ($0["forecast"] as? NSNumber)?.doubleValue) }
 }

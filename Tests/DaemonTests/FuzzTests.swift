@@ -99,12 +99,3 @@ struct FuzzTests {
         #expect(try daemon.terminate().status == 0)
     }
 }
-
-/// The body of `GET path` from a running daemon, read with Python's urllib (a client written by others).
-func httpGet(_ http: String, _ path: String) throws -> String {
-    let outcome = try BuiltBinary.run(["python3", "-c",
-        "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://\(http)\(path)').read().decode())"],
-        executable: URL(fileURLWithPath: "/usr/bin/env"))
-    guard outcome.status == 0 else { throw RunningDaemon.Failure("GET \(path): \(outcome.standardError)") }
-    return outcome.standardOutput
-}

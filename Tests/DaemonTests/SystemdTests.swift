@@ -1,5 +1,4 @@
 import Foundation
-import StreamLSTM
 import Testing
 @testable import Daemon
 
@@ -147,18 +146,7 @@ struct EarlySignalTests {
     /// restores before it is ready, which gives a test a start phase of known length to act in.
     static func slowStateDirectory(count: Int) throws -> URL {
         let folder = try makeTemporaryFolder("slow-start")
-        let config = EngineConfig().predictor
-        let network = Network(inputSize: config.inputSize, model: config.model)
-        let workspace = Workspace(network: network)
-        let prior: [Float] = network.initialParameters(seed: config.seed)
-        var bytes = CheckpointFile.header(writtenAt: 1_700_000_000)
-        for index in 0..<count {
-            let key = "slow.series\(index)"
-            let state = SeriesState(key: key, fingerprint: SeriesKey.fingerprint(key), config: config, prior: prior)
-            for t in 0..<3 { try state.predictor.step(value: Double(t), timestamp: 1_700_000_000 + 60 * Double(t), workspace: workspace) }
-            bytes += CheckpointFile.entry(SeriesSnapshot(state))
-        }
-        bytes += CheckpointFile.end(count: count)
+        let bytes = CheckpointTests.fileBytes(CheckpointTests.snapshots(count: count, samples: 3))
         try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
         return folder
     }

@@ -136,9 +136,7 @@ struct NABReport {
         out += "\nstandard profile by category (optimised threshold \(short(best)) | default \(short(defaultThreshold)))\n"
         out += pad("category", 24) + pad("files", 7) + pad("windows", 9) + pad("score", 8) + pad("found", 7)
             + pad("FP", 6) + "| " + pad("score", 8) + pad("found", 7) + pad("FP", 6) + "\n"
-        let categories = Array(Set(files.map(\.category))).sorted()
-        for category in categories {
-            let members = files.filter { $0.category == category }.map(\.file)
+        for (category, members) in categories {
             let a = total(members, threshold: best, profile: standard)
             let b = total(members, threshold: defaultThreshold, profile: standard)
             out += pad(category, 24) + pad("\(members.count)", 7) + pad("\(a.windows)", 9)
@@ -171,10 +169,7 @@ struct NABReport {
         var out = ""
         for profile in NABProfile.all {
             let best = NABScorer.optimise(all, profile: profile).threshold
-            let groups = [("all", all)] + Array(Set(files.map(\.category))).sorted().map { category in
-                (category, files.filter { $0.category == category }.map(\.file))
-            }
-            for (name, members) in groups {
+            for (name, members) in [("all", all)] + categories {
                 let atBest = total(members, threshold: best, profile: profile)
                 let atDefault = total(members, threshold: defaultThreshold, profile: profile)
                 let events = members.reduce(EventCounts()) { $0 + EventCounts($1, threshold: defaultThreshold) }
@@ -188,6 +183,13 @@ struct NABReport {
             }
         }
         return out
+    }
+
+    /// The files of each category, categories in name order.
+    private var categories: [(name: String, files: [NABFile])] {
+        Array(Set(files.map(\.category))).sorted().map { category in
+            (category, files.filter { $0.category == category }.map(\.file))
+        }
     }
 
     private func total(_ files: [NABFile], threshold: Double, profile: NABProfile) -> NABTally {

@@ -148,15 +148,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         let readiness = Readiness()
         var services: [any Service] = []
-        var dependencies: @Sendable () async throws -> Void = {}
         if let address = HTTPAddress(config.http) {
+            // Listening from here on (connections wait in the backlog until the server runs).
             let server = try StatusServer.make(host: address.host, port: address.port, registry: registry,
-                                                     readiness: readiness, engine: runtime.engine, logger: logger)
+                                               readiness: readiness, engine: runtime.engine, logger: logger)
             services.append(server)
-            dependencies = {
-                let address = try await server.listeningAddress()
-                logger.info("http on \(address)")
-            }
+            logger.info("http on \(server.address)")
         }
         // The group stops services in reverse order: the daemon drains first, HTTP answers until then.
         let notifier = SystemdNotifier()
@@ -183,8 +180,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             notifier?.send("READY=1\nSTATUS=reloaded")
         }
-        services.append(DaemonService(runtime: runtime, readiness: readiness, dependencies: dependencies,
-                                      notifier: notifier, reload: reload))
+        services.append(DaemonService(runtime: runtime, readiness: readiness, notifier: notifier, reload: reload))
         var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(30)

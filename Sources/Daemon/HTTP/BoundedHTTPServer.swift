@@ -118,6 +118,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
         var clients: [Client] = []
         var acceptAgainAt = 0.0
         var log = RateLimiter(interval: 10)
+        var readBuffer = [UInt8](repeating: 0, count: 4096)  // one for every read
         defer {
             for client in clients { close(client.fd) }
             close(listener)
@@ -138,7 +139,9 @@ final class BoundedHTTPServer: @unchecked Sendable {
             let nearest = clients.map(\.deadline).min() ?? now + 1
             let wait = max(0, min(nearest, accepting ? now + 1 : acceptAgainAt) - now)
             let ready = poll(&fds, nfds_t(fds.count), Int32(wait * 1000) + 1)
-            if ready < 0 && errno != EINTR { log.note { self.logger.error("http: poll failed", metadata: ["errno": "\(errno)"]) } }
+            if ready < 0 && errno != EINTR && log.allows() {
+                logger.error("http: poll failed", metadata: ["errno": "\(errno)"])
+            }
             guard ready > 0 else { continue }
             if fds[0].revents != 0 { return }
             var index = 1
@@ -151,7 +154,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
             var done: Set<Int32> = []
             for pollIndex in index..<fds.count where fds[pollIndex].revents != 0 {
                 let clientIndex = pollIndex - index
-                if serve(&clients[clientIndex]) { done.insert(clients[clientIndex].fd) }
+                if serve(&clients[clientIndex], buffer: &readBuffer) { done.insert(clients[clientIndex].fd) }
             }
             if !done.isEmpty { clients.removeAll { done.contains($0.fd) } }
         }
@@ -164,8 +167,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
             if fd < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED { return }
                 // Out of descriptors (EMFILE, ENFILE) or another error: never fatal, try again shortly.
-                let error = errno
-                log.note { self.logger.warning("http: accept failed; pausing", metadata: ["errno": "\(error)"]) }
+                if log.allows() { logger.warning("http: accept failed; pausing", metadata: ["errno": "\(errno)"]) }
                 acceptAgainAt = now + 0.1
                 return
             }
@@ -183,8 +185,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
     }
 
     /// Reads what arrived; true once the connection is finished with (answered, handed off or closed).
-    private func serve(_ client: inout Client) -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 4096)
+    private func serve(_ client: inout Client, buffer: inout [UInt8]) -> Bool {
         let count = read(client.fd, &buffer, buffer.count)
         if count < 0 && (errno == EAGAIN || errno == EINTR) { return false }
         guard count > 0 else {
@@ -277,19 +278,4 @@ final class BoundedHTTPServer: @unchecked Sendable {
 struct HTTPServerError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Lets a thing be logged at most once per interval.
-private struct RateLimiter {
-    let interval: Double
-    private var last = -Double.infinity
-
-    init(interval: Double) { self.interval = interval }
-
-    mutating func note(_ log: () -> Void) {
-        let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
-        guard now - last >= interval else { return }
-        last = now
-        log()
-    }
 }

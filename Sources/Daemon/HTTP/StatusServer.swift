@@ -45,9 +45,7 @@ final class StatusServer: Service {
     }
 
     /// The bound address (with the port chosen for port 0).
-    func listeningAddress() async throws -> String {
-        server.address
-    }
+    var address: String { server.address }
 
     func run() async throws {
         server.start()

@@ -100,15 +100,15 @@ final class Input: Sendable {
             guard let monitor = try? ZMQSocket(context: context, type: .pair) else { return }
             defer { monitor.close() }
             guard (try? monitor.set(.linger(milliseconds: 0))) != nil, (try? monitor.connect(address)) != nil else { return }
-            var lastLine = Date.distantPast, unlogged = 0
+            var log = RateLimiter(interval: 10)
+            var unlogged = 0
             while let event = try? monitor.receive() {
                 guard event.count == 2 else { continue }
                 engine.stats.metrics?.inputDisconnects.increment()
                 unlogged += 1
-                guard Date().timeIntervalSince(lastLine) >= 10 else { continue }
+                guard log.allows() else { continue }
                 logger.notice("a producer's connection ended (a message over max_message_bytes, or it went away)",
                               metadata: ["peer": "\(String(decoding: event[1], as: UTF8.self))", "count": "\(unlogged)"])
-                lastLine = Date()
                 unlogged = 0
             }
         }

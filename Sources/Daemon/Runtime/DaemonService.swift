@@ -2,21 +2,18 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// The daemon's threads as a lifecycle service: ready once its dependencies
-/// are (the HTTP server listening), running until graceful shutdown, then
-/// stopping in order: inputs, shards, alerts.
+/// The daemon's threads as a lifecycle service: ready once it runs (inputs
+/// bound, state restored and HTTP listening by then), running until graceful
+/// shutdown or a part of it dies, then stopping in order: inputs, shards, alerts.
 struct DaemonService: Service {
     let runtime: DaemonRuntime
     let readiness: Readiness
-    /// Awaited before the daemon calls itself ready.
-    let dependencies: @Sendable () async throws -> Void
     /// systemd's notify socket, when run by systemd.
     let notifier: SystemdNotifier?
     /// Re-reads the configuration on SIGHUP.
     let reload: @Sendable () -> Void
 
     func run() async throws {
-        try await dependencies()
         let status = runtime.startStatusLine()
         readiness.set(true)
         // Inputs are bound and the state restored (both in DaemonRuntime.init): systemd may start what depends on us.

@@ -10,7 +10,9 @@ final class Producer {
     /// Connects to `connect` or binds `bind` (either, or both), then waits up to `wait` seconds for a subscriber.
     init(connect: String? = nil, bind: String? = nil, wait: Double = 10,
          lingerMilliseconds: Int32 = 30_000) throws(ProducerError) {
-        do {
+        linger = lingerMilliseconds
+        let subscription: [[UInt8]]?
+        do throws(ZMQError) {
             context = try ZMQContext()
             socket = try ZMQSocket(context: context, type: .xpublisher)
             try socket.set(.sendHighWaterMark(0))
@@ -18,15 +20,11 @@ final class Producer {
             if let connect { try socket.connect(connect) }
             if let bind { try socket.bind(bind) }
             // The subscriber's subscription arrives as a message on the XPUB socket.
-            guard try socket.receive() != nil else { throw ProducerError.noSubscriber(seconds: wait) }
-        } catch let error as ZMQError {
-            throw .zeroMQ(error)
-        } catch let error as ProducerError {
-            throw error
+            subscription = try socket.receive()
         } catch {
-            preconditionFailure("unexpected error \(error)")
+            throw .zeroMQ(error)
         }
-        linger = lingerMilliseconds
+        guard subscription != nil else { throw .noSubscriber(seconds: wait) }
     }
 
     /// Sends one message of `frames` (a topic and a payload, or a payload).

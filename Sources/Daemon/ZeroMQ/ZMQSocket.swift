@@ -142,11 +142,12 @@ final class ZMQSocket {
 
     /// Connection events a monitor can report.
     enum MonitoredEvent {
-        case disconnected
+        case disconnected, handshakeSucceeded
 
         var bit: Int32 {
             switch self {
             case .disconnected: ZMQ_EVENT_DISCONNECTED
+            case .handshakeSucceeded: ZMQ_EVENT_HANDSHAKE_SUCCEEDED
             }
         }
     }
@@ -168,12 +169,8 @@ final class ZMQSocket {
     /// connect so the event cannot be missed), or `timeout` seconds pass.
     /// A subscriber for which this returns true has sent its subscriptions.
     func connectAndWaitForHandshake(_ endpoint: String, timeout: Double) throws(ZMQError) -> Bool {
-        let socket = use()
-        let address = "inproc://monitor-\(UInt(bitPattern: socket))"
-        guard zmq_socket_monitor(socket, address, ZMQ_EVENT_HANDSHAKE_SUCCEEDED) == 0 else {
-            throw ZMQError.last("zmq_socket_monitor")
-        }
-        defer { zmq_socket_monitor(socket, nil, 0) }
+        let address = try startMonitor([.handshakeSucceeded])
+        defer { zmq_socket_monitor(use(), nil, 0) }
         let monitor = try ZMQSocket(context: context, type: .pair)
         defer { monitor.close() }
         try monitor.set(.linger(milliseconds: 0))

@@ -167,6 +167,8 @@ public struct AnomalyScore: Sendable, Hashable {
 ///
 /// Errors are measured in a running scale of this series' own errors
 /// (`RunningScale`), floored at `residualFloor` of the range seen so far.
+/// Values reach the scorer within ±`Predictor.largestValue`, so every square
+/// its fits take stays finite without clamps of their own.
 /// The score is `s / (s + 5)` (`AnomalyScore.score(surprise:)`), so that the
 /// default threshold 0.5 is a one-in-100,000 surprise, NuPIC's "red".
 public struct AnomalyScorer: Sendable, Hashable {
@@ -234,9 +236,6 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// The range of values seen so far (0 before two values).
     private var range: Double { minimum <= maximum ? maximum - minimum : 0 }
 
-    /// The scale prediction errors are measured in now.
-    public var residualScale: Double { errorScale.scale(floor: config.residualFloor * range) }
-
     /// Scores one sample: `value` at `timestamp`, against the forecast
     /// `predicted` (nil for a series' first sample). `threshold` is where
     /// alerts fire (the refractory rule holds scores under it; by default the
@@ -285,8 +284,11 @@ public struct AnomalyScorer: Sendable, Hashable {
             // The sensitivity sharpens a fitted tail, but no error is more surprising than it would be
             // were the errors Gaussian, the lightest tail there is reason to expect: that keeps errors
             // of 4 scales from paging on a series whose errors are as quiet as noise.
-            let gaussian = -Double.log10(max(Double.erfc(abs(error) / Double.sqrt(2)), 1e-300))
-            consider(min(config.spikeSensitivity * errorTail.surprise(abs(error)), gaussian), .spike, seen: count)
+            let fitted = config.spikeSensitivity * errorTail.surprise(abs(error))
+            if fitted > 0 {  // most samples: no tail surprise, and no need for the Gaussian bound
+                let gaussian = -Double.log10(max(Double.erfc(abs(error) / Double.sqrt(2)), 1e-300))
+                consider(min(fitted, gaussian), .spike, seen: count)
+            }
             errorTail.observe(abs(error))
         }
         if let deviation = daily.deviation(of: value, at: timestamp) {
@@ -325,8 +327,8 @@ public struct AnomalyScorer: Sendable, Hashable {
         if tiny && [.predictionError, .spike, .outOfRange].contains(strongest.reason) {
             return AnomalyScore(score: 0, surprise: 0, raw: raw, reason: .belowMinimumDeviation)
         }
-        // NaN (from a degenerate fit) counts as no surprise; nothing counts for more than the cap.
-        let surprise = strongest.surprise.isNaN ? 0 : min(strongest.surprise, Self.maximumSurprise)
+        // Nothing counts for more than the cap (a NaN from a degenerate fit never wins in `consider`).
+        let surprise = min(strongest.surprise, Self.maximumSurprise)
         return AnomalyScore(score: AnomalyScore.score(surprise: surprise), surprise: surprise, raw: raw,
                             reason: strongest.reason)
     }

@@ -41,7 +41,7 @@ public struct ErrorLikelihood: Sendable, Hashable {
     /// Takes the raw score of `error` (in scales; nil when nothing was
     /// predicted) into the short window; returns it.
     mutating func push(error: Double?) -> Double {
-        let raw = error.map { 1 - Double.exp(-min(abs($0), 1e6) / errorScale) } ?? 0
+        let raw = error.map { 1 - Double.exp(-abs($0) / errorScale) } ?? 0
         recentRaw[count % recentRaw.count] = Float(raw)
         count += 1
         return raw

@@ -32,8 +32,7 @@ public struct RunningScale: Sendable, Hashable {
     }
 
     public mutating func observe(_ x: Double, floor: Double = 0) {
-        // Capped so that its square stays finite whatever the input.
-        let size = min(abs(x), count >= Self.reportsAfter ? Self.updateClipInScales * scale(floor: floor) : 1e150)
+        let size = count >= Self.reportsAfter ? min(abs(x), Self.updateClipInScales * scale(floor: floor)) : abs(x)
         count += 1
         meanSquare += max(1 / Double(count), 1 / timeConstant) * (size * size - meanSquare)
     }

@@ -66,15 +66,14 @@ public struct TailEstimator: Sendable, Hashable {
         let u = threshold
         guard count >= Self.reportsAfter, u > 0, x > u else { return 0 }
         let (shape, scale) = tail
-        let excess = min(x - u, 1e150) / scale
+        let excess = (x - u) / scale
         // ln of the Pareto survival (1 + ξ y/σ)^(−1/ξ), or e^(−y/σ) at ξ = 0.
         let logSurvival = shape > 1e-6 ? -Double.log(onePlus: shape * excess) / shape : -excess
         return -(Double.log10(max(tailRate, 1e-6)) + logSurvival / Double.log(10))
     }
 
     /// Takes a value into the fit.
-    public mutating func observe(_ value: Double) {
-        let x = min(value, 1e150)  // so that squares stay finite
+    public mutating func observe(_ x: Double) {
         let u = threshold
         let clipped = count >= Self.reportsAfter ? min(x, u + Self.updateClipInScales * tail.scale) : x
         count += 1
