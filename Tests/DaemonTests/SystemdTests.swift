@@ -195,7 +195,7 @@ struct ComponentFailureTests {
         let endpoint = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let producer = try Producer(connect: endpoint)
         for t in 0..<10 { try producer.send("dies.soon \(t) \(1_700_000_000 + 60 * t)") }
-        #expect(daemon.waitForExit(timeout: 20), "still running after its input died")
+        try #require(daemon.waitForExit(timeout: 20), "still running after its input died")
         #expect(daemon.process.terminationStatus != 0)
         let stopping = listener.collect(until: { $0.contains("STOPPING=1") }) ?? []
         #expect(!stopping.isEmpty && !stopping.dropLast().contains { $0.contains("READY=1") },

@@ -6,25 +6,22 @@ import Logging
 final class AlertPublisher: Sendable {
     let endpoint: String
     private let queue = BlockingQueue<Alert>(capacity: 65_536)
-    private let finished = DispatchSemaphore(value: 0)
+    private let sender: OwnedThread<Void>
 
     /// Binds the socket (on the publisher's thread) before returning, so
     /// that a bad endpoint fails the start instead of a thread.
     init(context: ZMQContext, endpoint requested: String, instance: String, logger: Logger) throws(ZMQError) {
         let bound = BlockingQueue<Result<String, ZMQError>>(capacity: 1)
-        let queue = self.queue, finished = self.finished
-        let thread = Thread {
+        let queue = self.queue
+        sender = OwnedThread(name: "alert-publisher") {
             let socket: ZMQSocket
-            do {
+            do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .publisher)
                 try socket.bind(requested)
                 bound.put(.success(try socket.lastEndpoint()))
-            } catch let error as ZMQError {
-                bound.put(.failure(error))
-                finished.signal()
-                return
             } catch {
-                preconditionFailure("unexpected error \(error)")
+                bound.put(.failure(error))
+                return
             }
             var sequence = 0
             while let alert = queue.take() {
@@ -38,14 +35,11 @@ final class AlertPublisher: Sendable {
                 }
             }
             socket.close()  // bounded linger: queued alerts get at most that long
-            finished.signal()
         }
-        thread.name = "alert-publisher"
-        thread.start()
         switch bound.take()! {
         case .success(let endpoint): self.endpoint = endpoint
         case .failure(let error):
-            finished.wait()
+            sender.join()
             throw error
         }
     }
@@ -58,6 +52,12 @@ final class AlertPublisher: Sendable {
     /// Sends what is queued, closes the socket, and returns.
     func stop() {
         queue.close()
-        finished.wait()
+        sender.join()
+    }
+
+    /// As `stop()`, from a task.
+    func stopAndDrain() async {
+        queue.close()
+        await sender.value
     }
 }

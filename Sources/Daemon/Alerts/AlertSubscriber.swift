@@ -42,19 +42,19 @@ struct ReceivedAlert: Sendable {
 /// owner) and hands every alert to `handle`, until stopped.
 final class AlertSubscriber: Sendable {
     private let context: ZMQContext
-    private let count = Atomic<Int>(0)
-    private let done = DispatchSemaphore(value: 0)
+    private let count = Protected(0)
+    private let receiver: OwnedThread<Void>
 
     /// Alerts received so far.
-    var received: Int { count.load(ordering: .acquiring) }
+    var received: Int { count.withLock { $0 } }
 
     /// Returns once the subscription is on the wire (handshake done), so no alert published after it is missed.
     init(endpoint: String, prefix: String = "alert.",
          handle: @escaping @Sendable (ReceivedAlert) -> Void) throws {
         context = try ZMQContext()
         let ready = BlockingQueue<Result<Void, ZMQError>>(capacity: 1)
-        Thread { [self] in
-            defer { done.signal() }
+        let context = self.context, count = self.count
+        receiver = OwnedThread(name: "alert-subscriber") {
             let socket: ZMQSocket
             do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .subscriber)
@@ -67,10 +67,10 @@ final class AlertSubscriber: Sendable {
             ready.put(.success(()))
             while let message = try? socket.receive(), message.count == 2 {
                 if let alert = ReceivedAlert(topic: message[0], payload: message[1]) { handle(alert) }
-                count.add(1, ordering: .releasing)
+                count.withLock { $0 += 1 }
             }
             socket.close()
-        }.start()
+        }
         try ready.take()!.get()
     }
 
@@ -78,6 +78,6 @@ final class AlertSubscriber: Sendable {
     func stop(expecting expected: Int = 0, deadline: Date = Date()) {
         while received < expected && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         context.shutdown()
-        done.wait()
+        receiver.join()
     }
 }

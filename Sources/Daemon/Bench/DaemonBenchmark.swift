@@ -72,11 +72,8 @@ struct DaemonBenchmark {
         engine.maxSeries = options.series + options.probes + 1
         engine.alerts.resendInterval = 1e9  // one alert per probe spike, no re-sends
         let residentBefore = residentSetBytes()
-        let runtime = try DaemonRuntime(
-            settings: RunSettings(inputs: [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:*"])],
-                                  alertsEndpoint: "tcp://127.0.0.1:*", engine: engine, statusInterval: 0),
-            logger: Logger(label: "bench"))
-        defer { runtime.shutdown() }
+        let runtime = try DaemonRuntime(config: .inProcess(engine), logger: Logger(label: "bench"))
+        defer { runtime.stop() }
         let alerts = try AlertClock(endpoint: runtime.publisher.endpoint)
         defer { alerts.stop() }
         // It queues rather than drops: the benchmark counts every sample.

@@ -1,19 +1,19 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
-/// Writes a checkpoint of every series every `interval` seconds on its own
-/// queue: the shards only pause to snapshot their series (copy on write),
-/// encoding and writing happen here.
-final class Checkpointer: @unchecked Sendable {
-    // @unchecked: `timer` is only touched under `timerLock`.
+/// Writes a checkpoint of every series every `interval` seconds, and a last
+/// one at shutdown once the shards have stopped (it comes before them in the
+/// service group, so it stops after them). The shards only pause to snapshot
+/// their series (copy on write); encoding and writing happen on a queue of
+/// the checkpointer's own.
+final class Checkpointer: Service, Sendable {
     let store: CheckpointStore
     private let engine: Engine
     private let interval: Double
     private let logger: Logger
     private let metrics: DaemonMetrics?
     private let queue = DispatchQueue(label: "streamlstmd.checkpoint", qos: .utility)
-    private let timerLock = NSLock()
-    private var timer: DispatchSourceTimer?
 
     init(store: CheckpointStore, engine: Engine, interval: Double, logger: Logger, metrics: DaemonMetrics?) {
         self.store = store
@@ -23,26 +23,29 @@ final class Checkpointer: @unchecked Sendable {
         self.metrics = metrics
     }
 
-    func start() {
-        let source = DispatchSource.makeTimerSource(queue: queue)
-        source.schedule(deadline: .now() + interval, repeating: interval)
-        source.setEventHandler { [self] in
-            let (snapshots, pause) = engine.snapshot()
-            write(snapshots, pause: pause, final: false)
+    func run() async {
+        while (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: .seconds(self.interval)) })) != nil {
+            await onQueue {
+                let (snapshots, pause) = self.engine.snapshot()
+                self.write(snapshots, pause: pause, final: false)
+            }
         }
-        timerLock.withLock { timer = source }
-        source.resume()
-    }
-
-    /// Stops the timer and waits for a checkpoint under way.
-    func stop() {
-        timerLock.withLock { timer?.cancel() }
-        queue.sync {}
+        await onQueue { self.writeFinal() }
     }
 
     /// The checkpoint at shutdown, after the shards have stopped.
     func writeFinal() {
-        queue.sync { write(engine.snapshotAfterStop(), pause: 0, final: true) }
+        write(engine.snapshotAfterStop(), pause: 0, final: true)
+    }
+
+    /// Runs `body` on the checkpoint queue (it blocks on the shards and the disk).
+    private func onQueue(_ body: @escaping @Sendable () -> Void) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.async {
+                body()
+                done.resume()
+            }
+        }
     }
 
     private func write(_ snapshots: [SeriesSnapshot], pause: UInt64, final: Bool) {

@@ -42,10 +42,7 @@ struct DemoCommand: ParsableCommand {
         // The demo's clock moves 300 s a sample: a cool-down of 100 samples keeps one incident (a
         // dropout and the recovery from it) to one alert, as the default 300 s does at real rates.
         engine.alerts.coolDown = 100 * Self.interval
-        let settings = RunSettings(
-            inputs: [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:*"])],
-            alertsEndpoint: "tcp://127.0.0.1:*", engine: engine, statusInterval: 0)
-        let runtime = try DaemonRuntime(settings: settings, logger: Logger(label: "streamlstmd"))
+        let runtime = try DaemonRuntime(config: .inProcess(engine), logger: Logger(label: "streamlstmd"))
         let printer = try AlertPrinter(endpoint: runtime.publisher.endpoint)
 
         var producer = SyntheticProducer()
@@ -77,7 +74,7 @@ struct DemoCommand: ParsableCommand {
         let deadline = Date().addingTimeInterval(60)
         while runtime.engine.stats.snapshot.samples < total && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         sender.close()
-        runtime.shutdown()
+        runtime.stop()
         let stats = runtime.engine.stats.snapshot
         printer.finish(expecting: stats.alertsFiring + stats.alertsResolved, deadline: Date().addingTimeInterval(5))
         status.clear()

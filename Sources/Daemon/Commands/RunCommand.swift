@@ -134,60 +134,41 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "streamlstmd")
         Self.raiseDescriptorLimit(logger: logger)
         let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        // A step takes microseconds: the default buckets (5 ms and up) would put every one in the first.
-        factory.durationHistogramBuckets["streamlstmd_step_duration_seconds"] =
-            [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000].map { Duration.microseconds($0) }
-        let metrics = DaemonMetrics(factory: factory)
         let runtime: DaemonRuntime
         do {
-            runtime = try DaemonRuntime(settings: config.settings, logger: logger, metrics: metrics)
+            runtime = try DaemonRuntime(config: config, logger: logger, metrics: DaemonMetrics(registry: registry))
         } catch {
             logger.critical("could not start", metadata: ["error": "\(error)"])
             throw ExitCode(EX_UNAVAILABLE)
         }
         let readiness = Readiness()
-        var services: [any Service] = []
-        if let address = HTTPAddress(config.http) {
-            // Listening from here on (connections wait in the backlog until the server runs).
-            let server = try StatusServer.make(host: address.host, port: address.port, registry: registry,
-                                               readiness: readiness, engine: runtime.engine, logger: logger)
-            services.append(server)
-            logger.info("http on \(server.address)")
+        // Listening from here on (connections wait in the backlog until the server runs).
+        let http = try HTTPAddress(config.http).map { address in
+            try StatusServer.make(host: address.host, port: address.port, registry: registry, readiness: readiness,
+                                  engine: runtime.engine, logger: logger)
         }
-        // The group stops services in reverse order: the daemon drains first, HTTP answers until then.
+        if let http { logger.info("http on \(http.address)") }
         let notifier = SystemdNotifier()
-        let running = Protected(config)
         let command = self
-        let reload: @Sendable () -> Void = {
-            notifier?.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)")
-            do {
-                let new = try command.effectiveConfig()
-                let old = running.withLock { $0 }
-                let (applied, needRestart) = Reload.apply(new, over: old, engine: runtime.engine, levels: levels)
-                running.withLock { $0 = new }
-                logger.notice("configuration reloaded", metadata: [
-                    "applied": "\(applied.joined(separator: " "))",
-                    "after_restart": "\(needRestart.joined(separator: " "))",
-                ])
-                if !needRestart.isEmpty {
-                    logger.warning("these changes take effect at the next restart", metadata: [
-                        "keys": "\(needRestart.joined(separator: " "))",
-                    ])
-                }
-            } catch {
-                logger.error("reload refused: the running configuration stays", metadata: ["error": "\(error)"])
-            }
-            notifier?.send("READY=1\nSTATUS=reloaded")
+        let reload = ReloadService(initial: config, load: { try command.effectiveConfig() }, engine: runtime.engine,
+                                   levels: levels, notifier: notifier, logger: logger)
+        let ready = ReadinessService(readiness: readiness, notifier: notifier, engine: runtime.engine, logger: logger,
+                                     summary: ["shards": "\(config.engine.shards)", "training": "\(config.engine.training)",
+                                               "state_dir": "\(config.effectiveStateDirectory ?? "none")"])
+        // Whichever part ends, on its own or with an error, the whole group stops in order.
+        let services = runtime.services(http: http, readiness: ready, reload: reload).map {
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                failureTerminationBehavior: .gracefullyShutdownGroup)
         }
-        services.append(DaemonService(runtime: runtime, readiness: readiness, notifier: notifier, reload: reload))
-        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger)
-        configuration.maximumGracefulShutdownDuration = .seconds(30)
+        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                              logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(30)
         // The group's signal sources see SIGTERM and SIGINT only once their default action
         // (terminate the process) is off; Darwin's service-lifecycle does this itself, Linux's not.
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
-        try await ServiceGroup(configuration: configuration).run()
+        defer { runtime.logTotals() }
+        try await ServiceGroup(configuration: group).run()
     }
 }

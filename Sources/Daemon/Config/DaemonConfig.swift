@@ -22,9 +22,16 @@ struct DaemonConfig: Sendable {
     /// Seconds between checkpoints: a killed daemon loses at most this much learning.
     var checkpointInterval = 60.0
 
-    var settings: RunSettings {
-        RunSettings(inputs: inputs, alertsEndpoint: alertsEndpoint, engine: engine, statusInterval: statusInterval,
-                    stateDirectory: effectiveStateDirectory, checkpointInterval: checkpointInterval)
+    /// A daemon inside a tool's process (the demo, the benchmark): one input and the alert
+    /// socket on free loopback ports, no HTTP, no status lines, no state kept.
+    static func inProcess(_ engine: EngineConfig) -> DaemonConfig {
+        var config = DaemonConfig()
+        config.inputs = [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:*"])]
+        config.alertsEndpoint = "tcp://127.0.0.1:*"
+        config.http = "off"
+        config.engine = engine
+        config.statusInterval = 0
+        return config
     }
 
     /// The state directory in use: the configured one, or systemd's, or none.

@@ -46,7 +46,7 @@ final class Shard: @unchecked Sendable {
     let index: Int
     private let queue: BlockingQueue<ShardWork>
     private let book: SeriesBook
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = Protected<OwnedThread<Void>?>(nil)
 
     init(index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], scheduler: TrainingScheduler?,
          learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
@@ -70,7 +70,7 @@ final class Shard: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
+        let started = OwnedThread(name: "shard-\(index)") { [self] in
             var snapshot: SnapshotInProgress?
             while true {
                 if snapshot != nil {
@@ -83,10 +83,8 @@ final class Shard: @unchecked Sendable {
                     handle(work, &snapshot)
                 }
             }
-            finished.signal()
         }
-        thread.name = "shard-\(index)"
-        thread.start()
+        thread.withLock { $0 = started }
     }
 
     private func handle(_ work: ShardWork, _ snapshot: inout SnapshotInProgress?) {
@@ -145,6 +143,6 @@ final class Shard: @unchecked Sendable {
     /// Processes what is queued, then stops the thread.
     func stopAndWait() {
         queue.close()
-        finished.wait()
+        thread.withLock { $0 }?.join()
     }
 }

@@ -39,8 +39,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
     private let limits: Limits
     private let logger: Logger
     private let workers = DispatchQueue(label: "streamlstmd.http", attributes: .concurrent)
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+    private let poller = Protected<OwnedThread<Void>?>(nil)
     /// Connections handed to a worker and not yet closed; they count against the limit.
     private let handedOff = Protected(0)
 
@@ -88,22 +87,16 @@ final class BoundedHTTPServer: @unchecked Sendable {
 
     /// Serves on a thread of its own until `stop()`.
     func start() {
-        let thread = Thread { [self] in
-            loop()
-            finished.signal()
-        }
-        thread.name = "http"
-        self.thread = thread
-        thread.start()
+        poller.withLock { $0 = OwnedThread(name: "http") { [self] in loop() } }
     }
 
     /// Stops the polling thread and closes every connection it holds; waits for it.
     func stop() {
-        guard thread != nil else { return }
+        guard let running = poller.withLock({ $0 }) else { return }
         var byte: UInt8 = 1
         _ = write(wake.write, &byte, 1)
-        finished.wait()
-        thread = nil
+        running.join()
+        poller.withLock { $0 = nil }
     }
 
     private static var now: Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

@@ -24,32 +24,31 @@ struct InputConfig: Equatable, Sendable {
 
 /// The ingest thread of one input: receives messages, parses them, routes the
 /// samples to the engine, counts what it rejects and says so in the log at a
-/// limited rate.
+/// limited rate. It runs until its context shuts down, or until receiving fails.
 final class Input: Sendable {
     let config: InputConfig
     /// The endpoints actually bound (with the ports chosen for `:*`), or connected.
     let endpoints: [String]
-    private let finished = DispatchSemaphore(value: 0)
-    private let monitorFinished = DispatchSemaphore(value: 0)
+    /// Ends with nil when the context shuts down, or with the error that stopped receiving.
+    private let receiver: OwnedThread<ZMQError?>
+    private let monitor: Protected<OwnedThread<Void>?>
 
-    /// `failure` is told if the receive loop ends for any reason but the context's shutdown.
-    init(config: InputConfig, context: ZMQContext, engine: Engine, logger: Logger,
-         failure: ComponentFailure? = nil) throws(ZMQError) {
+    /// Binds or connects (on the input's own thread, the socket's owner) before returning,
+    /// so that a bad endpoint fails the start instead of a thread.
+    init(config: InputConfig, context: ZMQContext, engine: Engine, logger: Logger) throws(ZMQError) {
         self.config = config
         let ready = BlockingQueue<Result<[String], ZMQError>>(capacity: 1)
-        let finished = self.finished, monitorFinished = self.monitorFinished
-        let thread = Thread {
+        let monitor = Protected<OwnedThread<Void>?>(nil)
+        self.monitor = monitor
+        receiver = OwnedThread(name: "input") {
             let socket: ZMQSocket
-            var monitoring = false
-            do {
+            do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .subscriber)
                 // libzmq drops the connection that sends a frame over the limit before any of it
                 // is read; the monitor counts those disconnects.
                 try socket.set(.maxMessageSize(bytes: Int64(config.maxMessageBytes)))
                 let monitorAddress = try socket.startMonitor([.disconnected])
-                Self.startMonitor(monitorAddress, context: context, engine: engine, logger: logger,
-                                  finished: monitorFinished)
-                monitoring = true
+                monitor.withLock { $0 = Self.startMonitor(monitorAddress, context: context, engine: engine, logger: logger) }
                 try socket.set(.receiveHighWaterMark(100_000))
                 try socket.set(.reconnectInterval(milliseconds: 100))
                 try socket.set(.reconnectIntervalMax(milliseconds: 5000))
@@ -66,37 +65,29 @@ final class Input: Sendable {
                     }
                 }
                 ready.put(.success(endpoints))
-            } catch let error as ZMQError {
-                ready.put(.failure(error))
-                if !monitoring { monitorFinished.signal() }
-                finished.signal()
-                return
             } catch {
-                preconditionFailure("unexpected error \(error)")
+                ready.put(.failure(error))
+                return nil
             }
-            if let error = Self.receiveLoop(socket: socket, config: config, engine: engine, logger: logger) {
-                logger.critical("input stopped", metadata: ["error": "\(error)", "endpoints": "\(config.endpoints)"])
-                failure?.report("input \(config.endpoints.joined(separator: " ")) stopped: \(error)")
+            defer { socket.close() }
+            guard let error = Self.receiveLoop(socket: socket, config: config, engine: engine, logger: logger) else {
+                return nil
             }
-            socket.close()
-            finished.signal()
+            logger.critical("input stopped", metadata: ["error": "\(error)", "endpoints": "\(config.endpoints)"])
+            return error
         }
-        thread.name = "input"
-        thread.start()
         switch ready.take()! {
         case .success(let endpoints): self.endpoints = endpoints
         case .failure(let error):
-            finished.wait()
+            receiver.join()
             throw error
         }
     }
 
-    /// Waits for the ingest thread, which ends when the context shuts down.
     /// Counts the disconnects of this input's producers, until the context shuts down.
-    private static func startMonitor(_ address: String, context: ZMQContext, engine: Engine, logger: Logger,
-                                     finished: DispatchSemaphore) {
-        let thread = Thread {
-            defer { finished.signal() }
+    private static func startMonitor(_ address: String, context: ZMQContext, engine: Engine,
+                                     logger: Logger) -> OwnedThread<Void> {
+        OwnedThread(name: "input-monitor") {
             guard let monitor = try? ZMQSocket(context: context, type: .pair) else { return }
             defer { monitor.close() }
             guard (try? monitor.set(.linger(milliseconds: 0))) != nil, (try? monitor.connect(address)) != nil else { return }
@@ -112,13 +103,21 @@ final class Input: Sendable {
                 unlogged = 0
             }
         }
-        thread.name = "input-monitor"
-        thread.start()
     }
 
-    func wait() {
-        finished.wait()
-        monitorFinished.wait()
+    /// Waits for the input's threads, which end when the context shuts down; returns the
+    /// error that ended receiving earlier, if one did.
+    @discardableResult
+    func wait() -> ZMQError? {
+        let error = receiver.join()
+        monitor.withLock { $0 }?.join()
+        return error
+    }
+
+    /// From a task: the end of receiving, nil when the context shut down, else the error that ended it.
+    /// (The monitor thread goes on until the context shuts down: `wait()` for both.)
+    func receivingEnded() async -> ZMQError? {
+        await receiver.value
     }
 
     /// A fault for the tests to inject: with `STREAMLSTMD_FAULT_INPUT_AFTER=N` in the environment an input's

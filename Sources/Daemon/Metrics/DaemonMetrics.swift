@@ -1,4 +1,6 @@
 import Metrics
+import class Prometheus.PrometheusCollectorRegistry
+import struct Prometheus.PrometheusMetricsFactory
 
 /// The daemon's metrics, made from an injected factory (Prometheus in the
 /// daemon, a test kit in tests) rather than from a global bootstrap.
@@ -59,6 +61,15 @@ final class DaemonMetrics: Sendable {
         checkpointBytes = Gauge(label: "streamlstmd_checkpoint_bytes", factory: factory)
         checkpointTime = Gauge(label: "streamlstmd_checkpoint_timestamp_seconds", factory: factory)
         checkpointFailures = Counter(label: "streamlstmd_checkpoint_failures_total", factory: factory)
+    }
+
+    /// The daemon's metrics in a Prometheus registry (what `/metrics` serves).
+    convenience init(registry: PrometheusCollectorRegistry) {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // A step takes microseconds: the default buckets (5 ms and up) would put every one in the first.
+        factory.durationHistogramBuckets["streamlstmd_step_duration_seconds"] =
+            [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000].map { Duration.microseconds($0) }
+        self.init(factory: factory)
     }
 
     func count(_ alert: Alert) {

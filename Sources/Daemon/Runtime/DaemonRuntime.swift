@@ -1,48 +1,37 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
-/// Everything `streamlstmd run` needs to start.
-struct RunSettings: Sendable {
-    var inputs: [InputConfig]
-    var alertsEndpoint: String
-    var engine: EngineConfig
-    /// Seconds between status lines in the log; 0 for none.
-    var statusInterval: Double
-    /// Checkpoints go here when set.
-    var stateDirectory: String? = nil
-    var checkpointInterval: Double = 60
-}
-
-/// A running daemon: inputs → engine (shards) → alert publisher.
+/// A daemon's parts, built and connected: inputs → engine (shards) → alert publisher,
+/// with the checkpointer beside the shards.
 ///
 /// Inputs and the publisher have separate ZeroMQ contexts so that stopping
 /// can go in order: shut the input context down (every receive returns
 /// ETERM), let the shards finish what is queued, let the publisher send the
 /// alerts that produced, then close it.
 final class DaemonRuntime: Sendable {
-    let settings: RunSettings
+    let config: DaemonConfig
     let engine: Engine
     let publisher: AlertPublisher
     let inputs: [Input]
     /// Nil without a state directory.
     let checkpointer: Checkpointer?
-    /// Told when an input dies.
-    let failure = ComponentFailure()
     private let inputContext: ZMQContext
     let logger: Logger
 
-    /// Starts everything; with a state directory, restores every series before the inputs open.
-    init(settings: RunSettings, logger: Logger, metrics: DaemonMetrics? = nil) throws {
-        self.settings = settings
+    /// Starts the shards and the publisher, restores every series from the state directory
+    /// (when there is one), then opens the inputs: nothing arrives before the state it meets.
+    init(config: DaemonConfig, logger: Logger, metrics: DaemonMetrics? = nil) throws {
+        self.config = config
         self.logger = logger
         let outputContext = try ZMQContext()
-        publisher = try AlertPublisher(context: outputContext, endpoint: settings.alertsEndpoint,
-                                       instance: settings.engine.instance, logger: logger)
+        publisher = try AlertPublisher(context: outputContext, endpoint: config.alertsEndpoint,
+                                       instance: config.engine.instance, logger: logger)
         let publisher = self.publisher
-        engine = Engine(config: settings.engine, stats: EngineStats(metrics: metrics), logger: logger) {
+        engine = Engine(config: config.engine, stats: EngineStats(metrics: metrics), logger: logger) {
             publisher.publish($0)
         }
-        if let directory = settings.stateDirectory {
+        if let directory = config.effectiveStateDirectory {
             let store: CheckpointStore
             do {
                 store = try CheckpointStore(directory: directory)
@@ -51,7 +40,7 @@ final class DaemonRuntime: Sendable {
                 publisher.stop()
                 throw error
             }
-            let restored = store.restore(config: settings.engine.predictor, logger: logger)
+            let restored = store.restore(config: config.engine.predictor, logger: logger)
             let kept = engine.restore(restored.snapshots)
             if !restored.snapshots.isEmpty || restored.contents.problem != nil {
                 logger.info("restored", metadata: [
@@ -60,7 +49,7 @@ final class DaemonRuntime: Sendable {
                     "seconds": "\(String(format: "%.3f", restored.seconds))",
                 ])
             }
-            checkpointer = Checkpointer(store: store, engine: engine, interval: settings.checkpointInterval,
+            checkpointer = Checkpointer(store: store, engine: engine, interval: config.checkpointInterval,
                                         logger: logger, metrics: metrics)
         } else {
             checkpointer = nil
@@ -68,9 +57,8 @@ final class DaemonRuntime: Sendable {
         inputContext = try ZMQContext()
         var inputs: [Input] = []
         do throws(ZMQError) {
-            for input in settings.inputs {
-                inputs.append(try Input(config: input, context: inputContext, engine: engine, logger: logger,
-                                        failure: failure))
+            for input in config.inputs {
+                inputs.append(try Input(config: input, context: inputContext, engine: engine, logger: logger))
             }
         } catch {
             inputContext.shutdown()
@@ -86,17 +74,36 @@ final class DaemonRuntime: Sendable {
             ])
         }
         logger.info("alerts on \(publisher.endpoint)")
-        checkpointer?.start()
     }
 
-    /// Stops inputs, drains the shards, flushes the alerts, writes the last checkpoint.
-    func shutdown() {
+    /// The daemon's parts as services, in the order they start; the service group stops
+    /// them in reverse: readiness goes first, then the inputs close, the shards drain, the
+    /// last checkpoint is written, the publisher flushes, and HTTP answers to the end.
+    func services(http: StatusServer?, readiness: ReadinessService, reload: ReloadService) -> [any Service] {
+        var services: [any Service] = []
+        if let http { services.append(http) }
+        services.append(PublisherService(publisher: publisher))
+        if let checkpointer { services.append(checkpointer) }
+        services.append(ShardsService(engine: engine))
+        services.append(StatusLineService(stats: engine.stats, interval: config.statusInterval, logger: logger))
+        services.append(reload)
+        services.append(InputsService(inputs: inputs, context: inputContext, logger: logger))
+        services.append(readiness)
+        return services
+    }
+
+    /// For the tools that run a daemon inside their own process (the demo, the benchmark):
+    /// stops it in the services' order, blocking.
+    func stop() {
         inputContext.shutdown()
         for input in inputs { input.wait() }
-        checkpointer?.stop()
         engine.stop()
-        publisher.stop()
         checkpointer?.writeFinal()
+        publisher.stop()
+    }
+
+    /// The totals of the run, once it has stopped.
+    func logTotals() {
         let totals = engine.stats.snapshot
         var rejected: Logger.Metadata = [:]
         for reason in RejectReason.allCases where totals.rejected(reason) > 0 {
@@ -109,31 +116,4 @@ final class DaemonRuntime: Sendable {
             "training_adopted": "\(totals.training(.adopted))", "training_skipped": "\(totals.training(.skipped))",
         ])
     }
-
-    /// Logs a status line every `statusInterval` seconds until cancelled.
-    func startStatusLine() -> DispatchSourceTimer? {
-        guard settings.statusInterval > 0 else { return nil }
-        let timer = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
-        let interval = settings.statusInterval
-        let stats = engine.stats, logger = self.logger
-        let previous = Protected(stats.snapshot)
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler {
-            let now = stats.snapshot
-            let before = previous.withLock { old in
-                defer { old = now }
-                return old
-            }
-            logger.info("status", metadata: [
-                "samples_per_s": "\(Int(Double(now.samples - before.samples) / interval))",
-                "samples": "\(now.samples)",
-                "series": "\(stats.series.load(ordering: .relaxed))",
-                "rejected": "\(now.totalRejected)",
-                "alerts": "\(now.alertsFiring + now.alertsResolved)",
-            ])
-        }
-        timer.resume()
-        return timer
-    }
 }
-

@@ -6,17 +6,17 @@ import Logging
 /// ping (a stuck shard stops the keep-alives, and systemd restarts us), and
 /// a `STATUS=` line with series and rates.
 final class Heartbeat: Sendable {
-    private let stop = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
+    private let stopping = DispatchSemaphore(value: 0)
+    private let thread: OwnedThread<Void>
 
     init(notifier: SystemdNotifier, engine: Engine, watchdogInterval: Double?, logger: Logger) {
         let interval = min(watchdogInterval ?? 5, 5)
-        let stop = self.stop, finished = self.finished
-        let thread = Thread {
+        let stopping = self.stopping
+        thread = OwnedThread(name: "systemd-heartbeat") {
             var previous = engine.stats.snapshot
             var previousTime = Date()
             var stuck = false
-            while stop.wait(timeout: .now() + interval) == .timedOut {
+            while stopping.wait(timeout: .now() + interval) == .timedOut {
                 if watchdogInterval != nil {
                     if engine.shardsResponsive(within: interval) {
                         notifier.send("WATCHDOG=1")
@@ -33,14 +33,12 @@ final class Heartbeat: Sendable {
                     + "\(Int(rate)) samples/s, \(now.incidents) alerts (\(now.alertsFiring - now.incidents) re-sent), \(now.totalRejected) samples rejected")
                 (previous, previousTime) = (now, time)
             }
-            finished.signal()
         }
-        thread.name = "systemd-heartbeat"
-        thread.start()
     }
 
-    func cancel() {
-        stop.signal()
-        finished.wait()
+    /// Ends the heartbeat (within one shard ping at most).
+    func stop() async {
+        stopping.signal()
+        await thread.value
     }
 }

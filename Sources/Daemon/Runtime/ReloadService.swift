@@ -1,0 +1,57 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// SIGHUP re-reads the configuration and applies what may change while
+/// running (`Reload`); a configuration that does not load is refused and the
+/// running one stays. systemd hears RELOADING and READY around it.
+struct ReloadService: Service {
+    /// Reads the configuration again (the file, with the command line on top).
+    let load: @Sendable () throws -> DaemonConfig
+    let running: Protected<DaemonConfig>
+    let engine: Engine
+    let levels: LogLevelSwitch
+    let notifier: SystemdNotifier?
+    let logger: Logger
+
+    init(initial: DaemonConfig, load: @escaping @Sendable () throws -> DaemonConfig, engine: Engine,
+         levels: LogLevelSwitch, notifier: SystemdNotifier?, logger: Logger) {
+        self.load = load
+        running = Protected(initial)
+        self.engine = engine
+        self.levels = levels
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    func run() async {
+        // SIGHUP has been ignored since the process started (StreamLSTMD.main); from here it reloads.
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            reload()
+        }
+    }
+
+    func reload() {
+        notifier?.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)")
+        defer { notifier?.send("READY=1\nSTATUS=reloaded") }
+        let new: DaemonConfig
+        do {
+            new = try load()
+        } catch {
+            logger.error("reload refused: the running configuration stays", metadata: ["error": "\(error)"])
+            return
+        }
+        let old = running.withLock { $0 }
+        let (applied, needRestart) = Reload.apply(new, over: old, engine: engine, levels: levels)
+        running.withLock { $0 = new }
+        logger.notice("configuration reloaded", metadata: [
+            "applied": "\(applied.joined(separator: " "))",
+            "after_restart": "\(needRestart.joined(separator: " "))",
+        ])
+        if !needRestart.isEmpty {
+            logger.warning("these changes take effect at the next restart", metadata: [
+                "keys": "\(needRestart.joined(separator: " "))",
+            ])
+        }
+    }
+}
