@@ -27,6 +27,26 @@ struct ConfigTests {
         #expect(example.yaml == defaults.yaml)
     }
 
+    @Test("Every key of the table is in the example in deploy/, in its section, and check-config --keys lists it")
+    func everyKeyDocumented() throws {
+        let text = try String(contentsOf: Self.exampleFile, encoding: .utf8)
+        var section = ""
+        var documented: Set<String> = []
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") && line.contains(":") {
+            let name = line.trimmingCharacters(in: .whitespaces).prefix { $0 != ":" }
+            if !line.hasPrefix(" ") { section = line.hasSuffix(":") ? String(name) : "" }
+            documented.insert(line.hasPrefix(" ") ? "\(section).\(name)" : String(name))
+        }
+        let missing = DaemonConfig.keys.map(\.path).filter { !documented.contains($0) && !documented.contains("#" + $0) }
+        // `instance` is commented out in the example: its default is the host name.
+        #expect(missing == ["instance"], "keys the example leaves out: \(missing)")
+        let listing = try BuiltBinary.run(["check-config", "--keys"])
+        #expect(listing.status == 0)
+        for key in DaemonConfig.keys {
+            #expect(listing.standardOutput.contains("\(key.path) ") && listing.standardOutput.contains(key.change.rawValue), "\(key.path)")
+        }
+    }
+
     @Test("The printed effective configuration reads back to itself")
     func printedReadsBack() throws {
         let yaml = """

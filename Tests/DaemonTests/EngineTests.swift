@@ -35,6 +35,47 @@ struct ReloadTests {
     }
 }
 
+@Suite("Reload verdicts")
+struct ReloadVerdictTests {
+    /// A new value for every key the table calls live, and where a running daemon shows it.
+    static let liveChanges: [(yaml: String, shows: @Sendable (Engine, LogLevelSwitch) -> Bool)] = [
+        ("log_level: debug", { _, levels in levels.level == .debug }),
+        ("alerts: {fire_threshold: 0.61}", { engine, _ in engine.live.current.alerts.fireThreshold == 0.61 }),
+        ("alerts: {critical_threshold: 0.91}", { engine, _ in engine.live.current.alerts.criticalThreshold == 0.91 }),
+        ("alerts: {resolve_threshold: 0.21}", { engine, _ in engine.live.current.alerts.resolveThreshold == 0.21 }),
+        ("alerts: {pending_samples: 3}", { engine, _ in engine.live.current.alerts.pendingSamples == 3 }),
+        ("alerts: {resolve_samples: 7}", { engine, _ in engine.live.current.alerts.resolveSamples == 7 }),
+        ("alerts: {cool_down: 17.0}", { engine, _ in engine.live.current.alerts.coolDown == 17 }),
+        ("alerts: {resend_interval: 19.0}", { engine, _ in engine.live.current.alerts.resendInterval == 19 }),
+        ("training: {enabled: false}", { engine, _ in !engine.learning.isOn }),
+        ("training: {learning_rate: 0.0042}", { engine, _ in engine.live.current.training.optimizer.learningRate == 0.0042 }),
+        ("training: {gradient_clip: 2.5}", { engine, _ in engine.live.current.training.gradientClip == 2.5 }),
+        ("training: {held_out: 3}", { engine, _ in engine.live.current.training.heldOut == 3 }),
+        ("training: {learn_after: 77}", { engine, _ in engine.live.current.learnAfter == 77 }),
+    ]
+
+    @Test("Every key the table calls live is applied by a reload, and named as applied; the others wait for a restart")
+    func liveKeysAreApplied() throws {
+        let base = try DaemonConfig.load(yaml: "shards: 1")
+        for change in Self.liveChanges {
+            let engine = Engine(config: base.engine, logger: Logger(label: "test")) { _ in }
+            defer { engine.stop() }
+            let levels = LogLevelSwitch(base.logLevel)
+            let new = try DaemonConfig.load(yaml: "shards: 1\n" + change.yaml)
+            let (applied, needRestart) = Reload.apply(new, over: base, engine: engine, levels: levels)
+            #expect(applied.count == 1 && needRestart.isEmpty, "\(change.yaml): \(applied) \(needRestart)")
+            #expect(change.shows(engine, levels), "\(change.yaml) did not reach the running daemon")
+        }
+        let live = Set(DaemonConfig.keys.filter { $0.change == .live }.map(\.path))
+        #expect(live.count == Self.liveChanges.count, "a live key without a test of its reload: \(live.sorted())")
+        let engine = Engine(config: base.engine, logger: Logger(label: "test")) { _ in }
+        defer { engine.stop() }
+        let restart = try DaemonConfig.load(yaml: "shards: 1\nmodel: {hidden_size: 8}\nscorer: {warm_up: 50}")
+        let (applied, needRestart) = Reload.apply(restart, over: base, engine: engine, levels: LogLevelSwitch(.info))
+        #expect(applied.isEmpty && needRestart == ["model.hidden_size", "scorer.warm_up"])
+    }
+}
+
 @Suite("Engine")
 struct EngineTests {
     /// Runs one sample of each of `series` series through an engine and waits until all are accounted for.

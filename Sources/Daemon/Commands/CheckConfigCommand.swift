@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 
-/// `streamlstmd check-config FILE`: validate a configuration and print it in full.
+/// `streamlstmd check-config FILE`: validate a configuration and print it in full;
+/// `--keys`: every key with its default and whether a reload applies it.
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
@@ -9,9 +10,27 @@ struct CheckConfigCommand: ParsableCommand {
     )
 
     @Argument(help: "The configuration file.")
-    var file: String
+    var file: String?
+
+    @Flag(help: "List every key with its default and whether SIGHUP applies it at once (live) or at a restart.")
+    var keys = false
+
+    func validate() throws {
+        guard keys || file != nil else { throw ValidationError("give a configuration file, or --keys") }
+    }
 
     func run() throws {
+        if keys {
+            let defaults = DaemonConfig()
+            let width = DaemonConfig.keys.map(\.path.count).max() ?? 0
+            print("inputs".padding(toLength: width, withPad: " ", startingAt: 0) + "  restart  (a list; see deploy/streamlstmd.yaml)")
+            for key in DaemonConfig.keys {
+                print(key.path.padding(toLength: width, withPad: " ", startingAt: 0)
+                      + "  \(key.change.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))  \(key.print(defaults))")
+            }
+            return
+        }
+        guard let file else { return }
         do {
             let config = try DaemonConfig.load(file: file)
             print(config.yaml, terminator: "")

@@ -2,19 +2,15 @@ import Logging
 
 /// What a SIGHUP may change in a running daemon, and what it may not.
 enum Reload {
-    /// Keys that take effect at once: alert rules, learning on or off,
-    /// `learn_after`, the optimiser's settings, the log level. Every other
-    /// change waits for a restart (the state directory keeps what was learned
-    /// across it).
+    /// Whether a reload applies the key at once (`ConfigKey.change`); the inputs wait for a restart.
     static func isLive(_ key: String) -> Bool {
-        key.hasPrefix("alerts.") || key == "log_level"
-            || ["enabled", "learn_after", "learning_rate", "gradient_clip", "held_out"].map { "training.\($0)" }.contains(key)
+        DaemonConfig.keys.first { $0.path == key }?.change == .live
     }
 
-    /// The dotted keys whose values differ between two configurations.
+    /// The dotted keys whose values differ between two configurations, sorted (the inputs count as one key).
     static func changedKeys(from old: DaemonConfig, to new: DaemonConfig) -> [String] {
-        let before = flatten(old.yaml), after = flatten(new.yaml)
-        return Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+        let inputs = old.inputs.flatMap(\.yamlLines) == new.inputs.flatMap(\.yamlLines) ? [] : ["inputs"]
+        return (inputs + DaemonConfig.keys.filter { $0.print(old) != $0.print(new) }.map(\.path)).sorted()
     }
 
     /// Applies the live part of `new`; returns the keys that changed, split into applied and waiting for a restart.
@@ -30,26 +26,5 @@ enum Reload {
         engine.learning.set(new.engine.training)
         levels.set(new.logLevel)
         return (changed.filter(isLive), changed.filter { !isLive($0) })
-    }
-
-    /// `section.key` → value, from the printed YAML (the inputs list counts as one key).
-    private static func flatten(_ yaml: String) -> [String: String] {
-        var keys: [String: String] = [:]
-        var section = ""
-        for line in yaml.split(separator: "\n") {
-            let indented = line.hasPrefix(" ")
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard let colon = trimmed.firstIndex(of: ":") else { continue }
-            let key = String(trimmed[..<colon]), value = String(trimmed[trimmed.index(after: colon)...])
-            if !indented {
-                section = value.isEmpty ? key : ""
-                if !value.isEmpty { keys[key] = value }
-            } else if section == "inputs" {
-                keys["inputs", default: ""] += trimmed + ";"
-            } else {
-                keys["\(section).\(key)"] = value
-            }
-        }
-        return keys
     }
 }
