@@ -51,34 +51,7 @@ struct PublishCommand: ParsableCommand {
             throw ValidationError("\(error)")
         }
         let start = Date()
-        var sent = 0
-        while sent < samples.count {
-            let chunk = samples[sent..<min(sent + batch, samples.count)]
-            var text = "["
-            for (index, sample) in chunk.enumerated() {
-                if index > 0 { text += "," }
-                let (name, labels) = SeriesKey.parse(sample.key)
-                var writer = JSONWriter()
-                writer.beginObject()
-                writer.string("series", name)
-                if !labels.isEmpty {
-                    writer.beginObject("labels")
-                    for (label, value) in labels { writer.string(label, value) }
-                    writer.endObject()
-                }
-                writer.number("ts", sample.timestamp)
-                writer.number("value", sample.value)
-                writer.endObject()
-                text += writer.text
-            }
-            text += "]"
-            try producer.send(topic: topic, text)
-            sent += chunk.count
-            if rate > 0 {
-                let due = start.addingTimeInterval(Double(sent) / rate).timeIntervalSinceNow
-                if due > 0 { Thread.sleep(forTimeInterval: due) }
-            }
-        }
+        let sent = try RecordingPublisher(producer: producer, topic: topic, batch: batch, rate: rate).publish(samples)
         let seconds = Date().timeIntervalSince(start)
         FileHandle.standardError.write(Data(String(format: "published %d samples from %d files in %.2f s\n",
                                                    sent, files.count, seconds).utf8))

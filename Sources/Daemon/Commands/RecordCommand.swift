@@ -34,47 +34,14 @@ struct RecordCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard FileManager.default.createFile(atPath: output, contents: nil) else {
-            throw ValidationError("cannot create \(output)")
-        }
-        let file = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        try file.write(contentsOf: Data((StreamRecording.header + "\n").utf8))
-        let context = try ZMQContext()
-        let socket = try ZMQSocket(context: context, type: .subscriber)
-        try socket.set(.receiveHighWaterMark(100_000))
-        for prefix in subscriptions.isEmpty ? [""] : subscriptions {
-            try socket.set(.subscribe(prefix: Array(prefix.utf8)))
-        }
-        for endpoint in bind {
-            try socket.bind(endpoint)
-            FileHandle.standardError.write(Data("recording from \(try socket.lastEndpoint())\n".utf8))
-        }
-        for endpoint in connect {
-            _ = try socket.connectAndWaitForHandshake(endpoint, timeout: 10)
+        let recorder = try StreamRecorder(output: output, connect: connect, bind: bind,
+                                          subscriptions: subscriptions.isEmpty ? [""] : subscriptions)
+        for endpoint in recorder.endpoints {
             FileHandle.standardError.write(Data("recording from \(endpoint)\n".utf8))
         }
-        let signals = stopOnSignals(context)
+        let signals = stopOnSignals(recorder.context)
         defer { signals.forEach { $0.cancel() } }
-        var recorded = 0, bytes = 0
-        while count.map({ recorded < $0 }) ?? true {
-            let frames: [[UInt8]]
-            do throws(ZMQError) {
-                guard let next = try socket.receive() else { continue }
-                frames = next
-            } catch {
-                if error.isTerminated { break }
-                throw error
-            }
-            let line = StreamRecording.line(for: RecordedMessage(received: Date().timeIntervalSince1970,
-                                                                 frames: frames))
-            // One write per message, straight to the kernel: nothing waits in a buffer of ours.
-            try file.write(contentsOf: Data(line.utf8))
-            recorded += 1
-            bytes += frames.reduce(0) { $0 + $1.count }
-        }
-        socket.close()
-        try file.synchronize()
-        try file.close()
-        FileHandle.standardError.write(Data("recorded \(recorded) messages (\(bytes) bytes of frames) to \(output)\n".utf8))
+        let (messages, bytes) = try recorder.record(count: count)
+        FileHandle.standardError.write(Data("recorded \(messages) messages (\(bytes) bytes of frames) to \(output)\n".utf8))
     }
 }

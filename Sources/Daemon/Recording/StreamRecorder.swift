@@ -1,0 +1,61 @@
+import Foundation
+
+/// Captures a live stream for `replay`: a SUB socket that connects or binds,
+/// and every message written as it arrives, one JSON line with its receive
+/// time (`StreamRecording`), so that a crash loses at most the message being written.
+final class StreamRecorder {
+    /// Shut it down to end `record` (SIGINT, SIGTERM).
+    let context: ZMQContext
+    /// Where it records from: bound endpoints (with chosen ports), then connected ones.
+    let endpoints: [String]
+    private let socket: ZMQSocket
+    private let file: FileHandle
+
+    /// Creates (or replaces) `output` and subscribes; connected endpoints have completed their handshake.
+    init(output: String, connect: [String], bind: [String], subscriptions: [String]) throws {
+        guard FileManager.default.createFile(atPath: output, contents: nil) else {
+            throw RecordingError(file: output, line: nil, problem: "cannot create the file")
+        }
+        file = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        try file.write(contentsOf: Data((StreamRecording.header + "\n").utf8))
+        context = try ZMQContext()
+        socket = try ZMQSocket(context: context, type: .subscriber)
+        try socket.set(.receiveHighWaterMark(100_000))
+        for prefix in subscriptions { try socket.set(.subscribe(prefix: Array(prefix.utf8))) }
+        var endpoints: [String] = []
+        for endpoint in bind {
+            try socket.bind(endpoint)
+            endpoints.append(try socket.lastEndpoint())
+        }
+        for endpoint in connect {
+            _ = try socket.connectAndWaitForHandshake(endpoint, timeout: 10)
+            endpoints.append(endpoint)
+        }
+        self.endpoints = endpoints
+    }
+
+    /// Records until `count` messages (nil: until the context shuts down); returns the
+    /// messages and frame bytes written. The file is synced and closed at the end.
+    func record(count: Int?) throws -> (messages: Int, bytes: Int) {
+        var recorded = 0, bytes = 0
+        while count.map({ recorded < $0 }) ?? true {
+            let frames: [[UInt8]]
+            do throws(ZMQError) {
+                guard let next = try socket.receive() else { continue }
+                frames = next
+            } catch {
+                if error.isTerminated { break }
+                throw error
+            }
+            let line = StreamRecording.line(for: RecordedMessage(received: Date().timeIntervalSince1970, frames: frames))
+            // One write per message, straight to the kernel: nothing waits in a buffer of ours.
+            try file.write(contentsOf: Data(line.utf8))
+            recorded += 1
+            bytes += frames.reduce(0) { $0 + $1.count }
+        }
+        socket.close()
+        try file.synchronize()
+        try file.close()
+        return (recorded, bytes)
+    }
+}
