@@ -65,8 +65,8 @@ struct AlertStateTests {
 @Suite("Alert payload")
 struct AlertPayloadTests {
     static let alert = Alert(
-        status: .firing, severity: .critical, seriesKey: #"cpu.user{host="web01",severity="x"}"#,
-        fingerprint: 0x9C1E, startsAt: 1_735_725_600, endsAt: 1_735_726_800, sampleTime: 1_735_725_600.5,
+        status: .firing, severity: .critical, series: SeriesIdentity(key: #"cpu.user{host="web01",severity="x"}"#, fingerprint: 0x9C1E),
+        startsAt: 1_735_725_600, endsAt: 1_735_726_800, sampleTime: 1_735_725_600.5,
         value: 93.1, predicted: 41.2, lower: 35, upper: 47.4, score: 0.99993, threshold: 0.5,
         reason: .predictionError, modelVersion: 17)
 

@@ -16,16 +16,16 @@ struct CheckpointTests {
         let trainer = Trainer(network: network, maxWindow: config.training.window)
         return (0..<count).map { index in
             let key = "ckpt.series\(index)"
-            let state = SeriesState(key: key, fingerprint: SeriesKey.fingerprint(key), config: config,
+            let state = SeriesState(identity: SeriesIdentity(key: key), config: config,
                                     prior: network.initialParameters(seed: config.seed))
             for t in 0..<samples {
                 let value = 10 * sin(Double(t) / 6) + Double(index)
                 try! state.predictor.step(value: value, timestamp: 1_700_000_000 + 60 * Double(t), workspace: workspace)
                 if let job = state.predictor.makeTrainingJob() { state.predictor.adopt(trainer.run(job)) }
             }
-            state.alert = index == 1 ? .firing(since: 1_700_000_600, lastSent: 1_700_000_900, severity: .critical,
+            state.record.alert = index == 1 ? .firing(since: 1_700_000_600, lastSent: 1_700_000_900, severity: .critical,
                                                calmSamples: 2) : .normal(quietUntil: 1_700_000_000)
-            state.lastTimestamp = 1_700_000_000 + 60 * Double(samples - 1)
+            state.record.lastTimestamp = 1_700_000_000 + 60 * Double(samples - 1)
             return SeriesSnapshot(state)
         }
     }
@@ -52,7 +52,7 @@ struct CheckpointTests {
         #expect(restored.contents.problem == nil)
         #expect(restored.snapshots.count == 4)
         #expect(zip(originals, restored.snapshots).allSatisfy(Self.same))
-        #expect(restored.snapshots[1].alert == originals[1].alert)
+        #expect(restored.snapshots[1].record == originals[1].record)
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("series.ckpt.tmp").path))
     }
 
@@ -231,8 +231,8 @@ struct CheckpointTests {
         let a = try #require(saved.snapshots.first { $0.key == "crash.a" })
         let b = try #require(saved.snapshots.first { $0.key == "crash.b" })
         #expect(a.predictor.modelVersion > 0, "crash.a has learned")
-        guard case .firing(let since, _, _, _) = b.alert else {
-            Issue.record("crash.b is not firing in the checkpoint: \(b.alert)")
+        guard case .firing(let since, _, _, _) = b.record.alert else {
+            Issue.record("crash.b is not firing in the checkpoint: \(b.record.alert)")
             return
         }
         #expect(since == time(2450))

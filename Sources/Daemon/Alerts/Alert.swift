@@ -9,8 +9,7 @@ struct Alert: Equatable, Sendable {
 
     let status: Status
     let severity: Severity
-    let seriesKey: String
-    let fingerprint: UInt64
+    let series: SeriesIdentity
     /// When the incident started (the first sample over the threshold).
     let startsAt: Double
     /// When it ended (resolved), or when it will be taken as ended unless re-sent (firing).
@@ -26,6 +25,9 @@ struct Alert: Equatable, Sendable {
     let reason: AnomalyReason
     let modelVersion: Int
 
+    var seriesKey: String { series.key }
+    var fingerprint: UInt64 { series.fingerprint }
+
     var topic: String { "alert.\(status.rawValue).\(severity.rawValue)" }
 
     /// The `streamlstm.alert/v1` payload: `schema`, a per-publisher `seq`,
@@ -36,7 +38,6 @@ struct Alert: Equatable, Sendable {
     /// version). Identity is in `labels`, so Alertmanager can deduplicate; the
     /// series' own labels are renamed `label_<name>` where they clash with ours.
     func json(sequence: Int, instance: String) -> String {
-        let (metric, seriesLabels) = SeriesKey.parse(seriesKey)
         let reserved: Set<String> = ["alertname", "series", "metric", "severity", "instance"]
         var w = JSONWriter()
         w.beginObject()
@@ -46,8 +47,8 @@ struct Alert: Equatable, Sendable {
         w.beginObject("labels")
         w.string("alertname", "MetricAnomaly")
         w.string("series", seriesKey)
-        w.string("metric", metric)
-        for (name, value) in seriesLabels { w.string(reserved.contains(name) ? "label_\(name)" : name, value) }
+        w.string("metric", series.metric)
+        for (name, value) in series.labels { w.string(reserved.contains(name) ? "label_\(name)" : name, value) }
         w.string("severity", severity.rawValue)
         w.string("instance", instance)
         w.endObject()

@@ -25,7 +25,7 @@ struct CheckpointBenchmark {
         let prior: [Float] = network.initialParameters(seed: config.seed)
         return (0..<count).map { index in
             let key = "bench.checkpoint.series\(index)"
-            let state = SeriesState(key: key, fingerprint: SeriesKey.fingerprint(key), config: config, prior: prior)
+            let state = SeriesState(identity: SeriesIdentity(key: key), config: config, prior: prior)
             for t in 0..<(config.training.window + 2) {
                 try! state.predictor.step(value: sin(Double(t + index) / 5), timestamp: Double(60 * t), workspace: workspace)
             }

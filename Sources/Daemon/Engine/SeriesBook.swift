@@ -94,13 +94,13 @@ final class SeriesBook {
                     observer?(sample, nil, false)
                     continue
                 }
-                state = SeriesState(key: sample.key, fingerprint: sample.fingerprint, config: config.predictor,
-                                    prior: prior)
+                state = SeriesState(identity: SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint),
+                                    config: config.predictor, prior: prior)
                 series[sample.fingerprint] = state
             }
-            if sample.timestamp < state.lastTimestamp && !batch.acceptOutOfOrder {
-                rejections.add(.outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.lastTimestamp)")
-                observer?(sample, nil, state.alert.isFiring)
+            if sample.timestamp < state.record.lastTimestamp && !batch.acceptOutOfOrder {
+                rejections.add(.outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.record.lastTimestamp)")
+                observer?(sample, nil, state.record.alert.isFiring)
                 continue
             }
             // One step in 64 is timed: the clock would cost a tenth of a step.
@@ -118,15 +118,15 @@ final class SeriesBook {
                 case .nonFiniteTimestamp: .badTimestamp
                 }
                 rejections.add(reason, "\(sample.key): value \(sample.value) at \(sample.timestamp) refused")
-                observer?(sample, nil, state.alert.isFiring)
+                observer?(sample, nil, state.record.alert.isFiring)
                 continue
             }
             if timed { stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
             accepted += 1
-            state.lastTimestamp = max(state.lastTimestamp, sample.timestamp)
-            state.lastScore = result.anomaly.score
-            let wasFiring = state.alert.isFiring
-            if let notice = state.alert.advance(score: result.anomaly.score, at: sample.timestamp,
+            state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
+            state.record.lastScore = result.anomaly.score
+            let wasFiring = state.record.alert.isFiring
+            if let notice = state.record.alert.advance(score: result.anomaly.score, at: sample.timestamp,
                                                 rules: settings.alerts) {
                 let alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
                 if alert.status == .firing {
@@ -135,15 +135,15 @@ final class SeriesBook {
                 } else {
                     resolved += 1
                     // A short incident is still in the window: learn from it only once it has passed.
-                    if state.firingSamples < settings.learnAfter {
-                        state.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
+                    if state.record.firingSamples < settings.learnAfter {
+                        state.record.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
                     }
                 }
                 stats.metrics?.count(alert)
                 raise(alert)
             }
-            state.firingSamples = state.alert.isFiring ? state.firingSamples + 1 : 0
-            observer?(sample, result, state.alert.isFiring)
+            state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
+            observer?(sample, result, state.record.alert.isFiring)
             if let trainer, learning.isOn, state.mayTrain(learnAfter: settings.learnAfter) {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
             }
@@ -204,7 +204,7 @@ final class SeriesBook {
         case .resolved(let start, let end, let level):
             (status, severity, since, ends) = (.resolved, level, start, end)
         }
-        return Alert(status: status, severity: severity, seriesKey: state.key, fingerprint: state.fingerprint,
+        return Alert(status: status, severity: severity, series: state.record.identity,
                      startsAt: since, endsAt: ends, sampleTime: sample.timestamp, value: sample.value,
                      predicted: result.predicted, lower: result.lower, upper: result.upper,
                      score: result.anomaly.score, threshold: rules.fireThreshold,
