@@ -297,20 +297,3 @@ struct CheckpointTests {
         producer.close()
     }
 }
-
-/// `/series` of a running daemon, read with Python's urllib (a client written by others).
-func seriesList(_ http: String) throws -> [(key: String, samples: Int, modelVersion: Int, alert: String, forecast: Double?)] {
-    guard let list = try JSONSerialization.jsonObject(with: Data(try httpGet(http, "/series").utf8)) as? [[String: Any]]
-    else { throw RunningDaemon.Failure("GET /series: not a JSON list") }
-    return list.map { ($0["series"] as? String ?? "", $0["samples"] as? Int ?? -1, $0["model_version"] as? Int ?? -1,
-                       $0["alert"] as? String ?? "", ($0["forecast"] as? NSNumber)?.doubleValue) }
-}
-
-/// Polls `condition` until it holds, or throws after `timeout` seconds.
-func waitUntil(_ what: String, timeout: Double = 30, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while try !condition() {
-        guard Date() < deadline else { throw RunningDaemon.Failure("not within \(timeout) s: \(what)") }
-        Thread.sleep(forTimeInterval: 0.05)  // polling a condition, bounded by the deadline
-    }
-}

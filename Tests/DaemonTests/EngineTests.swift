@@ -83,9 +83,8 @@ struct EngineTests {
         let engine = Engine(config: config, logger: Logger(label: "test")) { _ in }
         let samples = (0..<series).map { Sample(key: "s\($0)", timestamp: 0, value: 1) }
         engine.submit(samples, acceptOutOfOrder: false)
-        let deadline = Date().addingTimeInterval(10)
-        while engine.stats.snapshot.samples + engine.stats.snapshot.skipped < series && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.001)  // polling a counter, bounded by the deadline
+        try waitUntil("every sample accounted for", poll: 0.001) {
+            engine.stats.snapshot.samples + engine.stats.snapshot.skipped >= series
         }
         engine.stop()
         return engine.stats.snapshot

@@ -160,10 +160,7 @@ struct ReplayTests {
         }
         #expect(replayed.count >= 3, "the stream has two spikes and a level shift")
 
-        let deadline = Date().addingTimeInterval(30)
-        while live.withLock({ $0.count }) < replayed.count && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.02)  // waiting for a condition, bounded by the deadline
-        }
+        try? waitUntil("the live daemon's alerts") { live.withLock({ $0.count }) >= replayed.count }
         _ = try daemon.terminate()
         func identity(_ alert: ReceivedAlert) -> String {
             "\(alert.series) \(alert.status) \(alert.severity) \(alert.startsAt) \(alert.sampleTime) \(alert.score) "

@@ -135,10 +135,9 @@ struct ConcurrencyTests {
             engine.submit(batch, acceptOutOfOrder: true)
             submitted += batch.count
         }
-        let deadline = Date().addingTimeInterval(60)
-        while engine.stats.snapshot.samples < submitted && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        try waitUntil("every sample processed", poll: 0.001) { engine.stats.snapshot.samples >= submitted }
         stop.withLock { $0 = true }
-        while watcher.isExecuting { Thread.sleep(forTimeInterval: 0.001) }
+        try waitUntil("the watcher thread ends", poll: 0.001) { !watcher.isExecuting }
         let versions = observed.withLock { $0 }
         let totals = engine.stats.snapshot
         #expect(totals.samples == submitted)
@@ -195,7 +194,7 @@ struct ConcurrencyTests {
         let taken = checked.withLock { $0.snapshots }
         try waitUntil("a snapshot after the last sample", timeout: 120) { checked.withLock { $0.snapshots } >= taken + 2 }
         done.withLock { $0 = true }
-        while checkpointer.isExecuting { Thread.sleep(forTimeInterval: 0.001) }  // joining the thread
+        try waitUntil("the checkpointing thread ends", poll: 0.001) { !checkpointer.isExecuting }
         let result = checked.withLock { $0 }
         #expect(result.problems.isEmpty, "\(result.problems.prefix(5))")
         #expect(result.series == seriesCount)

@@ -95,7 +95,7 @@ struct ZeroMQTests {
         thread.start()
         #expect(finished.wait(timeout: .now() + 10) == .success, "shutdown hung on queued messages")
         let seconds = elapsed.withLock { $0 }
-        #expect(seconds >= 0.1 && seconds < 3, "termination took \(seconds) s with a linger of 0.15 s")
+        #expect(seconds >= 0.1 && seconds < 9, "termination took \(seconds) s with a linger of 0.15 s")
     }
 
     @Test("Using a socket after close traps instead of corrupting memory")

@@ -28,36 +28,42 @@ struct ConfigKey: Sendable {
 extension ConfigKey {
     typealias Path<Value> = WritableKeyPath<DaemonConfig, Value> & Sendable
 
-    static func number(_ section: String, _ name: String, _ path: Path<Double>, _ change: Change = .restart) -> ConfigKey {
+    /// A key stored at `path`: `read` asks the reader for its value (the current one as the fallback).
+    static func stored<Value: Sendable>(
+        _ section: String, _ name: String, _ path: Path<Value>, _ change: Change,
+        read: @escaping @Sendable (inout ConfigReader, String, Value) throws(ConfigError) -> Value,
+        print: @escaping @Sendable (Value) -> String
+    ) -> ConfigKey {
         ConfigKey(section: section, name: name, change: change,
-                  read: { reader, config throws(ConfigError) in config[keyPath: path] = try reader.double(name, config[keyPath: path]) },
-                  print: { "\($0[keyPath: path])" })
+                  read: { reader, config throws(ConfigError) in config[keyPath: path] = try read(&reader, name, config[keyPath: path]) },
+                  print: { print($0[keyPath: path]) })
+    }
+
+    static func number(_ section: String, _ name: String, _ path: Path<Double>, _ change: Change = .restart) -> ConfigKey {
+        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.double(name, value) },
+               print: { "\($0)" })
     }
 
     static func whole(_ section: String, _ name: String, _ path: Path<Int>, _ change: Change = .restart) -> ConfigKey {
-        ConfigKey(section: section, name: name, change: change,
-                  read: { reader, config throws(ConfigError) in config[keyPath: path] = try reader.int(name, config[keyPath: path]) },
-                  print: { "\($0[keyPath: path])" })
+        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.int(name, value) },
+               print: { "\($0)" })
     }
 
     static func flag(_ section: String, _ name: String, _ path: Path<Bool>, _ change: Change = .restart) -> ConfigKey {
-        ConfigKey(section: section, name: name, change: change,
-                  read: { reader, config throws(ConfigError) in config[keyPath: path] = try reader.bool(name, config[keyPath: path]) },
-                  print: { "\($0[keyPath: path])" })
+        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.bool(name, value) },
+               print: { "\($0)" })
     }
 
     static func text(_ section: String, _ name: String, _ path: Path<String>, _ change: Change = .restart) -> ConfigKey {
-        ConfigKey(section: section, name: name, change: change,
-                  read: { reader, config throws(ConfigError) in config[keyPath: path] = try reader.string(name, config[keyPath: path]) },
-                  print: { YAMLText.quoted($0[keyPath: path]) })
+        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.string(name, value) },
+               print: YAMLText.quoted)
     }
 
     static func choice<Value: RawRepresentable & Sendable>(_ section: String, _ name: String, _ path: Path<Value>,
                                                             _ change: Change = .restart) -> ConfigKey
     where Value.RawValue == String {
-        ConfigKey(section: section, name: name, change: change,
-                  read: { reader, config throws(ConfigError) in config[keyPath: path] = try reader.choice(name, config[keyPath: path]) },
-                  print: { $0[keyPath: path].rawValue })
+        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.choice(name, value) },
+               print: \.rawValue)
     }
 }
 

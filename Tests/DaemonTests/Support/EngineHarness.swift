@@ -39,8 +39,10 @@ final class EngineHarness {
             let sample = Sample(key: key, timestamp: 1_700_000_000 + 60 * Double(start + offset), value: value)
             engine.submit([sample], acceptOutOfOrder: false)
             fed += 1
-            try waitUntil { self.engine.stats.snapshot.samples + self.engine.stats.snapshot.totalRejected >= self.fed }
-            if lockstep { try waitUntil { self.engine.trainingBacklog == 0 } }
+            try waitUntil("sample \(fed) processed", poll: 0.00005) {
+                self.engine.stats.snapshot.samples + self.engine.stats.snapshot.totalRejected >= self.fed
+            }
+            if lockstep { try waitUntil("training in step", poll: 0.00005) { self.engine.trainingBacklog == 0 } }
             residuals.append(forecast.map { value - $0 } ?? 0)
             let after = summary(key)
             forecast = after?.forecast
@@ -49,15 +51,6 @@ final class EngineHarness {
         return residuals
     }
 
-    private func waitUntil(_ condition: () -> Bool) throws {
-        let deadline = Date().addingTimeInterval(10)
-        while !condition() {
-            guard Date() < deadline else { throw HarnessTimeout() }
-            Thread.sleep(forTimeInterval: 0.00005)  // polling a counter, bounded by the deadline
-        }
-    }
-
-    struct HarnessTimeout: Error {}
 }
 
 func rms(_ values: ArraySlice<Double>) -> Double {

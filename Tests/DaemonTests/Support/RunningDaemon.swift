@@ -52,7 +52,7 @@ final class RunningDaemon {
     var log: String { (try? String(contentsOf: standardError, encoding: .utf8)) ?? "" }
 
     /// Waits until the log has a match for `pattern`, and returns its first capture group.
-    func waitForLog(_ pattern: String, timeout: Double = 20) throws -> String {
+    func waitForLog(_ pattern: String, timeout: Double = 60) throws -> String {
         let regex = try NSRegularExpression(pattern: pattern)
         let deadline = Date().addingTimeInterval(timeout)
         repeat {
@@ -88,17 +88,17 @@ final class RunningDaemon {
 
 /// Runs a Python script from Tests/DaemonTests/Interop with the machine's python3 (pyzmq installed by setup).
 func runInteropScript(_ name: String, _ arguments: [String], timeout: Double = 120) throws -> Int32 {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Interop").appendingPathComponent(name)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", script.path] + arguments
     try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-    if process.isRunning {
+    do {
+        try waitUntil("\(name) ends", timeout: timeout) { !process.isRunning }
+    } catch {
         process.terminate()
-        throw RunningDaemon.Failure("\(name) still running after \(timeout) s")
+        throw error
     }
     return process.terminationStatus
 }
@@ -110,4 +110,12 @@ func httpGet(_ http: String, _ path: String) throws -> String {
         executable: URL(fileURLWithPath: "/usr/bin/env"))
     guard outcome.status == 0 else { throw RunningDaemon.Failure("GET \(path): \(outcome.standardError)") }
     return outcome.standardOutput
+}
+
+/// `/series` of a running daemon, read with Python's urllib (a client written by others).
+func seriesList(_ http: String) throws -> [(key: String, samples: Int, modelVersion: Int, alert: String, forecast: Double?)] {
+    guard let list = try JSONSerialization.jsonObject(with: Data(try httpGet(http, "/series").utf8)) as? [[String: Any]]
+    else { throw RunningDaemon.Failure("GET /series: not a JSON list") }
+    return list.map { ($0["series"] as? String ?? "", $0["samples"] as? Int ?? -1, $0["model_version"] as? Int ?? -1,
+                       $0["alert"] as? String ?? "", ($0["forecast"] as? NSNumber)?.doubleValue) }
 }
