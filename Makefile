@@ -1,5 +1,5 @@
 # The two commands of the README, and the ones behind them.
-.PHONY: setup demo test bench bench-portable bench-daemon evaluate golden release install
+.PHONY: setup demo test format lint bench bench-portable bench-daemon evaluate golden release install
 
 setup:
 	@scripts/setup.sh
@@ -10,9 +10,17 @@ demo: setup
 
 # Every test: unit, numerical, and the end-to-end ones over real sockets; then
 # the concurrency tests again under ThreadSanitizer (a build of its own).
-test: setup
+test: setup lint
 	swift test
 	swift test --sanitize=thread --scratch-path .build-tsan --filter ConcurrencyTests
+
+# The code is formatted by the toolchain's swift-format with the repository's .swift-format;
+# `make test` fails on a file that is not (run `make format`).
+format:
+	swift format format --in-place --recursive --parallel Sources Tests Package.swift
+
+lint:
+	swift format lint --strict --recursive --parallel Sources Tests Package.swift
 
 release: setup
 	swift build -c release

@@ -10,7 +10,8 @@ let targetCPU = ProcessInfo.processInfo.environment["STREAMLSTM_TARGET_CPU"]
 let targetCPUFlags: [String] = targetCPU.map { ["-target-cpu", $0] } ?? []
 /// Fused multiply-add in the kernels: only when building for this very
 /// machine (`native`) and its CPU has FMA, so that it is never a library call.
-let hostHasFMA = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
+let hostHasFMA =
+    (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
     .map { $0.split(whereSeparator: \.isWhitespace).contains("fma") } ?? false
 let fmaDefines: [SwiftSetting] = targetCPU == "native" && hostHasFMA ? [.define("STREAMLSTM_FMA")] : []
 

@@ -8,8 +8,10 @@ struct StreamLSTMD: AsyncParsableCommand {
         commandName: "streamlstmd",
         abstract: "Watches metric streams for anomalies with a stateful LSTM per series.",
         version: BuildInfo.versionLine,
-        subcommands: [RunCommand.self, DemoCommand.self, ReplayCommand.self, RecordCommand.self, EvaluateCommand.self,
-                      PublishCommand.self, AlertsCommand.self, CheckConfigCommand.self, BenchCommand.self]
+        subcommands: [
+            RunCommand.self, DemoCommand.self, ReplayCommand.self, RecordCommand.self, EvaluateCommand.self,
+            PublishCommand.self, AlertsCommand.self, CheckConfigCommand.self, BenchCommand.self,
+        ]
     )
 
     static func main() async {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import StreamLSTM
+import Testing
+
 @testable import Daemon
 
 @Suite("Alert state")
@@ -47,8 +48,11 @@ struct AlertStateTests {
         let scores = [0.6, 0.6, 0.95] + [Double](repeating: 0.6, count: 20)
         let notices = run(scores, rules: rules)
         #expect(notices.map(\.0) == [0, 2, 12, 22])
-        #expect(notices.map(\.1) == [.firing(since: 0, severity: .warning), .firing(since: 0, severity: .critical),
-                                     .firing(since: 0, severity: .critical), .firing(since: 0, severity: .critical)])
+        #expect(
+            notices.map(\.1) == [
+                .firing(since: 0, severity: .warning), .firing(since: 0, severity: .critical),
+                .firing(since: 0, severity: .critical), .firing(since: 0, severity: .critical),
+            ])
     }
 
     @Test("No new alert during the cool-down after a resolution")
@@ -65,7 +69,8 @@ struct AlertStateTests {
 @Suite("Alert payload")
 struct AlertPayloadTests {
     static let alert = Alert(
-        status: .firing, severity: .critical, series: SeriesIdentity(key: #"cpu.user{host="web01",severity="x"}"#, fingerprint: 0x9C1E),
+        status: .firing, severity: .critical,
+        series: SeriesIdentity(key: #"cpu.user{host="web01",severity="x"}"#, fingerprint: 0x9C1E),
         startsAt: 1_735_725_600, endsAt: 1_735_726_800, sampleTime: 1_735_725_600.5,
         value: 93.1, predicted: 41.2, lower: 35, upper: 47.4, score: 0.99993, threshold: 0.5,
         reason: .predictionError, modelVersion: 17)
@@ -73,7 +78,10 @@ struct AlertPayloadTests {
     @Test("The v1 JSON has the schema's fields, values and key order")
     func schema() throws {
         let text = Self.alert.json(sequence: 1842, instance: "host:5556")
-        #expect(text.hasPrefix(#"{"schema":"streamlstm.alert/v1","seq":1842,"status":"firing","labels":{"alertname":"MetricAnomaly","series":"cpu.user{host=\"web01\",severity=\"x\"}","metric":"cpu.user","host":"web01","label_severity":"x","severity":"critical","instance":"host:5556"}"#))
+        #expect(
+            text.hasPrefix(
+                #"{"schema":"streamlstm.alert/v1","seq":1842,"status":"firing","labels":{"alertname":"MetricAnomaly","series":"cpu.user{host=\"web01\",severity=\"x\"}","metric":"cpu.user","host":"web01","label_severity":"x","severity":"critical","instance":"host:5556"}"#
+            ))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(object["startsAt"] as? String == "2025-01-01T10:00:00Z")
         #expect(object["endsAt"] as? String == "2025-01-01T10:20:00Z")
@@ -100,7 +108,9 @@ struct AlertPayloadTests {
         #expect(SeriesKey.parse("plain").name == "plain" && SeriesKey.parse("plain").labels.isEmpty)
     }
 
-    @Test("RFC 3339 formatting inverts parsing", arguments: [0.0, 1_735_725_600, 1_735_725_600.25, 951_782_400, -86_400.5])
+    @Test(
+        "RFC 3339 formatting inverts parsing",
+        arguments: [0.0, 1_735_725_600, 1_735_725_600.25, 951_782_400, -86_400.5])
     func rfc3339RoundTrip(seconds: Double) {
         #expect(Timestamps.parseRFC3339(rfc3339(seconds)) == seconds)
     }

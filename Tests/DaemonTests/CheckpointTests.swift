@@ -1,6 +1,7 @@
 import Foundation
 import StreamLSTM
 import Testing
+
 @testable import Daemon
 
 /// Checkpoints: the file format in-process, then the built daemon killed,
@@ -16,15 +17,19 @@ struct CheckpointTests {
         let trainer = Trainer(network: network, maxWindow: config.training.window)
         return (0..<count).map { index in
             let key = "ckpt.series\(index)"
-            let state = SeriesState(identity: SeriesIdentity(key: key), config: config,
-                                    prior: network.initialParameters(seed: config.seed))
+            let state = SeriesState(
+                identity: SeriesIdentity(key: key), config: config,
+                prior: network.initialParameters(seed: config.seed))
             for t in 0..<samples {
                 let value = 10 * sin(Double(t) / 6) + Double(index)
                 try! state.predictor.step(value: value, timestamp: 1_700_000_000 + 60 * Double(t), workspace: workspace)
                 if let job = state.predictor.makeTrainingJob() { state.predictor.adopt(trainer.run(job)) }
             }
-            state.record.alert = index == 1 ? .firing(since: 1_700_000_600, lastSent: 1_700_000_900, severity: .critical,
-                                               calmSamples: 2) : .normal(quietUntil: 1_700_000_000)
+            state.record.alert =
+                index == 1
+                ? .firing(
+                    since: 1_700_000_600, lastSent: 1_700_000_900, severity: .critical,
+                    calmSamples: 2) : .normal(quietUntil: 1_700_000_000)
             state.record.lastTimestamp = 1_700_000_000 + 60 * Double(samples - 1)
             return SeriesSnapshot(state)
         }
@@ -146,8 +151,10 @@ struct CheckpointTests {
     /// The built daemon started on a state directory holding `bytes` as its checkpoint, and its HTTP address.
     static func daemon(restoring bytes: [UInt8], in folder: URL) throws -> (daemon: RunningDaemon, http: String) {
         try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", folder.path])
+        let daemon = try RunningDaemon([
+            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+            "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", folder.path,
+        ])
         return (daemon, try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#))
     }
 
@@ -168,8 +175,9 @@ struct CheckpointTests {
         #expect(names.contains { $0.hasPrefix("series.ckpt.bad-") })
         #expect(try daemon.terminate().status == 0)
         // The last checkpoint holds the two series again, soundly.
-        let rewritten = CheckpointFile.read(Array(try Data(contentsOf: folder.appendingPathComponent("series.ckpt"))),
-                                            config: Self.config)
+        let rewritten = CheckpointFile.read(
+            Array(try Data(contentsOf: folder.appendingPathComponent("series.ckpt"))),
+            config: Self.config)
         #expect(rewritten.problem == nil && rewritten.snapshots.count == 2)
     }
 
@@ -181,7 +189,8 @@ struct CheckpointTests {
         let folder = try makeTemporaryFolder("ckpt-header")
         defer { try? FileManager.default.removeItem(at: folder) }
         let (daemon, http) = try Self.daemon(restoring: bytes, in: folder)
-        _ = try daemon.waitForLog("damaged header.*checkpoint unsound: set aside|checkpoint unsound: set aside.*damaged header")
+        _ = try daemon.waitForLog(
+            "damaged header.*checkpoint unsound: set aside|checkpoint unsound: set aside.*damaged header")
         #expect(try seriesList(http).map(\.key).sorted() == originals.map(\.key))
         #expect(try daemon.terminate().status == 0)
     }
@@ -194,8 +203,10 @@ struct CheckpointTests {
         let configFile = folder.appendingPathComponent("streamlstmd.yaml")
         try "checkpoint_interval: 1\nalerts:\n  resend_interval: 1000000\ntraining:\n  priority: normal\n"
             .write(to: configFile, atomically: true, encoding: .utf8)
-        let arguments = ["run", "--config", configFile.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                         "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", state.path, "--shards", "2"]
+        let arguments = [
+            "run", "--config", configFile.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+            "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", state.path, "--shards", "2",
+        ]
         var rng = SplitMix64(seed: 5)
         var values: [(a: Double, b: Double)] = []
         for t in 0..<3000 {
@@ -252,7 +263,8 @@ struct CheckpointTests {
         #expect(abs(forecast - (a.predictor.forecast ?? .nan)) < 1e-9 * abs(forecast))
         #expect(restored.first { $0.key == "crash.b" }?.alert == "firing")
         let received = Protected<[ReceivedAlert]>([])
-        let subscriber = try AlertSubscriber(endpoint: alertsEndpoint) { alert in received.withLock { $0.append(alert) } }
+        let subscriber = try AlertSubscriber(endpoint: alertsEndpoint) { alert in received.withLock { $0.append(alert) }
+        }
         defer { subscriber.stop() }
         try publish(values, range: 2500..<3000, to: input2, time: time)
         try waitUntil("crash.b resolved and crash.a's spike at 2,700 fired") {
@@ -271,20 +283,29 @@ struct CheckpointTests {
         // The checkpointed model predicts the continuation like a trained model, unlike a fresh one.
         let network = Network(inputSize: a.predictor.config.inputSize, model: a.predictor.config.model)
         let workspace = Workspace(network: network)
-        let fresh = Predictor(config: a.predictor.config, initialParameters: network.initialParameters(seed: a.predictor.config.seed))
-        var restoredSquares = 0.0, freshSquares = 0.0
+        let fresh = Predictor(
+            config: a.predictor.config, initialParameters: network.initialParameters(seed: a.predictor.config.seed))
+        var restoredSquares = 0.0
+        var freshSquares = 0.0
         for t in 2500..<2700 {
             let r = try a.predictor.step(value: values[t].a, timestamp: time(t), workspace: workspace)
             let f = try fresh.step(value: values[t].a, timestamp: time(t), workspace: workspace)
-            if t > 2500 { restoredSquares += r.residual * r.residual; freshSquares += f.residual * f.residual }
+            if t > 2500 {
+                restoredSquares += r.residual * r.residual
+                freshSquares += f.residual * f.residual
+            }
         }
-        print("after restart, samples 2501-2699 of crash.a: RMS residual \((restoredSquares / 199).squareRoot()) restored, \((freshSquares / 199).squareRoot()) fresh")
+        print(
+            "after restart, samples 2501-2699 of crash.a: RMS residual \((restoredSquares / 199).squareRoot()) restored, \((freshSquares / 199).squareRoot()) fresh"
+        )
         #expect(restoredSquares < freshSquares, "the learned model beats a fresh one (last-value prediction)")
     }
 
     /// Sends samples as Graphite lines, 50 of each series per message, once the daemon has subscribed.
-    private func publish(_ values: [(a: Double, b: Double)], range: Range<Int>, to endpoint: String,
-                         time: (Int) -> Double) throws {
+    private func publish(
+        _ values: [(a: Double, b: Double)], range: Range<Int>, to endpoint: String,
+        time: (Int) -> Double
+    ) throws {
         let producer = try Producer(connect: endpoint)
         for start in stride(from: range.lowerBound, to: range.upperBound, by: 50) {
             var lines: [String] = []

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Daemon
 
 @Suite("The streamlstmd command line")
@@ -29,7 +30,9 @@ struct CommandLineTests {
         #expect(outcome.standardError.contains("--window"))
     }
 
-    @Test("The demo, over loopback ZeroMQ, alerts once on each injected incident, resolves it, and never alerts on the clean series")
+    @Test(
+        "The demo, over loopback ZeroMQ, alerts once on each injected incident, resolves it, and never alerts on the clean series"
+    )
     func demo() throws {
         let outcome = try BuiltBinary.run(["demo", "--samples", "2700", "--rate", "0"], timeout: 120)
         #expect(outcome.status == 0, "\(outcome.standardError)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Daemon
 
 @Suite("Configuration")
@@ -37,13 +38,17 @@ struct ConfigTests {
             if !line.hasPrefix(" ") { section = line.hasSuffix(":") ? String(name) : "" }
             documented.insert(line.hasPrefix(" ") ? "\(section).\(name)" : String(name))
         }
-        let missing = DaemonConfig.keys.map(\.path).filter { !documented.contains($0) && !documented.contains("#" + $0) }
+        let missing = DaemonConfig.keys.map(\.path).filter {
+            !documented.contains($0) && !documented.contains("#" + $0)
+        }
         // `instance` is commented out in the example: its default is the host name.
         #expect(missing == ["instance"], "keys the example leaves out: \(missing)")
         let listing = try BuiltBinary.run(["check-config", "--keys"])
         #expect(listing.status == 0)
         for key in DaemonConfig.keys {
-            #expect(listing.standardOutput.contains("\(key.path) ") && listing.standardOutput.contains(key.change.rawValue), "\(key.path)")
+            #expect(
+                listing.standardOutput.contains("\(key.path) ") && listing.standardOutput.contains(key.change.rawValue),
+                "\(key.path)")
         }
     }
 
@@ -74,16 +79,21 @@ struct ConfigTests {
         #expect(again.yaml == config.yaml)
     }
 
-    @Test("A bad key or value is refused with its dotted path", arguments: [
-        ("alerts:\n  fire_thresold: 0.4", "alerts.fire_thresold: unknown key"),
-        ("model:\n  hidden_size: big", "model.hidden_size: expected a whole number, got \"big\""),
-        ("inputs:\n  - listen: [\"tcp://x:1\"]\n    format: xml", "inputs[0].format: \"xml\" is not one of the allowed values"),
-        ("inputs:\n  - listen: [a]\n    connect: [b]", "inputs[0]: give exactly one of listen and connect"),
-        ("alerts:\n  resolve_threshold: 0.9", "alerts.resolve_threshold must lie in [0, fire_threshold]"),
-        ("http: localhost", "http: expected HOST:PORT or off, got \"localhost\""),
-        ("training:\n  every: 5\n  window: 64", "training window 64 is not a multiple of the interval 5"),
-        ("- just\n- a list", "expected a mapping of keys to values"),
-    ])
+    @Test(
+        "A bad key or value is refused with its dotted path",
+        arguments: [
+            ("alerts:\n  fire_thresold: 0.4", "alerts.fire_thresold: unknown key"),
+            ("model:\n  hidden_size: big", "model.hidden_size: expected a whole number, got \"big\""),
+            (
+                "inputs:\n  - listen: [\"tcp://x:1\"]\n    format: xml",
+                "inputs[0].format: \"xml\" is not one of the allowed values"
+            ),
+            ("inputs:\n  - listen: [a]\n    connect: [b]", "inputs[0]: give exactly one of listen and connect"),
+            ("alerts:\n  resolve_threshold: 0.9", "alerts.resolve_threshold must lie in [0, fire_threshold]"),
+            ("http: localhost", "http: expected HOST:PORT or off, got \"localhost\""),
+            ("training:\n  every: 5\n  window: 64", "training window 64 is not a multiple of the interval 5"),
+            ("- just\n- a list", "expected a mapping of keys to values"),
+        ])
     func refusals(yaml: String, message: String) {
         #expect {
             try DaemonConfig.load(yaml: yaml)

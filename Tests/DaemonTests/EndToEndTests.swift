@@ -1,31 +1,40 @@
 import Foundation
 import Testing
+
 @testable import Daemon
 
 /// The built daemon, fed and watched by pyzmq over loopback TCP.
 @Suite("End to end: pyzmq producer and subscriber against the built daemon")
 struct EndToEndTests {
-    @Test("Spikes in all three formats fire and resolve; clean series stay quiet; bad input is counted by reason; SIGTERM exits 0")
+    @Test(
+        "Spikes in all three formats fire and resolve; clean series stay quiet; bad input is counted by reason; SIGTERM exits 0"
+    )
     func threeFormats() throws {
         let folder = try makeTemporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("streamlstmd.yaml")
         try """
-            inputs:
-              - listen: ["tcp://127.0.0.1:*"]
-                max_message_bytes: 100000
-            max_series: 6
-            """.write(to: config, atomically: true, encoding: .utf8)
-        let daemon = try RunningDaemon(["run", "--config", config.path, "--alerts", "tcp://127.0.0.1:*",
-                                        "--shards", "2", "--status-interval", "0", "--instance", "e2e",
-                                        "--http", "127.0.0.1:0"])
+        inputs:
+          - listen: ["tcp://127.0.0.1:*"]
+            max_message_bytes: 100000
+        max_series: 6
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try RunningDaemon([
+            "run", "--config", config.path, "--alerts", "tcp://127.0.0.1:*",
+            "--shards", "2", "--status-interval", "0", "--instance", "e2e",
+            "--http", "127.0.0.1:0",
+        ])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let alerts = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
         let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
         _ = try daemon.waitForLog("ready")
         let report = daemon.folder.appendingPathComponent("report.json")
-        let status = try runInteropScript("feed_and_watch.py", ["--input", input, "--alerts", alerts,
-                                                                "--report", report.path, "--http", http])
+        let status = try runInteropScript(
+            "feed_and_watch.py",
+            [
+                "--input", input, "--alerts", alerts,
+                "--report", report.path, "--http", http,
+            ])
         #expect(status == 0)
 
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any]

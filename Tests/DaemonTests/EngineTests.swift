@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StreamLSTM
 import Testing
+
 @testable import Daemon
 
 @Suite("Reload")
@@ -48,7 +49,10 @@ struct ReloadVerdictTests {
         ("alerts: {cool_down: 17.0}", { engine, _ in engine.live.current.alerts.coolDown == 17 }),
         ("alerts: {resend_interval: 19.0}", { engine, _ in engine.live.current.alerts.resendInterval == 19 }),
         ("training: {enabled: false}", { engine, _ in !engine.learning.isOn }),
-        ("training: {learning_rate: 0.0042}", { engine, _ in engine.live.current.training.optimizer.learningRate == 0.0042 }),
+        (
+            "training: {learning_rate: 0.0042}",
+            { engine, _ in engine.live.current.training.optimizer.learningRate == 0.0042 }
+        ),
         ("training: {gradient_clip: 2.5}", { engine, _ in engine.live.current.training.gradientClip == 2.5 }),
         ("training: {held_out: 3}", { engine, _ in engine.live.current.training.heldOut == 3 }),
         ("training: {learn_after: 77}", { engine, _ in engine.live.current.learnAfter == 77 }),
@@ -113,8 +117,10 @@ struct EngineTests {
         for t in 0..<900 {
             for s in 0..<24 {
                 let spike: Double = t == 450 + 17 * s ? 25 : 0
-                samples.append(Sample(key: "split.s\(s)", timestamp: 1_700_000_000 + 60 * Double(t),
-                                      value: 10 + sin(Double(t) / 5 + Double(s)) + 0.2 * rng.gaussian() + spike))
+                samples.append(
+                    Sample(
+                        key: "split.s\(s)", timestamp: 1_700_000_000 + 60 * Double(t),
+                        value: 10 + sin(Double(t) / 5 + Double(s)) + 0.2 * rng.gaussian() + spike))
             }
         }
         func alerts(_ shard: InstanceShard) throws -> [String] {
@@ -124,7 +130,9 @@ struct EngineTests {
             config.instanceShard = shard
             let raised = Protected<[String]>([])
             let engine = Engine(config: config, logger: Logger(label: "test")) { alert in
-                raised.withLock { $0.append("\(alert.seriesKey) \(alert.status) \(alert.severity) \(alert.sampleTime) \(alert.score)") }
+                raised.withLock {
+                    $0.append("\(alert.seriesKey) \(alert.status) \(alert.severity) \(alert.sampleTime) \(alert.score)")
+                }
             }
             for batch in stride(from: 0, to: samples.count, by: 240) {
                 engine.submit(Array(samples[batch..<min(batch + 240, samples.count)]), acceptOutOfOrder: false)
@@ -136,7 +144,8 @@ struct EngineTests {
             return raised.withLock { $0 }
         }
         let one = try alerts(.all).sorted()
-        let halves = try alerts(InstanceShard(index: 0, count: 2)), others = try alerts(InstanceShard(index: 1, count: 2))
+        let halves = try alerts(InstanceShard(index: 0, count: 2))
+        let others = try alerts(InstanceShard(index: 1, count: 2))
         #expect(one.count >= 24, "every spike fires: \(one.count)")
         #expect(!halves.isEmpty && !others.isEmpty)
         #expect((halves + others).sorted() == one)

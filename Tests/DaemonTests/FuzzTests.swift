@@ -1,6 +1,7 @@
 import Foundation
 import StreamLSTM
 import Testing
+
 @testable import Daemon
 
 /// Seeded random and crafted input in every format against the built daemon,
@@ -11,7 +12,9 @@ struct FuzzTests {
     static func number(_ rng: inout SplitMix64) -> String {
         switch rng.next() % 8 {
         case 0: return "\(Double(bitPattern: rng.next()))"  // anything, NaN and infinities included
-        case 1: return ["nan", "inf", "-inf", "NaN", "1e300", "-1e300", "1e-320", "0x1p3", "", "-", "1e", "١٢"][Int(rng.next() % 12)]
+        case 1:
+            return ["nan", "inf", "-inf", "NaN", "1e300", "-1e300", "1e-320", "0x1p3", "", "-", "1e", "١٢"][
+                Int(rng.next() % 12)]
         case 2: return "\(Int64(bitPattern: rng.next()))"
         case 3: return "\(Double(rng.next() % 2_000_000_000_000_000_000))"  // seconds, milliseconds, nanoseconds
         default: return "\(Double(Int64(rng.next() % 2_000_000)) / 7)"
@@ -19,7 +22,9 @@ struct FuzzTests {
     }
 
     static func name(_ rng: inout SplitMix64) -> String {
-        let pieces = ["fuzz.a", "fuzz.b;tag=x", "fuzz,c=d", "fuzz\u{0}", "fuzz\u{FFFD}", "f;=;", "f u z z", "", "{\"", "é.ü"]
+        let pieces = [
+            "fuzz.a", "fuzz.b;tag=x", "fuzz,c=d", "fuzz\u{0}", "fuzz\u{FFFD}", "f;=;", "f u z z", "", "{\"", "é.ü",
+        ]
         return pieces[Int(rng.next() % UInt64(pieces.count))] + "\(rng.next() % 50)"
     }
 
@@ -27,17 +32,20 @@ struct FuzzTests {
         let lines = 1 + Int(rng.next() % 20)
         switch rng.next() % 5 {
         case 0:  // Graphite
-            return Array((0..<lines).map { _ in "\(name(&rng)) \(number(&rng)) \(number(&rng))" }.joined(separator: "\n").utf8)
+            return Array(
+                (0..<lines).map { _ in "\(name(&rng)) \(number(&rng)) \(number(&rng))" }.joined(separator: "\n").utf8)
         case 1:  // InfluxDB line protocol
-            return Array((0..<lines).map { _ in "\(name(&rng)),host=h v=\(number(&rng)),w=\(number(&rng))i \(number(&rng))" }
-                .joined(separator: "\n").utf8)
+            return Array(
+                (0..<lines).map { _ in "\(name(&rng)),host=h v=\(number(&rng)),w=\(number(&rng))i \(number(&rng))" }
+                    .joined(separator: "\n").utf8)
         case 2:  // JSON, objects and arrays, some nested deep
             let objects = (0..<lines).map { _ in
                 #"{"series":"\#(name(&rng))","ts":\#(number(&rng)),"value":\#(number(&rng)),"labels":{"k":"v"}}"#
             }
             let depth = Int(rng.next() % 3 == 0 ? rng.next() % 5000 : 0)
-            return Array((String(repeating: "[", count: depth) + "[" + objects.joined(separator: ",") + "]"
-                + String(repeating: "]", count: depth)).utf8)
+            return Array(
+                (String(repeating: "[", count: depth) + "[" + objects.joined(separator: ",") + "]"
+                    + String(repeating: "]", count: depth)).utf8)
         case 3:  // binary
             return (0..<Int(rng.next() % 4096)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
         default:  // text cut at a random byte, invalid UTF-8 spliced in
@@ -47,21 +55,27 @@ struct FuzzTests {
         }
     }
 
-    @Test("Random and crafted input in all formats: the daemon stays up, serves, counts by reason, and the control spike alerts")
+    @Test(
+        "Random and crafted input in all formats: the daemon stays up, serves, counts by reason, and the control spike alerts"
+    )
     func fuzzInputs() throws {
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--http", "127.0.0.1:0", "--status-interval", "0"])
+        let daemon = try RunningDaemon([
+            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+            "--http", "127.0.0.1:0", "--status-interval", "0",
+        ])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let alertsEndpoint = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
         let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
         let received = Protected<[ReceivedAlert]>([])
-        let subscriber = try AlertSubscriber(endpoint: alertsEndpoint) { alert in received.withLock { $0.append(alert) } }
+        let subscriber = try AlertSubscriber(endpoint: alertsEndpoint) { alert in received.withLock { $0.append(alert) }
+        }
         defer { subscriber.stop() }
 
         let producer = try Producer(connect: input)
 
         var rng = SplitMix64(seed: 2026)
-        let spikeAt = 400, start = 1_700_000_000.0
+        let spikeAt = 400
+        let start = 1_700_000_000.0
         var messages = 0
         let began = Date()
         for t in 0..<500 {
@@ -74,7 +88,8 @@ struct FuzzTests {
                 try producer.send((0..<frames).map { _ in Self.payload(&rng) } + [Self.payload(&rng)])
                 messages += 1
             }
-            guard Date().timeIntervalSince(began) < 40 else { break }  // a bound on a slow machine, not a pass condition
+            // A bound on a slow machine, not a pass condition.
+            guard Date().timeIntervalSince(began) < 40 else { break }
         }
         try waitUntil("the control spike alerted", timeout: 30) {
             received.withLock { $0 }.contains { $0.series == "control.spike" && $0.status == "firing" }
@@ -90,8 +105,12 @@ struct FuzzTests {
             metrics.split(separator: "\n").first { $0.hasPrefix("streamlstmd_rejected_total{reason=\"\(reason)\"}") }
                 .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
         }
-        print("fuzz: \(messages) junk messages; rejected " + ["unparseable", "non_finite_value", "value_out_of_range",
-              "bad_timestamp", "key_too_long", "oversized_message"].map { "\($0) \(Int(count($0)))" }.joined(separator: ", "))
+        print(
+            "fuzz: \(messages) junk messages; rejected "
+                + [
+                    "unparseable", "non_finite_value", "value_out_of_range",
+                    "bad_timestamp", "key_too_long", "oversized_message",
+                ].map { "\($0) \(Int(count($0)))" }.joined(separator: ", "))
         for reason in ["unparseable", "non_finite_value", "value_out_of_range", "bad_timestamp"] {
             #expect(count(reason) > 0, "no rejection counted as \(reason)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Daemon
 
 /// The built daemon's HTTP under clients that misbehave, over raw loopback sockets.
@@ -14,7 +15,9 @@ struct HTTPTests {
         inet_pton(AF_INET, String(parts[0]), &peer.sin_addr)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         let connected = withUnsafePointer(to: &peer) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         if connected != 0 { close(fd) }
         return connected == 0 ? fd : -1
@@ -49,7 +52,9 @@ struct HTTPTests {
         return (line.count >= 2 ? Int(line[1]) : nil, Date().timeIntervalSince(start))
     }
 
-    @Test("A 1 MB header, 50 slow clients and 1,100 idle connections: /healthz answers within 1 s, SIGTERM stops it in 2 s")
+    @Test(
+        "A 1 MB header, 50 slow clients and 1,100 idle connections: /healthz answers within 1 s, SIGTERM stops it in 2 s"
+    )
     func hostileClients() throws {
         // This process holds the idle connections: it needs the descriptors too.
         var limit = rlimit()
@@ -58,8 +63,10 @@ struct HTTPTests {
         setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         try #require(limit.rlim_cur > 1300, "the hard descriptor limit \(limit.rlim_max) is too low for this test")
 
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--http", "127.0.0.1:0", "--status-interval", "0"])
+        let daemon = try RunningDaemon([
+            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+            "--http", "127.0.0.1:0", "--status-interval", "0",
+        ])
         let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
         _ = try daemon.waitForLog("ready")
         #expect(Self.get(http, "/healthz").status == 200)
@@ -85,8 +92,9 @@ struct HTTPTests {
         let idle = (0..<1100).map { _ in Self.connectTo(http) }
         let duringIdle = Self.get(http, "/healthz")
         let readyDuringIdle = Self.get(http, "/readyz")
-        print("healthz: \(duringBig.seconds) s during the big header, \(duringSlow.seconds) s beside 50 slow clients, "
-              + "\(duringIdle.seconds) s beside \(idle.filter { $0 >= 0 }.count) idle connections")
+        print(
+            "healthz: \(duringBig.seconds) s during the big header, \(duringSlow.seconds) s beside 50 slow clients, "
+                + "\(duringIdle.seconds) s beside \(idle.filter { $0 >= 0 }.count) idle connections")
         for outcome in [duringBig, duringSlow, duringIdle, readyDuringIdle] {
             #expect(outcome.status == 200 && outcome.seconds < 1, "\(outcome)")
         }

@@ -1,5 +1,6 @@
 import StreamLSTM
 import Testing
+
 @testable import Daemon
 
 /// NAB's scoring rules against cases worked by hand (values from the
@@ -84,8 +85,10 @@ struct NABScorerTests {
         for profile in NABProfile.all {
             let best = NABScorer.optimise(files, profile: profile)
             let candidates = Set(files.flatMap(\.scores))
-            let brute = candidates.map { t in files.reduce(0.0) { $0 + NABScorer.score($1, threshold: t, profile: profile).raw } }
-                .max()!
+            let brute = candidates.map { t in
+                files.reduce(0.0) { $0 + NABScorer.score($1, threshold: t, profile: profile).raw }
+            }
+            .max()!
             #expect(abs(best.raw - max(brute, -Double(10) * profile.falseNegative)) < 1e-9, "\(profile.name)")
             let atBest = files.reduce(0.0) { $0 + NABScorer.score($1, threshold: best.threshold, profile: profile).raw }
             #expect(abs(atBest - best.raw) < 1e-9, "\(profile.name)")

@@ -1,10 +1,13 @@
 import Testing
+
 @testable import Daemon
 
 private let now = 1_800_000_000.0
 
-private func parse(_ text: String, _ format: PayloadFormat = .auto,
-                   precision: InfluxParser.Precision = .nanoseconds, maxKeyLength: Int = 1024) -> ParseResult {
+private func parse(
+    _ text: String, _ format: PayloadFormat = .auto,
+    precision: InfluxParser.Precision = .nanoseconds, maxKeyLength: Int = 1024
+) -> ParseResult {
     var result = ParseResult()
     PayloadParser(format: format, maxKeyLength: maxKeyLength, influxPrecision: precision)
         .parse(Array(text.utf8)[...], now: now, into: &result)
@@ -20,8 +23,11 @@ struct GraphiteParserTests {
     @Test("Path, value and timestamp; absent or -1 timestamp means now")
     func basic() {
         let result = parse("servers.web01.cpu 42.5 1700000000\nservers.web02.cpu 7\r\nx.y -3e2 -1\n", .graphite)
-        #expect(pairs(result) == ["servers.web01.cpu 42.5 1700000000.0", "servers.web02.cpu 7.0 \(now)",
-                                  "x.y -300.0 \(now)"])
+        #expect(
+            pairs(result) == [
+                "servers.web01.cpu 42.5 1700000000.0", "servers.web02.cpu 7.0 \(now)",
+                "x.y -300.0 \(now)",
+            ])
         #expect(result.rejections.total == 0)
     }
 
@@ -63,9 +69,12 @@ struct InfluxParserTests {
     @Test("Every numeric field is its own series, tags are labels, nanosecond timestamps")
     func basic() {
         let result = parse("cpu,host=web01 user=42.5,system=3i,io=7u 1700000000000000000", .influx)
-        #expect(pairs(result) == ["cpu.user{host=\"web01\"} 42.5 1700000000.0",
-                                  "cpu.system{host=\"web01\"} 3.0 1700000000.0",
-                                  "cpu.io{host=\"web01\"} 7.0 1700000000.0"])
+        #expect(
+            pairs(result) == [
+                "cpu.user{host=\"web01\"} 42.5 1700000000.0",
+                "cpu.system{host=\"web01\"} 3.0 1700000000.0",
+                "cpu.io{host=\"web01\"} 7.0 1700000000.0",
+            ])
     }
 
     @Test("Escapes, quoted strings with separators, booleans and comments")
@@ -82,7 +91,8 @@ struct InfluxParserTests {
     @Test("Timestamp precision is configurable; absent means now")
     func precision() {
         #expect(pairs(parse("m v=1 1700000000", .influx, precision: .seconds)) == ["m.v 1.0 1700000000.0"])
-        #expect(pairs(parse("m v=1 1700000000123", .influx, precision: .milliseconds))
+        #expect(
+            pairs(parse("m v=1 1700000000123", .influx, precision: .milliseconds))
                 == ["m.v 1.0 1700000000.123"])
         #expect(pairs(parse("m v=1", .influx)) == ["m.v 1.0 \(now)"])
     }
@@ -151,14 +161,16 @@ struct JSONParserTests {
 
 @Suite("Format detection, series keys, timestamps")
 struct IngestBasicsTests {
-    @Test("Auto-detection tells the three formats apart", arguments: [
-        ("a.b.c 1 2", PayloadFormat.graphite),
-        ("a.b;tag=x 1 2", .graphite),
-        ("cpu,host=a user=1 2", .influx),
-        ("my\\ m v=1", .influx),
-        ("  {\"series\":\"a\",\"value\":1}", .json),
-        ("\n[]", .json),
-    ])
+    @Test(
+        "Auto-detection tells the three formats apart",
+        arguments: [
+            ("a.b.c 1 2", PayloadFormat.graphite),
+            ("a.b;tag=x 1 2", .graphite),
+            ("cpu,host=a user=1 2", .influx),
+            ("my\\ m v=1", .influx),
+            ("  {\"series\":\"a\",\"value\":1}", .json),
+            ("\n[]", .json),
+        ])
     func detection(payload: String, format: PayloadFormat) {
         #expect(PayloadParser.detect(Array(payload.utf8)[...]) == format)
     }
@@ -172,19 +184,25 @@ struct IngestBasicsTests {
         #expect(SeriesKey.fingerprint("") == 0xF52A_15E9_A9B5_E89B)
     }
 
-    @Test("RFC 3339 and NAB timestamps", arguments: [
-        ("2025-01-01T10:00:00Z", 1_735_725_600.0),
-        ("2025-01-01T12:00:00+02:00", 1_735_725_600),
-        ("2025-01-01T10:00:00.25Z", 1_735_725_600.25),
-        ("2014-02-14 14:27:00", 1_392_388_020),
-        ("2014-02-14 14:27:00.000000", 1_392_388_020),
-    ])
+    @Test(
+        "RFC 3339 and NAB timestamps",
+        arguments: [
+            ("2025-01-01T10:00:00Z", 1_735_725_600.0),
+            ("2025-01-01T12:00:00+02:00", 1_735_725_600),
+            ("2025-01-01T10:00:00.25Z", 1_735_725_600.25),
+            ("2014-02-14 14:27:00", 1_392_388_020),
+            ("2014-02-14 14:27:00.000000", 1_392_388_020),
+        ])
     func timestamps(text: String, seconds: Double) {
         #expect(Timestamps.parseRFC3339(text) == seconds)
     }
 
-    @Test("Impossible timestamps are refused", arguments: ["2025-13-01T00:00:00Z", "2025-01-01", "2025-01-01T10:00:00+2",
-                                                         "2025-01-01T10:00:00Zjunk", "yesterday"])
+    @Test(
+        "Impossible timestamps are refused",
+        arguments: [
+            "2025-13-01T00:00:00Z", "2025-01-01", "2025-01-01T10:00:00+2",
+            "2025-01-01T10:00:00Zjunk", "yesterday",
+        ])
     func badTimestamps(text: String) {
         #expect(Timestamps.parseRFC3339(text) == nil)
     }
@@ -194,7 +212,8 @@ struct IngestBasicsTests {
 struct ImplausibleNumberTests {
     @Test("Timestamps in milliseconds or nanoseconds by mistake, or absurd, are bad_timestamp in every format")
     func implausibleTimestamps() {
-        let graphite = parse("""
+        let graphite = parse(
+            """
             cpu 1 1700000000000000000
             cpu 1 1e300
             cpu 1 -1e17
@@ -206,8 +225,9 @@ struct ImplausibleNumberTests {
         // Influx's nanoseconds are right; seconds-precision input with nanoseconds in it is not.
         let influx = parse("cpu v=1 1700000000000000000\ncpu v=2 1700000000000000000", .influx, precision: .seconds)
         #expect(influx.samples.isEmpty && influx.rejections[.badTimestamp] == 2)
-        let json = parse(#"[{"series":"a","ts":1e300,"value":1},{"series":"a","ts":"9999-01-01T00:00:00Z","value":1},"#
-                         + #"{"series":"a","ts":1700000000,"value":1}]"#, .json)
+        let json = parse(
+            #"[{"series":"a","ts":1e300,"value":1},{"series":"a","ts":"9999-01-01T00:00:00Z","value":1},"#
+                + #"{"series":"a","ts":1700000000,"value":1}]"#, .json)
         #expect(pairs(json) == ["a 1.0 1700000000.0"])
         #expect(json.rejections[.badTimestamp] == 2)
     }
@@ -222,7 +242,8 @@ struct ImplausibleNumberTests {
         #expect(json.samples.isEmpty && json.rejections[.valueOutOfRange] == 1)
     }
 
-    @Test("Formatting a time never traps, whatever reached it", arguments: [1e300, -1e300, 1e17, -1e17, .nan, .infinity])
+    @Test(
+        "Formatting a time never traps, whatever reached it", arguments: [1e300, -1e300, 1e17, -1e17, .nan, .infinity])
     func formattingNeverTraps(seconds: Double) {
         #expect(!rfc3339(seconds).isEmpty)
         var writer = JSONWriter()

@@ -1,6 +1,7 @@
 import Foundation
 import StreamLSTM
 import Testing
+
 @testable import Daemon
 
 /// `record`, `replay` and their promises, against the built binary.
@@ -29,8 +30,9 @@ struct ReplayTests {
     static func writeDataFolder(in folder: URL) throws {
         let data = folder.appendingPathComponent("data/web")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try csv(rows: 1500, spikeAt: 1200, seed: 3).write(to: data.appendingPathComponent("latency.csv"),
-                                                          atomically: true, encoding: .utf8)
+        try csv(rows: 1500, spikeAt: 1200, seed: 3).write(
+            to: data.appendingPathComponent("latency.csv"),
+            atomically: true, encoding: .utf8)
     }
 
     static func rows(_ url: URL) throws -> [[Substring]] {
@@ -46,10 +48,13 @@ struct ReplayTests {
         var outputs: [Data] = []
         for run in 0..<2 {
             let out = folder.appendingPathComponent("out\(run)")
-            let outcome = try BuiltBinary.run(["replay", folder.appendingPathComponent("data").path,
-                                               "--output", out.path, "--training", "on", "--quiet"])
+            let outcome = try BuiltBinary.run([
+                "replay", folder.appendingPathComponent("data").path,
+                "--output", out.path, "--training", "on", "--quiet",
+            ])
             #expect(outcome.status == 0, "\(outcome.standardError)")
-            #expect(outcome.standardError.contains("replayed 1 files: 1 series, 1499 samples"), "\(outcome.standardError)")
+            #expect(
+                outcome.standardError.contains("replayed 1 files: 1 series, 1499 samples"), "\(outcome.standardError)")
             outputs.append(try Data(contentsOf: out.appendingPathComponent("web/latency.csv")))
         }
         #expect(outputs[0] == outputs[1])
@@ -72,10 +77,12 @@ struct ReplayTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let data = folder.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        try Self.csv(rows: 250, spikeAt: 60, seed: 8).write(to: data.appendingPathComponent("spiked.csv"),
-                                                          atomically: true, encoding: .utf8)
-        try Self.csv(rows: 250, spikeAt: -1, seed: 8).write(to: data.appendingPathComponent("clean.csv"),
-                                                          atomically: true, encoding: .utf8)
+        try Self.csv(rows: 250, spikeAt: 60, seed: 8).write(
+            to: data.appendingPathComponent("spiked.csv"),
+            atomically: true, encoding: .utf8)
+        try Self.csv(rows: 250, spikeAt: -1, seed: 8).write(
+            to: data.appendingPathComponent("clean.csv"),
+            atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("out")
         let outcome = try BuiltBinary.run(["replay", data.path, "--output", out.path, "--quiet"])
         #expect(outcome.status == 0, "\(outcome.standardError)")
@@ -92,15 +99,20 @@ struct ReplayTests {
     func badInput() throws {
         let folder = try makeTemporaryFolder("replay-bad")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let good = folder.appendingPathComponent("good.csv"), bad = folder.appendingPathComponent("bad.csv")
-        let empty = folder.appendingPathComponent("empty.csv"), columns = folder.appendingPathComponent("columns.csv")
+        let good = folder.appendingPathComponent("good.csv")
+        let bad = folder.appendingPathComponent("bad.csv")
+        let empty = folder.appendingPathComponent("empty.csv")
+        let columns = folder.appendingPathComponent("columns.csv")
         try Self.csv(rows: 100, spikeAt: 90, seed: 4).write(to: good, atomically: true, encoding: .utf8)
-        try "timestamp,value\n2014-02-14 14:30:00,1\n2014-02-14 14:35:00,one\n".write(to: bad, atomically: true, encoding: .utf8)
+        try "timestamp,value\n2014-02-14 14:30:00,1\n2014-02-14 14:35:00,one\n".write(
+            to: bad, atomically: true, encoding: .utf8)
         try "".write(to: empty, atomically: true, encoding: .utf8)
         try "time,value\n1,2\n".write(to: columns, atomically: true, encoding: .utf8)
         let out = folder.appendingPathComponent("out")
-        let outcome = try BuiltBinary.run(["replay", bad.path, empty.path, columns.path, good.path,
-                                           folder.appendingPathComponent("missing.csv").path, "--output", out.path])
+        let outcome = try BuiltBinary.run([
+            "replay", bad.path, empty.path, columns.path, good.path,
+            folder.appendingPathComponent("missing.csv").path, "--output", out.path,
+        ])
         #expect(outcome.status != 0)
         let log = outcome.standardError
         #expect(log.contains("bad.csv:3: bad value \"one\""), "\(log)")
@@ -122,16 +134,20 @@ struct ReplayTests {
         try producer.bind("tcp://127.0.0.1:*")
         let endpoint = try producer.lastEndpoint()
 
-        let daemon = try RunningDaemon(["run", "--connect", endpoint, "--alerts", "tcp://127.0.0.1:*", "--http", "off",
-                                        "--status-interval", "0", "--training", "off", "--shards", "2"])
+        let daemon = try RunningDaemon([
+            "run", "--connect", endpoint, "--alerts", "tcp://127.0.0.1:*", "--http", "off",
+            "--status-interval", "0", "--training", "off", "--shards", "2",
+        ])
         let alertEndpoint = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
         let live = Protected<[ReceivedAlert]>([])
         let subscriber = try AlertSubscriber(endpoint: alertEndpoint) { alert in live.withLock { $0.append(alert) } }
         defer { subscriber.stop() }
         let recording = folder.appendingPathComponent("live.rec")
         let messages = 120
-        let recorder = try RunningDaemon(["record", "--connect", endpoint, "--subscribe", "metrics",
-                                          "--output", recording.path, "--count", "\(messages)"])
+        let recorder = try RunningDaemon([
+            "record", "--connect", endpoint, "--subscribe", "metrics",
+            "--output", recording.path, "--count", "\(messages)",
+        ])
         // Both subscriptions ("" from the daemon, "metrics" from the recorder) have reached the producer.
         for _ in 0..<2 { #expect(try producer.receive() != nil) }
 
@@ -155,7 +171,8 @@ struct ReplayTests {
         #expect(replay.status == 0, "\(replay.standardError)")
         let replayed = try String(contentsOf: alertLog, encoding: .utf8).split(separator: "\n").compactMap { line in
             let payload = Array(line.utf8)
-            let status = (try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])?["status"] as? String
+            let status =
+                (try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])?["status"] as? String
             return ReceivedAlert(topic: Array("alert.\(status ?? "")".utf8), payload: payload)
         }
         #expect(replayed.count >= 3, "the stream has two spikes and a level shift")
@@ -183,8 +200,10 @@ struct ReplayTests {
         try #"{"web/latency.csv": [["\#(window[0]).000000", "\#(window[1]).000000"]]}"#
             .write(to: labels, atomically: true, encoding: .utf8)
         let plots = folder.appendingPathComponent("plots")
-        let outcome = try BuiltBinary.run(["replay", folder.appendingPathComponent("data").path, "--plot", plots.path,
-                                           "--labels", labels.path, "--quiet"])
+        let outcome = try BuiltBinary.run([
+            "replay", folder.appendingPathComponent("data").path, "--plot", plots.path,
+            "--labels", labels.path, "--quiet",
+        ])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let svg = try String(contentsOf: plots.appendingPathComponent("web/latency.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg xmlns='http://www.w3.org/2000/svg'"))

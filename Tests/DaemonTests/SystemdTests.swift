@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Daemon
 
 /// A datagram socket standing in for systemd's notify socket.
@@ -16,7 +17,9 @@ final class NotifyListener {
             for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
         }
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard fd >= 0, bound == 0 else { throw RunningDaemon.Failure("cannot bind \(path)") }
     }
@@ -49,7 +52,8 @@ struct SystemdTests {
     @Test("install.sh installs the binary, units and config; systemd-analyze verify accepts every unit")
     func unitsVerify() throws {
         let analyze = "/usr/bin/systemd-analyze"
-        try #require(FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze missing: run scripts/setup.sh")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze missing: run scripts/setup.sh")
         let folder = try makeTemporaryFolder("units")
         defer { try? FileManager.default.removeItem(at: folder) }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -57,52 +61,67 @@ struct SystemdTests {
         let install = Process()
         install.executableURL = root.appendingPathComponent("deploy/install.sh")
         install.environment = ProcessInfo.processInfo.environment.merging([
-            "PREFIX": folder.appendingPathComponent("prefix").path, "UNITDIR": folder.appendingPathComponent("units").path,
+            "PREFIX": folder.appendingPathComponent("prefix").path,
+            "UNITDIR": folder.appendingPathComponent("units").path,
             "CONFDIR": folder.appendingPathComponent("etc").path, "BINARY": BuiltBinary.url.path,
         ]) { $1 }
         try install.run()
         install.waitUntilExit()
         #expect(install.terminationStatus == 0)
         let units = folder.appendingPathComponent("units")
-        #expect(FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("prefix/bin/streamlstmd").path))
+        #expect(
+            FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("prefix/bin/streamlstmd").path))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("etc/streamlstmd.yaml").path))
         // A template is verified as one of its instances.
-        try FileManager.default.copyItem(at: units.appendingPathComponent("streamlstmd@.service"),
-                                         to: units.appendingPathComponent("streamlstmd@0.service"))
-        let verify = try BuiltBinary.run(["verify", units.appendingPathComponent("streamlstmd.service").path,
-                                          units.appendingPathComponent("streamlstmd@0.service").path],
-                                         executable: URL(fileURLWithPath: analyze))
+        try FileManager.default.copyItem(
+            at: units.appendingPathComponent("streamlstmd@.service"),
+            to: units.appendingPathComponent("streamlstmd@0.service"))
+        let verify = try BuiltBinary.run(
+            [
+                "verify", units.appendingPathComponent("streamlstmd.service").path,
+                units.appendingPathComponent("streamlstmd@0.service").path,
+            ],
+            executable: URL(fileURLWithPath: analyze))
         #expect(verify.status == 0, "\(verify.standardError)")
         // It reports unknown keys and bad values only as warnings: there must be none about our units.
         #expect(!verify.standardError.contains("streamlstmd"), "\(verify.standardError)")
         let service = try String(contentsOf: units.appendingPathComponent("streamlstmd.service"), encoding: .utf8)
-        for line in ["Type=notify", "WatchdogSec=", "StateDirectory=streamlstmd", "DynamicUser=yes", "Restart=on-failure",
-                     "TimeoutStopSec=", "ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes",
-                     "RestrictAddressFamilies=", "ExecReload=/bin/kill -HUP $MAINPID"] {
+        for line in [
+            "Type=notify", "WatchdogSec=", "StateDirectory=streamlstmd", "DynamicUser=yes", "Restart=on-failure",
+            "TimeoutStopSec=", "ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes",
+            "RestrictAddressFamilies=", "ExecReload=/bin/kill -HUP $MAINPID",
+        ] {
             #expect(service.contains(line), "\(line)")
         }
     }
 
-    @Test("Notify protocol: READY, regular WATCHDOG, RELOADING/READY around SIGHUP, STOPPING, in order; reloads apply or are refused")
+    @Test(
+        "Notify protocol: READY, regular WATCHDOG, RELOADING/READY around SIGHUP, STOPPING, in order; reloads apply or are refused"
+    )
     func notifyProtocol() throws {
         let folder = try makeTemporaryFolder("notify")
         defer { try? FileManager.default.removeItem(at: folder) }
         let listener = try NotifyListener(folder: folder)
         let config = folder.appendingPathComponent("streamlstmd.yaml")
         try "alerts:\n  fire_threshold: 0.5\n".write(to: config, atomically: true, encoding: .utf8)
-        let daemon = try RunningDaemon(["run", "--config", config.path, "--listen", "tcp://127.0.0.1:*",
-                                        "--alerts", "tcp://127.0.0.1:*", "--http", "off", "--status-interval", "0",
-                                        "--state-dir", folder.appendingPathComponent("state").path],
-                                       environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
+        let daemon = try RunningDaemon(
+            [
+                "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*",
+                "--alerts", "tcp://127.0.0.1:*", "--http", "off", "--status-interval", "0",
+                "--state-dir", folder.appendingPathComponent("state").path,
+            ],
+            environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
         let ready = try #require(listener.collect(until: { $0.contains("READY=1") }))
         #expect(ready.count == 1, "READY=1 comes first: \(ready)")
         _ = try daemon.waitForLog("ready")
         // Keep-alives at half the watchdog period (0.2 s), with STATUS lines between them.
         var keepAlives = 0
-        let beats = try #require(listener.collect(until: { message in
-            if message == "WATCHDOG=1" { keepAlives += 1 }
-            return keepAlives == 3
-        }, timeout: 5))
+        let beats = try #require(
+            listener.collect(
+                until: { message in
+                    if message == "WATCHDOG=1" { keepAlives += 1 }
+                    return keepAlives == 3
+                }, timeout: 5))
         #expect(beats.contains { $0.hasPrefix("STATUS=0 series, ") })
         #expect(!beats.contains { $0.hasPrefix("READY=1") || $0.hasPrefix("STOPPING=1") })
 
@@ -114,13 +133,15 @@ struct SystemdTests {
         _ = try daemon.waitForLog("fire_threshold: expected a number.*reload refused: the running configuration stays")
 
         // A good one: alert rules, the learning rate and the log level apply at once; a model change waits for a restart.
-        try "log_level: debug\nalerts:\n  fire_threshold: 0.6\nmodel:\n  hidden_size: 8\ntraining:\n  learning_rate: 0.001\n"
+        try
+            "log_level: debug\nalerts:\n  fire_threshold: 0.6\nmodel:\n  hidden_size: 8\ntraining:\n  learning_rate: 0.001\n"
             .write(to: config, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
         let reloaded = try #require(listener.collect(until: { $0.hasPrefix("READY=1") }))
         let reloading = try #require(reloaded.firstIndex { $0.hasPrefix("RELOADING=1") })
         #expect(reloading < reloaded.count - 1)
-        _ = try daemon.waitForLog("after_restart=model.hidden_size applied=alerts.fire_threshold log_level training.learning_rate")
+        _ = try daemon.waitForLog(
+            "after_restart=model.hidden_size applied=alerts.fire_threshold log_level training.learning_rate")
         #expect(daemon.process.isRunning)
 
         daemon.process.terminate()
@@ -136,8 +157,8 @@ struct EarlySignalTests {
     /// Whether the process ignores SIGHUP now, from its `SigIgn` mask in /proc.
     static func ignoresHangUp(_ pid: Int32) -> Bool {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
-              let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
+            let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16)
         else { return false }
         return mask & (1 << (UInt64(SIGHUP) - 1)) != 0
     }
@@ -155,8 +176,10 @@ struct EarlySignalTests {
     func hangUpDuringStart() throws {
         let state = try Self.slowStateDirectory(count: 3000)
         defer { try? FileManager.default.removeItem(at: state) }
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--http", "off", "--status-interval", "0", "--state-dir", state.path])
+        let daemon = try RunningDaemon([
+            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+            "--http", "off", "--status-interval", "0", "--state-dir", state.path,
+        ])
         let pid = daemon.process.processIdentifier
         // The earliest a reload could be handled: the disposition is set before anything is logged.
         let deadline = Date().addingTimeInterval(10)
@@ -188,9 +211,12 @@ struct ComponentFailureTests {
         let folder = try makeTemporaryFolder("dead-input")
         defer { try? FileManager.default.removeItem(at: folder) }
         let listener = try NotifyListener(folder: folder)
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--http", "off", "--status-interval", "0"],
-                                       environment: ["NOTIFY_SOCKET": listener.path, "STREAMLSTMD_FAULT_INPUT_AFTER": "3"])
+        let daemon = try RunningDaemon(
+            [
+                "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                "--http", "off", "--status-interval", "0",
+            ],
+            environment: ["NOTIFY_SOCKET": listener.path, "STREAMLSTMD_FAULT_INPUT_AFTER": "3"])
         #expect(listener.collect(until: { $0.contains("READY=1") }) != nil)
         let endpoint = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let producer = try Producer(connect: endpoint)
@@ -198,9 +224,11 @@ struct ComponentFailureTests {
         try #require(daemon.waitForExit(timeout: 20), "still running after its input died")
         #expect(daemon.process.terminationStatus != 0)
         let stopping = listener.collect(until: { $0.contains("STOPPING=1") }) ?? []
-        #expect(!stopping.isEmpty && !stopping.dropLast().contains { $0.contains("READY=1") },
-                "after the failure systemd must hear STOPPING and no READY: \(stopping)")
-        #expect(daemon.log.contains("input stopped") && daemon.log.contains("a part of the daemon died"), "\(daemon.log)")
+        #expect(
+            !stopping.isEmpty && !stopping.dropLast().contains { $0.contains("READY=1") },
+            "after the failure systemd must hear STOPPING and no READY: \(stopping)")
+        #expect(
+            daemon.log.contains("input stopped") && daemon.log.contains("a part of the daemon died"), "\(daemon.log)")
     }
 }
 
@@ -208,12 +236,14 @@ struct ComponentFailureTests {
 struct DescriptorLimitTests {
     @Test("run raises its soft open-descriptor limit to the hard one")
     func raisesSoftLimit() throws {
-        let command = "ulimit -Sn 256; exec '\(BuiltBinary.url.path)' run --listen 'tcp://127.0.0.1:*' "
+        let command =
+            "ulimit -Sn 256; exec '\(BuiltBinary.url.path)' run --listen 'tcp://127.0.0.1:*' "
             + "--alerts 'tcp://127.0.0.1:*' --http off --status-interval 0"
         let daemon = try RunningDaemon(["-c", command], executable: URL(fileURLWithPath: "/bin/sh"))
         _ = try daemon.waitForLog("ready")
         let limits = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/limits", encoding: .utf8)
-        let fields = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }?
+        let fields =
+            limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }?
             .split(separator: " ", omittingEmptySubsequences: true) ?? []
         // "Max open files <soft> <hard> files"
         #expect(fields.count >= 5 && fields[3] == fields[4] && fields[3] != "256", "\(fields)")

@@ -1,6 +1,7 @@
 import Foundation
 import StreamLSTM
 import Testing
+
 @testable import Daemon
 
 /// `publish` and `alerts`, the tools users test a deployment with, against the built daemon.
@@ -22,8 +23,10 @@ struct ToolsTests {
 
     @Test("A published CSV recording makes the daemon alert, and `alerts` prints it")
     func publishAndWatch() throws {
-        let daemon = try RunningDaemon(["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                                        "--status-interval", "0", "--http", "off"])
+        let daemon = try RunningDaemon([
+            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+            "--status-interval", "0", "--http", "off",
+        ])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let alertEndpoint = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
         let file = try Self.recording(rows: 1000, spikeAt: 800, in: daemon.folder, name: "checkout_latency.csv")
@@ -47,7 +50,8 @@ struct ToolsTests {
         let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("bad.csv")
-        try "timestamp,value\n1700000000,1\n1700000060,not-a-number\n".write(to: file, atomically: true, encoding: .utf8)
+        try "timestamp,value\n1700000000,1\n1700000060,not-a-number\n".write(
+            to: file, atomically: true, encoding: .utf8)
         let outcome = try BuiltBinary.run(["publish", file.path, "--bind", "tcp://127.0.0.1:*", "--wait", "1"])
         #expect(outcome.status != 0)
         #expect(outcome.standardError.contains("bad.csv:3: bad value \"not-a-number\""), "\(outcome.standardError)")
@@ -58,15 +62,25 @@ struct ToolsTests {
         let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let csv = folder.appendingPathComponent("many.csv")
-        try "series,timestamp,value\na,2014-02-14 14:27:00,1.5\nb,1392388080,2\n".write(to: csv, atomically: true, encoding: .utf8)
-        #expect(try RecordingReader.read(csv) == [RecordedSample(key: "a", timestamp: 1_392_388_020, value: 1.5,
-                                                                 timestampText: "2014-02-14 14:27:00"),
-                                                  RecordedSample(key: "b", timestamp: 1_392_388_080, value: 2,
-                                                                 timestampText: "1392388080")])
+        try "series,timestamp,value\na,2014-02-14 14:27:00,1.5\nb,1392388080,2\n".write(
+            to: csv, atomically: true, encoding: .utf8)
+        #expect(
+            try RecordingReader.read(csv) == [
+                RecordedSample(
+                    key: "a", timestamp: 1_392_388_020, value: 1.5,
+                    timestampText: "2014-02-14 14:27:00"),
+                RecordedSample(
+                    key: "b", timestamp: 1_392_388_080, value: 2,
+                    timestampText: "1392388080"),
+            ])
         let ndjson = folder.appendingPathComponent("x.ndjson")
         try #"{"series":"m","labels":{"h":"1"},"ts":5,"value":3}"#.write(to: ndjson, atomically: true, encoding: .utf8)
-        #expect(try RecordingReader.read(ndjson) == [RecordedSample(key: #"m{h="1"}"#, timestamp: 5, value: 3,
-                                                                    timestampText: "1970-01-01T00:00:05Z")])
+        #expect(
+            try RecordingReader.read(ndjson) == [
+                RecordedSample(
+                    key: #"m{h="1"}"#, timestamp: 5, value: 3,
+                    timestampText: "1970-01-01T00:00:05Z")
+            ])
         let empty = folder.appendingPathComponent("empty.csv")
         try "".write(to: empty, atomically: true, encoding: .utf8)
         #expect(throws: RecordingError(file: empty.path, line: nil, problem: "empty file")) {

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import StreamLSTM
+import Testing
+
 @testable import Daemon
 
 /// Online fine-tuning in the engine: shards, the background training queues, adoption.
@@ -35,17 +36,22 @@ struct TrainingTests {
             residuals += try harness.feed("m", Array(values[Self.change...]), startingAt: Self.change)
             outcomes[training] = (residuals, harness.raised, harness.summary("m")?.alert ?? "?")
         }
-        let learned = try #require(outcomes[true]), frozen = try #require(outcomes[false])
+        let learned = try #require(outcomes[true])
+        let frozen = try #require(outcomes[false])
         for (name, run) in [("learning", learned), ("frozen", frozen)] {
             let resolved = run.alerts.filter { $0.status == .resolved }.map(Self.sampleIndex)
             print("persisting change, \(name): resolved at \(resolved)")
         }
         let before = rms(learned.residuals[1000..<Self.change])
-        print(String(format: "persisting change: RMS residual before %.3f; samples 4000-5000: learning %.3f, frozen %.3f",
-                     before, rms(learned.residuals[4000...]), rms(frozen.residuals[4000...])))
+        print(
+            String(
+                format: "persisting change: RMS residual before %.3f; samples 4000-5000: learning %.3f, frozen %.3f",
+                before, rms(learned.residuals[4000...]), rms(frozen.residuals[4000...])))
         for run in [learned, frozen] {
             let first = run.alerts.first { $0.status == .firing }.map(Self.sampleIndex)
-            #expect(first.map { $0 >= Self.change && $0 <= Self.change + 20 } == true, "first alert at \(String(describing: first))")
+            #expect(
+                first.map { $0 >= Self.change && $0 <= Self.change + 20 } == true,
+                "first alert at \(String(describing: first))")
         }
         // Learning: back to the old error level, resolved, quiet.
         #expect(rms(learned.residuals[4000...]) < 1.3 * before)
@@ -69,7 +75,9 @@ struct TrainingTests {
         _ = try harness.feed("m", Array(values[..<Self.change]))
         let versionBefore = try #require(harness.summary("m")).modelVersion
         let startedBefore = harness.engine.stats.snapshot.training(.started)
-        var firingVersions: [Int] = [], startedWhileFiring = 0, t = Self.change
+        var firingVersions: [Int] = []
+        var startedWhileFiring = 0
+        var t = Self.change
         repeat {
             let started = harness.engine.stats.snapshot.training(.started)
             _ = try harness.feed("m", [values[t]], startingAt: t)
@@ -130,7 +138,9 @@ struct ConcurrencyTests {
             // 50 samples a message, the hot series interleaved with a few others.
             let batch = (0..<50).map { k in
                 let t = round * 50 + k
-                return Sample(key: k % 5 == 0 ? "cold\(k)" : "hot", timestamp: Double(t), value: sin(Double(t) / 7) + 0.1 * rng.gaussian())
+                return Sample(
+                    key: k % 5 == 0 ? "cold\(k)" : "hot", timestamp: Double(t),
+                    value: sin(Double(t) / 7) + 0.1 * rng.gaussian())
             }
             engine.submit(batch, acceptOutOfOrder: true)
             submitted += batch.count
@@ -165,19 +175,25 @@ struct ConcurrencyTests {
                 let (snapshots, _) = engine.snapshot()
                 for snapshot in snapshots {
                     let entry = CheckpointFile.entry(snapshot)
-                    let contents = CheckpointFile.read(CheckpointFile.header(writtenAt: 0) + entry + CheckpointFile.end(count: 1),
-                                                       config: predictorConfig)
+                    let contents = CheckpointFile.read(
+                        CheckpointFile.header(writtenAt: 0) + entry + CheckpointFile.end(count: 1),
+                        config: predictorConfig)
                     guard let back = contents.snapshots.first, contents.problem == nil else {
                         checked.withLock { $0.problems.append("\(snapshot.key): \(contents.problem ?? "none read")") }
                         continue
                     }
                     let count = back.predictor.sampleCount
                     if count < lastCount[back.key, default: 0] {
-                        checked.withLock { $0.problems.append("\(back.key) went back from \(lastCount[back.key]!) to \(count)") }
+                        checked.withLock {
+                            $0.problems.append("\(back.key) went back from \(lastCount[back.key]!) to \(count)")
+                        }
                     }
                     lastCount[back.key] = count
                 }
-                checked.withLock { $0.snapshots += 1; $0.series = max($0.series, snapshots.count) }
+                checked.withLock {
+                    $0.snapshots += 1
+                    $0.series = max($0.series, snapshots.count)
+                }
             }
         }
         checkpointer.start()
@@ -192,7 +208,9 @@ struct ConcurrencyTests {
         try waitUntil("every sample processed", timeout: 120) { engine.stats.snapshot.samples == submitted }
         // Two more snapshots: the second of them began after every series existed.
         let taken = checked.withLock { $0.snapshots }
-        try waitUntil("a snapshot after the last sample", timeout: 120) { checked.withLock { $0.snapshots } >= taken + 2 }
+        try waitUntil("a snapshot after the last sample", timeout: 120) {
+            checked.withLock { $0.snapshots } >= taken + 2
+        }
         done.withLock { $0 = true }
         try waitUntil("the checkpointing thread ends", poll: 0.001) { !checkpointer.isExecuting }
         let result = checked.withLock { $0 }

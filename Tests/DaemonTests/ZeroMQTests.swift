@@ -2,6 +2,7 @@ import Foundation
 import StreamLSTM
 import Synchronization
 import Testing
+
 @testable import Daemon
 
 /// The ZeroMQ wrapper over real libzmq sockets: inproc and loopback TCP,
@@ -27,7 +28,8 @@ struct ZeroMQTests {
     @Test("Context shutdown unblocks a receive blocked on another thread with ETERM")
     func shutdownUnblocksReceive() throws {
         let context = try ZMQContext()
-        let ready = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
+        let ready = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
         let outcome = Mutex<ZMQError?>(nil)
         let thread = Thread {
             do {

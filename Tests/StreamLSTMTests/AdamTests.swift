@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StreamLSTM
 
 @Suite("Adam and gradient clipping")

@@ -1,5 +1,6 @@
 import RealModule
 import Testing
+
 @testable import StreamLSTM
 
 @Suite("Forward pass against the numpy reference")
@@ -32,12 +33,14 @@ struct ForwardGoldenTests {
 struct ActivationTests {
     @Test("Float tanh and sigmoid stay within 4e-7 of Double libm")
     func accuracy() {
-        var worstTanh = 0.0, worstSigmoid = 0.0
+        var worstTanh = 0.0
+        var worstSigmoid = 0.0
         var values = [Float](repeating: 0, count: 8)
         var x = -20.0
         while x <= 20 {
             for k in 0..<8 { values[k] = Float(x + Double(k) * 1e-4) }
-            var tanhValues = values, sigmoidValues = values
+            var tanhValues = values
+            var sigmoidValues = values
             Float.tanhInPlace(&tanhValues, count: 8)
             Float.sigmoidInPlace(&sigmoidValues, count: 8)
             for k in 0..<8 {

@@ -17,8 +17,9 @@ struct GoldenCase: Sendable, CustomStringConvertible {
     var description: String { name }
 
     var network: Network {
-        Network(inputSize: inputSize,
-                model: ModelConfig(cell: cell, hiddenSize: hiddenSize, layers: layers, peepholes: peepholes))
+        Network(
+            inputSize: inputSize,
+            model: ModelConfig(cell: cell, hiddenSize: hiddenSize, layers: layers, peepholes: peepholes))
     }
 
     /// Runs the case through StreamLSTM in scalar type `T`: predictions and final state.
@@ -47,8 +48,9 @@ extension Network {
                 state.withUnsafeMutableBufferPointer { s in
                     cache.withUnsafeMutableBufferPointer { c in
                         scratch.withUnsafeMutableBufferPointer { w in
-                            forward(p.baseAddress!, input: x.baseAddress!, state: s.baseAddress!,
-                                    cache: c.baseAddress!, scratch: w.baseAddress!)
+                            forward(
+                                p.baseAddress!, input: x.baseAddress!, state: s.baseAddress!,
+                                cache: c.baseAddress!, scratch: w.baseAddress!)
                         }
                     }
                 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StreamLSTM
 
 /// A network configuration whose BPTT gradient is checked.
@@ -54,7 +55,8 @@ struct GradientTests {
         }
         print("gradient check \(testCase): worst relative error \(worst)")
         #expect(worst < 1e-6, "worst relative error \(worst) over \(parameters.count) parameters")
-        #expect(analytic.filter { abs($0) > 1e-6 }.count > parameters.count * 9 / 10,
-                "most parameters must carry gradient, or the check proves little")
+        #expect(
+            analytic.filter { abs($0) > 1e-6 }.count > parameters.count * 9 / 10,
+            "most parameters must carry gradient, or the check proves little")
     }
 }

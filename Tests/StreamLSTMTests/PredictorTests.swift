@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StreamLSTM
 
 @Suite("Training and prediction")
@@ -17,17 +18,19 @@ struct PredictorTests {
         var optimizer = AdamState<Float>(parameterCount: network.parameterCount)
         let zeroState = [Float](repeating: 0, count: network.stateSize)
         func job(at start: Int) -> TrainingJob {
-            TrainingJob(network: network, config: config, parameters: parameters, optimizer: optimizer,
-                        previousParameters: parameters, inputs: Array(wave[start..<(start + window)]),
-                        targets: Array(wave[(start + 1)...(start + window)]),
-                        initialState: zeroState, baseVersion: 0)
+            TrainingJob(
+                network: network, config: config, parameters: parameters, optimizer: optimizer,
+                previousParameters: parameters, inputs: Array(wave[start..<(start + window)]),
+                targets: Array(wave[(start + 1)...(start + window)]),
+                initialState: zeroState, baseVersion: 0)
         }
         let bptt = BPTT<Float>(network: network, maxWindow: window)
         func meanLoss() -> Float {
             let losses = stride(from: 0, to: window * 39, by: window).map { start in
                 let j = job(at: start)
-                return bptt.loss(parameters: j.parameters, inputs: j.inputs, targets: j.targets,
-                                 initialState: j.initialState)
+                return bptt.loss(
+                    parameters: j.parameters, inputs: j.inputs, targets: j.targets,
+                    initialState: j.initialState)
             }
             return losses.reduce(0, +) / Float(losses.count)
         }
@@ -63,9 +66,12 @@ struct PredictorTests {
         #expect(driver.predictor.modelVersion > jobs / 4 && driver.predictor.modelVersion <= jobs)
     }
 
-    @Test("Every cell kind learns the noisy sine online; the comparison is printed",
-          arguments: [ModelConfig(cell: .lstm), ModelConfig(cell: .lstm, peepholes: true),
-                      ModelConfig(cell: .lstm, layers: 2), ModelConfig(cell: .gru), ModelConfig(cell: .rnn)])
+    @Test(
+        "Every cell kind learns the noisy sine online; the comparison is printed",
+        arguments: [
+            ModelConfig(cell: .lstm), ModelConfig(cell: .lstm, peepholes: true),
+            ModelConfig(cell: .lstm, layers: 2), ModelConfig(cell: .gru), ModelConfig(cell: .rnn),
+        ])
     func cellComparison(model: ModelConfig) {
         let values = SyntheticSeries.sine(count: 6000, period: 40, noise: 0.1, seed: 11)
         var driver = Driver(config: PredictorConfig(model: model))
@@ -110,17 +116,20 @@ struct PredictorTests {
         #expect(predictor.parameters == firstResult.parameters)
     }
 
-    @Test("Held-out losses decide: adopt a better candidate, reject a worse one, roll back when the previous weights win")
+    @Test(
+        "Held-out losses decide: adopt a better candidate, reject a worse one, roll back when the previous weights win")
     func heldOutJudgement() throws {
         var driver = Driver(config: PredictorConfig(training: TrainingConfig(heldOut: 0)))
         driver.feed(SyntheticSeries.sine(count: 200, period: 20, noise: 0.05, seed: 3))
         let predictor = driver.predictor
-        let live = predictor.parameters, previous = predictor.previousParameters
+        let live = predictor.parameters
+        let previous = predictor.previousParameters
         #expect(live != previous)  // trained: the two differ
         func result(candidate: Float, live: Float, previous: Float) -> TrainingResult {
-            TrainingResult(parameters: predictor.parameters.map { $0 + 0.01 }, optimizer: predictor.optimizer,
-                           baseVersion: predictor.modelVersion, loss: 0, gradientNorm: 0,
-                           candidateLoss: candidate, liveLoss: live, previousLoss: previous)
+            TrainingResult(
+                parameters: predictor.parameters.map { $0 + 0.01 }, optimizer: predictor.optimizer,
+                baseVersion: predictor.modelVersion, loss: 0, gradientNorm: 0,
+                candidateLoss: candidate, liveLoss: live, previousLoss: previous)
         }
         let version = predictor.modelVersion
         #expect(predictor.adopt(result(candidate: 2, live: 1, previous: 1.1)) == .rejected)
@@ -150,7 +159,9 @@ struct PredictorTests {
         var learning = Driver()
         learning.feed(values)
         let late = 150..<300
-        print("cold start, samples \(late): RMS \(learning.rmsResidual(late)) learning, \(untrained.rmsResidual(late)) prior only")
+        print(
+            "cold start, samples \(late): RMS \(learning.rmsResidual(late)) learning, \(untrained.rmsResidual(late)) prior only"
+        )
         #expect(learning.rmsResidual(late) < 0.9 * untrained.rmsResidual(late))
     }
 
@@ -160,7 +171,8 @@ struct PredictorTests {
         let predictor = Predictor(config: config)
         let workspace = Workspace(network: predictor.network)
         var states: [[Float]] = []  // state before each sample
-        var inputs: [Float] = [], targets: [Float] = []
+        var inputs: [Float] = []
+        var targets: [Float] = []
         var job: TrainingJob?
         for n in 0..<21 {
             let value = Double(n % 5)

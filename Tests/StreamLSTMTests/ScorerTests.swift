@@ -1,5 +1,6 @@
-import Testing
 import RealModule
+import Testing
+
 @testable import StreamLSTM
 
 /// The scorer judged through the whole predictor, with the defaults a user gets:
@@ -19,8 +20,10 @@ struct ScorerTests {
     static func detect(_ series: [Double]) -> (before: [Int], after: [Int], driver: Driver) {
         var driver = Driver()
         driver.feed(series)
-        return (driver.detections(in: warmUp..<changeAt, threshold: threshold),
-                driver.detections(in: changeAt..<series.count, threshold: threshold), driver)
+        return (
+            driver.detections(in: warmUp..<changeAt, threshold: threshold),
+            driver.detections(in: changeAt..<series.count, threshold: threshold), driver
+        )
     }
 
     @Test("A spike of 3 amplitudes is flagged at once, and nothing before it")
@@ -59,8 +62,9 @@ struct ScorerTests {
         #expect(before.isEmpty, "\(driver.describe(before))")
         #expect((after.first ?? .max) <= Self.changeAt + 50)
         // A value-range rule cannot see this change: the errors must.
-        #expect(after.prefix(3).allSatisfy { [.predictionError, .spike].contains(driver.results[$0].anomaly.reason) },
-                "\(driver.describe(Array(after.prefix(3))))")
+        #expect(
+            after.prefix(3).allSatisfy { [.predictionError, .spike].contains(driver.results[$0].anomaly.reason) },
+            "\(driver.describe(Array(after.prefix(3))))")
     }
 
     @Test("Pure Gaussian noise gives a false-positive rate below 1 in 2,000 samples")
@@ -94,7 +98,8 @@ struct ScorerTests {
         flat[900] = 10.001
         var quiet = PredictorConfig()
         quiet.scorer.minimumAbsoluteDeviation = 0.01
-        var strict = Driver(), tolerant = Driver(config: quiet)
+        var strict = Driver()
+        var tolerant = Driver(config: quiet)
         strict.feed(flat)
         tolerant.feed(flat)
         #expect(strict.results[900].anomaly.reason == .outOfRange)  // out of a range of zero width

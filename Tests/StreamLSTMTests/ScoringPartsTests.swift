@@ -1,5 +1,6 @@
-import Testing
 import RealModule
+import Testing
+
 @testable import StreamLSTM
 
 /// Each test of the scorer on the kind of series it is there for, through
@@ -11,8 +12,10 @@ struct ScoringPartsTests {
     @Test("Tail surprise: about 1e-k of Gaussian sizes exceed k, and a heavy tail is judged on its own terms")
     func tailCalibration() {
         var rng = SplitMix64(seed: 21)
-        var gaussian = TailEstimator(timeConstant: 2000), heavy = TailEstimator(timeConstant: 2000)
-        var above3 = 0, above5 = 0
+        var gaussian = TailEstimator(timeConstant: 2000)
+        var heavy = TailEstimator(timeConstant: 2000)
+        var above3 = 0
+        var above5 = 0
         let count = 200_000
         for n in 0..<count {
             let x = abs(rng.gaussian())
@@ -26,7 +29,8 @@ struct ScoringPartsTests {
             let chi = (0..<3).map { _ in rng.gaussian() }.map { $0 * $0 }.reduce(0, +) / 3
             heavy.observe(abs(rng.gaussian() / chi.squareRoot()))
         }
-        let rate3 = Double(above3) / Double(count - 1001), rate5 = Double(above5) / Double(count - 1001)
+        let rate3 = Double(above3) / Double(count - 1001)
+        let rate5 = Double(above5) / Double(count - 1001)
         print("Gaussian sizes: surprise >= 3 at rate \(rate3), >= 5 at rate \(rate5)")
         #expect(rate3 > 1e-4 && rate3 < 3e-3)
         #expect(rate5 < 1e-4)
@@ -39,7 +43,8 @@ struct ScoringPartsTests {
     func earlySpike() {
         var spiked = SyntheticSeries.sine(count: 400, period: 40, noise: 0.1, seed: 31)
         spiked[60] += 2.5
-        var alerted = Driver(), clean = Driver()
+        var alerted = Driver()
+        var clean = Driver()
         alerted.feed(spiked)
         clean.feed(SyntheticSeries.sine(count: 400, period: 40, noise: 0.1, seed: 31))
         #expect(alerted.detections(in: 0..<60, threshold: Self.threshold).isEmpty)
@@ -53,7 +58,8 @@ struct ScoringPartsTests {
         // A machine's temperature: noise around a level with a slow daily swing, then a slide
         // over 600 samples (two days) from the top of its usual range to its bottom and below.
         var rng = SplitMix64(seed: 41)
-        let start = 3000, length = 600
+        let start = 3000
+        let length = 600
         let series = (0..<(start + length)).map { t -> Double in
             let usual = 80 + 3 * Double.sin(2 * Double.pi * Double(t) / 288) + rng.gaussian()
             guard t >= start else { return usual }
@@ -63,8 +69,9 @@ struct ScoringPartsTests {
         driver.feed(series)
         let before = driver.detections(in: ScorerConfig().warmUp..<start, threshold: Self.threshold)
         let during = driver.detections(in: start..<series.count, threshold: Self.threshold)
-        print("slow slide from \(start): detections before \(before), first during \(during.first ?? -1) "
-              + "(\(during.first.map { "\(driver.results[$0].anomaly.reason)" } ?? "none"))")
+        print(
+            "slow slide from \(start): detections before \(before), first during \(during.first ?? -1) "
+                + "(\(during.first.map { "\(driver.results[$0].anomaly.reason)" } ?? "none"))")
         #expect(before.isEmpty, "\(driver.describe(before))")
         // Found before the level has slid 5 of its 10 (here by the range rule: the slide's
         // troughs leave the range first; the next test is the drift that stays inside it).
@@ -74,17 +81,20 @@ struct ScoringPartsTests {
     @Test("A drift of the level by 1.5 standard deviations, inside the range already seen, is flagged as a drift")
     func levelDriftInsideTheRange() {
         var rng = SplitMix64(seed: 43)
-        let start = 3000, length = 150
+        let start = 3000
+        let length = 150
         let series = (0..<(start + 600)).map { t -> Double in
             10 + rng.gaussian() + (t >= start ? 1.5 * min(Double(t - start + 1) / Double(length), 1) : 0)
         }
         var driver = Driver()
         driver.feed(series)
         let during = driver.detections(in: start..<series.count, threshold: Self.threshold)
-        let lowest = series[..<start].min()!, highest = series[..<start].max()!
+        let lowest = series[..<start].min()!
+        let highest = series[..<start].max()!
         let leaves = (start..<series.count).first { series[$0] < lowest || series[$0] > highest } ?? series.count
-        print("drift of 1.5 sd over \(length) samples from \(start): \(driver.describe(during)); "
-              + "first value outside the range seen at \(leaves)")
+        print(
+            "drift of 1.5 sd over \(length) samples from \(start): \(driver.describe(during)); "
+                + "first value outside the range seen at \(leaves)")
         let first = during.first ?? .max
         #expect(first < start + length && first < leaves)
         #expect(during.first.map { driver.results[$0].anomaly.reason } == .levelDrift)
@@ -107,8 +117,9 @@ struct ScoringPartsTests {
         driver.feed(series)
         let before = driver.detections(in: ScorerConfig().warmUp..<broken, threshold: Self.threshold)
         let during = driver.detections(in: broken..<(broken + 12), threshold: Self.threshold)
-        print("broken hour at \(broken): detections before \(before), during \(during) "
-              + "(\(during.first.map { "\(driver.results[$0].anomaly.reason)" } ?? "none"))")
+        print(
+            "broken hour at \(broken): detections before \(before), during \(during) "
+                + "(\(during.first.map { "\(driver.results[$0].anomaly.reason)" } ?? "none"))")
         #expect(before.isEmpty, "\(driver.describe(before))")
         #expect(!during.isEmpty)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import StreamLSTM
 
 @Suite("Predictor serialisation")
@@ -10,11 +11,15 @@ struct SerializationTests {
         return driver
     }
 
-    @Test("A round trip is bit-exact and the copy continues exactly like the original",
-          arguments: [PredictorConfig(),
-                      PredictorConfig(model: ModelConfig(cell: .gru, hiddenSize: 8, layers: 2), timeFeatures: true),
-                      PredictorConfig(model: ModelConfig(hiddenSize: 8, peepholes: true),
-                                      training: TrainingConfig(every: 0))])
+    @Test(
+        "A round trip is bit-exact and the copy continues exactly like the original",
+        arguments: [
+            PredictorConfig(),
+            PredictorConfig(model: ModelConfig(cell: .gru, hiddenSize: 8, layers: 2), timeFeatures: true),
+            PredictorConfig(
+                model: ModelConfig(hiddenSize: 8, peepholes: true),
+                training: TrainingConfig(every: 0)),
+        ])
     func roundTrip(config: PredictorConfig) throws {
         let driver = Self.busyPredictor(config: config)
         let original = driver.predictor
@@ -38,9 +43,12 @@ struct SerializationTests {
 
     @Test("Every single flipped bit is rejected with an error")
     func flippedBits() {
-        let bytes = Self.busyPredictor(config: PredictorConfig(model: ModelConfig(hiddenSize: 4),
-                                                               training: TrainingConfig(every: 4, window: 8, heldOut: 2)))
-            .predictor.serialized()
+        let bytes = Self.busyPredictor(
+            config: PredictorConfig(
+                model: ModelConfig(hiddenSize: 4),
+                training: TrainingConfig(every: 4, window: 8, heldOut: 2))
+        )
+        .predictor.serialized()
         var accepted = 0
         for index in bytes.indices {
             for bit in 0..<8 {

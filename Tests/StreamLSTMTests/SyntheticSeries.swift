@@ -1,4 +1,5 @@
 import RealModule
+
 @testable import StreamLSTM
 
 /// Deterministic synthetic series for the model and scorer tests.

@@ -5,7 +5,8 @@ import Foundation
 enum AlertLine {
     static func format(topic: [UInt8], payload: [UInt8]) -> String {
         guard let alert = ReceivedAlert(topic: topic, payload: payload) else {
-            return "\(String(decoding: topic, as: UTF8.self)) (not a v1 alert) \(String(decoding: payload.prefix(200), as: UTF8.self))"
+            return
+                "\(String(decoding: topic, as: UTF8.self)) (not a v1 alert) \(String(decoding: payload.prefix(200), as: UTF8.self))"
         }
         func column(_ text: String) -> String { text.padding(toLength: 8, withPad: " ", startingAt: 0) }
         let score = String(format: "%.3f", alert.score)

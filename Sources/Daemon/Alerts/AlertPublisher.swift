@@ -30,7 +30,8 @@ final class AlertPublisher: Sendable {
                 do throws(ZMQError) {
                     try socket.send(parts)
                 } catch {
-                    logger.error("alert not published", metadata: ["error": "\(error)", "series": "\(alert.seriesKey)"])
+                    logger.error(
+                        "alert not published", metadata: ["error": "\(error)", "series": "\(alert.seriesKey)"])
                     if error.isTerminated { break }
                 }
             }

@@ -19,12 +19,13 @@ struct ReceivedAlert: Sendable {
     /// Parses a `[topic, json]` message; nil if it is not a v1 alert.
     init?(topic: [UInt8], payload: [UInt8], arrived: Date = Date()) {
         guard let alert = try? JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any],
-              alert["schema"] as? String == "streamlstm.alert/v1",
-              let labels = alert["labels"] as? [String: Any], let series = labels["series"] as? String,
-              let status = alert["status"] as? String, let startsAt = alert["startsAt"] as? String,
-              let anomaly = alert["anomaly"] as? [String: Any], let ts = anomaly["ts"] as? String,
-              let sampleTime = Timestamps.parseRFC3339(ts),
-              let annotations = alert["annotations"] as? [String: Any] else { return nil }
+            alert["schema"] as? String == "streamlstm.alert/v1",
+            let labels = alert["labels"] as? [String: Any], let series = labels["series"] as? String,
+            let status = alert["status"] as? String, let startsAt = alert["startsAt"] as? String,
+            let anomaly = alert["anomaly"] as? [String: Any], let ts = anomaly["ts"] as? String,
+            let sampleTime = Timestamps.parseRFC3339(ts),
+            let annotations = alert["annotations"] as? [String: Any]
+        else { return nil }
         self.topic = String(decoding: topic, as: UTF8.self)
         self.status = status
         self.series = series
@@ -49,11 +50,14 @@ final class AlertSubscriber: Sendable {
     var received: Int { count.withLock { $0 } }
 
     /// Returns once the subscription is on the wire (handshake done), so no alert published after it is missed.
-    init(endpoint: String, prefix: String = "alert.",
-         handle: @escaping @Sendable (ReceivedAlert) -> Void) throws {
+    init(
+        endpoint: String, prefix: String = "alert.",
+        handle: @escaping @Sendable (ReceivedAlert) -> Void
+    ) throws {
         context = try ZMQContext()
         let ready = BlockingQueue<Result<Void, ZMQError>>(capacity: 1)
-        let context = self.context, count = self.count
+        let context = self.context
+        let count = self.count
         receiver = OwnedThread(name: "alert-subscriber") {
             let socket: ZMQSocket
             do throws(ZMQError) {

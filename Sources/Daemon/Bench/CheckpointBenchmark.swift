@@ -27,7 +27,8 @@ struct CheckpointBenchmark {
             let key = "bench.checkpoint.series\(index)"
             let state = SeriesState(identity: SeriesIdentity(key: key), config: config, prior: prior)
             for t in 0..<(config.training.window + 2) {
-                try! state.predictor.step(value: sin(Double(t + index) / 5), timestamp: Double(60 * t), workspace: workspace)
+                try! state.predictor.step(
+                    value: sin(Double(t + index) / 5), timestamp: Double(60 * t), workspace: workspace)
             }
             if let job = state.predictor.makeTrainingJob() { state.predictor.adopt(trainer.run(job)) }
             return state
@@ -51,7 +52,8 @@ struct CheckpointBenchmark {
             throw CheckpointError(description: "restored \(restored.snapshots.count) of \(count) series")
         }
         try? FileManager.default.removeItem(at: store.file)
-        return Result(series: count, bytes: written.bytes, pauseSeconds: pause, writeSeconds: written.seconds,
-                      restoreSeconds: restored.seconds)
+        return Result(
+            series: count, bytes: written.bytes, pauseSeconds: pause, writeSeconds: written.seconds,
+            restoreSeconds: restored.seconds)
     }
 }

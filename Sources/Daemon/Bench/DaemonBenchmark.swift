@@ -96,7 +96,8 @@ struct DaemonBenchmark {
             sent += message.samples
         }
         try waitUntil(stats, processed: sent, deadline: 600)
-        result.residentBytesPerSeries = Double(residentSetBytes() - residentBefore) / Double(options.series + options.probes)
+        result.residentBytesPerSeries =
+            Double(residentSetBytes() - residentBefore) / Double(options.series + options.probes)
 
         // Throughput: a queue of timed samples as fast as the daemon takes them (alternating: learning off, then on).
         for learning in options.alternatingRounds > 0 ? [false, true] : [options.training] {
@@ -135,8 +136,10 @@ struct DaemonBenchmark {
         for round in 0..<rounds {
             let learning = options.alternatingRounds > 0 ? round % 2 == 1 : options.training
             runtime.engine.learning.set(learning)
-            progress(String(format: "latency at %.0f samples/s for %.0f s, learning %@", result.latencyRate,
-                            options.latencySeconds, learning ? "on" : "off"))
+            progress(
+                String(
+                    format: "latency at %.0f samples/s for %.0f s, learning %@", result.latencyRate,
+                    options.latencySeconds, learning ? "on" : "off"))
             let background = load.rounds(max(1, Int(result.latencyRate * options.latencySeconds) / options.series))
             let spikeEvery = max(1, background.count / probesPerRound)
             var spikes: [String: Date] = [:]
@@ -155,16 +158,20 @@ struct DaemonBenchmark {
                 let due = latencyStart.addingTimeInterval(Double(paced) / result.latencyRate).timeIntervalSinceNow
                 if due > 0 { Thread.sleep(forTimeInterval: due) }
             }
-            let jobsPerSecond = Double(stats.snapshot.training(.started) - startedBefore) / Date().timeIntervalSince(latencyStart)
+            let jobsPerSecond =
+                Double(stats.snapshot.training(.started) - startedBefore) / Date().timeIntervalSince(latencyStart)
             sent += paced
             try waitUntil(stats, processed: sent, deadline: 120)
             let arrivals = alerts.waitForFirings(of: Set(spikes.keys), deadline: Date().addingTimeInterval(10))
-            let latencies = spikes.compactMap { key, sentAt in arrivals[key].map { $0.timeIntervalSince(sentAt) } }.sorted()
+            let latencies = spikes.compactMap { key, sentAt in arrivals[key].map { $0.timeIntervalSince(sentAt) } }
+                .sorted()
             if learning { result.trainingAtHalfLoad = jobsPerSecond }
             result.latencies = latencies
-            result.rounds.append(Round(learning: learning, p50: Result.percentile(0.5, of: latencies),
-                                       p99: Result.percentile(0.99, of: latencies),
-                                       spikes: latencies.count, jobsPerSecond: jobsPerSecond))
+            result.rounds.append(
+                Round(
+                    learning: learning, p50: Result.percentile(0.5, of: latencies),
+                    p99: Result.percentile(0.99, of: latencies),
+                    spikes: latencies.count, jobsPerSecond: jobsPerSecond))
         }
         return result
     }
@@ -173,7 +180,8 @@ struct DaemonBenchmark {
         let deadline = Date().addingTimeInterval(seconds)
         while stats.snapshot.samples + stats.snapshot.totalRejected < processed {
             guard Date() < deadline else {
-                throw ValidationFailure("only \(stats.snapshot.samples) of \(processed) samples processed in \(seconds) s")
+                throw ValidationFailure(
+                    "only \(stats.snapshot.samples) of \(processed) samples processed in \(seconds) s")
             }
             Thread.sleep(forTimeInterval: 0.001)
         }
@@ -237,7 +245,8 @@ struct LoadGenerator {
     /// `samples` calm samples for every probe series.
     mutating func probeWarmUp(samples: Int) -> [Message] {
         var messages: [Message] = []
-        var text = "", lines = 0
+        var text = ""
+        var lines = 0
         for _ in 0..<samples {
             for probe in 0..<probes {
                 text += "probe\(probe) \(5 + 0.1 * rng.gaussian()) \(1_700_000_000 + 60 * probeRound)\n"

@@ -29,14 +29,15 @@ struct ModelBenchmark {
         let predictor = Predictor(config: config)
         let workspace = Workspace(network: predictor.network)
         let trained = Self.trained(config)
-        return Row(hiddenSize: hiddenSize,
-                   forwardNanoseconds: forwardCost(predictor.network),
-                   stepNanoseconds: stepCost(predictor, workspace),
-                   trainingMicroseconds: trainingCost(Predictor(config: unjudged), workspace),
-                   judgedJobMicroseconds: trainingCost(Predictor(config: config), workspace),
-                   ownedBytes: trained.ownedBytes,
-                   residentBytes: residentCostInFreshProcess(hiddenSize: hiddenSize, window: trainingWindow),
-                   recordBytes: trained.serialized().count)
+        return Row(
+            hiddenSize: hiddenSize,
+            forwardNanoseconds: forwardCost(predictor.network),
+            stepNanoseconds: stepCost(predictor, workspace),
+            trainingMicroseconds: trainingCost(Predictor(config: unjudged), workspace),
+            judgedJobMicroseconds: trainingCost(Predictor(config: config), workspace),
+            ownedBytes: trained.ownedBytes,
+            residentBytes: residentCostInFreshProcess(hiddenSize: hiddenSize, window: trainingWindow),
+            recordBytes: trained.serialized().count)
     }
 
     /// Nanoseconds per network forward step: matrix products, activations, head.
@@ -56,8 +57,9 @@ struct ModelBenchmark {
                             input.withUnsafeMutableBufferPointer { x in
                                 for k in 0..<perRound {
                                     x[0] = Float(k & 63) * 0.03 - 1
-                                    sink += network.forward(p.baseAddress!, input: x.baseAddress!, state: s.baseAddress!,
-                                                            cache: c.baseAddress!, scratch: w.baseAddress!)
+                                    sink += network.forward(
+                                        p.baseAddress!, input: x.baseAddress!, state: s.baseAddress!,
+                                        cache: c.baseAddress!, scratch: w.baseAddress!)
                                 }
                             }
                         }
@@ -147,7 +149,8 @@ struct ModelBenchmark {
     func residentCostInFreshProcess(hiddenSize: Int, window: Int?) -> Double {
         let probe = Process()
         probe.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        probe.arguments = ["bench", "model", "--memory-probe", String(hiddenSize), "--series", String(seriesForMemory)]
+        probe.arguments =
+            ["bench", "model", "--memory-probe", String(hiddenSize), "--series", String(seriesForMemory)]
             + (window.map { ["--window", String($0)] } ?? ["--default-training"])
         let output = Pipe()
         probe.standardOutput = output

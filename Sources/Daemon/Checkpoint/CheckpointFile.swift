@@ -82,7 +82,8 @@ enum CheckpointFile {
                 return contents
             }
             guard header.version == version else {
-                contents.problem = "checkpoint format version \(header.version) is not \(version) (written by another streamlstmd)"
+                contents.problem =
+                    "checkpoint format version \(header.version) is not \(version) (written by another streamlstmd)"
                 return contents
             }
             contents.writtenAt = header.writtenAt
@@ -106,7 +107,9 @@ enum CheckpointFile {
             switch frame {
             case .end(let count):
                 let held = contents.snapshots.count + contents.damaged + contents.incompatible
-                if count != UInt64(held) { problems.append("the end marker counts \(count) series, the file holds \(held)") }
+                if count != UInt64(held) {
+                    problems.append("the end marker counts \(count) series, the file holds \(held)")
+                }
                 ended = true
             case .entry(let length):
                 let start = offset + frameSize
@@ -166,12 +169,14 @@ enum CheckpointFile {
         guard let marker = try? r.read(UInt32.self) else { return nil }
         if marker == entryMarker {
             guard let length = try? r.read(UInt32.self), let stored = try? r.read(UInt32.self),
-                  stored == CRC32.checksum(bytes[offset..<(offset + 8)]) else { return nil }
+                stored == CRC32.checksum(bytes[offset..<(offset + 8)])
+            else { return nil }
             return .entry(length: Int(length))
         }
         if marker == endMarker {
             guard let count = try? r.read(UInt64.self), let stored = try? r.read(UInt32.self),
-                  stored == CRC32.checksum(bytes[(offset + 4)..<(offset + 12)]) else { return nil }
+                stored == CRC32.checksum(bytes[(offset + 4)..<(offset + 12)])
+            else { return nil }
             return .end(count: count)
         }
         return nil

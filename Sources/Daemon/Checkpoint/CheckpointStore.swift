@@ -20,7 +20,8 @@ struct CheckpointStore: Sendable {
         do {
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         } catch {
-            throw CheckpointError(description: "cannot create the state directory \(directory): \(error.localizedDescription)")
+            throw CheckpointError(
+                description: "cannot create the state directory \(directory): \(error.localizedDescription)")
         }
     }
 
@@ -33,7 +34,8 @@ struct CheckpointStore: Sendable {
 
     /// Encodes and writes every snapshot, then swaps the file in.
     func write(_ snapshots: [SeriesSnapshot], at time: Double = Date().timeIntervalSince1970) throws(CheckpointError)
-        -> Written {
+        -> Written
+    {
         let start = DispatchTime.now().uptimeNanoseconds
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("cannot create \(temporary.path)") }
@@ -65,8 +67,9 @@ struct CheckpointStore: Sendable {
         guard directoryFD >= 0 else { throw failure("open \(directory.path)") }
         defer { close(directoryFD) }
         guard fsync(directoryFD) == 0 else { throw failure("fsync of \(directory.path)") }
-        return Written(series: snapshots.count, bytes: total,
-                       seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return Written(
+            series: snapshots.count, bytes: total,
+            seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(CheckpointError) {
@@ -120,15 +123,19 @@ struct CheckpointStore: Sendable {
         if let problem = restored.contents.problem {
             let aside = directory.appendingPathComponent("series.ckpt.bad-\(Int(Date().timeIntervalSince1970))")
             if rename(file.path, aside.path) == 0 { restored.setAside = aside }
-            logger.error("checkpoint unsound: set aside, keeping the series that could be read", metadata: [
-                "file": "\(file.path)", "problem": "\(problem)", "set_aside": "\(restored.setAside?.path ?? "-")",
-                "series_kept": "\(restored.snapshots.count)", "series_damaged": "\(restored.contents.damaged)",
-            ])
+            logger.error(
+                "checkpoint unsound: set aside, keeping the series that could be read",
+                metadata: [
+                    "file": "\(file.path)", "problem": "\(problem)", "set_aside": "\(restored.setAside?.path ?? "-")",
+                    "series_kept": "\(restored.snapshots.count)", "series_damaged": "\(restored.contents.damaged)",
+                ])
         }
         if restored.contents.incompatible > 0 {
-            logger.warning("series saved under a model configuration of another shape start afresh", metadata: [
-                "count": "\(restored.contents.incompatible)",
-            ])
+            logger.warning(
+                "series saved under a model configuration of another shape start afresh",
+                metadata: [
+                    "count": "\(restored.contents.incompatible)"
+                ])
         }
         restored.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return restored

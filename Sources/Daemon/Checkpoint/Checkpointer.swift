@@ -55,11 +55,13 @@ final class Checkpointer: Service, Sendable {
             metrics?.checkpointPause.recordNanoseconds(Int64(pause))
             metrics?.checkpointBytes.record(written.bytes)
             metrics?.checkpointTime.record(Date().timeIntervalSince1970)
-            logger.log(level: final ? .info : .debug, "checkpoint written", metadata: [
-                "file": "\(store.file.path)", "series": "\(written.series)", "bytes": "\(written.bytes)",
-                "seconds": "\(String(format: "%.3f", written.seconds))",
-                "pause_ms": "\(String(format: "%.2f", Double(pause) / 1e6))",
-            ])
+            logger.log(
+                level: final ? .info : .debug, "checkpoint written",
+                metadata: [
+                    "file": "\(store.file.path)", "series": "\(written.series)", "bytes": "\(written.bytes)",
+                    "seconds": "\(String(format: "%.3f", written.seconds))",
+                    "pause_ms": "\(String(format: "%.2f", Double(pause) / 1e6))",
+                ])
         } catch {
             metrics?.checkpointFailures.increment()
             logger.error("checkpoint failed; the previous one is kept", metadata: ["error": "\(error)"])

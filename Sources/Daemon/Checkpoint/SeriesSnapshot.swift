@@ -37,7 +37,8 @@ struct SeriesSnapshot: @unchecked Sendable {
     }
 
     /// Decodes `encoded()`; the predictor runs under `config` if its state fits it.
-    static func decode(_ bytes: ArraySlice<UInt8>, config: PredictorConfig) throws(SerializationError) -> SeriesSnapshot {
+    static func decode(_ bytes: ArraySlice<UInt8>, config: PredictorConfig) throws(SerializationError) -> SeriesSnapshot
+    {
         var r = ByteReader(bytes)
         let record = try SeriesRecord.decode(from: &r)
         let predictor = try Predictor(serialized: try r.readBytes(), configuredAs: config)

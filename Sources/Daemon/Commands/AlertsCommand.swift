@@ -28,7 +28,7 @@ struct AlertsCommand: ParsableCommand {
             FileHandle.standardError.write(Data("subscribed to \(connect)\n".utf8))
         }
         let signals = stopOnSignals(context)
-        defer { signals.forEach { $0.cancel() } }
+        defer { for signal in signals { signal.cancel() } }
         var received = 0
         while count.map({ received < $0 }) ?? true {
             let message: [[UInt8]]
@@ -40,7 +40,9 @@ struct AlertsCommand: ParsableCommand {
                 throw error
             }
             guard message.count == 2 else { continue }
-            let line = json ? String(decoding: message[1], as: UTF8.self) : AlertLine.format(topic: message[0], payload: message[1])
+            let line =
+                json
+                ? String(decoding: message[1], as: UTF8.self) : AlertLine.format(topic: message[0], payload: message[1])
             FileHandle.standardOutput.write(Data((line + "\n").utf8))  // unbuffered: a pipe sees each alert at once
             received += 1
         }

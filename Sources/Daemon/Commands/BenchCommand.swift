@@ -25,18 +25,21 @@ struct CheckpointBenchCommand: ParsableCommand {
 
     func run() throws {
         #if DEBUG
-        print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
+            print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
         #endif
         let config = EngineConfig().predictor
-        print("streamlstmd bench checkpoint: learned series, H=\(config.model.hiddenSize), snapshots in chunks of "
-            + "\(Shard.snapshotChunk), in \(dir)")
+        print(
+            "streamlstmd bench checkpoint: learned series, H=\(config.model.hiddenSize), snapshots in chunks of "
+                + "\(Shard.snapshotChunk), in \(dir)")
         print("series      file size     bytes/series  longest pause      write (encode+fsync)  restore")
         let benchmark = CheckpointBenchmark(directory: dir)
         for count in series {
             let r = try benchmark.run(series: count, config: config)
-            print(String(format: "%-11d %8.1f MB   %12d  %11.1f ms       %9.2f s          %6.2f s", r.series,
-                         Double(r.bytes) / 1e6, r.bytes / r.series, r.pauseSeconds * 1e3, r.writeSeconds,
-                         r.restoreSeconds))
+            print(
+                String(
+                    format: "%-11d %8.1f MB   %12d  %11.1f ms       %9.2f s          %6.2f s", r.series,
+                    Double(r.bytes) / 1e6, r.bytes / r.series, r.pauseSeconds * 1e3, r.writeSeconds,
+                    r.restoreSeconds))
         }
     }
 }
@@ -45,7 +48,8 @@ struct ModelBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
         abstract: "Single-threaded model costs: forward step, training update, bytes per series.",
-        discussion: "Build with `swift build -c release` first: a debug build measures the debugger's view, not the product."
+        discussion:
+            "Build with `swift build -c release` first: a debug build measures the debugger's view, not the product."
     )
 
     @Option(name: .customLong("hidden"), parsing: .upToNextOption, help: "Hidden sizes to measure.")
@@ -85,27 +89,33 @@ struct ModelBenchCommand: ParsableCommand {
             return
         }
         #if DEBUG
-        print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
+            print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
         #endif
         print("streamlstmd bench model: LSTM, 1 layer, input = value, single thread, best of \(seconds) s each")
-        print("  H   forward step   Predictor.step   forward steps/s   train update (W=\(window))   updates/s"
-              + "   judged job   state bytes   RSS/series   record bytes")
+        print(
+            "  H   forward step   Predictor.step   forward steps/s   train update (W=\(window))   updates/s"
+                + "   judged job   state bytes   RSS/series   record bytes")
         for hidden in hiddenSizes {
             let row = benchmark.run(hiddenSize: hidden)
-            print(String(format: "%3d   %9.1f ns   %11.1f ns   %15.0f   %20.2f µs   %9.0f   %7.1f µs   %11d   %10.0f   %12d",
-                         row.hiddenSize, row.forwardNanoseconds, row.stepNanoseconds, 1e9 / row.forwardNanoseconds,
-                         row.trainingMicroseconds, 1e6 / row.trainingMicroseconds, row.judgedJobMicroseconds,
-                         row.ownedBytes, row.residentBytes, row.recordBytes))
+            print(
+                String(
+                    format: "%3d   %9.1f ns   %11.1f ns   %15.0f   %20.2f µs   %9.0f   %7.1f µs   %11d   %10.0f   %12d",
+                    row.hiddenSize, row.forwardNanoseconds, row.stepNanoseconds, 1e9 / row.forwardNanoseconds,
+                    row.trainingMicroseconds, 1e6 / row.trainingMicroseconds, row.judgedJobMicroseconds,
+                    row.ownedBytes, row.residentBytes, row.recordBytes))
         }
-        print("(judged job: a daemon's training job, the update on the window less \(window / 4) held-out steps, "
-              + "then live, candidate and previous weights judged on those)")
+        print(
+            "(judged job: a daemon's training job, the update on the window less \(window / 4) held-out steps, "
+                + "then live, candidate and previous weights judged on those)")
         let defaults = PredictorConfig()
         let predictor = ModelBenchmark.trained(defaults)
-        print(String(format: "default predictor (H=%d, window %d, train every %d): %d state bytes, %.0f RSS bytes/series, "
-                     + "%d record bytes", defaults.model.hiddenSize, defaults.training.window,
-                     defaults.training.every, predictor.ownedBytes,
-                     benchmark.residentCostInFreshProcess(hiddenSize: defaults.model.hiddenSize, window: nil),
-                     predictor.serialized().count))
+        print(
+            String(
+                format: "default predictor (H=%d, window %d, train every %d): %d state bytes, %.0f RSS bytes/series, "
+                    + "%d record bytes", defaults.model.hiddenSize, defaults.training.window,
+                defaults.training.every, predictor.ownedBytes,
+                benchmark.residentCostInFreshProcess(hiddenSize: defaults.model.hiddenSize, window: nil),
+                predictor.serialized().count))
     }
 }
 
@@ -128,9 +138,10 @@ struct DaemonBenchCommand: ParsableCommand {
     @Option(help: "Samples in the timed throughput phase.")
     var samples: Int = 1_000_000
 
-    @Option(help: """
-        Online learning during the run (K = 16, W = 32): off, on, both (two daemons, compared), or alternate         (one daemon, learning switched off and on between rounds at the same load; medians compared).
-        """)
+    @Option(
+        help: """
+            Online learning during the run (K = 16, W = 32): off, on, both (two daemons, compared), or alternate         (one daemon, learning switched off and on between rounds at the same load; medians compared).
+            """)
     var training: TrainingMode = .off
 
     enum TrainingMode: String, ExpressibleByArgument {
@@ -151,7 +162,7 @@ struct DaemonBenchCommand: ParsableCommand {
 
     func run() throws {
         #if DEBUG
-        print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
+            print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
         #endif
         var options = DaemonBenchmark.Options()
         options.series = series
@@ -172,24 +183,33 @@ struct DaemonBenchCommand: ParsableCommand {
             results.append(result)
             // Compare latency at the same offered load, not at half of each run's own throughput.
             options.latencyRate = result.latencyRate
-            print("streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
-                  + "training \(learning ? "on (K = 16, W = 32)" : "off"), \(options.shards) shards")
-            print(String(format: "  throughput: %.0f samples/s; processed %d of %d sent, %d rejected",
-                         result.samplesPerSecond, result.processed, result.expected, result.rejected))
+            print(
+                "streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
+                    + "training \(learning ? "on (K = 16, W = 32)" : "off"), \(options.shards) shards")
+            print(
+                String(
+                    format: "  throughput: %.0f samples/s; processed %d of %d sent, %d rejected",
+                    result.samplesPerSecond, result.processed, result.expected, result.rejected))
             if learning {
-                print(String(format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped), "
-                             + "%.0f jobs/s at half load", result.trainingUpdatesPerSecond, 100 * result.skippedFraction,
-                             result.trainingAtHalfLoad))
+                print(
+                    String(
+                        format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped), "
+                            + "%.0f jobs/s at half load", result.trainingUpdatesPerSecond, 100 * result.skippedFraction,
+                        result.trainingAtHalfLoad))
             }
-            print(String(format: "  latency publish -> alert at %.0f samples/s: p50 %.2f ms, p99 %.2f ms (%d spikes)",
-                         result.latencyRate, result.percentile(0.5) * 1000, result.percentile(0.99) * 1000,
-                         result.latencies.count))
+            print(
+                String(
+                    format: "  latency publish -> alert at %.0f samples/s: p50 %.2f ms, p99 %.2f ms (%d spikes)",
+                    result.latencyRate, result.percentile(0.5) * 1000, result.percentile(0.99) * 1000,
+                    result.latencies.count))
             print(String(format: "  memory: %.0f resident bytes per series", result.residentBytesPerSeries))
         }
         if results.count == 2 {
-            print(String(format: "training on / off: throughput x%.2f, p99 latency x%.2f",
-                         results[1].samplesPerSecond / results[0].samplesPerSecond,
-                         results[1].percentile(0.99) / results[0].percentile(0.99)))
+            print(
+                String(
+                    format: "training on / off: throughput x%.2f, p99 latency x%.2f",
+                    results[1].samplesPerSecond / results[0].samplesPerSecond,
+                    results[1].percentile(0.99) / results[0].percentile(0.99)))
         }
     }
 }
@@ -207,27 +227,40 @@ extension DaemonBenchCommand {
             let sorted = values.sorted()
             return sorted.isEmpty ? .nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
         }
-        print("streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
-              + "\(options.shards) shards, training (K = 16, W = 32, \(trainingPriority.rawValue) priority) "
-              + "switched off and on in one daemon")
-        print(String(format: "  throughput: %.0f samples/s learning off, %.0f on (x%.2f); %d of %d processed",
-                     result.samplesPerSecond, result.samplesPerSecondLearning,
-                     result.samplesPerSecondLearning / result.samplesPerSecond, result.processed, result.expected))
-        print(String(format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped)",
-                     result.trainingUpdatesPerSecond, 100 * result.skippedFraction))
-        print(String(format: "  latency publish -> alert at %.0f samples/s, %d rounds of %.0f s:", result.latencyRate,
-                     result.rounds.count, latencySeconds))
+        print(
+            "streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
+                + "\(options.shards) shards, training (K = 16, W = 32, \(trainingPriority.rawValue) priority) "
+                + "switched off and on in one daemon")
+        print(
+            String(
+                format: "  throughput: %.0f samples/s learning off, %.0f on (x%.2f); %d of %d processed",
+                result.samplesPerSecond, result.samplesPerSecondLearning,
+                result.samplesPerSecondLearning / result.samplesPerSecond, result.processed, result.expected))
+        print(
+            String(
+                format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped)",
+                result.trainingUpdatesPerSecond, 100 * result.skippedFraction))
+        print(
+            String(
+                format: "  latency publish -> alert at %.0f samples/s, %d rounds of %.0f s:", result.latencyRate,
+                result.rounds.count, latencySeconds))
         for (index, round) in result.rounds.enumerated() {
-            print(String(format: "    round %d, learning %@: p50 %.2f ms, p99 %.2f ms (%d spikes), %.0f jobs/s", index + 1,
-                         round.learning ? "on " : "off", round.p50 * 1000, round.p99 * 1000, round.spikes,
-                         round.jobsPerSecond))
+            print(
+                String(
+                    format: "    round %d, learning %@: p50 %.2f ms, p99 %.2f ms (%d spikes), %.0f jobs/s", index + 1,
+                    round.learning ? "on " : "off", round.p50 * 1000, round.p99 * 1000, round.spikes,
+                    round.jobsPerSecond))
         }
         let off = median(result.rounds.filter { !$0.learning }.map(\.p99))
         let on = median(result.rounds.filter(\.learning).map(\.p99))
-        let pairs = stride(from: 0, to: result.rounds.count - 1, by: 2).map { result.rounds[$0 + 1].p99 / result.rounds[$0].p99 }
-        print(String(format: "training on / off: throughput x%.2f, median p99 %.2f / %.2f ms = x%.2f, "
-                     + "median of paired rounds x%.2f", result.samplesPerSecondLearning / result.samplesPerSecond,
-                     on * 1000, off * 1000, on / off, median(pairs)))
+        let pairs = stride(from: 0, to: result.rounds.count - 1, by: 2).map {
+            result.rounds[$0 + 1].p99 / result.rounds[$0].p99
+        }
+        print(
+            String(
+                format: "training on / off: throughput x%.2f, median p99 %.2f / %.2f ms = x%.2f, "
+                    + "median of paired rounds x%.2f", result.samplesPerSecondLearning / result.samplesPerSecond,
+                on * 1000, off * 1000, on / off, median(pairs)))
     }
 }
 

@@ -23,10 +23,14 @@ struct CheckConfigCommand: ParsableCommand {
         if keys {
             let defaults = DaemonConfig()
             let width = DaemonConfig.keys.map(\.path.count).max() ?? 0
-            print("inputs".padding(toLength: width, withPad: " ", startingAt: 0) + "  restart  (a list; see deploy/streamlstmd.yaml)")
+            print(
+                "inputs".padding(toLength: width, withPad: " ", startingAt: 0)
+                    + "  restart  (a list; see deploy/streamlstmd.yaml)")
             for key in DaemonConfig.keys {
-                print(key.path.padding(toLength: width, withPad: " ", startingAt: 0)
-                      + "  \(key.change.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))  \(key.print(defaults))")
+                print(
+                    key.path.padding(toLength: width, withPad: " ", startingAt: 0)
+                        + "  \(key.change.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))  \(key.print(defaults))"
+                )
             }
             return
         }

@@ -26,7 +26,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "The threshold a user gets without tuning (default: the daemon's alert threshold).")
     var threshold: Double = AlertRules().fireThreshold
 
-    @Option(help: "Print tab-separated rows (per category and in total, per profile) named by this corpus name instead of the report.")
+    @Option(
+        help:
+            "Print tab-separated rows (per category and in total, per profile) named by this corpus name instead of the report."
+    )
     var rows: String?
 
     func validate() throws {

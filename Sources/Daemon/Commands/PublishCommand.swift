@@ -34,7 +34,9 @@ struct PublishCommand: ParsableCommand {
     var wait: Double = 10
 
     func validate() throws {
-        guard (connect == nil) != (bind == nil) else { throw ValidationError("give exactly one of --connect and --bind") }
+        guard (connect == nil) != (bind == nil) else {
+            throw ValidationError("give exactly one of --connect and --bind")
+        }
         guard rate >= 0 else { throw ValidationError("--rate must be >= 0") }
         guard batch >= 1 else { throw ValidationError("--batch must be >= 1") }
         guard wait > 0 else { throw ValidationError("--wait must be > 0") }
@@ -53,8 +55,12 @@ struct PublishCommand: ParsableCommand {
         let start = Date()
         let sent = try RecordingPublisher(producer: producer, topic: topic, batch: batch, rate: rate).publish(samples)
         let seconds = Date().timeIntervalSince(start)
-        FileHandle.standardError.write(Data(String(format: "published %d samples from %d files in %.2f s\n",
-                                                   sent, files.count, seconds).utf8))
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "published %d samples from %d files in %.2f s\n",
+                    sent, files.count, seconds
+                ).utf8))
         producer.close()  // lingers until the queue is flushed (at most 30 s)
     }
 }

@@ -34,14 +34,16 @@ struct RecordCommand: ParsableCommand {
     }
 
     func run() throws {
-        let recorder = try StreamRecorder(output: output, connect: connect, bind: bind,
-                                          subscriptions: subscriptions.isEmpty ? [""] : subscriptions)
+        let recorder = try StreamRecorder(
+            output: output, connect: connect, bind: bind,
+            subscriptions: subscriptions.isEmpty ? [""] : subscriptions)
         for endpoint in recorder.endpoints {
             FileHandle.standardError.write(Data("recording from \(endpoint)\n".utf8))
         }
         let signals = stopOnSignals(recorder.context)
-        defer { signals.forEach { $0.cancel() } }
+        defer { for signal in signals { signal.cancel() } }
         let (messages, bytes) = try recorder.record(count: count)
-        FileHandle.standardError.write(Data("recorded \(messages) messages (\(bytes) bytes of frames) to \(output)\n".utf8))
+        FileHandle.standardError.write(
+            Data("recorded \(messages) messages (\(bytes) bytes of frames) to \(output)\n".utf8))
     }
 }

@@ -21,7 +21,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "YAML configuration file, as for `run`.")
     var config: String?
 
-    @Option(help: "Write per input a CSV of timestamp,value,prediction,anomaly_score,alert,reason at its relative path here.")
+    @Option(
+        help:
+            "Write per input a CSV of timestamp,value,prediction,anomaly_score,alert,reason at its relative path here.")
     var output: String?
 
     @Option(help: "Draw an SVG per series here: value, prediction band, score, alerts, labelled windows.")
@@ -67,8 +69,9 @@ struct ReplayCommand: ParsableCommand {
         }
         let files = ReplaySource.expand(inputs)
         guard !files.isEmpty else { throw ValidationError("no .csv, .ndjson, .jsonl or .rec files in \(inputs)") }
-        let run = ReplayRun(config: config, files: files, output: output, plot: plot, labels: labels, speed: speed,
-                            alertsEndpoint: alerts, alertLog: alertLog, progress: !quiet && isatty(STDERR_FILENO) == 1)
+        let run = ReplayRun(
+            config: config, files: files, output: output, plot: plot, labels: labels, speed: speed,
+            alertsEndpoint: alerts, alertLog: alertLog, progress: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try run.run(logger: Logger(label: "streamlstmd.replay"))
         FileHandle.standardError.write(Data((summary.line + "\n").utf8))
         if summary.failedFiles > 0 { throw ExitCode(1) }

@@ -82,7 +82,9 @@ struct RunCommand: AsyncParsableCommand {
         if !listenEndpoints.isEmpty || !connectEndpoints.isEmpty {
             config.inputs = []
             if !listenEndpoints.isEmpty { config.inputs.append(InputConfig(mode: .listen, endpoints: listenEndpoints)) }
-            if !connectEndpoints.isEmpty { config.inputs.append(InputConfig(mode: .connect, endpoints: connectEndpoints)) }
+            if !connectEndpoints.isEmpty {
+                config.inputs.append(InputConfig(mode: .connect, endpoints: connectEndpoints))
+            }
         }
         for index in config.inputs.indices {
             if let format { config.inputs[index].format = format }
@@ -144,25 +146,31 @@ struct RunCommand: AsyncParsableCommand {
         let readiness = Readiness()
         // Listening from here on (connections wait in the backlog until the server runs).
         let http = try HTTPAddress(config.http).map { address in
-            try StatusServer.make(host: address.host, port: address.port, registry: registry, readiness: readiness,
-                                  engine: runtime.engine, logger: logger)
+            try StatusServer.make(
+                host: address.host, port: address.port, registry: registry, readiness: readiness,
+                engine: runtime.engine, logger: logger)
         }
         if let http { logger.info("http on \(http.address)") }
         let notifier = SystemdNotifier()
         let command = self
-        let reload = ReloadService(initial: config, load: { try command.effectiveConfig() }, engine: runtime.engine,
-                                   levels: levels, notifier: notifier, logger: logger)
-        let ready = ReadinessService(readiness: readiness, notifier: notifier, engine: runtime.engine, logger: logger,
-                                     summary: ["shards": "\(config.engine.shards)", "training": "\(config.engine.training)",
-                                               "state_dir": "\(config.effectiveStateDirectory ?? "none")"])
+        let reload = ReloadService(
+            initial: config, load: { try command.effectiveConfig() }, engine: runtime.engine,
+            levels: levels, notifier: notifier, logger: logger)
+        let ready = ReadinessService(
+            readiness: readiness, notifier: notifier, engine: runtime.engine, logger: logger,
+            summary: [
+                "shards": "\(config.engine.shards)", "training": "\(config.engine.training)",
+                "state_dir": "\(config.effectiveStateDirectory ?? "none")",
+            ])
         // Whichever part ends, on its own or with an error, the whole group stops in order.
         let services = runtime.services(http: http, readiness: ready, reload: reload).map {
             ServiceGroupConfiguration.ServiceConfiguration(
                 service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
                 failureTerminationBehavior: .gracefullyShutdownGroup)
         }
-        var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                              logger: logger)
+        var group = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
         group.maximumGracefulShutdownDuration = .seconds(30)
         // The group's signal sources see SIGTERM and SIGINT only once their default action
         // (terminate the process) is off; Darwin's service-lifecycle does this itself, Linux's not.

@@ -34,36 +34,54 @@ extension ConfigKey {
         read: @escaping @Sendable (inout ConfigReader, String, Value) throws(ConfigError) -> Value,
         print: @escaping @Sendable (Value) -> String
     ) -> ConfigKey {
-        ConfigKey(section: section, name: name, change: change,
-                  read: { reader, config throws(ConfigError) in config[keyPath: path] = try read(&reader, name, config[keyPath: path]) },
-                  print: { print($0[keyPath: path]) })
+        ConfigKey(
+            section: section, name: name, change: change,
+            read: { reader, config throws(ConfigError) in
+                config[keyPath: path] = try read(&reader, name, config[keyPath: path])
+            },
+            print: { print($0[keyPath: path]) })
     }
 
-    static func number(_ section: String, _ name: String, _ path: Path<Double>, _ change: Change = .restart) -> ConfigKey {
-        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.double(name, value) },
-               print: { "\($0)" })
+    static func number(_ section: String, _ name: String, _ path: Path<Double>, _ change: Change = .restart)
+        -> ConfigKey
+    {
+        stored(
+            section, name, path, change,
+            read: { reader, name, value throws(ConfigError) in try reader.double(name, value) },
+            print: { "\($0)" })
     }
 
     static func whole(_ section: String, _ name: String, _ path: Path<Int>, _ change: Change = .restart) -> ConfigKey {
-        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.int(name, value) },
-               print: { "\($0)" })
+        stored(
+            section, name, path, change,
+            read: { reader, name, value throws(ConfigError) in try reader.int(name, value) },
+            print: { "\($0)" })
     }
 
     static func flag(_ section: String, _ name: String, _ path: Path<Bool>, _ change: Change = .restart) -> ConfigKey {
-        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.bool(name, value) },
-               print: { "\($0)" })
+        stored(
+            section, name, path, change,
+            read: { reader, name, value throws(ConfigError) in try reader.bool(name, value) },
+            print: { "\($0)" })
     }
 
-    static func text(_ section: String, _ name: String, _ path: Path<String>, _ change: Change = .restart) -> ConfigKey {
-        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.string(name, value) },
-               print: YAMLText.quoted)
+    static func text(_ section: String, _ name: String, _ path: Path<String>, _ change: Change = .restart) -> ConfigKey
+    {
+        stored(
+            section, name, path, change,
+            read: { reader, name, value throws(ConfigError) in try reader.string(name, value) },
+            print: YAMLText.quoted)
     }
 
-    static func choice<Value: RawRepresentable & Sendable>(_ section: String, _ name: String, _ path: Path<Value>,
-                                                            _ change: Change = .restart) -> ConfigKey
+    static func choice<Value: RawRepresentable & Sendable>(
+        _ section: String, _ name: String, _ path: Path<Value>,
+        _ change: Change = .restart
+    ) -> ConfigKey
     where Value.RawValue == String {
-        stored(section, name, path, change, read: { reader, name, value throws(ConfigError) in try reader.choice(name, value) },
-               print: \.rawValue)
+        stored(
+            section, name, path, change,
+            read: { reader, name, value throws(ConfigError) in try reader.choice(name, value) },
+            print: \.rawValue)
     }
 }
 
@@ -72,23 +90,25 @@ extension DaemonConfig {
     /// `check-config` prints them.
     static let keys: [ConfigKey] = [
         .text("", "alerts_endpoint", \.alertsEndpoint),
-        ConfigKey(section: "", name: "http", change: .restart,
-                  read: { reader, config throws(ConfigError) in
-                      // YAML 1.1 reads an unquoted `off` as false.
-                      config.http = try (reader.raw("http") as? Bool) == false ? "off" : reader.string("http", config.http)
-                  },
-                  print: { YAMLText.quoted($0.http) }),
+        ConfigKey(
+            section: "", name: "http", change: .restart,
+            read: { reader, config throws(ConfigError) in
+                // YAML 1.1 reads an unquoted `off` as false.
+                config.http = try (reader.raw("http") as? Bool) == false ? "off" : reader.string("http", config.http)
+            },
+            print: { YAMLText.quoted($0.http) }),
         .text("", "instance", \.engine.instance),
         .whole("", "shards", \.engine.shards),
-        ConfigKey(section: "", name: "shard", change: .restart,
-                  read: { reader, config throws(ConfigError) in
-                      let text = try reader.string("shard", config.engine.instanceShard.description)
-                      guard let shard = InstanceShard(text) else {
-                          throw ConfigError(key: "shard", problem: "expected I/N, got \"\(text)\"")
-                      }
-                      config.engine.instanceShard = shard
-                  },
-                  print: { YAMLText.quoted($0.engine.instanceShard.description) }),
+        ConfigKey(
+            section: "", name: "shard", change: .restart,
+            read: { reader, config throws(ConfigError) in
+                let text = try reader.string("shard", config.engine.instanceShard.description)
+                guard let shard = InstanceShard(text) else {
+                    throw ConfigError(key: "shard", problem: "expected I/N, got \"\(text)\"")
+                }
+                config.engine.instanceShard = shard
+            },
+            print: { YAMLText.quoted($0.engine.instanceShard.description) }),
         .whole("", "max_series", \.engine.maxSeries),
         .whole("", "queue_capacity", \.engine.queueCapacity),
         .number("", "status_interval", \.statusInterval),
@@ -109,12 +129,13 @@ extension DaemonConfig {
         .whole("model", "layers", \.engine.predictor.model.layers),
         .flag("model", "peepholes", \.engine.predictor.model.peepholes),
         .flag("model", "time_features", \.engine.predictor.timeFeatures),
-        ConfigKey(section: "model", name: "seed", change: .restart,
-                  read: { reader, config throws(ConfigError) in
-                      let seed = Int(truncatingIfNeeded: config.engine.predictor.seed)
-                      config.engine.predictor.seed = UInt64(truncatingIfNeeded: try reader.int("seed", seed))
-                  },
-                  print: { "\($0.engine.predictor.seed)" }),
+        ConfigKey(
+            section: "model", name: "seed", change: .restart,
+            read: { reader, config throws(ConfigError) in
+                let seed = Int(truncatingIfNeeded: config.engine.predictor.seed)
+                config.engine.predictor.seed = UInt64(truncatingIfNeeded: try reader.int("seed", seed))
+            },
+            print: { "\($0.engine.predictor.seed)" }),
 
         .number("normalizer", "time_constant", \.engine.predictor.normalizer.timeConstant),
         .number("normalizer", "update_clip", \.engine.predictor.normalizer.updateClip),
@@ -165,4 +186,3 @@ enum YAMLText {
         return quoted
     }
 }
-

@@ -84,12 +84,14 @@ struct ConfigReader {
             var strings: [String] = []
             for (index, item) in list.enumerated() {
                 guard let text = item as? String else {
-                    throw ConfigError(key: "\(key(name))[\(index)]", problem: "expected a string, got \(describe(item))")
+                    throw ConfigError(
+                        key: "\(key(name))[\(index)]", problem: "expected a string, got \(describe(item))")
                 }
                 strings.append(text)
             }
             return strings
-        case let other?: throw ConfigError(key: key(name), problem: "expected a list of strings, got \(describe(other))")
+        case let other?:
+            throw ConfigError(key: key(name), problem: "expected a list of strings, got \(describe(other))")
         }
     }
 

@@ -47,8 +47,12 @@ struct DaemonConfig: Sendable {
         if inputs.isEmpty { return ConfigError(key: "inputs", problem: "at least one input is needed") }
         for (index, input) in inputs.enumerated() {
             if input.endpoints.isEmpty { return ConfigError(key: "inputs[\(index)]", problem: "no endpoints") }
-            if input.maxMessageBytes < 1 { return ConfigError(key: "inputs[\(index)].max_message_bytes", problem: "must be >= 1") }
-            if input.maxKeyLength < 1 { return ConfigError(key: "inputs[\(index)].max_key_length", problem: "must be >= 1") }
+            if input.maxMessageBytes < 1 {
+                return ConfigError(key: "inputs[\(index)].max_message_bytes", problem: "must be >= 1")
+            }
+            if input.maxKeyLength < 1 {
+                return ConfigError(key: "inputs[\(index)].max_key_length", problem: "must be >= 1")
+            }
         }
         if http != "off" && HTTPAddress(http) == nil {
             return ConfigError(key: "http", problem: "expected HOST:PORT or off, got \"\(http)\"")
@@ -100,7 +104,8 @@ struct DaemonConfig: Sendable {
 
     private static func readInput(_ item: Any, path: String) throws(ConfigError) -> InputConfig {
         var r = try ConfigReader(item, path: path)
-        let listen = try r.strings("listen", []), connect = try r.strings("connect", [])
+        let listen = try r.strings("listen", [])
+        let connect = try r.strings("connect", [])
         guard listen.isEmpty != connect.isEmpty else {
             throw ConfigError(key: path, problem: "give exactly one of listen and connect")
         }
@@ -156,7 +161,8 @@ struct HTTPAddress: Equatable {
 
     init?(_ text: String) {
         guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
-              let port = UInt16(text[text.index(after: colon)...]) else { return nil }
+            let port = UInt16(text[text.index(after: colon)...])
+        else { return nil }
         host = String(text[..<colon])
         self.port = port
     }

@@ -16,10 +16,12 @@ final class AlertPrinter: Sendable {
                 guard started.withLock({ $0.insert(alert.series + alert.startsAt).inserted }) else { return }
             }
             let sample = Int(((alert.sampleTime - DemoRun.start) / DemoRun.interval).rounded())
-            DemoStatusLine.printAbove(String(format: "%@ sample %5d  %-20@ %-9@ %@  score %.3f (%@)",
-                                         (alert.status == "firing" ? "ALERT   " : "RESOLVED") as NSString, sample,
-                                         alert.series as NSString, alert.severity as NSString,
-                                         alert.description as NSString, alert.score, alert.reason as NSString))
+            DemoStatusLine.printAbove(
+                String(
+                    format: "%@ sample %5d  %-20@ %-9@ %@  score %.3f (%@)",
+                    (alert.status == "firing" ? "ALERT   " : "RESOLVED") as NSString, sample,
+                    alert.series as NSString, alert.severity as NSString,
+                    alert.description as NSString, alert.score, alert.reason as NSString))
         }
     }
 

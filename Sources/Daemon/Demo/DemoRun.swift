@@ -26,8 +26,9 @@ struct DemoRun {
 
         var producer = SyntheticProducer()
         let total = samples * producer.series.count
-        DemoStatusLine.printAbove("streamlstmd demo: \(producer.series.count) series × \(samples) samples over \(runtime.inputs[0].endpoints[0]), "
-              + "alerts from \(runtime.publisher.endpoint); warm-up \(engine.predictor.scorer.warmUp) samples")
+        DemoStatusLine.printAbove(
+            "streamlstmd demo: \(producer.series.count) series × \(samples) samples over \(runtime.inputs[0].endpoints[0]), "
+                + "alerts from \(runtime.publisher.endpoint); warm-up \(engine.predictor.scorer.warmUp) samples")
         let sender: Producer
         do {
             sender = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0)
@@ -59,11 +60,12 @@ struct DemoRun {
         status.clear()
         let seconds = Date().timeIntervalSince(started)
         let injected = producer.series.compactMap(\.incident.start).count
-        DemoStatusLine.printAbove(String(format: "done: %d samples in %.1f s (%.0f samples/s), %d incidents alerted for %d injected",
-                     stats.samples, seconds, Double(stats.samples) / seconds, printer.incidents, injected))
+        DemoStatusLine.printAbove(
+            String(
+                format: "done: %d samples in %.1f s (%.0f samples/s), %d incidents alerted for %d injected",
+                stats.samples, seconds, Double(stats.samples) / seconds, printer.incidents, injected))
     }
 }
-
 
 /// The demo could not reach its own daemon.
 struct DemoFailure: Error, CustomStringConvertible {

@@ -19,8 +19,9 @@ final class DemoStatusLine: Sendable {
             defer { old = (now, samples) }
             return Double(samples - old.1) / max(now.timeIntervalSince(old.0), 1e-3)
         }
-        let text = String(format: "\r%8.0f samples/s  %d series  %d alerts ", rate,
-                          stats.series.load(ordering: .relaxed), alerts)
+        let text = String(
+            format: "\r%8.0f samples/s  %d series  %d alerts ", rate,
+            stats.series.load(ordering: .relaxed), alerts)
         FileHandle.standardError.write(Data(text.utf8))
     }
 

@@ -34,13 +34,16 @@ struct SyntheticProducer {
     init(seed: UInt64 = 1) {
         rng = SplitMix64(seed: seed)
         series = [
-            Series(name: "web01.cpu.user", base: 40, amplitude: 15, period: 144, noise: 1.5,
-                   incident: .spike(at: 1500, size: 45)),
+            Series(
+                name: "web01.cpu.user", base: 40, amplitude: 15, period: 144, noise: 1.5,
+                incident: .spike(at: 1500, size: 45)),
             Series(name: "web02.cpu.user", base: 35, amplitude: 12, period: 144, noise: 1.5, incident: .none),
-            Series(name: "db01.queries_per_s", base: 800, amplitude: 200, period: 288, noise: 25,
-                   incident: .levelShift(at: 2000, size: 600)),
-            Series(name: "lb01.requests_per_s", base: 1200, amplitude: 300, period: 96, noise: 40,
-                   incident: .dropout(at: 2500, length: 30)),
+            Series(
+                name: "db01.queries_per_s", base: 800, amplitude: 200, period: 288, noise: 25,
+                incident: .levelShift(at: 2000, size: 600)),
+            Series(
+                name: "lb01.requests_per_s", base: 1200, amplitude: 300, period: 96, noise: 40,
+                incident: .dropout(at: 2500, length: 30)),
         ]
     }
 

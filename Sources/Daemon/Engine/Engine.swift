@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Synchronization
 import StreamLSTM
+import Synchronization
 
 /// The shards, and the routing of samples to them by fingerprint.
 final class Engine: Sendable {
@@ -14,8 +14,10 @@ final class Engine: Sendable {
     /// Alert rules and `learn_after`, which a reload may change.
     let live: LiveSettingsBox
 
-    init(config: EngineConfig, stats: EngineStats = EngineStats(), logger: Logger,
-         raise: @escaping @Sendable (Alert) -> Void) {
+    init(
+        config: EngineConfig, stats: EngineStats = EngineStats(), logger: Logger,
+        raise: @escaping @Sendable (Alert) -> Void
+    ) {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config
         self.stats = stats
@@ -24,10 +26,12 @@ final class Engine: Sendable {
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         let prior: [Float] = network.initialParameters(seed: config.predictor.seed)
         // Made whenever models can learn, so that a reload may switch learning on.
-        let scheduler = config.predictor.training.enabled
-            ? TrainingScheduler(concurrency: config.trainingConcurrency, maxPending: config.trainingQueueLimit,
-                                network: network, maxWindow: config.predictor.training.window, metrics: stats.metrics,
-                                priority: config.trainingPriority)
+        let scheduler =
+            config.predictor.training.enabled
+            ? TrainingScheduler(
+                concurrency: config.trainingConcurrency, maxPending: config.trainingQueueLimit,
+                network: network, maxWindow: config.predictor.training.window, metrics: stats.metrics,
+                priority: config.trainingPriority)
             : nil
         self.scheduler = scheduler
         let learning = LearningSwitch(on: config.training)
@@ -35,8 +39,9 @@ final class Engine: Sendable {
         let live = LiveSettingsBox(LiveSettings(config))
         self.live = live
         shards = (0..<config.shards).map {
-            Shard(index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, learning: learning,
-                  live: live, logger: logger, raise: raise)
+            Shard(
+                index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, learning: learning,
+                live: live, logger: logger, raise: raise)
         }
         for shard in shards { shard.start() }
     }
@@ -104,7 +109,10 @@ final class Engine: Sendable {
         for shard in shards {
             group.enter()
             shard.snapshot { snapshots, pause in
-                collected.withLock { $0.snapshots += snapshots; $0.longestPause = max($0.longestPause, pause) }
+                collected.withLock {
+                    $0.snapshots += snapshots
+                    $0.longestPause = max($0.longestPause, pause)
+                }
                 group.leave()
             }
         }

@@ -33,8 +33,10 @@ final class EngineStats: Sendable {
 
     var snapshot: Snapshot { counters.withLock { $0 } }
 
-    func add(samples: Int = 0, rejections: Rejections? = nil, firing: Int = 0, incidents: Int = 0, resolved: Int = 0,
-             training: [Int]? = nil, skipped: Int = 0) {
+    func add(
+        samples: Int = 0, rejections: Rejections? = nil, firing: Int = 0, incidents: Int = 0, resolved: Int = 0,
+        training: [Int]? = nil, skipped: Int = 0
+    ) {
         counters.withLock { total in
             total.samples += samples
             if let rejections {
@@ -44,7 +46,9 @@ final class EngineStats: Sendable {
             total.incidents += incidents
             total.alertsResolved += resolved
             if let training {
-                for outcome in TrainingOutcome.allCases { total.training[outcome.rawValue] += training[outcome.rawValue] }
+                for outcome in TrainingOutcome.allCases {
+                    total.training[outcome.rawValue] += training[outcome.rawValue]
+                }
             }
             total.skipped += skipped
         }
@@ -67,8 +71,9 @@ final class EngineStats: Sendable {
     func admitSeries(limit: Int) -> Bool {
         var current = series.load(ordering: .relaxed)
         while current < limit {
-            let (exchanged, original) = series.compareExchange(expected: current, desired: current + 1,
-                                                               ordering: .relaxed)
+            let (exchanged, original) = series.compareExchange(
+                expected: current, desired: current + 1,
+                ordering: .relaxed)
             if exchanged {
                 metrics?.series.record(current + 1)
                 return true

@@ -32,8 +32,10 @@ final class SeriesBook {
     /// Told of every sample when set (replay); the live path leaves it nil.
     var observer: StepObserver?
 
-    init(label: String, config: EngineConfig, stats: EngineStats, prior: [Float], trainer: TrainingRunner?,
-         learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
+    init(
+        label: String, config: EngineConfig, stats: EngineStats, prior: [Float], trainer: TrainingRunner?,
+        learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void
+    ) {
         self.live = live
         self.label = label
         self.prior = prior
@@ -74,7 +76,10 @@ final class SeriesBook {
 
     func process(_ batch: SampleBatch) {
         var rejections = Rejections()
-        var accepted = 0, firing = 0, incidents = 0, resolved = 0
+        var accepted = 0
+        var firing = 0
+        var incidents = 0
+        var resolved = 0
         var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
         adoptTrainingResults(counting: &training)
         let settings = live.current
@@ -94,12 +99,14 @@ final class SeriesBook {
                     observer?(sample, nil, false)
                     continue
                 }
-                state = SeriesState(identity: SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint),
-                                    config: config.predictor, prior: prior)
+                state = SeriesState(
+                    identity: SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint),
+                    config: config.predictor, prior: prior)
                 series[sample.fingerprint] = state
             }
             if sample.timestamp < state.record.lastTimestamp && !batch.acceptOutOfOrder {
-                rejections.add(.outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.record.lastTimestamp)")
+                rejections.add(
+                    .outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.record.lastTimestamp)")
                 observer?(sample, nil, state.record.alert.isFiring)
                 continue
             }
@@ -109,25 +116,31 @@ final class SeriesBook {
             let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
             let result: StepResult
             do {
-                result = try state.predictor.step(value: sample.value, timestamp: sample.timestamp,
-                                                  workspace: workspace, alertThreshold: settings.alerts.fireThreshold)
+                result = try state.predictor.step(
+                    value: sample.value, timestamp: sample.timestamp,
+                    workspace: workspace, alertThreshold: settings.alerts.fireThreshold)
             } catch {
-                let reason: RejectReason = switch error {
-                case .nonFiniteValue: .nonFiniteValue
-                case .valueOutOfRange: .valueOutOfRange
-                case .nonFiniteTimestamp: .badTimestamp
-                }
+                let reason: RejectReason =
+                    switch error {
+                    case .nonFiniteValue: .nonFiniteValue
+                    case .valueOutOfRange: .valueOutOfRange
+                    case .nonFiniteTimestamp: .badTimestamp
+                    }
                 rejections.add(reason, "\(sample.key): value \(sample.value) at \(sample.timestamp) refused")
                 observer?(sample, nil, state.record.alert.isFiring)
                 continue
             }
-            if timed { stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
+            if timed {
+                stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+            }
             accepted += 1
             state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
             state.record.lastScore = result.anomaly.score
             let wasFiring = state.record.alert.isFiring
-            if let notice = state.record.alert.advance(score: result.anomaly.score, at: sample.timestamp,
-                                                rules: settings.alerts) {
+            if let notice = state.record.alert.advance(
+                score: result.anomaly.score, at: sample.timestamp,
+                rules: settings.alerts)
+            {
                 let alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
                 if alert.status == .firing {
                     firing += 1
@@ -148,15 +161,18 @@ final class SeriesBook {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
             }
         }
-        stats.add(samples: accepted, rejections: rejections, firing: firing, incidents: incidents, resolved: resolved,
-                  training: training)
+        stats.add(
+            samples: accepted, rejections: rejections, firing: firing, incidents: incidents, resolved: resolved,
+            training: training)
         if let problem = rejections.firstProblem {
             logger.debug("\(label) rejected \(rejections.total) samples", metadata: ["first": "\(problem)"])
         }
     }
 
-    private func scheduleTraining(_ state: SeriesState, on trainer: TrainingRunner, settings: TrainingConfig,
-                                  counting training: inout [Int]) {
+    private func scheduleTraining(
+        _ state: SeriesState, on trainer: TrainingRunner, settings: TrainingConfig,
+        counting training: inout [Int]
+    ) {
         // Behind: skip without building the job (a window copy the shard would throw away).
         guard trainer.hasRoom else {
             if state.predictor.skipTrainingJob() { training[TrainingOutcome.skipped.rawValue] += 1 }
@@ -164,7 +180,8 @@ final class SeriesBook {
         }
         guard var job = state.predictor.makeTrainingJob() else { return }
         if job.config != settings { job = job.tuned(settings) }  // changed by a reload
-        let inbox = self.inbox, fingerprint = state.fingerprint
+        let inbox = self.inbox
+        let fingerprint = state.fingerprint
         if trainer.submit(job, deliver: { result in inbox.withLock { $0.append((fingerprint, result)) } }) {
             state.trainingInFlight = true
             training[TrainingOutcome.started.rawValue] += 1
@@ -193,9 +210,14 @@ final class SeriesBook {
         }
     }
 
-    private func makeAlert(_ notice: AlertState.Notice, state: SeriesState, sample: Sample, result: StepResult,
-                           rules: AlertRules) -> Alert {
-        let status: Alert.Status, severity: Severity, since: Double, ends: Double
+    private func makeAlert(
+        _ notice: AlertState.Notice, state: SeriesState, sample: Sample, result: StepResult,
+        rules: AlertRules
+    ) -> Alert {
+        let status: Alert.Status
+        let severity: Severity
+        let since: Double
+        let ends: Double
         switch notice {
         case .firing(let start, let level):
             (status, severity, since) = (.firing, level, start)
@@ -204,10 +226,11 @@ final class SeriesBook {
         case .resolved(let start, let end, let level):
             (status, severity, since, ends) = (.resolved, level, start, end)
         }
-        return Alert(status: status, severity: severity, series: state.record.identity,
-                     startsAt: since, endsAt: ends, sampleTime: sample.timestamp, value: sample.value,
-                     predicted: result.predicted, lower: result.lower, upper: result.upper,
-                     score: result.anomaly.score, threshold: rules.fireThreshold,
-                     reason: result.anomaly.reason, modelVersion: state.predictor.modelVersion)
+        return Alert(
+            status: status, severity: severity, series: state.record.identity,
+            startsAt: since, endsAt: ends, sampleTime: sample.timestamp, value: sample.value,
+            predicted: result.predicted, lower: result.lower, upper: result.upper,
+            score: result.anomaly.score, threshold: rules.fireThreshold,
+            reason: result.anomaly.reason, modelVersion: state.predictor.modelVersion)
     }
 }

@@ -70,7 +70,9 @@ struct SeriesRecord: Sendable, Equatable {
     }
 
     static func decode(from r: inout ByteReader) throws(SerializationError) -> SeriesRecord {
-        guard let key = String(validating: try r.readBytes(), as: UTF8.self) else { throw .invalid("series key not UTF-8") }
+        guard let key = String(validating: try r.readBytes(), as: UTF8.self) else {
+            throw .invalid("series key not UTF-8")
+        }
         let fingerprint = try r.read(UInt64.self)
         guard fingerprint == SeriesKey.fingerprint(key) else { throw .invalid("fingerprint does not match \(key)") }
         var record = SeriesRecord(identity: SeriesIdentity(key: key, fingerprint: fingerprint))
@@ -82,7 +84,8 @@ struct SeriesRecord: Sendable, Equatable {
         case 0: record.alert = .normal(quietUntil: try r.readDouble())
         case 1: record.alert = .pending(since: try r.readDouble(), count: try r.readInt())
         case 2:
-            let since = try r.readDouble(), lastSent = try r.readDouble()
+            let since = try r.readDouble()
+            let lastSent = try r.readDouble()
             let severity: Severity = try r.read(UInt8.self) == 1 ? .critical : .warning
             record.alert = .firing(since: since, lastSent: lastSent, severity: severity, calmSamples: try r.readInt())
         case let tag: throw .invalid("alert state \(tag)")

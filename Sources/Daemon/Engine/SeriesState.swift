@@ -42,11 +42,12 @@ final class SeriesState {
         case .pending: alertName = "pending"
         case .firing: alertName = "firing"
         }
-        return SeriesSummary(key: key, samples: predictor.sampleCount, lastTimestamp: record.lastTimestamp,
-                             modelVersion: predictor.modelVersion, alert: alertName,
-                             residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
-                             forecast: predictor.forecast,
-                             trainingInFlight: trainingInFlight)
+        return SeriesSummary(
+            key: key, samples: predictor.sampleCount, lastTimestamp: record.lastTimestamp,
+            modelVersion: predictor.modelVersion, alert: alertName,
+            residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
+            forecast: predictor.forecast,
+            trainingInFlight: trainingInFlight)
     }
 }
 

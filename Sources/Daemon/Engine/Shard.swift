@@ -48,12 +48,15 @@ final class Shard: @unchecked Sendable {
     private let book: SeriesBook
     private let thread = Protected<OwnedThread<Void>?>(nil)
 
-    init(index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], scheduler: TrainingScheduler?,
-         learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void) {
+    init(
+        index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], scheduler: TrainingScheduler?,
+        learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void
+    ) {
         self.index = index
         queue = BlockingQueue(capacity: config.queueCapacity)
-        book = SeriesBook(label: "shard \(index)", config: config, stats: stats, prior: prior, trainer: scheduler,
-                          learning: learning, live: live, logger: logger, raise: raise)
+        book = SeriesBook(
+            label: "shard \(index)", config: config, stats: stats, prior: prior, trainer: scheduler,
+            learning: learning, live: live, logger: logger, raise: raise)
     }
 
     /// Series snapshotted in one go between two batches: about a millisecond

@@ -10,14 +10,19 @@ struct LabelledCorpus {
 
     /// `dataFiles` (CSV, relative to the data folder), NAB's windows.json at `labels`, and the
     /// result CSVs at the same relative paths under `results` (`replay --output`).
-    static func load(_ dataFiles: [(path: String, relativePath: String)], labels: String,
-                     results: String) throws(RecordingError) -> LabelledCorpus {
+    static func load(
+        _ dataFiles: [(path: String, relativePath: String)], labels: String,
+        results: String
+    ) throws(RecordingError) -> LabelledCorpus {
         let windows = try LabelledWindows.load(labels)
         var corpus = LabelledCorpus()
         for entry in dataFiles {
             do {
-                corpus.files.append((category(of: entry.relativePath),
-                                     try load(entry, results: results, windows: windows[entry.relativePath] ?? [])))
+                corpus.files.append(
+                    (
+                        category(of: entry.relativePath),
+                        try load(entry, results: results, windows: windows[entry.relativePath] ?? [])
+                    ))
             } catch {
                 corpus.errors.append(error)
             }
@@ -31,29 +36,35 @@ struct LabelledCorpus {
     }
 
     /// A data file's rows and windows, with the scores of its result file.
-    static func load(_ entry: (path: String, relativePath: String), results: String,
-                     windows: [(start: Double, end: Double)]) throws(RecordingError) -> NABFile {
+    static func load(
+        _ entry: (path: String, relativePath: String), results: String,
+        windows: [(start: Double, end: Double)]
+    ) throws(RecordingError) -> NABFile {
         let rows = try RecordingReader.read(URL(fileURLWithPath: entry.path))
         let resultURL = ResultWriter.resultURL(output: URL(fileURLWithPath: results), relativePath: entry.relativePath)
         let scores = try readScores(resultURL.path)
         guard scores.count == rows.count else {
-            throw RecordingError(file: resultURL.path, line: nil,
-                                 problem: "\(scores.count) result rows for \(rows.count) data rows in \(entry.path)")
+            throw RecordingError(
+                file: resultURL.path, line: nil,
+                problem: "\(scores.count) result rows for \(rows.count) data rows in \(entry.path)")
         }
         var ranges: [ClosedRange<Int>] = []
         for window in windows {
             guard let low = rows.firstIndex(where: { $0.timestamp >= window.start }),
-                  let high = rows.lastIndex(where: { $0.timestamp <= window.end }), low <= high else { continue }
+                let high = rows.lastIndex(where: { $0.timestamp <= window.end }), low <= high
+            else { continue }
             ranges.append(low...high)
         }
-        return NABFile(name: entry.relativePath, scores: scores, windows: ranges.sorted { $0.lowerBound < $1.lowerBound })
+        return NABFile(
+            name: entry.relativePath, scores: scores, windows: ranges.sorted { $0.lowerBound < $1.lowerBound })
     }
 
     /// The `anomaly_score` column of a result CSV.
     static func readScores(_ path: String) throws(RecordingError) -> [Double] {
         let lines = try RecordingReader.readLines(path)
         guard let header = lines.first,
-              let column = header.split(separator: ",").firstIndex(where: { $0 == "anomaly_score" }) else {
+            let column = header.split(separator: ",").firstIndex(where: { $0 == "anomaly_score" })
+        else {
             throw RecordingError(file: path, line: 1, problem: "no anomaly_score column")
         }
         var scores: [Double] = []
@@ -75,7 +86,10 @@ private func resultFields(_ line: Substring) -> [Substring] {
     while index < line.endIndex {
         if line[index] == "\"" {
             let next = line.index(after: index)
-            if next < line.endIndex && line[next] == "\"" { index = line.index(after: next); continue }
+            if next < line.endIndex && line[next] == "\"" {
+                index = line.index(after: next)
+                continue
+            }
             let rest = line[next...].dropFirst()
             return [line[line.startIndex...index]] + rest.split(separator: ",", omittingEmptySubsequences: false)
         }

@@ -23,7 +23,8 @@ enum LabelledWindows {
             var parsed: [(start: Double, end: Double)] = []
             for pair in pairs {
                 guard pair.count == 2, let start = RecordingReader.parseTimestamp(pair[0]),
-                      let end = RecordingReader.parseTimestamp(pair[1]), start <= end else {
+                    let end = RecordingReader.parseTimestamp(pair[1]), start <= end
+                else {
                     throw RecordingError(file: path, line: nil, problem: "\(file): bad window \(pair)")
                 }
                 parsed.append((start, end))

@@ -9,35 +9,45 @@ struct NABReport {
         let all = files.map(\.file)
         let windowCount = all.reduce(0) { $0 + $1.windows.count }
         var out = "NAB scores of \(all.count) files with \(windowCount) labelled windows\n\n"
-        out += pad("profile", 22) + pad("optimised", 12) + pad("threshold", 12) + pad("default \(short(defaultThreshold))", 14) + "\n"
+        out +=
+            pad("profile", 22) + pad("optimised", 12) + pad("threshold", 12)
+            + pad("default \(short(defaultThreshold))", 14) + "\n"
         var optimised: [String: Double] = [:]
         for profile in NABProfile.all {
             let best = NABScorer.optimise(all, profile: profile)
             optimised[profile.name] = best.threshold
             let atBest = total(all, threshold: best.threshold, profile: profile)
             let atDefault = total(all, threshold: defaultThreshold, profile: profile)
-            out += pad(profile.name, 22) + pad(score(atBest.normalised(profile)), 12) + pad(short(best.threshold), 12)
+            out +=
+                pad(profile.name, 22) + pad(score(atBest.normalised(profile)), 12) + pad(short(best.threshold), 12)
                 + pad(score(atDefault.normalised(profile)), 14) + "\n"
         }
         let standard = NABProfile.standard
         let best = optimised[standard.name] ?? defaultThreshold
-        out += "\nstandard profile by category (optimised threshold \(short(best)) | default \(short(defaultThreshold)))\n"
-        out += pad("category", 24) + pad("files", 7) + pad("windows", 9) + pad("score", 8) + pad("found", 7)
+        out +=
+            "\nstandard profile by category (optimised threshold \(short(best)) | default \(short(defaultThreshold)))\n"
+        out +=
+            pad("category", 24) + pad("files", 7) + pad("windows", 9) + pad("score", 8) + pad("found", 7)
             + pad("FP", 6) + "| " + pad("score", 8) + pad("found", 7) + pad("FP", 6) + "\n"
         for (category, members) in categories {
             let a = total(members, threshold: best, profile: standard)
             let b = total(members, threshold: defaultThreshold, profile: standard)
-            out += pad(category, 24) + pad("\(members.count)", 7) + pad("\(a.windows)", 9)
+            out +=
+                pad(category, 24) + pad("\(members.count)", 7) + pad("\(a.windows)", 9)
                 + pad(score(a.normalised(standard)), 8) + pad("\(a.detectedWindows)", 7) + pad("\(a.falsePositives)", 6)
                 + "| " + pad(score(b.normalised(standard)), 8) + pad("\(b.detectedWindows)", 7)
                 + pad("\(b.falsePositives)", 6) + "\n"
         }
         out += "\nevent level, no point adjustment (a run of detections is one alarm)\n"
-        out += pad("threshold", 22) + pad("alarms", 8) + pad("true", 6) + pad("windows", 9) + pad("found", 7)
+        out +=
+            pad("threshold", 22) + pad("alarms", 8) + pad("true", 6) + pad("windows", 9) + pad("found", 7)
             + pad("precision", 11) + pad("recall", 8) + pad("F1", 6) + "\n"
-        for (name, threshold) in [("optimised " + short(best), best), ("default " + short(defaultThreshold), defaultThreshold)] {
+        for (name, threshold) in [
+            ("optimised " + short(best), best), ("default " + short(defaultThreshold), defaultThreshold),
+        ] {
             let events = all.reduce(EventCounts()) { $0 + EventCounts($1, threshold: threshold) }
-            out += pad(name, 22) + pad("\(events.alarms)", 8) + pad("\(events.trueAlarms)", 6)
+            out +=
+                pad(name, 22) + pad("\(events.alarms)", 8) + pad("\(events.trueAlarms)", 6)
                 + pad("\(events.windows)", 9) + pad("\(events.foundWindows)", 7)
                 + pad(String(format: "%.3f", events.precision), 11) + pad(String(format: "%.3f", events.recall), 8)
                 + String(format: "%.3f", events.f1) + "\n"
@@ -45,8 +55,10 @@ struct NABReport {
         return out
     }
 
-    static let rowHeader = ["corpus", "category", "profile", "files", "windows", "optimised", "threshold", "default",
-                            "found", "FP", "precision", "recall", "F1"].joined(separator: "\t")
+    static let rowHeader = [
+        "corpus", "category", "profile", "files", "windows", "optimised", "threshold", "default",
+        "found", "FP", "precision", "recall", "F1",
+    ].joined(separator: "\t")
 
     /// Tab-separated rows of `rowHeader`: for each profile, the corpus in
     /// total ("all") and each category, scored at the corpus' optimised
@@ -61,12 +73,14 @@ struct NABReport {
                 let atBest = total(members, threshold: best, profile: profile)
                 let atDefault = total(members, threshold: defaultThreshold, profile: profile)
                 let events = members.reduce(EventCounts()) { $0 + EventCounts($1, threshold: defaultThreshold) }
-                let fields = [corpus, name, profile.name, "\(members.count)", "\(atDefault.windows)",
-                              score(atBest.normalised(profile)), short(best), score(atDefault.normalised(profile)),
-                              "\(atDefault.detectedWindows)", "\(atDefault.falsePositives)",
-                              events.alarms > 0 ? String(format: "%.3f", events.precision) : "-",
-                              events.windows > 0 ? String(format: "%.3f", events.recall) : "-",
-                              events.alarms > 0 && events.windows > 0 ? String(format: "%.3f", events.f1) : "-"]
+                let fields = [
+                    corpus, name, profile.name, "\(members.count)", "\(atDefault.windows)",
+                    score(atBest.normalised(profile)), short(best), score(atDefault.normalised(profile)),
+                    "\(atDefault.detectedWindows)", "\(atDefault.falsePositives)",
+                    events.alarms > 0 ? String(format: "%.3f", events.precision) : "-",
+                    events.windows > 0 ? String(format: "%.3f", events.recall) : "-",
+                    events.alarms > 0 && events.windows > 0 ? String(format: "%.3f", events.f1) : "-",
+                ]
                 out += fields.joined(separator: "\t") + "\n"
             }
         }

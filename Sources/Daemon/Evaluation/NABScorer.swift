@@ -9,10 +9,12 @@ struct NABProfile: Sendable, Equatable {
     let falseNegative: Double
 
     static let standard = NABProfile(name: "standard", truePositive: 1, falsePositive: 0.11, falseNegative: 1)
-    static let rewardLowFP = NABProfile(name: "reward_low_FP_rate", truePositive: 1, falsePositive: 0.22,
-                                        falseNegative: 1)
-    static let rewardLowFN = NABProfile(name: "reward_low_FN_rate", truePositive: 1, falsePositive: 0.11,
-                                        falseNegative: 2)
+    static let rewardLowFP = NABProfile(
+        name: "reward_low_FP_rate", truePositive: 1, falsePositive: 0.22,
+        falseNegative: 1)
+    static let rewardLowFN = NABProfile(
+        name: "reward_low_FN_rate", truePositive: 1, falsePositive: 0.11,
+        falseNegative: 2)
     static let all = [standard, rewardLowFP, rewardLowFN]
 }
 
@@ -36,14 +38,16 @@ struct NABTally: Sendable, Equatable {
     var falsePositives = 0
 
     static func + (a: NABTally, b: NABTally) -> NABTally {
-        NABTally(raw: a.raw + b.raw, windows: a.windows + b.windows,
-                 detectedWindows: a.detectedWindows + b.detectedWindows, falsePositives: a.falsePositives + b.falsePositives)
+        NABTally(
+            raw: a.raw + b.raw, windows: a.windows + b.windows,
+            detectedWindows: a.detectedWindows + b.detectedWindows, falsePositives: a.falsePositives + b.falsePositives)
     }
 
     /// `100 (raw − null) / (perfect − null)`; nil without windows (nothing to normalise by).
     func normalised(_ profile: NABProfile) -> Double? {
         guard windows > 0 else { return nil }
-        let null = -profile.falseNegative * Double(windows), perfect = profile.truePositive * Double(windows)
+        let null = -profile.falseNegative * Double(windows)
+        let perfect = profile.truePositive * Double(windows)
         return 100 * (raw - null) / (perfect - null)
     }
 }
@@ -189,7 +193,10 @@ struct EventCounts: Sendable, Equatable {
         var found = [Bool](repeating: false, count: file.windows.count)
         var row = file.probation
         while row < file.scores.count {
-            guard file.scores[row] >= threshold else { row += 1; continue }
+            guard file.scores[row] >= threshold else {
+                row += 1
+                continue
+            }
             let start = row
             while row < file.scores.count && file.scores[row] >= threshold { row += 1 }
             let alarm = start...(row - 1)
@@ -205,8 +212,9 @@ struct EventCounts: Sendable, Equatable {
     }
 
     static func + (a: EventCounts, b: EventCounts) -> EventCounts {
-        EventCounts(alarms: a.alarms + b.alarms, trueAlarms: a.trueAlarms + b.trueAlarms,
-                    windows: a.windows + b.windows, foundWindows: a.foundWindows + b.foundWindows)
+        EventCounts(
+            alarms: a.alarms + b.alarms, trueAlarms: a.trueAlarms + b.trueAlarms,
+            windows: a.windows + b.windows, foundWindows: a.foundWindows + b.foundWindows)
     }
 
     var precision: Double { alarms > 0 ? Double(trueAlarms) / Double(alarms) : 0 }

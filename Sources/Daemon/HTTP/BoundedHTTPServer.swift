@@ -53,13 +53,18 @@ final class BoundedHTTPServer: @unchecked Sendable {
         var bind = sockaddr_in()
         bind.sin_family = sa_family_t(AF_INET)
         bind.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &bind.sin_addr) == 1 else { throw HTTPServerError("not an IPv4 address: \(host)") }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard inet_pton(AF_INET, host, &bind.sin_addr) == 1 else {
+            throw HTTPServerError("not an IPv4 address: \(host)")
+        }
+        let fd = socket(
+            AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw HTTPServerError("socket: \(String(cString: strerror(errno)))") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &bind) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard bound == 0, listen(fd, 128) == 0 else {
             let reason = String(cString: strerror(errno))
@@ -153,7 +158,9 @@ final class BoundedHTTPServer: @unchecked Sendable {
         }
     }
 
-    private func acceptAll(into clients: inout [Client], now: Double, acceptAgainAt: inout Double, log: inout RateLimiter) {
+    private func acceptAll(
+        into clients: inout [Client], now: Double, acceptAgainAt: inout Double, log: inout RateLimiter
+    ) {
         while true {
             let fd = accept(listener, nil, nil)
             if fd >= 0 { Self.makeNonBlocking(fd) }
@@ -196,7 +203,9 @@ final class BoundedHTTPServer: @unchecked Sendable {
         let requestLine = client.head[..<(client.head.firstIndex(of: UInt8(ascii: "\r")) ?? end)]
         let parts = requestLine.split(separator: UInt8(ascii: " "))
         guard parts.count == 3, parts[0].elementsEqual("GET".utf8) || parts[0].elementsEqual("HEAD".utf8) else {
-            reply(client.fd, .text(parts.count == 3 ? 405 : 400, parts.count == 3 ? "method not allowed\n" : "bad request\n"))
+            reply(
+                client.fd,
+                .text(parts.count == 3 ? 405 : 400, parts.count == 3 ? "method not allowed\n" : "bad request\n"))
             return true
         }
         let target = String(decoding: parts[1], as: UTF8.self)
@@ -250,7 +259,8 @@ final class BoundedHTTPServer: @unchecked Sendable {
             var timeout = timeval(tv_sec: 5, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
-        let head = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\nContent-Type: \(response.contentType)\r\n"
+        let head =
+            "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\nContent-Type: \(response.contentType)\r\n"
             + "Content-Length: \(response.body.count)\r\nConnection: close\r\n\r\n"
         let bytes = Array(head.utf8) + response.body
         var sent = 0

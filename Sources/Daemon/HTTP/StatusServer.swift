@@ -29,17 +29,24 @@ final class StatusServer: Service {
     }
 
     /// A server bound and with its routes in place; it serves once `run()` starts.
-    static func make(host: String, port: UInt16, registry: PrometheusCollectorRegistry, readiness: Readiness,
-                     engine: Engine, logger: Logger) throws -> StatusServer {
+    static func make(
+        host: String, port: UInt16, registry: PrometheusCollectorRegistry, readiness: Readiness,
+        engine: Engine, logger: Logger
+    ) throws -> StatusServer {
         let routes: [BoundedHTTPServer.Route] = [
             .init(path: "/metrics", slow: true) {
-                .init(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
+                .init(
+                    status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
             },
             .init(path: "/series", slow: true) {
-                .init(status: 200, contentType: "application/json", body: Array(SeriesSummary.json(engine.inspect()).utf8))
+                .init(
+                    status: 200, contentType: "application/json", body: Array(SeriesSummary.json(engine.inspect()).utf8)
+                )
             },
             .init(path: "/healthz", slow: false) { .text(200, "ok\n") },
-            .init(path: "/readyz", slow: false) { readiness.isReady ? .text(200, "ready\n") : .text(503, "not ready\n") },
+            .init(path: "/readyz", slow: false) {
+                readiness.isReady ? .text(200, "ready\n") : .text(503, "not ready\n")
+            },
         ]
         return StatusServer(server: try BoundedHTTPServer(host: host, port: port, routes: routes, logger: logger))
     }

@@ -21,7 +21,8 @@ struct GraphiteParser {
             return
         }
         guard key.utf8.count <= maxKeyLength else {
-            result.rejections.add(.keyTooLong, "graphite: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
+            result.rejections.add(
+                .keyTooLong, "graphite: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
             return
         }
         guard let value = Double(String(decoding: fields[1], as: UTF8.self)) else {
@@ -36,7 +37,8 @@ struct GraphiteParser {
         if fields.count == 3 {
             // -1 asks for the time of receipt, as carbon takes it.
             guard let seconds = Double(String(decoding: fields[2], as: UTF8.self)),
-                  seconds == -1 || SampleChecks.isPlausible(timestamp: seconds) else {
+                seconds == -1 || SampleChecks.isPlausible(timestamp: seconds)
+            else {
                 result.rejections.add(.badTimestamp, "graphite: bad timestamp in \(quoted(line))")
                 return
             }
@@ -52,9 +54,13 @@ struct GraphiteParser {
         var labels: [(String, String)] = []
         for tag in parts.dropFirst() {
             guard let equals = tag.firstIndex(of: UInt8(ascii: "=")), equals != tag.startIndex,
-                  equals != tag.index(before: tag.endIndex) else { return nil }
-            labels.append((String(decoding: tag[..<equals], as: UTF8.self),
-                           String(decoding: tag[tag.index(after: equals)...], as: UTF8.self)))
+                equals != tag.index(before: tag.endIndex)
+            else { return nil }
+            labels.append(
+                (
+                    String(decoding: tag[..<equals], as: UTF8.self),
+                    String(decoding: tag[tag.index(after: equals)...], as: UTF8.self)
+                ))
         }
         return SeriesKey.make(name: String(decoding: name, as: UTF8.self), labels: labels)
     }

@@ -9,7 +9,10 @@
 struct InfluxParser {
     /// Unit of the line timestamps.
     enum Precision: String, CaseIterable, Sendable {
-        case nanoseconds = "ns", microseconds = "us", milliseconds = "ms", seconds = "s"
+        case nanoseconds = "ns"
+        case microseconds = "us"
+        case milliseconds = "ms"
+        case seconds = "s"
 
         /// Divided by, not multiplied with the reciprocal: 1700000000123 ms is then 1700000000.123 exactly as printed.
         var unitsPerSecond: Double {
@@ -80,7 +83,8 @@ struct InfluxParser {
         for (field, value) in numeric {
             let key = SeriesKey.make(name: measurement + "." + field, labels: tags)
             guard key.utf8.count <= maxKeyLength else {
-                result.rejections.add(.keyTooLong, "influx: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
+                result.rejections.add(
+                    .keyTooLong, "influx: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
                 continue
             }
             if let problem = SampleChecks.valueProblem(value) {
@@ -92,7 +96,8 @@ struct InfluxParser {
     }
 
     private enum FieldValue {
-        case number(Double), notANumber, invalid
+        case number(Double)
+        case notANumber, invalid
     }
 
     private func fieldValue(_ raw: ArraySlice<UInt8>) -> FieldValue {
@@ -108,7 +113,8 @@ struct InfluxParser {
         if text.hasSuffix("u") { return UInt64(text.dropLast()).map { .number(Double($0)) } ?? .invalid }
         // The protocol's floats are plain decimals: no "nan" or "inf" words.
         guard text.first.map({ $0.isNumber || $0 == "-" || $0 == "+" || $0 == "." }) == true,
-              let value = Double(text) else { return .invalid }
+            let value = Double(text)
+        else { return .invalid }
         return .number(value)
     }
 
@@ -138,7 +144,8 @@ struct InfluxParser {
                 escaped = true
                 continue
             }
-            if escaped && ![UInt8(ascii: ","), UInt8(ascii: " "), UInt8(ascii: "="), UInt8(ascii: "\\")].contains(byte) {
+            if escaped && ![UInt8(ascii: ","), UInt8(ascii: " "), UInt8(ascii: "="), UInt8(ascii: "\\")].contains(byte)
+            {
                 out.append(UInt8(ascii: "\\"))  // not an escape the protocol knows: keep the backslash
             }
             out.append(byte)

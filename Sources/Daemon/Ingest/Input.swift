@@ -48,7 +48,9 @@ final class Input: Sendable {
                 // is read; the monitor counts those disconnects.
                 try socket.set(.maxMessageSize(bytes: Int64(config.maxMessageBytes)))
                 let monitorAddress = try socket.startMonitor([.disconnected])
-                monitor.withLock { $0 = Self.startMonitor(monitorAddress, context: context, engine: engine, logger: logger) }
+                monitor.withLock {
+                    $0 = Self.startMonitor(monitorAddress, context: context, engine: engine, logger: logger)
+                }
                 try socket.set(.receiveHighWaterMark(100_000))
                 try socket.set(.reconnectInterval(milliseconds: 100))
                 try socket.set(.reconnectIntervalMax(milliseconds: 5000))
@@ -85,12 +87,16 @@ final class Input: Sendable {
     }
 
     /// Counts the disconnects of this input's producers, until the context shuts down.
-    private static func startMonitor(_ address: String, context: ZMQContext, engine: Engine,
-                                     logger: Logger) -> OwnedThread<Void> {
+    private static func startMonitor(
+        _ address: String, context: ZMQContext, engine: Engine,
+        logger: Logger
+    ) -> OwnedThread<Void> {
         OwnedThread(name: "input-monitor") {
             guard let monitor = try? ZMQSocket(context: context, type: .pair) else { return }
             defer { monitor.close() }
-            guard (try? monitor.set(.linger(milliseconds: 0))) != nil, (try? monitor.connect(address)) != nil else { return }
+            guard (try? monitor.set(.linger(milliseconds: 0))) != nil, (try? monitor.connect(address)) != nil else {
+                return
+            }
             var log = RateLimiter(interval: 10)
             var unlogged = 0
             while let event = try? monitor.receive() {
@@ -98,8 +104,9 @@ final class Input: Sendable {
                 engine.stats.metrics?.inputDisconnects.increment()
                 unlogged += 1
                 guard log.allows() else { continue }
-                logger.notice("a producer's connection ended (a message over max_message_bytes, or it went away)",
-                              metadata: ["peer": "\(String(decoding: event[1], as: UTF8.self))", "count": "\(unlogged)"])
+                logger.notice(
+                    "a producer's connection ended (a message over max_message_bytes, or it went away)",
+                    metadata: ["peer": "\(String(decoding: event[1], as: UTF8.self))", "count": "\(unlogged)"])
                 unlogged = 0
             }
         }
@@ -127,11 +134,14 @@ final class Input: Sendable {
         .flatMap { Int($0) }
 
     /// Receives until the context shuts down (nil) or receiving fails (the error).
-    private static func receiveLoop(socket: ZMQSocket, config: InputConfig, engine: Engine,
-                                    logger: Logger) -> ZMQError? {
+    private static func receiveLoop(
+        socket: ZMQSocket, config: InputConfig, engine: Engine,
+        logger: Logger
+    ) -> ZMQError? {
         var faultAfter = Self.injectedFaultAfter
-        let parser = PayloadParser(format: config.format, maxKeyLength: config.maxKeyLength,
-                                   influxPrecision: config.influxPrecision)
+        let parser = PayloadParser(
+            format: config.format, maxKeyLength: config.maxKeyLength,
+            influxPrecision: config.influxPrecision)
         var result = ParseResult()
         var log = RateLimitedLog(logger: logger, interval: 10)
         while true {
@@ -161,15 +171,19 @@ final class Input: Sendable {
 extension Input {
     /// Turns one message into samples and rejections, live and in replay alike.
     /// `[topic, payload]` or `[payload]`: the topic only filters subscriptions.
-    static func decode(_ message: [[UInt8]], config: InputConfig, parser: PayloadParser, now: Double,
-                       into result: inout ParseResult) {
+    static func decode(
+        _ message: [[UInt8]], config: InputConfig, parser: PayloadParser, now: Double,
+        into result: inout ParseResult
+    ) {
         if message.count > 2 || message.isEmpty {
-            result.rejections.add(.unparseable, "message of \(message.count) parts; expected [topic, payload] or [payload]")
+            result.rejections.add(
+                .unparseable, "message of \(message.count) parts; expected [topic, payload] or [payload]")
         } else if message[message.count - 1].count > config.maxMessageBytes {
             // libzmq enforces the same limit on the socket (and drops the connection); this check
             // stands for messages that reach `decode` some other way (tests, a socket without it).
-            result.rejections.add(.oversizedMessage,
-                                  "message of \(message[message.count - 1].count) bytes (limit \(config.maxMessageBytes))")
+            result.rejections.add(
+                .oversizedMessage,
+                "message of \(message[message.count - 1].count) bytes (limit \(config.maxMessageBytes))")
         } else {
             parser.parse(message[message.count - 1][...], now: now, into: &result)
         }
@@ -195,10 +209,12 @@ struct RateLimitedLog {
             let index = reason.rawValue
             suppressed[index] += rejections[reason]
             guard now.timeIntervalSince(lastLine[index]) >= interval else { continue }
-            logger.warning("rejected input", metadata: [
-                "reason": "\(reason.name)", "count": "\(suppressed[index])",
-                "example": "\(rejections.firstProblem ?? "-")",
-            ])
+            logger.warning(
+                "rejected input",
+                metadata: [
+                    "reason": "\(reason.name)", "count": "\(suppressed[index])",
+                    "example": "\(rejections.firstProblem ?? "-")",
+                ])
             lastLine[index] = now
             suppressed[index] = 0
         }

@@ -37,7 +37,8 @@ struct JSONParser {
         case .sample(let name, let labels, let timestamp, let value):
             let key = SeriesKey.make(name: name, labels: labels)
             guard key.utf8.count <= maxKeyLength else {
-                result.rejections.add(.keyTooLong, "json: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
+                result.rejections.add(
+                    .keyTooLong, "json: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
                 return
             }
             result.samples.append(Sample(key: key, timestamp: timestamp ?? now, value: value))
@@ -45,7 +46,8 @@ struct JSONParser {
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t")
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+            || byte == UInt8(ascii: "\t")
     }
 
     /// One JSON object, decoded without throwing, so that one bad object in
@@ -88,12 +90,14 @@ struct JSONParser {
                 if let seconds = try? object.decode(Double.self, forKey: .ts) {
                     timestamp = seconds
                 } else if let text = try? object.decode(String.self, forKey: .ts),
-                          let seconds = Timestamps.parseRFC3339(text) {
+                    let seconds = Timestamps.parseRFC3339(text)
+                {
                     timestamp = seconds
                 }
                 guard let seconds = timestamp, SampleChecks.isPlausible(timestamp: seconds) else {
-                    outcome = .rejected(.badTimestamp,
-                                        "\"ts\" of \(name) is neither unix seconds nor RFC 3339 in 1900-2200")
+                    outcome = .rejected(
+                        .badTimestamp,
+                        "\"ts\" of \(name) is neither unix seconds nor RFC 3339 in 1900-2200")
                     return
                 }
             }

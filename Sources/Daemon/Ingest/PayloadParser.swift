@@ -12,8 +12,10 @@ struct PayloadParser {
     let influx: InfluxParser
     let json: JSONParser
 
-    init(format: PayloadFormat = .auto, maxKeyLength: Int = 1024,
-         influxPrecision: InfluxParser.Precision = .nanoseconds) {
+    init(
+        format: PayloadFormat = .auto, maxKeyLength: Int = 1024,
+        influxPrecision: InfluxParser.Precision = .nanoseconds
+    ) {
         self.format = format
         graphite = GraphiteParser(maxKeyLength: maxKeyLength)
         influx = InfluxParser(maxKeyLength: maxKeyLength, precision: influxPrecision)
@@ -30,8 +32,12 @@ struct PayloadParser {
 
     /// The format a payload looks like, from its first bytes and first line.
     static func detect(_ payload: ArraySlice<UInt8>) -> PayloadFormat {
-        guard let first = payload.first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n")
-            && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else { return .graphite }
+        guard
+            let first = payload.first(where: {
+                $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\n")
+                    && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t")
+            })
+        else { return .graphite }
         if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return .json }
         var lines = Lines(payload)
         guard let line = lines.next() else { return .graphite }

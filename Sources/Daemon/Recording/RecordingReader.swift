@@ -24,7 +24,8 @@ struct RecordingError: Error, Equatable, CustomStringConvertible {
 /// `2014-02-14 14:27:00`.
 enum RecordingReader {
     static func read(_ url: URL) throws(RecordingError) -> [RecordedSample] {
-        try read(lines: readLines(url.path), file: url.path, defaultSeries: url.deletingPathExtension().lastPathComponent)
+        try read(
+            lines: readLines(url.path), file: url.path, defaultSeries: url.deletingPathExtension().lastPathComponent)
     }
 
     /// A file's lines, or an error naming it.
@@ -38,7 +39,8 @@ enum RecordingReader {
 
     /// Samples from a file's lines: NDJSON if the first line is an object, else CSV.
     static func read(lines: [Substring], file name: String, defaultSeries: String) throws(RecordingError)
-        -> [RecordedSample] {
+        -> [RecordedSample]
+    {
         guard let first = lines.firstIndex(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) else {
             throw RecordingError(file: name, line: nil, problem: "empty file")
         }
@@ -46,12 +48,16 @@ enum RecordingReader {
         return try readCSV(lines, headerAt: first, file: name, defaultSeries: defaultSeries)
     }
 
-    private static func readCSV(_ lines: [Substring], headerAt header: Int, file: String,
-                                defaultSeries: String) throws(RecordingError) -> [RecordedSample] {
+    private static func readCSV(
+        _ lines: [Substring], headerAt header: Int, file: String,
+        defaultSeries: String
+    ) throws(RecordingError) -> [RecordedSample] {
         let columns = lines[header].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let timeColumn = columns.firstIndex(of: "timestamp"), let valueColumn = columns.firstIndex(of: "value") else {
-            throw RecordingError(file: file, line: header + 1,
-                                 problem: "the header needs `timestamp` and `value` columns, has \(columns.prefix(5))")
+        guard let timeColumn = columns.firstIndex(of: "timestamp"), let valueColumn = columns.firstIndex(of: "value")
+        else {
+            throw RecordingError(
+                file: file, line: header + 1,
+                problem: "the header needs `timestamp` and `value` columns, has \(columns.prefix(5))")
         }
         let seriesColumn = columns.firstIndex(of: "series")
         var samples: [RecordedSample] = []
@@ -61,8 +67,9 @@ enum RecordingReader {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             guard fields.count == columns.count else {
-                throw RecordingError(file: file, line: index + 1,
-                                     problem: "\(fields.count) columns where the header has \(columns.count)")
+                throw RecordingError(
+                    file: file, line: index + 1,
+                    problem: "\(fields.count) columns where the header has \(columns.count)")
             }
             guard let timestamp = parseTimestamp(fields[timeColumn]) else {
                 throw RecordingError(file: file, line: index + 1, problem: "bad timestamp \"\(fields[timeColumn])\"")
@@ -71,8 +78,10 @@ enum RecordingReader {
                 throw RecordingError(file: file, line: index + 1, problem: "bad value \"\(fields[valueColumn])\"")
             }
             let key = seriesColumn.map { fields[$0] } ?? defaultSeries
-            samples.append(RecordedSample(key: key, timestamp: timestamp, value: value,
-                                          timestampText: fields[timeColumn]))
+            samples.append(
+                RecordedSample(
+                    key: key, timestamp: timestamp, value: value,
+                    timestampText: fields[timeColumn]))
         }
         return samples
     }
@@ -84,14 +93,17 @@ enum RecordingReader {
             var result = ParseResult()
             parser.parse(Array(line.utf8)[...], now: .nan, into: &result)
             guard result.rejections.total == 0, let sample = result.samples.first, result.samples.count == 1 else {
-                throw RecordingError(file: file, line: index + 1,
-                                     problem: result.rejections.firstProblem ?? "not one JSON sample object")
+                throw RecordingError(
+                    file: file, line: index + 1,
+                    problem: result.rejections.firstProblem ?? "not one JSON sample object")
             }
             guard !sample.timestamp.isNaN else {
                 throw RecordingError(file: file, line: index + 1, problem: "a recording needs \"ts\" on every object")
             }
-            samples.append(RecordedSample(key: sample.key, timestamp: sample.timestamp, value: sample.value,
-                                          timestampText: rfc3339(sample.timestamp)))
+            samples.append(
+                RecordedSample(
+                    key: sample.key, timestamp: sample.timestamp, value: sample.value,
+                    timestampText: rfc3339(sample.timestamp)))
         }
         return samples
     }

@@ -37,7 +37,8 @@ final class StreamRecorder {
     /// Records until `count` messages (nil: until the context shuts down); returns the
     /// messages and frame bytes written. The file is synced and closed at the end.
     func record(count: Int?) throws -> (messages: Int, bytes: Int) {
-        var recorded = 0, bytes = 0
+        var recorded = 0
+        var bytes = 0
         while count.map({ recorded < $0 }) ?? true {
             let frames: [[UInt8]]
             do throws(ZMQError) {
@@ -47,7 +48,8 @@ final class StreamRecorder {
                 if error.isTerminated { break }
                 throw error
             }
-            let line = StreamRecording.line(for: RecordedMessage(received: Date().timeIntervalSince1970, frames: frames))
+            let line = StreamRecording.line(
+                for: RecordedMessage(received: Date().timeIntervalSince1970, frames: frames))
             // One write per message, straight to the kernel: nothing waits in a buffer of ours.
             try file.write(contentsOf: Data(line.utf8))
             recorded += 1

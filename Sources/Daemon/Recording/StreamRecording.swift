@@ -49,8 +49,9 @@ enum StreamRecording {
         var messages: [RecordedMessage] = []
         for (index, line) in lines.enumerated().dropFirst() where !line.allSatisfy(\.isWhitespace) {
             guard let message = parse(line) else {
-                throw RecordingError(file: file, line: index + 1,
-                                     problem: "not a recorded message {\"received\":seconds,\"frames\":[...]}")
+                throw RecordingError(
+                    file: file, line: index + 1,
+                    problem: "not a recorded message {\"received\":seconds,\"frames\":[...]}")
             }
             messages.append(message)
         }
@@ -59,14 +60,16 @@ enum StreamRecording {
 
     private static func parse(_ line: Substring) -> RecordedMessage? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let received = (object["received"] as? NSNumber)?.doubleValue, received.isFinite,
-              let rawFrames = object["frames"] as? [Any], !rawFrames.isEmpty else { return nil }
+            let received = (object["received"] as? NSNumber)?.doubleValue, received.isFinite,
+            let rawFrames = object["frames"] as? [Any], !rawFrames.isEmpty
+        else { return nil }
         var frames: [[UInt8]] = []
         for frame in rawFrames {
             if let text = frame as? String {
                 frames.append(Array(text.utf8))
             } else if let encoded = (frame as? [String: Any])?["base64"] as? String,
-                      let data = Data(base64Encoded: encoded) {
+                let data = Data(base64Encoded: encoded)
+            {
                 frames.append(Array(data))
             } else {
                 return nil

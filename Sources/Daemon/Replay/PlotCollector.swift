@@ -43,8 +43,10 @@ final class PlotCollector {
         } else {
             position = series.count
             index[key] = position
-            series.append(Series(key: key, folder: (source as NSString).deletingLastPathComponent,
-                                 windows: labels[source] ?? []))
+            series.append(
+                Series(
+                    key: key, folder: (source as NSString).deletingLastPathComponent,
+                    windows: labels[source] ?? []))
         }
         series[position].times.append(row.sample.timestamp)
         series[position].values.append(row.sample.value)
@@ -61,8 +63,9 @@ final class PlotCollector {
         for series in series {
             let name = String(series.key.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
             let url = folder.appendingPathComponent(series.folder).appendingPathComponent(name + ".svg")
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(),
-                                                    withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true)
             try SeriesPlot(series: series, threshold: threshold).svg.write(to: url, atomically: true, encoding: .utf8)
             written.append(url)
         }

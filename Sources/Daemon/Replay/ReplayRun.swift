@@ -22,22 +22,27 @@ struct ReplayRun {
     func run(logger: Logger) throws -> ReplaySummary {
         let windows = try labels.map { path throws(RecordingError) in try LabelledWindows.load(path) }
         let plotter = plot.map { _ in PlotCollector(labels: windows ?? [:]) }
-        let sink = try ReplayAlertSink(logPath: alertLog, endpoint: alertsEndpoint, instance: config.engine.instance,
-                                       logger: logger)
-        let replayer = Replayer(config: config.engine, speed: speed, plot: plotter, logger: logger,
-                                raise: { sink.take($0) })
+        let sink = try ReplayAlertSink(
+            logPath: alertLog, endpoint: alertsEndpoint, instance: config.engine.instance,
+            logger: logger)
+        let replayer = Replayer(
+            config: config.engine, speed: speed, plot: plotter, logger: logger,
+            raise: { sink.take($0) })
         let bar = ProgressBar(enabled: progress)
         var summary = ReplaySummary()
         let start = DispatchTime.now().uptimeNanoseconds
         for (number, file) in files.enumerated() {
             summary.files += 1
             do {
-                let source = try ReplaySource.read(path: file.path, relativePath: file.relativePath,
-                                                   recordedInput: config.inputs.first ?? InputConfig(mode: .listen, endpoints: []))
+                let source = try ReplaySource.read(
+                    path: file.path, relativePath: file.relativePath,
+                    recordedInput: config.inputs.first ?? InputConfig(mode: .listen, endpoints: []))
                 let writer = try output.map {
-                    try ResultWriter(url: ResultWriter.resultURL(output: URL(fileURLWithPath: $0),
-                                                                 relativePath: file.relativePath),
-                                     manySeries: source.manySeries)
+                    try ResultWriter(
+                        url: ResultWriter.resultURL(
+                            output: URL(fileURLWithPath: $0),
+                            relativePath: file.relativePath),
+                        manySeries: source.manySeries)
                 }
                 try replayer.replay(source, writer: writer) { fraction in
                     bar.show(file: file.relativePath, number: number + 1, of: files.count, fraction: fraction)
@@ -60,7 +65,8 @@ struct ReplayRun {
         summary.series = replayer.seriesCount
         sink.finish()
         if let plot, let plotter {
-            let written = try plotter.write(to: URL(fileURLWithPath: plot), threshold: config.engine.alerts.fireThreshold)
+            let written = try plotter.write(
+                to: URL(fileURLWithPath: plot), threshold: config.engine.alerts.fireThreshold)
             FileHandle.standardError.write(Data("plotted \(written.count) series in \(plot)\n".utf8))
         }
         return summary

@@ -49,30 +49,39 @@ struct ReplaySource {
 
     /// Reads a file: a `record` recording, NDJSON samples or CSV (see RecordingReader).
     static func read(path: String, relativePath: String, recordedInput: InputConfig) throws(RecordingError)
-        -> ReplaySource {
+        -> ReplaySource
+    {
         let lines = try RecordingReader.readLines(path)
         if let first = lines.first, StreamRecording.isRecording(firstLine: first) {
             let messages = try StreamRecording.read(lines, file: path)
             return fromRecording(messages, path: path, relativePath: relativePath, input: recordedInput)
         }
-        let samples = try RecordingReader.read(lines: lines, file: path,
-                                               defaultSeries: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+        let samples = try RecordingReader.read(
+            lines: lines, file: path,
+            defaultSeries: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
         let keys = Set(samples.lazy.map(\.key))
         let batches = samples.map { recorded in
-            [ReplayRow(sample: Sample(key: recorded.key, timestamp: recorded.timestamp, value: recorded.value),
-                       timestampText: recorded.timestampText, clock: recorded.timestamp)]
+            [
+                ReplayRow(
+                    sample: Sample(key: recorded.key, timestamp: recorded.timestamp, value: recorded.value),
+                    timestampText: recorded.timestampText, clock: recorded.timestamp)
+            ]
         }
         let header = lines.first ?? ""
         let named = keys.count > 1 || !(header.hasPrefix("timestamp") || header.hasPrefix("\"timestamp"))
-        return ReplaySource(path: path, relativePath: relativePath, batches: batches, acceptOutOfOrder: true,
-                            manySeries: named, rejections: Rejections())
+        return ReplaySource(
+            path: path, relativePath: relativePath, batches: batches, acceptOutOfOrder: true,
+            manySeries: named, rejections: Rejections())
     }
 
     /// Parses recorded payloads the way the live input did.
-    private static func fromRecording(_ messages: [RecordedMessage], path: String, relativePath: String,
-                                      input: InputConfig) -> ReplaySource {
-        let parser = PayloadParser(format: input.format, maxKeyLength: input.maxKeyLength,
-                                   influxPrecision: input.influxPrecision)
+    private static func fromRecording(
+        _ messages: [RecordedMessage], path: String, relativePath: String,
+        input: InputConfig
+    ) -> ReplaySource {
+        let parser = PayloadParser(
+            format: input.format, maxKeyLength: input.maxKeyLength,
+            influxPrecision: input.influxPrecision)
         var rejections = Rejections()
         var batches: [[ReplayRow]] = []
         for message in messages {
@@ -80,11 +89,13 @@ struct ReplaySource {
             Input.decode(message.frames, config: input, parser: parser, now: message.received, into: &result)
             rejections.merge(result.rejections)
             guard !result.samples.isEmpty else { continue }
-            batches.append(result.samples.map {
-                ReplayRow(sample: $0, timestampText: rfc3339($0.timestamp), clock: message.received)
-            })
+            batches.append(
+                result.samples.map {
+                    ReplayRow(sample: $0, timestampText: rfc3339($0.timestamp), clock: message.received)
+                })
         }
-        return ReplaySource(path: path, relativePath: relativePath, batches: batches,
-                            acceptOutOfOrder: input.acceptOutOfOrder, manySeries: true, rejections: rejections)
+        return ReplaySource(
+            path: path, relativePath: relativePath, batches: batches,
+            acceptOutOfOrder: input.acceptOutOfOrder, manySeries: true, rejections: rejections)
     }
 }

@@ -17,7 +17,8 @@ struct ReplaySummary: Equatable {
 
     var line: String {
         let rate = seconds > 0 ? Int((Double(samples) / seconds).rounded()) : 0
-        var text = "replayed \(files) files: \(series) series, \(samples) samples, \(incidents) alerts "
+        var text =
+            "replayed \(files) files: \(series) series, \(samples) samples, \(incidents) alerts "
             + "(\(firing - incidents) re-sent or escalated), \(resolved) resolved, \(rejected) samples rejected; "
             + String(format: "%.2f s, %d samples/s", seconds, rate)
         if failedFiles > 0 { text += "; \(failedFiles) files failed" }
@@ -42,20 +43,24 @@ final class Replayer {
     private var writeError: Error?
     private let plot: PlotCollector?
 
-    init(config: EngineConfig, speed: Double?, plot: PlotCollector?, logger: Logger,
-         raise: @escaping @Sendable (Alert) -> Void) {
+    init(
+        config: EngineConfig, speed: Double?, plot: PlotCollector?, logger: Logger,
+        raise: @escaping @Sendable (Alert) -> Void
+    ) {
         let stats = EngineStats()
         self.stats = stats
         self.speed = speed
         self.plot = plot
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         let learns = config.training && config.predictor.training.enabled
-        book = SeriesBook(label: "replay", config: config, stats: stats,
-                          prior: network.initialParameters(seed: config.predictor.seed),
-                          trainer: learns ? InlineTrainer(network: network, maxWindow: config.predictor.training.window)
-                                          : nil,
-                          learning: LearningSwitch(on: true), live: LiveSettingsBox(LiveSettings(config)),
-                          logger: logger, raise: raise)
+        book = SeriesBook(
+            label: "replay", config: config, stats: stats,
+            prior: network.initialParameters(seed: config.predictor.seed),
+            trainer: learns
+                ? InlineTrainer(network: network, maxWindow: config.predictor.training.window)
+                : nil,
+            learning: LearningSwitch(on: true), live: LiveSettingsBox(LiveSettings(config)),
+            logger: logger, raise: raise)
         book.observer = { [unowned self] sample, result, firing in observe(sample, result, firing) }
     }
 

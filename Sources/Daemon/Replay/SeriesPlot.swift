@@ -18,7 +18,8 @@ struct SeriesPlot {
         let span = max(last - first, 1)
         func x(_ t: Double) -> Double { left + (t - first) / span * (width - left - right) }
         let shown = (series.values + series.predicted).filter(\.isFinite)
-        let low = shown.min() ?? 0, high = shown.max() ?? 1
+        let low = shown.min() ?? 0
+        let high = shown.max() ?? 1
         let pad = max((high - low) * 0.05, 1e-9)
         let (yLow, yHigh) = (low - pad, high + pad)
         func y(_ v: Double) -> Double {
@@ -51,7 +52,8 @@ struct SeriesPlot {
         out += path(series.values, x: x, y: y, stroke: "#212121", width: 1)
         out += path(series.predicted, x: x, y: y, stroke: "#1e88e5", width: 1)
         out += path(series.scores, x: x, y: yScore, stroke: "#fb8c00", width: 1)
-        out += "<line x1='\(left)' x2='\(width - right)' y1='\(fmt(yScore(threshold)))' "
+        out +=
+            "<line x1='\(left)' x2='\(width - right)' y1='\(fmt(yScore(threshold)))' "
             + "y2='\(fmt(yScore(threshold)))' stroke='#e53935' stroke-dasharray='6 4'/>" + "\n"
         // Axes: value range, score range, first and last time.
         out += text(left - 6, valueTop + 12, short(yHigh), anchor: "end")
@@ -76,19 +78,27 @@ struct SeriesPlot {
         var start: Int?
         for (index, flag) in flags.enumerated() {
             if flag, start == nil { start = index }
-            if !flag, let begun = start { result.append(begun..<index); start = nil }
+            if !flag, let begun = start {
+                result.append(begun..<index)
+                start = nil
+            }
         }
         if let begun = start { result.append(begun..<flags.count) }
         return result
     }
 
     /// A polyline through the finite points, broken where a value is missing.
-    private func path(_ values: [Double], x: (Double) -> Double, y: (Double) -> Double, stroke: String,
-                      width: Double) -> String {
+    private func path(
+        _ values: [Double], x: (Double) -> Double, y: (Double) -> Double, stroke: String,
+        width: Double
+    ) -> String {
         var d = ""
         var drawing = false
         for (index, value) in values.enumerated() {
-            guard value.isFinite else { drawing = false; continue }
+            guard value.isFinite else {
+                drawing = false
+                continue
+            }
             d += (drawing ? "L" : "M") + fmt(x(series.times[index])) + " " + fmt(y(value))
             drawing = true
         }
@@ -100,9 +110,14 @@ struct SeriesPlot {
         var out = ""
         var segment: [Int] = []
         func close() {
-            guard segment.count > 1 else { segment = []; return }
+            guard segment.count > 1 else {
+                segment = []
+                return
+            }
             var d = ""
-            for (n, i) in segment.enumerated() { d += (n == 0 ? "M" : "L") + fmt(x(series.times[i])) + " " + fmt(y(series.upper[i])) }
+            for (n, i) in segment.enumerated() {
+                d += (n == 0 ? "M" : "L") + fmt(x(series.times[i])) + " " + fmt(y(series.upper[i]))
+            }
             for i in segment.reversed() { d += "L" + fmt(x(series.times[i])) + " " + fmt(y(series.lower[i])) }
             out += "<path d='\(d)Z' fill='#90caf9' fill-opacity='0.45' stroke='none'/>" + "\n"
             segment = []
@@ -115,8 +130,10 @@ struct SeriesPlot {
     }
 
     private func legend(at x: Double, _ y: Double) -> String {
-        let items: [(String, String)] = [("#212121", "value"), ("#1e88e5", "prediction"), ("#90caf9", "band"),
-                                         ("#e53935", "alert"), ("#ffd54f", "labelled window"), ("#fb8c00", "score")]
+        let items: [(String, String)] = [
+            ("#212121", "value"), ("#1e88e5", "prediction"), ("#90caf9", "band"),
+            ("#e53935", "alert"), ("#ffd54f", "labelled window"), ("#fb8c00", "score"),
+        ]
         var out = ""
         var position = x
         for (colour, name) in items {
@@ -137,10 +154,13 @@ struct SeriesPlot {
             + "\n"
     }
 
-    private func text(_ x: Double, _ y: Double, _ content: String, anchor: String = "start", size: Int = 12,
-                      bold: Bool = false) -> String {
+    private func text(
+        _ x: Double, _ y: Double, _ content: String, anchor: String = "start", size: Int = 12,
+        bold: Bool = false
+    ) -> String {
         let weight = bold ? " font-weight='bold'" : ""
-        return "<text x='\(fmt(x))' y='\(fmt(y))' text-anchor='\(anchor)' font-size='\(size)'\(weight)>\(content)</text>"
+        return
+            "<text x='\(fmt(x))' y='\(fmt(y))' text-anchor='\(anchor)' font-size='\(size)'\(weight)>\(content)</text>"
             + "\n"
     }
 

@@ -25,8 +25,9 @@ final class DaemonRuntime: Sendable {
         self.config = config
         self.logger = logger
         let outputContext = try ZMQContext()
-        publisher = try AlertPublisher(context: outputContext, endpoint: config.alertsEndpoint,
-                                       instance: config.engine.instance, logger: logger)
+        publisher = try AlertPublisher(
+            context: outputContext, endpoint: config.alertsEndpoint,
+            instance: config.engine.instance, logger: logger)
         let publisher = self.publisher
         engine = Engine(config: config.engine, stats: EngineStats(metrics: metrics), logger: logger) {
             publisher.publish($0)
@@ -43,14 +44,18 @@ final class DaemonRuntime: Sendable {
             let restored = store.restore(config: config.engine.predictor, logger: logger)
             let kept = engine.restore(restored.snapshots)
             if !restored.snapshots.isEmpty || restored.contents.problem != nil {
-                logger.info("restored", metadata: [
-                    "series": "\(kept)", "other_instances": "\(restored.snapshots.count - kept)",
-                    "checkpoint_age_s": "\(restored.contents.writtenAt.map { CheckpointFile.age(writtenAt: $0) } ?? "unknown")",
-                    "seconds": "\(String(format: "%.3f", restored.seconds))",
-                ])
+                logger.info(
+                    "restored",
+                    metadata: [
+                        "series": "\(kept)", "other_instances": "\(restored.snapshots.count - kept)",
+                        "checkpoint_age_s":
+                            "\(restored.contents.writtenAt.map { CheckpointFile.age(writtenAt: $0) } ?? "unknown")",
+                        "seconds": "\(String(format: "%.3f", restored.seconds))",
+                    ])
             }
-            checkpointer = Checkpointer(store: store, engine: engine, interval: config.checkpointInterval,
-                                        logger: logger, metrics: metrics)
+            checkpointer = Checkpointer(
+                store: store, engine: engine, interval: config.checkpointInterval,
+                logger: logger, metrics: metrics)
         } else {
             checkpointer = nil
         }
@@ -69,9 +74,12 @@ final class DaemonRuntime: Sendable {
         }
         self.inputs = inputs
         for input in inputs {
-            logger.info("input \(input.config.mode.rawValue)ing", metadata: [
-                "endpoints": "\(input.endpoints.joined(separator: " "))", "format": "\(input.config.format.rawValue)",
-            ])
+            logger.info(
+                "input \(input.config.mode.rawValue)ing",
+                metadata: [
+                    "endpoints": "\(input.endpoints.joined(separator: " "))",
+                    "format": "\(input.config.format.rawValue)",
+                ])
         }
         logger.info("alerts on \(publisher.endpoint)")
     }
@@ -109,11 +117,13 @@ final class DaemonRuntime: Sendable {
         for reason in RejectReason.allCases where totals.rejected(reason) > 0 {
             rejected[reason.name] = "\(totals.rejected(reason))"
         }
-        logger.info("stopped", metadata: [
-            "samples": "\(totals.samples)", "series": "\(engine.stats.series.load(ordering: .relaxed))",
-            "rejected": .dictionary(rejected), "alerts_firing": "\(totals.alertsFiring)",
-            "alerts_resolved": "\(totals.alertsResolved)",
-            "training_adopted": "\(totals.training(.adopted))", "training_skipped": "\(totals.training(.skipped))",
-        ])
+        logger.info(
+            "stopped",
+            metadata: [
+                "samples": "\(totals.samples)", "series": "\(engine.stats.series.load(ordering: .relaxed))",
+                "rejected": .dictionary(rejected), "alerts_firing": "\(totals.alertsFiring)",
+                "alerts_resolved": "\(totals.alertsResolved)",
+                "training_adopted": "\(totals.training(.adopted))", "training_skipped": "\(totals.training(.skipped))",
+            ])
     }
 }

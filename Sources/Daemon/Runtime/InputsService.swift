@@ -11,12 +11,15 @@ struct InputsService: Service {
     let logger: Logger
 
     func run() async throws {
-        let context = self.context, inputs = self.inputs
+        let context = self.context
+        let inputs = self.inputs
         let failure = await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: String?.self) { group in
                 for input in inputs {
                     group.addTask {
-                        await input.receivingEnded().map { "input \(input.endpoints.joined(separator: " ")) stopped: \($0)" }
+                        await input.receivingEnded().map {
+                            "input \(input.endpoints.joined(separator: " ")) stopped: \($0)"
+                        }
                     }
                 }
                 var first: String?

@@ -15,13 +15,16 @@ enum Reload {
 
     /// Applies the live part of `new`; returns the keys that changed, split into applied and waiting for a restart.
     static func apply(_ new: DaemonConfig, over old: DaemonConfig, engine: Engine, levels: LogLevelSwitch)
-        -> (applied: [String], needRestart: [String]) {
+        -> (applied: [String], needRestart: [String])
+    {
         let changed = changedKeys(from: old, to: new)
         var live = LiveSettings(new.engine)
         // Jobs keep the window and interval their history was kept for; those change at a restart.
         live.training.every = old.engine.predictor.training.every
         live.training.window = old.engine.predictor.training.window
-        if live.training.heldOut >= live.training.window { live.training.heldOut = old.engine.predictor.training.heldOut }
+        if live.training.heldOut >= live.training.window {
+            live.training.heldOut = old.engine.predictor.training.heldOut
+        }
         engine.live.set(live)
         engine.learning.set(new.engine.training)
         levels.set(new.logLevel)

@@ -14,8 +14,10 @@ struct ReloadService: Service {
     let notifier: SystemdNotifier?
     let logger: Logger
 
-    init(initial: DaemonConfig, load: @escaping @Sendable () throws -> DaemonConfig, engine: Engine,
-         levels: LogLevelSwitch, notifier: SystemdNotifier?, logger: Logger) {
+    init(
+        initial: DaemonConfig, load: @escaping @Sendable () throws -> DaemonConfig, engine: Engine,
+        levels: LogLevelSwitch, notifier: SystemdNotifier?, logger: Logger
+    ) {
         self.load = load
         running = Protected(initial)
         self.engine = engine
@@ -44,14 +46,18 @@ struct ReloadService: Service {
         let old = running.withLock { $0 }
         let (applied, needRestart) = Reload.apply(new, over: old, engine: engine, levels: levels)
         running.withLock { $0 = new }
-        logger.notice("configuration reloaded", metadata: [
-            "applied": "\(applied.joined(separator: " "))",
-            "after_restart": "\(needRestart.joined(separator: " "))",
-        ])
-        if !needRestart.isEmpty {
-            logger.warning("these changes take effect at the next restart", metadata: [
-                "keys": "\(needRestart.joined(separator: " "))",
+        logger.notice(
+            "configuration reloaded",
+            metadata: [
+                "applied": "\(applied.joined(separator: " "))",
+                "after_restart": "\(needRestart.joined(separator: " "))",
             ])
+        if !needRestart.isEmpty {
+            logger.warning(
+                "these changes take effect at the next restart",
+                metadata: [
+                    "keys": "\(needRestart.joined(separator: " "))"
+                ])
         }
     }
 }

@@ -16,13 +16,15 @@ struct StatusLineService: Service {
         var before = stats.snapshot
         while (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: .seconds(interval)) })) != nil {
             let now = stats.snapshot
-            logger.info("status", metadata: [
-                "samples_per_s": "\(Int(Double(now.samples - before.samples) / interval))",
-                "samples": "\(now.samples)",
-                "series": "\(stats.series.load(ordering: .relaxed))",
-                "rejected": "\(now.totalRejected)",
-                "alerts": "\(now.alertsFiring + now.alertsResolved)",
-            ])
+            logger.info(
+                "status",
+                metadata: [
+                    "samples_per_s": "\(Int(Double(now.samples - before.samples) / interval))",
+                    "samples": "\(now.samples)",
+                    "series": "\(stats.series.load(ordering: .relaxed))",
+                    "rejected": "\(now.totalRejected)",
+                    "alerts": "\(now.alertsFiring + now.alertsResolved)",
+                ])
             before = now
         }
     }

@@ -87,7 +87,8 @@ func rfc3339(_ seconds: Double) -> String {
     let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
     let ms = Int(msOfDay)
     func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-    var text = "\(year)-\(two(month))-\(two(day))T\(two(ms / 3_600_000)):\(two(ms / 60_000 % 60)):\(two(ms / 1000 % 60))"
+    var text =
+        "\(year)-\(two(month))-\(two(day))T\(two(ms / 3_600_000)):\(two(ms / 60_000 % 60)):\(two(ms / 1000 % 60))"
     if ms % 1000 != 0 {
         let fraction = ms % 1000
         text += "." + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + "\(fraction)"

@@ -10,7 +10,8 @@ final class OwnedThread<Outcome: Sendable>: Sendable {
 
     /// Starts `body` on a new thread called `name`.
     init(name: String, _ body: @escaping @Sendable () -> Outcome) {
-        let ended = self.ended, outcome = self.outcome
+        let ended = self.ended
+        let outcome = self.outcome
         ended.enter()
         let thread = Thread {
             let result = body()

@@ -27,10 +27,13 @@ final class Heartbeat: Sendable {
                         logger.error("a shard did not answer within \(interval) s; no watchdog keep-alive")
                     }
                 }
-                let now = engine.stats.snapshot, time = Date()
+                let now = engine.stats.snapshot
+                let time = Date()
                 let rate = Double(now.samples - previous.samples) / max(time.timeIntervalSince(previousTime), 1e-3)
-                notifier.send("STATUS=\(engine.stats.series.load(ordering: .relaxed)) series, "
-                    + "\(Int(rate)) samples/s, \(now.incidents) alerts (\(now.alertsFiring - now.incidents) re-sent), \(now.totalRejected) samples rejected")
+                notifier.send(
+                    "STATUS=\(engine.stats.series.load(ordering: .relaxed)) series, "
+                        + "\(Int(rate)) samples/s, \(now.incidents) alerts (\(now.alertsFiring - now.incidents) re-sent), \(now.totalRejected) samples rejected"
+                )
                 (previous, previousTime) = (now, time)
             }
         }

@@ -19,8 +19,9 @@ struct ReadinessService: Service {
         notifier?.send("READY=1\nSTATUS=ready")
         logger.info("ready", metadata: summary)
         let heartbeat = notifier.map {
-            Heartbeat(notifier: $0, engine: engine, watchdogInterval: SystemdNotifier.watchdogInterval(),
-                      logger: logger)
+            Heartbeat(
+                notifier: $0, engine: engine, watchdogInterval: SystemdNotifier.watchdogInterval(),
+                logger: logger)
         }
         try? await gracefulShutdown()
         readiness.set(false)

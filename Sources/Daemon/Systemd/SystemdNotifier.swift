@@ -10,7 +10,8 @@ final class SystemdNotifier: Sendable {
     /// Nil when `$NOTIFY_SOCKET` is unset, empty or unusable.
     init?(environment: [String: String] = ProcessInfo.processInfo.environment) {
         guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty, path.utf8.count < 108,
-              path.hasPrefix("/") || path.hasPrefix("@") else { return nil }
+            path.hasPrefix("/") || path.hasPrefix("@")
+        else { return nil }
         var bytes = Array(path.utf8)
         if bytes[0] == UInt8(ascii: "@") { bytes[0] = 0 }  // abstract namespace
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)

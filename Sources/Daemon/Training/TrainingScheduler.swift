@@ -39,8 +39,10 @@ final class TrainingScheduler: Sendable {
         }
     }
 
-    init(concurrency: Int, maxPending: Int, network: Network, maxWindow: Int, metrics: DaemonMetrics?,
-         priority: TrainingPriority = .low) {
+    init(
+        concurrency: Int, maxPending: Int, network: Network, maxWindow: Int, metrics: DaemonMetrics?,
+        priority: TrainingPriority = .low
+    ) {
         precondition(concurrency >= 1 && maxPending >= 1, "training needs at least one lane and one place")
         lanes = (0..<concurrency).map { Lane(index: $0, network: network, maxWindow: maxWindow) }
         self.maxPending = maxPending
@@ -56,8 +58,9 @@ final class TrainingScheduler: Sendable {
         var current = pending.load(ordering: .relaxed)
         repeat {
             guard current < maxPending else { return false }
-            let (exchanged, original) = pending.compareExchange(expected: current, desired: current + 1,
-                                                                ordering: .acquiringAndReleasing)
+            let (exchanged, original) = pending.compareExchange(
+                expected: current, desired: current + 1,
+                ordering: .acquiringAndReleasing)
             if exchanged { break }
             current = original
         } while true

@@ -8,8 +8,10 @@ final class Producer {
     private let linger: Int32
 
     /// Connects to `connect` or binds `bind` (either, or both), then waits up to `wait` seconds for a subscriber.
-    init(connect: String? = nil, bind: String? = nil, wait: Double = 10,
-         lingerMilliseconds: Int32 = 30_000) throws(ProducerError) {
+    init(
+        connect: String? = nil, bind: String? = nil, wait: Double = 10,
+        lingerMilliseconds: Int32 = 30_000
+    ) throws(ProducerError) {
         linger = lingerMilliseconds
         let subscription: [[UInt8]]?
         do throws(ZMQError) {

@@ -13,7 +13,9 @@ final class ZMQContext: @unchecked Sendable {
 
     /// The version of the libzmq linked in, `major.minor.patch`.
     static var libraryVersion: String {
-        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        var major: Int32 = 0
+        var minor: Int32 = 0
+        var patch: Int32 = 0
         zmq_version(&major, &minor, &patch)
         return "\(major).\(minor).\(patch)"
     }

@@ -192,8 +192,9 @@ final class ZMQSocket {
     private func checkOwner() {
         let current = pthread_self()
         if let owner {
-            precondition(pthread_equal(owner, current) != 0,
-                         "a ZeroMQ socket was used from a thread that does not own it")
+            precondition(
+                pthread_equal(owner, current) != 0,
+                "a ZeroMQ socket was used from a thread that does not own it")
         } else {
             owner = current
         }

@@ -67,17 +67,20 @@ public enum Cell: Sendable, Hashable {
     ) {
         switch self {
         case .lstm(let cell):
-            cell.backward(p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
-                          preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
-                          scratch: scratch)
+            cell.backward(
+                p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
+                preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
+                scratch: scratch)
         case .gru(let cell):
-            cell.backward(p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
-                          preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
-                          scratch: scratch)
+            cell.backward(
+                p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
+                preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
+                scratch: scratch)
         case .rnn(let cell):
-            cell.backward(p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
-                          preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
-                          scratch: scratch)
+            cell.backward(
+                p, cache: cache, stateGradient: stateGradient, inputGradient: inputGradient,
+                preactivationGradient: preactivationGradient, parameterGradient: parameterGradient,
+                scratch: scratch)
         }
     }
 
@@ -88,20 +91,23 @@ public enum Cell: Sendable, Hashable {
     ) {
         switch self {
         case .lstm(let cell):
-            cell.accumulateWeightGradients(caches: caches, cacheStride: cacheStride,
-                                           preactivationGradients: preactivationGradients,
-                                           gradientStride: gradientStride, steps: steps,
-                                           parameterGradient: parameterGradient)
+            cell.accumulateWeightGradients(
+                caches: caches, cacheStride: cacheStride,
+                preactivationGradients: preactivationGradients,
+                gradientStride: gradientStride, steps: steps,
+                parameterGradient: parameterGradient)
         case .gru(let cell):
-            cell.accumulateWeightGradients(caches: caches, cacheStride: cacheStride,
-                                           preactivationGradients: preactivationGradients,
-                                           gradientStride: gradientStride, steps: steps,
-                                           parameterGradient: parameterGradient)
+            cell.accumulateWeightGradients(
+                caches: caches, cacheStride: cacheStride,
+                preactivationGradients: preactivationGradients,
+                gradientStride: gradientStride, steps: steps,
+                parameterGradient: parameterGradient)
         case .rnn(let cell):
-            cell.accumulateWeightGradients(caches: caches, cacheStride: cacheStride,
-                                           preactivationGradients: preactivationGradients,
-                                           gradientStride: gradientStride, steps: steps,
-                                           parameterGradient: parameterGradient)
+            cell.accumulateWeightGradients(
+                caches: caches, cacheStride: cacheStride,
+                preactivationGradients: preactivationGradients,
+                gradientStride: gradientStride, steps: steps,
+                parameterGradient: parameterGradient)
         }
     }
 }

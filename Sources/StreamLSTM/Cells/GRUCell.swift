@@ -110,10 +110,12 @@ public struct GRUCell: RecurrentCell, Hashable {
         parameterGradient dp: UnsafeMutablePointer<T>
     ) {
         // Wx pairs the input-side gradients with x; Wh the recurrent-side ones with h_prev.
-        Kernels.outerProductSum(preactivationGradients, stride: gradientStride, rows: gateRows,
-                                caches, stride: cacheStride, cols: inputSize, steps: steps, into: dp)
-        Kernels.outerProductSum(preactivationGradients + gateRows, stride: gradientStride, rows: gateRows,
-                                caches + inputSize, stride: cacheStride, cols: hiddenSize, steps: steps,
-                                into: dp + recurrentOffset)
+        Kernels.outerProductSum(
+            preactivationGradients, stride: gradientStride, rows: gateRows,
+            caches, stride: cacheStride, cols: inputSize, steps: steps, into: dp)
+        Kernels.outerProductSum(
+            preactivationGradients + gateRows, stride: gradientStride, rows: gateRows,
+            caches + inputSize, stride: cacheStride, cols: hiddenSize, steps: steps,
+            into: dp + recurrentOffset)
     }
 }

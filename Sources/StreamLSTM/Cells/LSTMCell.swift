@@ -139,7 +139,8 @@ public struct LSTMCell: RecurrentCell, Hashable {
         parameterGradient dp: UnsafeMutablePointer<T>
     ) {
         // [x, h_prev] opens every step's cache.
-        Kernels.outerProductSum(preactivationGradients, stride: gradientStride, rows: gateRows,
-                                caches, stride: cacheStride, cols: columns, steps: steps, into: dp)
+        Kernels.outerProductSum(
+            preactivationGradients, stride: gradientStride, rows: gateRows,
+            caches, stride: cacheStride, cols: columns, steps: steps, into: dp)
     }
 }

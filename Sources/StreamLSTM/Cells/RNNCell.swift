@@ -68,7 +68,8 @@ public struct RNNCell: RecurrentCell, Hashable {
         preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,
         parameterGradient dp: UnsafeMutablePointer<T>
     ) {
-        Kernels.outerProductSum(preactivationGradients, stride: gradientStride, rows: hiddenSize,
-                                caches, stride: cacheStride, cols: columns, steps: steps, into: dp)
+        Kernels.outerProductSum(
+            preactivationGradients, stride: gradientStride, rows: hiddenSize,
+            caches, stride: cacheStride, cols: columns, steps: steps, into: dp)
     }
 }

@@ -22,8 +22,10 @@ enum Kernels {
         var r = 0
         // Blocks of 32 rows: four accumulators stay in registers across all columns.
         while r + 32 <= rows {
-            var a0 = load8(out + r), a1 = load8(out + r + 8)
-            var a2 = load8(out + r + 16), a3 = load8(out + r + 24)
+            var a0 = load8(out + r)
+            var a1 = load8(out + r + 8)
+            var a2 = load8(out + r + 16)
+            var a3 = load8(out + r + 24)
             var column = w + r
             for k in 0..<cols {
                 let x = SIMD8<T>(repeating: v[k])
@@ -33,8 +35,10 @@ enum Kernels {
                 a3 = fused(a3, load8(column + 24), x)
                 column += rows
             }
-            store8(a0, out + r); store8(a1, out + r + 8)
-            store8(a2, out + r + 16); store8(a3, out + r + 24)
+            store8(a0, out + r)
+            store8(a1, out + r + 8)
+            store8(a2, out + r + 16)
+            store8(a3, out + r + 24)
             r += 32
         }
         while r + 8 <= rows {
@@ -82,7 +86,10 @@ enum Kernels {
         while r + 32 <= rows {
             for k in 0..<cols {
                 let out = dw + k * rows + r
-                var a0 = load8(out), a1 = load8(out + 8), a2 = load8(out + 16), a3 = load8(out + 24)
+                var a0 = load8(out)
+                var a1 = load8(out + 8)
+                var a2 = load8(out + 16)
+                var a3 = load8(out + 24)
                 for t in 0..<steps {
                     let x = SIMD8<T>(repeating: v[t * vStride + k])
                     let row = d + t * dStride + r
@@ -91,7 +98,10 @@ enum Kernels {
                     a2 = fused(a2, load8(row + 16), x)
                     a3 = fused(a3, load8(row + 24), x)
                 }
-                store8(a0, out); store8(a1, out + 8); store8(a2, out + 16); store8(a3, out + 24)
+                store8(a0, out)
+                store8(a1, out + 8)
+                store8(a2, out + 16)
+                store8(a3, out + 24)
             }
             r += 32
         }
@@ -158,9 +168,9 @@ enum Kernels {
     @inline(__always)
     static func fused<T: NeuralScalar>(_ a: SIMD8<T>, _ b: SIMD8<T>, _ c: SIMD8<T>) -> SIMD8<T> {
         #if STREAMLSTM_FMA
-        a.addingProduct(b, c)
+            a.addingProduct(b, c)
         #else
-        a + b * c
+            a + b * c
         #endif
     }
 

@@ -34,12 +34,19 @@ public struct Network: Sendable, Hashable {
         precondition(model.problem == nil, model.problem ?? "")
         self.inputSize = inputSize
         var layers: [Cell] = []
-        var parameterOffsets: [Int] = [], stateOffsets: [Int] = [], cacheOffsets: [Int] = []
+        var parameterOffsets: [Int] = []
+        var stateOffsets: [Int] = []
+        var cacheOffsets: [Int] = []
         var preactivationGradientOffsets: [Int] = []
-        var parameters = 0, state = 0, cache = 0, scratch = 0, preactivationGradients = 0
+        var parameters = 0
+        var state = 0
+        var cache = 0
+        var scratch = 0
+        var preactivationGradients = 0
         for index in 0..<model.layers {
-            let cell = Cell(kind: model.cell, inputSize: index == 0 ? inputSize : model.hiddenSize,
-                            hiddenSize: model.hiddenSize, peepholes: model.peepholes)
+            let cell = Cell(
+                kind: model.cell, inputSize: index == 0 ? inputSize : model.hiddenSize,
+                hiddenSize: model.hiddenSize, peepholes: model.peepholes)
             layers.append(cell)
             parameterOffsets.append(parameters)
             stateOffsets.append(state)
@@ -87,7 +94,7 @@ public struct Network: Sendable, Hashable {
     /// `cache` (one step's worth); returns the prediction.
     /// (The exported Float specialisation serves callers in other modules,
     /// which would otherwise run the unspecialised generic code.)
-    @_specialize(exported: true, where T == Float)
+    @_specialize(exported:true,where T == Float)
     public func forward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, input: UnsafePointer<T>, state: UnsafeMutablePointer<T>,
         cache: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
@@ -95,8 +102,9 @@ public struct Network: Sendable, Hashable {
         var x = input
         for index in layers.indices {
             let layerState = state + stateOffsets[index]
-            layers[index].forward(p + parameterOffsets[index], input: x, state: layerState,
-                                  cache: cache + cacheOffsets[index], scratch: scratch)
+            layers[index].forward(
+                p + parameterOffsets[index], input: x, state: layerState,
+                cache: cache + cacheOffsets[index], scratch: scratch)
             x = UnsafePointer(layerState)
         }
         let top = topHiddenSize
@@ -113,7 +121,7 @@ public struct Network: Sendable, Hashable {
     /// `preactivationGradient`; vector-parameter gradients are accumulated
     /// into `parameterGradient`. After the last step of a window,
     /// `accumulateWeightGradients` adds the weight-matrix gradients.
-    @_specialize(exported: true, where T == Float)
+    @_specialize(exported:true,where T == Float)
     public func backward<T: NeuralScalar>(
         _ p: UnsafePointer<T>, cache: UnsafePointer<T>, outputGradient dy: T,
         stateGradient: UnsafeMutablePointer<T>, preactivationGradient: UnsafeMutablePointer<T>,
@@ -131,15 +139,17 @@ public struct Network: Sendable, Hashable {
         let inputGradient = scratch
         let cellScratch = scratch + max(inputSize, top)
         for index in layers.indices.reversed() {
-            layers[index].backward(p + parameterOffsets[index], cache: cache + cacheOffsets[index],
-                                   stateGradient: stateGradient + stateOffsets[index],
-                                   inputGradient: inputGradient,
-                                   preactivationGradient: preactivationGradient + preactivationGradientOffsets[index],
-                                   parameterGradient: dp + parameterOffsets[index], scratch: cellScratch)
+            layers[index].backward(
+                p + parameterOffsets[index], cache: cache + cacheOffsets[index],
+                stateGradient: stateGradient + stateOffsets[index],
+                inputGradient: inputGradient,
+                preactivationGradient: preactivationGradient + preactivationGradientOffsets[index],
+                parameterGradient: dp + parameterOffsets[index], scratch: cellScratch)
             if index > 0 {
                 // This layer's input was the h of the layer below at the same step.
-                Kernels.axpy(1, inputGradient, into: stateGradient + stateOffsets[index - 1],
-                             count: layers[index - 1].hiddenSize)
+                Kernels.axpy(
+                    1, inputGradient, into: stateGradient + stateOffsets[index - 1],
+                    count: layers[index - 1].hiddenSize)
             }
         }
     }
@@ -147,7 +157,7 @@ public struct Network: Sendable, Hashable {
     /// Adds every layer's weight-matrix gradients for a window of `steps`
     /// steps, whose caches and pre-activation gradients lie one step after
     /// another (`cacheSize` and `preactivationGradientSize` apart).
-    @_specialize(exported: true, where T == Float)
+    @_specialize(exported:true,where T == Float)
     public func accumulateWeightGradients<T: NeuralScalar>(
         caches: UnsafePointer<T>, preactivationGradients: UnsafePointer<T>, steps: Int,
         parameterGradient dp: UnsafeMutablePointer<T>

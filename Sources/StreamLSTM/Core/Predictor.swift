@@ -124,8 +124,10 @@ public final class Predictor {
     /// `alertThreshold`: where the caller's alerts fire, for the scorer's
     /// refractory rule (by default the scorer configuration's).
     @discardableResult
-    public func step(value: Double, timestamp: Double, workspace: Workspace,
-                     alertThreshold: Double? = nil) throws(PredictorError) -> StepResult {
+    public func step(
+        value: Double, timestamp: Double, workspace: Workspace,
+        alertThreshold: Double? = nil
+    ) throws(PredictorError) -> StepResult {
         guard value.isFinite else { throw .nonFiniteValue }
         guard abs(value) <= Self.largestValue else { throw .valueOutOfRange }
         guard timestamp.isFinite else { throw .nonFiniteTimestamp }
@@ -158,7 +160,7 @@ public final class Predictor {
         }
         let output = advance(workspace: workspace)
         #if STREAMLSTM_CHECKS
-        precondition(output.isFinite && state.allSatisfy(\.isFinite), "non-finite model output or state")
+            precondition(output.isFinite && state.allSatisfy(\.isFinite), "non-finite model output or state")
         #endif
         sampleCount += 1
         let next = normalizer.denormalize(Double(output))
@@ -166,8 +168,9 @@ public final class Predictor {
 
         let band = 3 * residualMeanSquare.squareRoot()
         let centre = predicted ?? value
-        return StepResult(predicted: predicted, residual: residual, lower: centre - band, upper: centre + band,
-                          anomaly: anomaly, forecast: next)
+        return StepResult(
+            predicted: predicted, residual: residual, lower: centre - band, upper: centre + band,
+            anomaly: anomaly, forecast: next)
     }
 
     private func advance(workspace: Workspace) -> Float {
@@ -177,8 +180,9 @@ public final class Predictor {
                 workspace.input.withUnsafeBufferPointer { x in
                     workspace.cache.withUnsafeMutableBufferPointer { c in
                         workspace.scratch.withUnsafeMutableBufferPointer { w in
-                            network.forward(p.baseAddress!, input: x.baseAddress!, state: s.baseAddress!,
-                                            cache: c.baseAddress!, scratch: w.baseAddress!)
+                            network.forward(
+                                p.baseAddress!, input: x.baseAddress!, state: s.baseAddress!,
+                                cache: c.baseAddress!, scratch: w.baseAddress!)
                         }
                     }
                 }
@@ -191,7 +195,8 @@ public final class Predictor {
     private func fillInput(value: Double, timestamp: Double, into input: inout [Float]) {
         input[0] = Float(normalizer.normalize(value))
         guard config.timeFeatures else { return }
-        let day = 86_400.0, week = 604_800.0
+        let day = 86_400.0
+        let week = 604_800.0
         let dayAngle = 2 * Double.pi * (timestamp.truncatingRemainder(dividingBy: day) / day)
         // Unix time 0 was a Thursday; shift so the weekly cycle starts on Monday.
         let weekAngle = 2 * Double.pi * ((timestamp + 3 * day).truncatingRemainder(dividingBy: week) / week)
@@ -225,7 +230,8 @@ public final class Predictor {
         let window = config.training.window
         let inputSize = network.inputSize
         let first = sampleCount - 1 - window
-        var inputs = [Float](), targets = [Float]()
+        var inputs = [Float]()
+        var targets = [Float]()
         inputs.reserveCapacity(window * inputSize)
         targets.reserveCapacity(window)
         for n in first..<(first + window) {
@@ -236,9 +242,10 @@ public final class Predictor {
         let snapshot = (first / config.training.every) % Self.snapshotSlots(config)
         let stateSize = network.stateSize
         let initialState = Array(stateSnapshots[(snapshot * stateSize)..<((snapshot + 1) * stateSize)])
-        return TrainingJob(network: network, config: config.training, parameters: parameters, optimizer: optimizer,
-                           previousParameters: previousParameters, inputs: inputs, targets: targets,
-                           initialState: initialState, baseVersion: modelVersion)
+        return TrainingJob(
+            network: network, config: config.training, parameters: parameters, optimizer: optimizer,
+            previousParameters: previousParameters, inputs: inputs, targets: targets,
+            initialState: initialState, baseVersion: modelVersion)
     }
 
     /// What became of a training result.
@@ -280,14 +287,17 @@ public final class Predictor {
     /// are still shared with other series (a prior). The network's shape,
     /// always shared, is not counted; malloc's own rounding is not either.
     public var ownedBytes: Int {
-        let arrays: [Int] = [parameters.capacity, previousParameters.capacity,
-                             optimizer.firstMoment.capacity, optimizer.secondMoment.capacity,
-                             state.capacity, historyInputs.capacity, historyTargets.capacity,
-                             stateSnapshots.capacity, scorer.likelihood.recentRaw.capacity,
-                             scorer.daily.means.capacity, scorer.daily.counts.capacity]
+        let arrays: [Int] = [
+            parameters.capacity, previousParameters.capacity,
+            optimizer.firstMoment.capacity, optimizer.secondMoment.capacity,
+            state.capacity, historyInputs.capacity, historyTargets.capacity,
+            stateSnapshots.capacity, scorer.likelihood.recentRaw.capacity,
+            scorer.daily.means.capacity, scorer.daily.counts.capacity,
+        ]
         let arrayHeader = 32  // per array
         let storage = arrays.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
-        let object = 16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size
+        let object =
+            16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size
             + MemoryLayout<Normalizer>.size + MemoryLayout<AnomalyScorer>.size + 8 * 8
         return storage + object
     }

@@ -11,8 +11,10 @@ public struct TrainingConfig: Sendable, Hashable, Codable {
     /// candidate weights against the live ones; 0 adopts every result.
     public var heldOut: Int
 
-    public init(every: Int = 8, window: Int = 64, optimizer: AdamConfig = AdamConfig(), gradientClip: Double = 1,
-                heldOut: Int = 8) {
+    public init(
+        every: Int = 8, window: Int = 64, optimizer: AdamConfig = AdamConfig(), gradientClip: Double = 1,
+        heldOut: Int = 8
+    ) {
         self.every = every
         self.window = window
         self.optimizer = optimizer
@@ -25,7 +27,9 @@ public struct TrainingConfig: Sendable, Hashable, Codable {
     public var problem: String? {
         if every < 0 { return "training interval \(every) is negative" }
         if window < 1 || window > 4096 { return "training window \(window) is outside 1...4096" }
-        if every > 0 && window % every != 0 { return "training window \(window) is not a multiple of the interval \(every)" }
+        if every > 0 && window % every != 0 {
+            return "training window \(window) is not a multiple of the interval \(every)"
+        }
         if !(optimizer.learningRate > 0) { return "learning rate \(optimizer.learningRate) is not positive" }
         if !(optimizer.beta1 >= 0 && optimizer.beta1 < 1 && optimizer.beta2 >= 0 && optimizer.beta2 < 1) {
             return "Adam betas must lie in [0, 1)"

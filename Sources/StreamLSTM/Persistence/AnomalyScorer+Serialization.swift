@@ -39,45 +39,56 @@ extension AnomalyScorer {
 
     init(config: ScorerConfig, decoding r: inout ByteReader) throws(SerializationError) {
         let count = try r.readInt()
-        let errorScale = RunningScale(timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
-                                      meanSquare: try r.readDouble())
+        let errorScale = RunningScale(
+            timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
+            meanSquare: try r.readDouble())
         let likelihoodCount = try r.readInt()
         let recentRaw = try r.readFloats()
         guard recentRaw.count == config.shortWindow else {
-            throw .invalid("recent raw scores: \(recentRaw.count) values where the configuration needs \(config.shortWindow)")
+            throw .invalid(
+                "recent raw scores: \(recentRaw.count) values where the configuration needs \(config.shortWindow)")
         }
         let fit = GaussianFit(mean: try r.readDouble(), variance: try r.readDouble(), fitted: try r.readInt())
         let likelihood = ErrorLikelihood(config: config, count: likelihoodCount, recentRaw: recentRaw, fit: fit)
         let errorTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
-        let means = try r.readFloats(), counts = try r.readFloats()
+        let means = try r.readFloats()
+        let counts = try r.readFloats()
         guard means.count == DailyProfile.bins, counts.count == DailyProfile.bins else {
             throw .invalid("daily profile of \(means.count) and \(counts.count) bins where \(DailyProfile.bins) belong")
         }
-        let daily = DailyProfile(means: means, counts: counts, firstTimestamp: try r.readDouble(),
-                                 meanInterval: try r.readDouble(), intervals: try r.readInt())
-        let dailyScale = RunningScale(timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
-                                      meanSquare: try r.readDouble())
+        let daily = DailyProfile(
+            means: means, counts: counts, firstTimestamp: try r.readDouble(),
+            meanInterval: try r.readDouble(), intervals: try r.readInt())
+        let dailyScale = RunningScale(
+            timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
+            meanSquare: try r.readDouble())
         let dailyTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
-        let drift = LevelDrift(count: try r.readInt(), recentMean: try r.readDouble(), longMean: try r.readDouble(),
-                               longVariance: try r.readDouble())
+        let drift = LevelDrift(
+            count: try r.readInt(), recentMean: try r.readDouble(), longMean: try r.readDouble(),
+            longVariance: try r.readDouble())
         let driftTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
-        let stuck = StuckValue(run: try r.readInt(), count: try r.readInt(), previous: try r.readDouble(),
-                               startRate: try r.readDouble(), changeRate: try r.readDouble(),
-                               changeRateBeforeRun: try r.readDouble(),
-                               lengths: try TailEstimator(timeConstant: StuckValue.timeConstant, decoding: &r))
-        let minimum = try r.readDouble(), maximum = try r.readDouble()
+        let stuck = StuckValue(
+            run: try r.readInt(), count: try r.readInt(), previous: try r.readDouble(),
+            startRate: try r.readDouble(), changeRate: try r.readDouble(),
+            changeRateBeforeRun: try r.readDouble(),
+            lengths: try TailEstimator(timeConstant: StuckValue.timeConstant, decoding: &r))
+        let minimum = try r.readDouble()
+        let maximum = try r.readDouble()
         let hasTimestamp = try r.readBool()
         let timestamp = try r.readDouble()
         let calm = Int(try r.read(Int64.self))
-        let statistics = [errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
-                          drift.longVariance, stuck.startRate]
+        let statistics = [
+            errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
+            drift.longVariance, stuck.startRate,
+        ]
         guard statistics.allSatisfy({ $0 >= 0 && $0.isFinite }), calm >= 0 else {
             throw .invalid("negative or non-finite score statistics")
         }
-        self.init(config: config, count: count, errorScale: errorScale, likelihood: likelihood, errorTail: errorTail,
-                  daily: daily, dailyScale: dailyScale, dailyTail: dailyTail, drift: drift, driftTail: driftTail,
-                  stuck: stuck, minimum: minimum, maximum: maximum,
-                  lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm)
+        self.init(
+            config: config, count: count, errorScale: errorScale, likelihood: likelihood, errorTail: errorTail,
+            daily: daily, dailyScale: dailyScale, dailyTail: dailyTail, drift: drift, driftTail: driftTail,
+            stuck: stuck, minimum: minimum, maximum: maximum,
+            lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm)
     }
 }
 
@@ -88,9 +99,10 @@ extension TailEstimator {
     }
 
     init(timeConstant: Double, decoding r: inout ByteReader) throws(SerializationError) {
-        self.init(timeConstant: timeConstant, count: try r.readInt(), meanSquare: try r.readDouble(),
-                  tailRate: try r.readDouble(), tailWeight: try r.readDouble(), excessMean: try r.readDouble(),
-                  excessSquare: try r.readDouble())
+        self.init(
+            timeConstant: timeConstant, count: try r.readInt(), meanSquare: try r.readDouble(),
+            tailRate: try r.readDouble(), tailWeight: try r.readDouble(), excessMean: try r.readDouble(),
+            excessSquare: try r.readDouble())
         guard [meanSquare, tailRate, tailWeight, excessSquare].allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw .invalid("negative or non-finite tail statistics")
         }

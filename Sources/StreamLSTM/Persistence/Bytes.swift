@@ -18,7 +18,8 @@ public enum SerializationError: Error, Sendable, Hashable, CustomStringConvertib
         switch self {
         case .badMagic: "not a predictor record (bad magic number)"
         case .unsupportedVersion(let v): "predictor record format version \(v) is not supported"
-        case .truncated(let needed, let available): "predictor record truncated: needs \(needed) bytes, has \(available)"
+        case .truncated(let needed, let available):
+            "predictor record truncated: needs \(needed) bytes, has \(available)"
         case .checksumMismatch(let stored, let computed):
             "predictor record damaged: checksum \(String(stored, radix: 16)) stored, \(String(computed, radix: 16)) computed"
         case .invalid(let why): "predictor record invalid: \(why)"
@@ -99,7 +100,9 @@ public struct ByteReader {
 
     /// Moves past `count` bytes.
     public mutating func skip(_ count: Int) throws(SerializationError) {
-        guard count >= 0, remaining >= count else { throw .truncated(needed: offset + count, available: bytes.endIndex) }
+        guard count >= 0, remaining >= count else {
+            throw .truncated(needed: offset + count, available: bytes.endIndex)
+        }
         offset += count
     }
 

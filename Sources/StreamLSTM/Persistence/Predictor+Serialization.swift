@@ -32,7 +32,8 @@ extension Predictor {
     /// the state has the same shape under both (scorer thresholds, the
     /// normaliser, learning rates may differ; the model may not).
     public convenience init(serialized bytes: [UInt8], configuredAs current: PredictorConfig? = nil)
-        throws(SerializationError) {
+        throws(SerializationError)
+    {
         guard bytes.count >= 4, Array(bytes[0..<4]) == Self.recordMagic else { throw .badMagic }
         var header = ByteReader(bytes[4...])
         let version = try header.read(UInt16.self)
@@ -61,7 +62,8 @@ extension Predictor {
         if a.model != b.model { return "model \(a.model) vs \(b.model)" }
         if a.timeFeatures != b.timeFeatures { return "time features \(a.timeFeatures) vs \(b.timeFeatures)" }
         if a.training.every != b.training.every || a.training.window != b.training.window {
-            return "training every \(a.training.every) over \(a.training.window) vs every \(b.training.every) over \(b.training.window)"
+            return
+                "training every \(a.training.every) over \(a.training.window) vs every \(b.training.every) over \(b.training.window)"
         }
         if a.scorer.shortWindow != b.scorer.shortWindow {
             return "score window \(a.scorer.shortWindow) vs \(b.scorer.shortWindow)"
@@ -102,14 +104,16 @@ extension Predictor {
         let forecastValue = try r.readDouble()
         forecast = hasForecast ? forecastValue : nil
         residualMeanSquare = try r.readDouble()
-        normalizer = Normalizer(config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
-                                count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
+        normalizer = Normalizer(
+            config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
+            count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
         scorer = try AnomalyScorer(config: config.scorer, decoding: &r)
         parameters = try r.readFloats()
         try expect(parameters.count, network.parameterCount, "parameters")
         previousParameters = try r.readFloats()
         try expect(previousParameters.count, network.parameterCount, "previous parameters")
-        let first = try r.readFloats(), second = try r.readFloats()
+        let first = try r.readFloats()
+        let second = try r.readFloats()
         // None before the first training run, then one per parameter.
         try expect(first.count, first.isEmpty ? 0 : network.parameterCount, "Adam first moments")
         try expect(second.count, first.count, "Adam second moments")
@@ -122,15 +126,18 @@ extension Predictor {
         let learning = config.training.enabled
         try expect(historyInputs.count, learning ? Self.historySlots(config) * network.inputSize : 0, "input history")
         try expect(historyTargets.count, learning ? Self.historySlots(config) : 0, "target history")
-        try expect(stateSnapshots.count, learning ? Self.snapshotSlots(config) * network.stateSize : 0,
-                   "state snapshots")
+        try expect(
+            stateSnapshots.count, learning ? Self.snapshotSlots(config) * network.stateSize : 0,
+            "state snapshots")
         guard normalizer.variance >= 0, residualMeanSquare >= 0 else {
             throw .invalid("negative or non-finite statistics")
         }
     }
 
     private func expect(_ count: Int, _ wanted: Int, _ what: String) throws(SerializationError) {
-        guard count == wanted else { throw .invalid("\(what): \(count) values where the configuration needs \(wanted)") }
+        guard count == wanted else {
+            throw .invalid("\(what): \(count) values where the configuration needs \(wanted)")
+        }
     }
 
     // MARK: Configuration
@@ -150,17 +157,21 @@ extension Predictor {
         w.write(UInt32(s.shortWindow))
         w.write(UInt32(s.learningPeriod))
         w.write(UInt32(s.warmUp))
-        for value in [s.distributionTimeConstant, s.meanFloor, s.varianceFloor, s.spikeSensitivity,
-                      s.dailySensitivity, s.driftSensitivity, s.stuckSensitivity, s.residualFloor, s.outOfRangeMargin,
-                      s.minimumAbsoluteDeviation, s.minimumRelativeDeviation, s.threshold] {
+        for value in [
+            s.distributionTimeConstant, s.meanFloor, s.varianceFloor, s.spikeSensitivity,
+            s.dailySensitivity, s.driftSensitivity, s.stuckSensitivity, s.residualFloor, s.outOfRangeMargin,
+            s.minimumAbsoluteDeviation, s.minimumRelativeDeviation, s.threshold,
+        ] {
             w.write(value)
         }
         w.write(UInt32(s.refractory))
         let t = c.training
         w.write(UInt32(t.every))
         w.write(UInt32(t.window))
-        for value in [t.optimizer.learningRate, t.optimizer.beta1, t.optimizer.beta2, t.optimizer.epsilon,
-                      t.gradientClip] {
+        for value in [
+            t.optimizer.learningRate, t.optimizer.beta1, t.optimizer.beta2, t.optimizer.epsilon,
+            t.gradientClip,
+        ] {
             w.write(value)
         }
         w.write(UInt32(t.heldOut))

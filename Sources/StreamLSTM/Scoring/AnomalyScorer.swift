@@ -213,9 +213,12 @@ public struct AnomalyScorer: Sendable, Hashable {
     }
 
     /// The scorer with all its parts as they were (a restored record).
-    init(config: ScorerConfig, count: Int, errorScale: RunningScale, likelihood: ErrorLikelihood,
-         errorTail: TailEstimator, daily: DailyProfile, dailyScale: RunningScale, dailyTail: TailEstimator,
-         drift: LevelDrift, driftTail: TailEstimator, stuck: StuckValue, minimum: Double, maximum: Double, lastTimestamp: Double?, calmSamples: Int) {
+    init(
+        config: ScorerConfig, count: Int, errorScale: RunningScale, likelihood: ErrorLikelihood,
+        errorTail: TailEstimator, daily: DailyProfile, dailyScale: RunningScale, dailyTail: TailEstimator,
+        drift: LevelDrift, driftTail: TailEstimator, stuck: StuckValue, minimum: Double, maximum: Double,
+        lastTimestamp: Double?, calmSamples: Int
+    ) {
         self.config = config
         self.count = count
         self.errorScale = errorScale
@@ -247,8 +250,10 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// of normal within a few hundred samples, whether or not the model
     /// learns it. (Holding the fits still while an alert is out kept such
     /// alerts firing for thousands of samples and cost 3 to 9 NAB points.)
-    public mutating func score(value: Double, predicted: Double?, timestamp: Double,
-                               threshold: Double? = nil) -> AnomalyScore {
+    public mutating func score(
+        value: Double, predicted: Double?, timestamp: Double,
+        threshold: Double? = nil
+    ) -> AnomalyScore {
         var verdict = unrefractoryScore(value: value, predicted: predicted, timestamp: timestamp)
         guard config.refractory > 0 else { return verdict }
         let threshold = threshold ?? config.threshold
@@ -295,8 +300,9 @@ public struct AnomalyScorer: Sendable, Hashable {
             if let scaled = dailyScale.scaled(deviation, floor: floor) {
                 // Its fits start a day late, so they are trusted after their own samples.
                 let weight = dailyWeight(deviationScale: dailyScale.scale(floor: floor))
-                consider(weight * config.dailySensitivity * dailyTail.surprise(abs(scaled)), .timeOfDay,
-                         seen: dailyScale.count)
+                consider(
+                    weight * config.dailySensitivity * dailyTail.surprise(abs(scaled)), .timeOfDay,
+                    seen: dailyScale.count)
                 dailyTail.observe(abs(scaled))
             }
             dailyScale.observe(deviation, floor: floor)
@@ -322,15 +328,17 @@ public struct AnomalyScorer: Sendable, Hashable {
         // The minimum-deviation rules judge the value against its forecast: a stuck value, a broken
         // daily cycle or a drift can come with forecast errors of any size.
         let deviation = abs(residual ?? 0)
-        let tiny = deviation < config.minimumAbsoluteDeviation
+        let tiny =
+            deviation < config.minimumAbsoluteDeviation
             || deviation < config.minimumRelativeDeviation * abs(predicted ?? value)
         if tiny && [.predictionError, .spike, .outOfRange].contains(strongest.reason) {
             return AnomalyScore(score: 0, surprise: 0, raw: raw, reason: .belowMinimumDeviation)
         }
         // Nothing counts for more than the cap (a NaN from a degenerate fit never wins in `consider`).
         let surprise = min(strongest.surprise, Self.maximumSurprise)
-        return AnomalyScore(score: AnomalyScore.score(surprise: surprise), surprise: surprise, raw: raw,
-                            reason: strongest.reason)
+        return AnomalyScore(
+            score: AnomalyScore.score(surprise: surprise), surprise: surprise, raw: raw,
+            reason: strongest.reason)
     }
 
     /// How far fits of `n` samples are trusted: `1 − e^(−n/60)` (0.63 at 60,
@@ -357,7 +365,9 @@ public struct AnomalyScorer: Sendable, Hashable {
         guard config.outOfRangeMargin >= 0, minimum <= maximum else { return nil }
         let span = maximum - minimum
         let margin = config.outOfRangeMargin * span
-        let beyond = value > maximum + margin ? value - maximum - margin
+        let beyond =
+            value > maximum + margin
+            ? value - maximum - margin
             : value < minimum - margin ? minimum - margin - value : -1
         guard beyond >= 0 else { return nil }
         return span > 0 ? beyond / span : 3

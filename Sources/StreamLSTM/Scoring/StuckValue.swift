@@ -33,8 +33,10 @@ public struct StuckValue: Sendable, Hashable {
         lengths = TailEstimator(timeConstant: Self.timeConstant)
     }
 
-    init(run: Int, count: Int, previous: Double, startRate: Double, changeRate: Double, changeRateBeforeRun: Double,
-         lengths: TailEstimator) {
+    init(
+        run: Int, count: Int, previous: Double, startRate: Double, changeRate: Double, changeRateBeforeRun: Double,
+        lengths: TailEstimator
+    ) {
         self.run = run
         self.count = count
         self.previous = previous
@@ -50,7 +52,9 @@ public struct StuckValue: Sendable, Hashable {
         guard run > 0, count >= Self.reportsAfter, changeRateBeforeRun >= Self.changingSeries else { return 0 }
         // A series that has never repeated itself still might, once in the samples seen.
         let start = -Double.log10(max(startRate, 1 / Double(min(count, Int(Self.timeConstant)))))
-        let length = lengths.count >= TailEstimator.reportsAfter ? lengths.surprise(Double(run))
+        let length =
+            lengths.count >= TailEstimator.reportsAfter
+            ? lengths.surprise(Double(run))
             : Double(run - 1) * Double.log10(2)
         return start + length
     }

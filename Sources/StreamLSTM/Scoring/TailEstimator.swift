@@ -37,8 +37,10 @@ public struct TailEstimator: Sendable, Hashable {
         self.timeConstant = timeConstant
     }
 
-    init(timeConstant: Double, count: Int, meanSquare: Double, tailRate: Double, tailWeight: Double,
-         excessMean: Double, excessSquare: Double) {
+    init(
+        timeConstant: Double, count: Int, meanSquare: Double, tailRate: Double, tailWeight: Double,
+        excessMean: Double, excessSquare: Double
+    ) {
         self.timeConstant = timeConstant
         self.count = count
         self.meanSquare = meanSquare
@@ -55,8 +57,9 @@ public struct TailEstimator: Sendable, Hashable {
         guard tailWeight > 1e-12 else { return (0, max(0.25 * threshold, 1e-12)) }
         let mean = excessMean / tailWeight
         let variance = max(excessSquare / tailWeight - mean * mean, 1e-24)
-        let shape = min(max(0.5 * (1 - mean * mean / variance), Self.shapeRange.lowerBound),
-                        Self.shapeRange.upperBound)
+        let shape = min(
+            max(0.5 * (1 - mean * mean / variance), Self.shapeRange.lowerBound),
+            Self.shapeRange.upperBound)
         return (shape, max(mean * (1 - shape), 1e-12))
     }
 

@@ -36,10 +36,12 @@ public struct AdamState<T: NeuralScalar>: Sendable, Hashable {
 
     /// One bias-corrected Adam update of `parameters` along `gradient`.
     public mutating func update(_ parameters: inout [T], gradient: [T], config: AdamConfig) {
-        precondition(parameters.count == gradient.count && parameters.count == firstMoment.count,
-                     "Adam: parameter, gradient and moment sizes differ")
+        precondition(
+            parameters.count == gradient.count && parameters.count == firstMoment.count,
+            "Adam: parameter, gradient and moment sizes differ")
         step += 1
-        let b1 = T(config.beta1), b2 = T(config.beta2)
+        let b1 = T(config.beta1)
+        let b2 = T(config.beta2)
         // Bias corrections folded into one step size (Kingma & Ba, section 2).
         let correction1 = 1 - Double.pow(config.beta1, Double(step))
         let correction2 = 1 - Double.pow(config.beta2, Double(step))

@@ -34,8 +34,9 @@ public final class BPTT<T: NeuralScalar> {
     /// the steps from `scoredFrom` on (the earlier ones only carry the state
     /// forward), so that held-out steps can be judged on their own.
     public func loss(parameters: [T], inputs: [T], targets: [T], initialState: [T], scoredFrom: Int = 0) -> T {
-        forwardWindow(parameters: parameters, inputs: inputs, targets: targets, initialState: initialState,
-                      scoredFrom: scoredFrom)
+        forwardWindow(
+            parameters: parameters, inputs: inputs, targets: targets, initialState: initialState,
+            scoredFrom: scoredFrom)
     }
 
     /// The window loss; leaves dL/dθ in `gradient`.
@@ -56,14 +57,16 @@ public final class BPTT<T: NeuralScalar> {
                             preactivationGradients.withUnsafeMutableBufferPointer { da in
                                 for t in stride(from: steps - 1, through: 0, by: -1) {
                                     let dy = (predictions[t] - targets[t]) / T(steps)
-                                    network.backward(p.baseAddress!, cache: c.baseAddress! + t * cacheSize,
-                                                     outputGradient: dy, stateGradient: ds.baseAddress!,
-                                                     preactivationGradient: da.baseAddress! + t * gradientSize,
-                                                     parameterGradient: dp.baseAddress!, scratch: s.baseAddress!)
+                                    network.backward(
+                                        p.baseAddress!, cache: c.baseAddress! + t * cacheSize,
+                                        outputGradient: dy, stateGradient: ds.baseAddress!,
+                                        preactivationGradient: da.baseAddress! + t * gradientSize,
+                                        parameterGradient: dp.baseAddress!, scratch: s.baseAddress!)
                                 }
-                                network.accumulateWeightGradients(caches: c.baseAddress!,
-                                                                  preactivationGradients: UnsafePointer(da.baseAddress!),
-                                                                  steps: steps, parameterGradient: dp.baseAddress!)
+                                network.accumulateWeightGradients(
+                                    caches: c.baseAddress!,
+                                    preactivationGradients: UnsafePointer(da.baseAddress!),
+                                    steps: steps, parameterGradient: dp.baseAddress!)
                             }
                         }
                     }
@@ -79,8 +82,10 @@ public final class BPTT<T: NeuralScalar> {
         clipGradientNorm(&gradient, maxNorm: maxNorm)
     }
 
-    private func forwardWindow(parameters: [T], inputs: [T], targets: [T], initialState: [T],
-                               scoredFrom: Int = 0) -> T {
+    private func forwardWindow(
+        parameters: [T], inputs: [T], targets: [T], initialState: [T],
+        scoredFrom: Int = 0
+    ) -> T {
         let steps = targets.count
         precondition(scoredFrom >= 0 && scoredFrom < steps, "no step left to score")
         let network = self.network
@@ -96,10 +101,11 @@ public final class BPTT<T: NeuralScalar> {
                     state.withUnsafeMutableBufferPointer { s in
                         scratch.withUnsafeMutableBufferPointer { w in
                             for t in 0..<steps {
-                                let y = network.forward(p.baseAddress!, input: x.baseAddress! + t * network.inputSize,
-                                                        state: s.baseAddress!,
-                                                        cache: c.baseAddress! + t * network.cacheSize,
-                                                        scratch: w.baseAddress!)
+                                let y = network.forward(
+                                    p.baseAddress!, input: x.baseAddress! + t * network.inputSize,
+                                    state: s.baseAddress!,
+                                    cache: c.baseAddress! + t * network.cacheSize,
+                                    scratch: w.baseAddress!)
                                 predictions[t] = y
                                 if t >= scoredFrom {
                                     let e = y - targets[t]

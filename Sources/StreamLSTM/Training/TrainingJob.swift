@@ -21,19 +21,22 @@ public struct TrainingJob: Sendable {
     /// held-out steps): a reload changes them for every series at once. The
     /// window and interval must stay as the history was kept.
     public func tuned(_ settings: TrainingConfig) -> TrainingJob {
-        precondition(settings.window == config.window && settings.every == config.every,
-                     "a job's window and interval cannot change")
-        return TrainingJob(network: network, config: settings, parameters: parameters, optimizer: optimizer,
-                           previousParameters: previousParameters, inputs: inputs, targets: targets,
-                           initialState: initialState, baseVersion: baseVersion)
+        precondition(
+            settings.window == config.window && settings.every == config.every,
+            "a job's window and interval cannot change")
+        return TrainingJob(
+            network: network, config: settings, parameters: parameters, optimizer: optimizer,
+            previousParameters: previousParameters, inputs: inputs, targets: targets,
+            initialState: initialState, baseVersion: baseVersion)
     }
 
     /// The same window again, starting from a result's weights: for several
     /// passes over one window, and for benchmarks.
     public func continued(with result: TrainingResult) -> TrainingJob {
-        TrainingJob(network: network, config: config, parameters: result.parameters, optimizer: result.optimizer,
-                    previousParameters: previousParameters, inputs: inputs, targets: targets,
-                    initialState: initialState, baseVersion: baseVersion)
+        TrainingJob(
+            network: network, config: config, parameters: result.parameters, optimizer: result.optimizer,
+            previousParameters: previousParameters, inputs: inputs, targets: targets,
+            initialState: initialState, baseVersion: baseVersion)
     }
 }
 
@@ -69,12 +72,15 @@ public final class Trainer {
         let heldOut = job.config.heldOut
         let trained = job.targets.count - heldOut
         // Train on the older steps only; the held-out ones judge the result.
-        let loss = heldOut == 0
-            ? bptt.lossAndGradient(parameters: job.parameters, inputs: job.inputs, targets: job.targets,
-                                   initialState: job.initialState)
-            : bptt.lossAndGradient(parameters: job.parameters,
-                                   inputs: Array(job.inputs.prefix(trained * network.inputSize)),
-                                   targets: Array(job.targets.prefix(trained)), initialState: job.initialState)
+        let loss =
+            heldOut == 0
+            ? bptt.lossAndGradient(
+                parameters: job.parameters, inputs: job.inputs, targets: job.targets,
+                initialState: job.initialState)
+            : bptt.lossAndGradient(
+                parameters: job.parameters,
+                inputs: Array(job.inputs.prefix(trained * network.inputSize)),
+                targets: Array(job.targets.prefix(trained)), initialState: job.initialState)
         let norm = bptt.clipGradient(maxNorm: Float(job.config.gradientClip))
         // The job shares these arrays with the live predictor: the update copies them once.
         var parameters = job.parameters
@@ -83,18 +89,22 @@ public final class Trainer {
             optimizer = AdamState(parameterCount: parameters.count)  // this series' first training run
         }
         optimizer.update(&parameters, gradient: bptt.gradient, config: job.config.optimizer)
-        var candidateLoss: Float?, liveLoss: Float?, previousLoss: Float?
+        var candidateLoss: Float?
+        var liveLoss: Float?
+        var previousLoss: Float?
         if heldOut > 0 {
             func heldOutLoss(_ weights: [Float]) -> Float {
-                bptt.loss(parameters: weights, inputs: job.inputs, targets: job.targets,
-                          initialState: job.initialState, scoredFrom: trained)
+                bptt.loss(
+                    parameters: weights, inputs: job.inputs, targets: job.targets,
+                    initialState: job.initialState, scoredFrom: trained)
             }
             candidateLoss = heldOutLoss(parameters)
             liveLoss = heldOutLoss(job.parameters)
             previousLoss = heldOutLoss(job.previousParameters)
         }
-        return TrainingResult(parameters: parameters, optimizer: optimizer, baseVersion: job.baseVersion,
-                              loss: loss, gradientNorm: norm, candidateLoss: candidateLoss, liveLoss: liveLoss,
-                              previousLoss: previousLoss)
+        return TrainingResult(
+            parameters: parameters, optimizer: optimizer, baseVersion: job.baseVersion,
+            loss: loss, gradientNorm: norm, candidateLoss: candidateLoss, liveLoss: liveLoss,
+            previousLoss: previousLoss)
     }
 }

@@ -33,8 +33,9 @@ enum BuiltBinary {
             running.process.terminate()
             throw Failure.timedOut(arguments, seconds: timeout)
         }
-        return Outcome(status: running.process.terminationStatus, standardOutput: running.output,
-                       standardError: running.log)
+        return Outcome(
+            status: running.process.terminationStatus, standardOutput: running.output,
+            standardError: running.log)
     }
 }
 

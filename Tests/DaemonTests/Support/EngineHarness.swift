@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StreamLSTM
+
 @testable import Daemon
 
 /// Drives an in-process engine one sample at a time, waiting until each is

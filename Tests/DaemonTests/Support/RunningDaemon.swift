@@ -19,7 +19,8 @@ final class RunningDaemon {
         standardError = folder.appendingPathComponent("stderr")
         // Output goes to files, so that a chatty process can never block on a full pipe.
         guard FileManager.default.createFile(atPath: standardOutput.path, contents: nil),
-              FileManager.default.createFile(atPath: standardError.path, contents: nil) else {
+            FileManager.default.createFile(atPath: standardError.path, contents: nil)
+        else {
             throw Failure("cannot create output files in \(folder.path)")
         }
         process.executableURL = executable
@@ -58,7 +59,8 @@ final class RunningDaemon {
         repeat {
             let text = log
             if let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)),
-               let range = Range(match.range(at: match.numberOfRanges > 1 ? 1 : 0), in: text) {
+                let range = Range(match.range(at: match.numberOfRanges > 1 ? 1 : 0), in: text)
+            {
                 return String(text[range])
             }
             guard process.isRunning else { break }
@@ -105,17 +107,26 @@ func runInteropScript(_ name: String, _ arguments: [String], timeout: Double = 1
 
 /// The body of `GET path` from a running daemon, read with Python's urllib (a client written by others).
 func httpGet(_ http: String, _ path: String) throws -> String {
-    let outcome = try BuiltBinary.run(["python3", "-c",
-        "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://\(http)\(path)').read().decode())"],
+    let outcome = try BuiltBinary.run(
+        [
+            "python3", "-c",
+            "import sys, urllib.request; sys.stdout.write(urllib.request.urlopen('http://\(http)\(path)').read().decode())",
+        ],
         executable: URL(fileURLWithPath: "/usr/bin/env"))
     guard outcome.status == 0 else { throw RunningDaemon.Failure("GET \(path): \(outcome.standardError)") }
     return outcome.standardOutput
 }
 
 /// `/series` of a running daemon, read with Python's urllib (a client written by others).
-func seriesList(_ http: String) throws -> [(key: String, samples: Int, modelVersion: Int, alert: String, forecast: Double?)] {
+func seriesList(_ http: String) throws -> [(
+    key: String, samples: Int, modelVersion: Int, alert: String, forecast: Double?
+)] {
     guard let list = try JSONSerialization.jsonObject(with: Data(try httpGet(http, "/series").utf8)) as? [[String: Any]]
     else { throw RunningDaemon.Failure("GET /series: not a JSON list") }
-    return list.map { ($0["series"] as? String ?? "", $0["samples"] as? Int ?? -1, $0["model_version"] as? Int ?? -1,
-                       $0["alert"] as? String ?? "", ($0["forecast"] as? NSNumber)?.doubleValue) }
+    return list.map {
+        (
+            $0["series"] as? String ?? "", $0["samples"] as? Int ?? -1, $0["model_version"] as? Int ?? -1,
+            $0["alert"] as? String ?? "", ($0["forecast"] as? NSNumber)?.doubleValue
+        )
+    }
 }
