@@ -117,24 +117,12 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    /// The soft limit on open descriptors up to the hard one: sockets, clients and the checkpoint
-    /// share it, and the soft default (1,024) is low enough for local clients to exhaust.
-    static func raiseDescriptorLimit(logger: Logger) {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-        let soft = limit.rlim_cur
-        limit.rlim_cur = limit.rlim_max
-        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
-            logger.debug("open descriptor limit raised", metadata: ["from": "\(soft)", "to": "\(limit.rlim_max)"])
-        }
-    }
-
     func run() async throws {
         let config = try effectiveConfig()
         let levels = LogLevelSwitch(config.logLevel)
         LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, levels: levels) }
         let logger = Logger(label: "streamlstmd")
-        Self.raiseDescriptorLimit(logger: logger)
+        ProcessLimits.raiseDescriptorLimit(logger: logger)
         let registry = PrometheusCollectorRegistry()
         let runtime: DaemonRuntime
         do {
