@@ -39,23 +39,39 @@ struct ReloadTests {
 @Suite("Reload verdicts")
 struct ReloadVerdictTests {
     /// A new value for every key the table calls live, and where a running daemon shows it.
-    static let liveChanges: [(yaml: String, shows: @Sendable (Engine, LogLevelSwitch) -> Bool)] = [
-        ("log_level: debug", { _, levels in levels.level == .debug }),
-        ("alerts: {fire_threshold: 0.61}", { engine, _ in engine.live.current.alerts.fireThreshold == 0.61 }),
-        ("alerts: {critical_threshold: 0.91}", { engine, _ in engine.live.current.alerts.criticalThreshold == 0.91 }),
-        ("alerts: {resolve_threshold: 0.21}", { engine, _ in engine.live.current.alerts.resolveThreshold == 0.21 }),
-        ("alerts: {pending_samples: 3}", { engine, _ in engine.live.current.alerts.pendingSamples == 3 }),
-        ("alerts: {resolve_samples: 7}", { engine, _ in engine.live.current.alerts.resolveSamples == 7 }),
-        ("alerts: {cool_down: 17.0}", { engine, _ in engine.live.current.alerts.coolDown == 17 }),
-        ("alerts: {resend_interval: 19.0}", { engine, _ in engine.live.current.alerts.resendInterval == 19 }),
-        ("training: {enabled: false}", { engine, _ in !engine.learning.isOn }),
+    static let liveChanges: [(yaml: String, shows: @Sendable (Engine, LogLevelSwitch, AlertmanagerService) -> Bool)] = [
+        ("log_level: debug", { _, levels, _ in levels.level == .debug }),
+        ("alerts: {fire_threshold: 0.61}", { engine, _, _ in engine.live.current.alerts.fireThreshold == 0.61 }),
+        (
+            "alerts: {critical_threshold: 0.91}",
+            { engine, _, _ in engine.live.current.alerts.criticalThreshold == 0.91 }
+        ),
+        ("alerts: {resolve_threshold: 0.21}", { engine, _, _ in engine.live.current.alerts.resolveThreshold == 0.21 }),
+        ("alerts: {pending_samples: 3}", { engine, _, _ in engine.live.current.alerts.pendingSamples == 3 }),
+        ("alerts: {resolve_samples: 7}", { engine, _, _ in engine.live.current.alerts.resolveSamples == 7 }),
+        ("alerts: {cool_down: 17.0}", { engine, _, _ in engine.live.current.alerts.coolDown == 17 }),
+        ("alerts: {resend_interval: 19.0}", { engine, _, _ in engine.live.current.alerts.resendInterval == 19 }),
+        ("training: {enabled: false}", { engine, _, _ in !engine.learning.isOn }),
         (
             "training: {learning_rate: 0.0042}",
-            { engine, _ in engine.live.current.training.optimizer.learningRate == 0.0042 }
+            { engine, _, _ in engine.live.current.training.optimizer.learningRate == 0.0042 }
         ),
-        ("training: {gradient_clip: 2.5}", { engine, _ in engine.live.current.training.gradientClip == 2.5 }),
-        ("training: {held_out: 3}", { engine, _ in engine.live.current.training.heldOut == 3 }),
-        ("training: {learn_after: 77}", { engine, _ in engine.live.current.learnAfter == 77 }),
+        ("training: {gradient_clip: 2.5}", { engine, _, _ in engine.live.current.training.gradientClip == 2.5 }),
+        ("training: {held_out: 3}", { engine, _, _ in engine.live.current.training.heldOut == 3 }),
+        ("training: {learn_after: 77}", { engine, _, _ in engine.live.current.learnAfter == 77 }),
+        ("alertmanager: {urls: [\"http://127.0.0.1:9\"]}", { _, _, sink in sink.urls == ["http://127.0.0.1:9"] }),
+        ("alertmanager: {timeout: 3.5}", { _, _, sink in sink.book.config.timeout == 3.5 }),
+        ("alertmanager: {resend_interval: 7.0}", { _, _, sink in sink.book.config.resendInterval == 7 }),
+        ("alertmanager: {resolved_retention: 11.0}", { _, _, sink in sink.book.config.resolvedRetention == 11 }),
+        ("alertmanager: {queue_capacity: 13}", { _, _, sink in sink.book.config.queueCapacity == 13 }),
+        (
+            "alertmanager: {bearer_token_file: \"/etc/hostname\"}",
+            { _, _, sink in sink.book.config.bearerTokenFile == "/etc/hostname" }
+        ),
+        (
+            "alertmanager: {external_url: \"http://x.example/\"}",
+            { _, _, sink in sink.book.config.externalURL == "http://x.example/" }
+        ),
     ]
 
     @Test("Every key the table calls live is applied by a reload, and named as applied; the others wait for a restart")
@@ -65,18 +81,33 @@ struct ReloadVerdictTests {
             let engine = Engine(config: base.engine, logger: Logger(label: "test")) { _ in }
             defer { engine.stop() }
             let levels = LogLevelSwitch(base.logLevel)
+            let sink = try AlertmanagerService(
+                config: base.alertmanager, instance: "test", metricsFactory: nil, logger: Logger(label: "test"))
+            defer { sink.stopSenders() }
             let new = try DaemonConfig.load(yaml: "shards: 1\n" + change.yaml)
-            let (applied, needRestart) = Reload.apply(new, over: base, engine: engine, levels: levels)
+            let (applied, needRestart) = try Reload.apply(
+                new, over: base, engine: engine, levels: levels, alertmanager: sink)
             #expect(applied.count == 1 && needRestart.isEmpty, "\(change.yaml): \(applied) \(needRestart)")
-            #expect(change.shows(engine, levels), "\(change.yaml) did not reach the running daemon")
+            #expect(change.shows(engine, levels, sink), "\(change.yaml) did not reach the running daemon")
         }
         let live = Set(DaemonConfig.keys.filter { $0.change == .live }.map(\.path))
         #expect(live.count == Self.liveChanges.count, "a live key without a test of its reload: \(live.sorted())")
         let engine = Engine(config: base.engine, logger: Logger(label: "test")) { _ in }
         defer { engine.stop() }
         let restart = try DaemonConfig.load(yaml: "shards: 1\nmodel: {hidden_size: 8}\nscorer: {warm_up: 50}")
-        let (applied, needRestart) = Reload.apply(restart, over: base, engine: engine, levels: LogLevelSwitch(.info))
+        let (applied, needRestart) = try Reload.apply(
+            restart, over: base, engine: engine, levels: LogLevelSwitch(.info))
         #expect(applied.isEmpty && needRestart == ["model.hidden_size", "scorer.warm_up"])
+        // An unreadable token file refuses the reload, and nothing of it is applied.
+        let sink = try AlertmanagerService(
+            config: base.alertmanager, instance: "test", metricsFactory: nil, logger: Logger(label: "test"))
+        let unreadable = try DaemonConfig.load(
+            yaml: "shards: 1\nalerts: {fire_threshold: 0.66}\nalertmanager: {bearer_token_file: \"/nonexistent/token\"}"
+        )
+        #expect(throws: ConfigError.self) {
+            try Reload.apply(unreadable, over: base, engine: engine, levels: LogLevelSwitch(.info), alertmanager: sink)
+        }
+        #expect(engine.live.current.alerts.fireThreshold == base.engine.alerts.fireThreshold)
     }
 }
 

@@ -21,9 +21,17 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Samples per second per series (0: as fast as possible).")
     var rate: Double = 2000
 
+    @Option(
+        name: .customLong("alertmanager"),
+        help: "Also deliver the alerts to this Prometheus Alertmanager (its base URL); repeatable.")
+    var alertmanagerURLs: [String] = []
+
     func validate() throws {
         guard samples > 0 else { throw ValidationError("--samples must be positive") }
         guard rate >= 0 else { throw ValidationError("--rate must be >= 0") }
+        var alertmanager = AlertmanagerConfig()
+        alertmanager.urls = alertmanagerURLs
+        if let problem = alertmanager.problem { throw ValidationError(problem.description) }
     }
 
     func run() throws {
@@ -32,6 +40,6 @@ struct DemoCommand: ParsableCommand {
             handler.logLevel = .warning
             return handler
         }
-        try DemoRun(samples: samples, rate: rate).run()
+        try DemoRun(samples: samples, rate: rate, alertmanagerURLs: alertmanagerURLs).run()
     }
 }

@@ -76,6 +76,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds between checkpoints (default 60).")
     var checkpointInterval: Double?
 
+    @Option(
+        name: .customLong("alertmanager"),
+        help: "Send alerts to this Prometheus Alertmanager too (its base URL); repeatable.")
+    var alertmanagerURLs: [String] = []
+
     /// The configuration file's settings with this command line's on top.
     func effectiveConfig() throws -> DaemonConfig {
         var config = try self.config.map { file in try DaemonConfig.load(file: file) } ?? DaemonConfig()
@@ -105,6 +110,7 @@ struct RunCommand: AsyncParsableCommand {
         if let logLevel { config.logLevel = logLevel }
         if let stateDir { config.stateDirectory = stateDir }
         if let checkpointInterval { config.checkpointInterval = checkpointInterval }
+        if !alertmanagerURLs.isEmpty { config.alertmanager.urls = alertmanagerURLs }
         if let problem = config.problem { throw ValidationError(problem.description) }
         return config
     }
@@ -141,9 +147,10 @@ struct RunCommand: AsyncParsableCommand {
         if let http { logger.info("http on \(http.address)") }
         let notifier = SystemdNotifier()
         let command = self
+        runtime.alertmanager.book.setGeneratorBase(httpAddress: http?.address)
         let reload = ReloadService(
             initial: config, load: { try command.effectiveConfig() }, engine: runtime.engine,
-            levels: levels, notifier: notifier, logger: logger)
+            alertmanager: runtime.alertmanager, levels: levels, notifier: notifier, logger: logger)
         let ready = ReadinessService(
             readiness: readiness, notifier: notifier, engine: runtime.engine, logger: logger,
             summary: [

@@ -73,6 +73,15 @@ extension ConfigKey {
             print: YAMLText.quoted)
     }
 
+    static func texts(_ section: String, _ name: String, _ path: Path<[String]>, _ change: Change = .restart)
+        -> ConfigKey
+    {
+        stored(
+            section, name, path, change,
+            read: { reader, name, value throws(ConfigError) in try reader.strings(name, value) },
+            print: { "[\($0.map(YAMLText.quoted).joined(separator: ", "))]" })
+    }
+
     static func choice<Value: RawRepresentable & Sendable>(
         _ section: String, _ name: String, _ path: Path<Value>,
         _ change: Change = .restart
@@ -169,6 +178,14 @@ extension DaemonConfig {
         .whole("training", "queue_limit", \.engine.trainingQueueLimit),
         .whole("training", "learn_after", \.engine.learnAfter, .live),
         .choice("training", "priority", \.engine.trainingPriority),
+
+        .texts("alertmanager", "urls", \.alertmanager.urls, .live),
+        .number("alertmanager", "timeout", \.alertmanager.timeout, .live),
+        .number("alertmanager", "resend_interval", \.alertmanager.resendInterval, .live),
+        .number("alertmanager", "resolved_retention", \.alertmanager.resolvedRetention, .live),
+        .whole("alertmanager", "queue_capacity", \.alertmanager.queueCapacity, .live),
+        .text("alertmanager", "bearer_token_file", \.alertmanager.bearerTokenFile, .live),
+        .text("alertmanager", "external_url", \.alertmanager.externalURL, .live),
     ]
 
     /// The sections of `keys`, in order ("" first).

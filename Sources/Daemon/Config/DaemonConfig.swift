@@ -16,6 +16,7 @@ struct DaemonConfig: Sendable {
         return engine
     }()
     var statusInterval = 10.0
+    var alertmanager = AlertmanagerConfig()
     var logLevel = Logger.Level.info
     /// Where checkpoints live; empty: `$STATE_DIRECTORY` (systemd's StateDirectory=) if set, else none.
     var stateDirectory = ""
@@ -60,6 +61,7 @@ struct DaemonConfig: Sendable {
         if !(statusInterval >= 0) { return ConfigError(key: "status_interval", problem: "must be >= 0") }
         if !(checkpointInterval >= 1) { return ConfigError(key: "checkpoint_interval", problem: "must be >= 1 second") }
         if let problem = engine.problem { return ConfigError(key: "", problem: problem) }
+        if let problem = alertmanager.problem { return problem }
         return nil
     }
 

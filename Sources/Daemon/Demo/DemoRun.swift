@@ -9,6 +9,8 @@ struct DemoRun {
     let samples: Int
     /// Samples per second per series (0: as fast as possible).
     let rate: Double
+    /// Alertmanagers that get the demo's alerts too.
+    var alertmanagerURLs: [String] = []
 
     /// Seconds between the demo's synthetic samples (the producer's clock, not the wall's).
     static let interval = 300.0
@@ -21,14 +23,20 @@ struct DemoRun {
         // The demo's clock moves 300 s a sample: a cool-down of 100 samples keeps one incident (a
         // dropout and the recovery from it) to one alert, as the default 300 s does at real rates.
         engine.alerts.coolDown = 100 * Self.interval
-        let runtime = try DaemonRuntime(config: .inProcess(engine), logger: Logger(label: "streamlstmd"))
+        var config = DaemonConfig.inProcess(engine)
+        config.alertmanager.urls = alertmanagerURLs
+        // The demo's clock runs 300 s a sample: its incidents start and end within a second of wall time.
+        config.alertmanager.resendInterval = 5
+        let runtime = try DaemonRuntime(config: config, logger: Logger(label: "streamlstmd"))
         let printer = try AlertPrinter(endpoint: runtime.publisher.endpoint)
 
         var producer = SyntheticProducer()
         let total = samples * producer.series.count
         DemoStatusLine.printAbove(
             "streamlstmd demo: \(producer.series.count) series × \(samples) samples over \(runtime.inputs[0].endpoints[0]), "
-                + "alerts from \(runtime.publisher.endpoint); warm-up \(engine.predictor.scorer.warmUp) samples")
+                + "alerts from \(runtime.publisher.endpoint)"
+                + (alertmanagerURLs.isEmpty ? "" : " and to \(alertmanagerURLs.joined(separator: ", "))")
+                + "; warm-up \(engine.predictor.scorer.warmUp) samples")
         let sender: Producer
         do {
             sender = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0)

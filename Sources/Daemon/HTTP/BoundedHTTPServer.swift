@@ -29,7 +29,22 @@ final class BoundedHTTPServer: @unchecked Sendable {
         let path: String
         /// Answered on a worker queue rather than the polling thread.
         let slow: Bool
-        let respond: @Sendable () -> Response
+        /// Given the request's query parameters.
+        let respond: @Sendable (_ query: [String: String]) -> Response
+    }
+
+    /// `a=1&b=x%20y` → ["a": "1", "b": "x y"] (`+` is a space; the first of a repeated name counts).
+    static func queryParameters(_ query: Substring) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String? {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else { continue }
+            if parameters[name] == nil { parameters[name] = value }
+        }
+        return parameters
     }
 
     let address: String
@@ -210,6 +225,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
         }
         let target = String(decoding: parts[1], as: UTF8.self)
         let path = String(target.prefix { $0 != "?" })
+        let query = Self.queryParameters(target.drop { $0 != "?" }.dropFirst())
         guard let route = routes[path] else {
             reply(client.fd, .text(404, "not found\n"))
             return true
@@ -218,11 +234,11 @@ final class BoundedHTTPServer: @unchecked Sendable {
             let fd = client.fd
             handedOff.withLock { $0 += 1 }
             workers.async { [self] in
-                reply(fd, route.respond(), blocking: true)
+                reply(fd, route.respond(query), blocking: true)
                 handedOff.withLock { $0 -= 1 }
             }
         } else {
-            reply(client.fd, route.respond())
+            reply(client.fd, route.respond(query))
         }
         return true
     }

@@ -34,17 +34,22 @@ final class StatusServer: Service {
         engine: Engine, logger: Logger
     ) throws -> StatusServer {
         let routes: [BoundedHTTPServer.Route] = [
-            .init(path: "/metrics", slow: true) {
+            .init(path: "/metrics", slow: true) { _ in
                 .init(
                     status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
             },
-            .init(path: "/series", slow: true) {
-                .init(
-                    status: 200, contentType: "application/json", body: Array(SeriesSummary.json(engine.inspect()).utf8)
-                )
+            // Every series, or with `?key=K` that series alone (the link in each Alertmanager alert).
+            .init(path: "/series", slow: true) { query in
+                guard let key = query["key"] else {
+                    return .init(
+                        status: 200, contentType: "application/json",
+                        body: Array(SeriesSummary.json(engine.inspect()).utf8))
+                }
+                guard let one = engine.inspect(key: key) else { return .text(404, "no series \(key)\n") }
+                return .init(status: 200, contentType: "application/json", body: Array(SeriesSummary.json([one]).utf8))
             },
-            .init(path: "/healthz", slow: false) { .text(200, "ok\n") },
-            .init(path: "/readyz", slow: false) {
+            .init(path: "/healthz", slow: false) { _ in .text(200, "ok\n") },
+            .init(path: "/readyz", slow: false) { _ in
                 readiness.isReady ? .text(200, "ready\n") : .text(503, "not ready\n")
             },
         ]

@@ -33,7 +33,11 @@ final class DaemonMetrics: Sendable {
     let checkpointTime: Gauge
     let checkpointFailures: Counter
 
+    /// Where metrics made later (one set per Alertmanager) come from.
+    let factory: any MetricsFactory
+
     init(factory: MetricsFactory) {
+        self.factory = factory
         samples = Counter(label: "streamlstmd_samples_total", factory: factory)
         skipped = Counter(label: "streamlstmd_samples_other_shard_total", factory: factory)
         inputMessages = Counter(label: "streamlstmd_input_messages_total", factory: factory)

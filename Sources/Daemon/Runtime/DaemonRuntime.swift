@@ -16,6 +16,8 @@ final class DaemonRuntime: Sendable {
     let inputs: [Input]
     /// Nil without a state directory.
     let checkpointer: Checkpointer?
+    /// Idle without Alertmanager URLs (a reload may add some).
+    let alertmanager: AlertmanagerService
     private let inputContext: ZMQContext
     let logger: Logger
 
@@ -29,8 +31,19 @@ final class DaemonRuntime: Sendable {
             context: outputContext, endpoint: config.alertsEndpoint,
             instance: config.engine.instance, logger: logger)
         let publisher = self.publisher
-        engine = Engine(config: config.engine, stats: EngineStats(metrics: metrics), logger: logger) {
-            publisher.publish($0)
+        let alertmanager: AlertmanagerService
+        do {
+            alertmanager = try AlertmanagerService(
+                config: config.alertmanager, instance: config.engine.instance, metricsFactory: metrics?.factory,
+                logger: logger)
+        } catch {
+            publisher.stop()
+            throw error
+        }
+        self.alertmanager = alertmanager
+        engine = Engine(config: config.engine, stats: EngineStats(metrics: metrics), logger: logger) { alert in
+            publisher.publish(alert)
+            alertmanager.take(alert)
         }
         if let directory = config.effectiveStateDirectory {
             let store: CheckpointStore
@@ -43,6 +56,8 @@ final class DaemonRuntime: Sendable {
             }
             let restored = store.restore(config: config.engine.predictor, logger: logger)
             let kept = engine.restore(restored.snapshots)
+            alertmanager.restore(
+                restored.snapshots.filter { config.engine.instanceShard.keeps($0.fingerprint) }.map(\.record))
             if !restored.snapshots.isEmpty || restored.contents.problem != nil {
                 logger.info(
                     "restored",
@@ -91,6 +106,7 @@ final class DaemonRuntime: Sendable {
         var services: [any Service] = []
         if let http { services.append(http) }
         services.append(PublisherService(publisher: publisher))
+        services.append(alertmanager)
         if let checkpointer { services.append(checkpointer) }
         services.append(ShardsService(engine: engine))
         services.append(StatusLineService(stats: engine.stats, interval: config.statusInterval, logger: logger))
@@ -107,6 +123,7 @@ final class DaemonRuntime: Sendable {
         for input in inputs { input.wait() }
         engine.stop()
         checkpointer?.writeFinal()
+        alertmanager.stopSenders()
         publisher.stop()
     }
 

@@ -14,10 +14,13 @@ enum Reload {
     }
 
     /// Applies the live part of `new`; returns the keys that changed, split into applied and waiting for a restart.
-    static func apply(_ new: DaemonConfig, over old: DaemonConfig, engine: Engine, levels: LogLevelSwitch)
-        -> (applied: [String], needRestart: [String])
-    {
+    /// Throws, having changed nothing, when the Alertmanager's token file cannot be read.
+    static func apply(
+        _ new: DaemonConfig, over old: DaemonConfig, engine: Engine, levels: LogLevelSwitch,
+        alertmanager: AlertmanagerService? = nil
+    ) throws(ConfigError) -> (applied: [String], needRestart: [String]) {
         let changed = changedKeys(from: old, to: new)
+        try alertmanager?.apply(new.alertmanager)
         var live = LiveSettings(new.engine)
         // Jobs keep the window and interval their history was kept for; those change at a restart.
         live.training.every = old.engine.predictor.training.every

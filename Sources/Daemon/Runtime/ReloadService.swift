@@ -10,17 +10,19 @@ struct ReloadService: Service {
     let load: @Sendable () throws -> DaemonConfig
     let running: Protected<DaemonConfig>
     let engine: Engine
+    let alertmanager: AlertmanagerService?
     let levels: LogLevelSwitch
     let notifier: SystemdNotifier?
     let logger: Logger
 
     init(
         initial: DaemonConfig, load: @escaping @Sendable () throws -> DaemonConfig, engine: Engine,
-        levels: LogLevelSwitch, notifier: SystemdNotifier?, logger: Logger
+        alertmanager: AlertmanagerService?, levels: LogLevelSwitch, notifier: SystemdNotifier?, logger: Logger
     ) {
         self.load = load
         running = Protected(initial)
         self.engine = engine
+        self.alertmanager = alertmanager
         self.levels = levels
         self.notifier = notifier
         self.logger = logger
@@ -37,14 +39,18 @@ struct ReloadService: Service {
         notifier?.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)")
         defer { notifier?.send("READY=1\nSTATUS=reloaded") }
         let new: DaemonConfig
+        let applied: [String]
+        let needRestart: [String]
         do {
             new = try load()
+            let old = running.withLock { $0 }
+            (applied, needRestart) = try Reload.apply(
+                new, over: old, engine: engine, levels: levels,
+                alertmanager: alertmanager)
         } catch {
             logger.error("reload refused: the running configuration stays", metadata: ["error": "\(error)"])
             return
         }
-        let old = running.withLock { $0 }
-        let (applied, needRestart) = Reload.apply(new, over: old, engine: engine, levels: levels)
         running.withLock { $0 = new }
         logger.notice(
             "configuration reloaded",

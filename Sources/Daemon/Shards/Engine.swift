@@ -147,6 +147,19 @@ final class Engine: Sendable {
         return collected.withLock { $0 }.sorted { $0.key < $1.key }
     }
 
+    /// One series, asked of the shard that owns it; nil if there is no such series.
+    func inspect(key: String) -> SeriesSummary? {
+        let fingerprint = SeriesKey.fingerprint(key)
+        let found = Protected<SeriesSummary?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        shards[shardIndex(of: fingerprint)].inspect { summaries in
+            found.withLock { $0 = summaries.first { $0.key == key } }
+            done.signal()
+        }
+        done.wait()
+        return found.withLock { $0 }
+    }
+
     /// Training jobs waiting or running.
     var trainingBacklog: Int { scheduler?.backlog ?? 0 }
 }

@@ -43,8 +43,10 @@ final class RunningDaemon {
     var output: String { (try? String(contentsOf: standardOutput, encoding: .utf8)) ?? "" }
 
     deinit {
+        // SIGTERM (a child may inherit SIGINT ignored), then SIGKILL if it does not end in time.
         if process.isRunning {
-            process.interrupt()
+            process.terminate()
+            if !waitForExit(timeout: 30) { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: folder)
@@ -88,10 +90,15 @@ final class RunningDaemon {
     }
 }
 
+/// A Python peer in Tests/DaemonTests/Interop.
+func interopScript(_ name: String) -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Interop").appendingPathComponent(name)
+}
+
 /// Runs a Python script from Tests/DaemonTests/Interop with the machine's python3 (pyzmq installed by setup).
 func runInteropScript(_ name: String, _ arguments: [String], timeout: Double = 120) throws -> Int32 {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Interop").appendingPathComponent(name)
+    let script = interopScript(name)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", script.path] + arguments

@@ -1,0 +1,111 @@
+import Foundation
+
+/// One alert as Alertmanager's API v2 takes it: labels (its identity),
+/// annotations, the incident's start and its end once resolved; the link to
+/// the series on the daemon's HTTP is made when it is sent.
+struct AlertmanagerAlert: Sendable, Equatable {
+    /// Sorted by name; names in `[a-zA-Z_][a-zA-Z0-9_]*`.
+    let labels: [(name: String, value: String)]
+    let annotations: [(name: String, value: String)]
+    let startsAt: Double
+    /// Nil while firing: each send then says "over unless heard of again by now + 4 resend intervals".
+    var resolvedAt: Double?
+    let seriesKey: String
+
+    static func == (a: AlertmanagerAlert, b: AlertmanagerAlert) -> Bool {
+        a.labels.elementsEqual(b.labels, by: ==) && a.annotations.elementsEqual(b.annotations, by: ==)
+            && a.startsAt == b.startsAt && a.resolvedAt == b.resolvedAt && a.seriesKey == b.seriesKey
+    }
+
+    /// The alert a shard raised, under the daemon's `instance` name.
+    init(_ alert: Alert, instance: String) {
+        labels = Self.labels(of: alert.series, severity: alert.severity, instance: instance)
+        annotations = [
+            ("summary", "Anomaly in \(alert.seriesKey)"),
+            ("description", alert.description),
+            ("value", "\(alert.value)"),
+            ("forecast", alert.predicted.map { "\($0)" } ?? ""),
+            ("band", "[\(alert.lower), \(alert.upper)]"),
+            ("score", String(format: "%.4f", alert.score)),
+            ("reason", alert.reason.name),
+            ("model_version", "\(alert.modelVersion)"),
+        ]
+        startsAt = alert.startsAt
+        resolvedAt = alert.status == .resolved ? alert.endsAt : nil
+        seriesKey = alert.seriesKey
+    }
+
+    /// A series that was firing when the daemon's last checkpoint was written: sent again with its
+    /// original start, so that Alertmanager sees one incident across the restart.
+    init(restoring record: SeriesRecord, instance: String) {
+        guard case .firing(let since, _, let severity, _) = record.alert else {
+            preconditionFailure("only firing series are restored into Alertmanager")
+        }
+        labels = Self.labels(of: record.identity, severity: severity, instance: instance)
+        annotations = [
+            ("summary", "Anomaly in \(record.identity.key)"),
+            (
+                "description",
+                "firing since before the daemon restarted; score \(String(format: "%.4f", record.lastScore))"
+            ),
+            ("score", String(format: "%.4f", record.lastScore)),
+        ]
+        startsAt = since
+        resolvedAt = nil
+        seriesKey = record.identity.key
+    }
+
+    /// alertname, series, metric, severity and instance, then the series' own labels (renamed
+    /// `label_<name>` where they clash with those), every name made a valid label name.
+    static func labels(of series: SeriesIdentity, severity: Severity, instance: String) -> [(
+        name: String, value: String
+    )] {
+        var labels: [String: String] = [
+            "alertname": "MetricAnomaly", "series": series.key, "metric": series.metric,
+            "severity": severity.rawValue, "instance": instance,
+        ]
+        for (name, value) in series.labels {
+            let valid = labelName(name)
+            labels[labels[valid] == nil ? valid : labelName("label_" + name)] = value
+        }
+        return labels.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
+    }
+
+    /// `name` with every character outside `[a-zA-Z0-9_]` replaced by `_`, and a leading `_` before a digit.
+    static func labelName(_ name: String) -> String {
+        var out = String(
+            name.unicodeScalars.map { scalar in
+                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_")
+                    ? Character(scalar) : "_"
+            })
+        if out.first.map({ $0.isNumber }) ?? true { out = "_" + out }
+        return out
+    }
+
+    static func generatorURL(base: String, key: String) -> String {
+        guard !base.isEmpty else { return "" }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let escaped = key.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        return base.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/series?key=" + escaped
+    }
+
+    /// The JSON object of one alert in a `POST /api/v2/alerts` body. A firing alert ends at `firingEndsAt`
+    /// unless sent again before; `generatorBase` is the daemon's HTTP base URL ("": no link).
+    func json(firingEndsAt: Double, generatorBase: String) -> String {
+        let generatorURL = Self.generatorURL(base: generatorBase, key: seriesKey)
+        var w = JSONWriter()
+        w.beginObject()
+        w.beginObject("labels")
+        for (name, value) in labels { w.string(name, value) }
+        w.endObject()
+        w.beginObject("annotations")
+        for (name, value) in annotations where !value.isEmpty { w.string(name, value) }
+        w.endObject()
+        w.string("startsAt", rfc3339(startsAt))
+        w.string("endsAt", rfc3339(resolvedAt ?? firingEndsAt))
+        if !generatorURL.isEmpty { w.string("generatorURL", generatorURL) }
+        w.endObject()
+        return w.text
+    }
+}

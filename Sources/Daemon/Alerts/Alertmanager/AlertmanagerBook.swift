@@ -1,0 +1,189 @@
+import Foundation
+
+/// The current state of every alert Alertmanager should know of, by
+/// identity (a series and a severity), and for each Alertmanager the alerts
+/// waiting to be sent to it. Not a queue of events: an Alertmanager that was
+/// down gets, when it is back, the alerts as they are now (and the recently
+/// resolved ones), once each.
+///
+/// Shards call `take` for every alert they raise; it only takes a lock, so
+/// detection never waits for delivery.
+final class AlertmanagerBook: Sendable {
+    struct Key: Hashable, Sendable {
+        let fingerprint: UInt64
+        let severity: Severity
+    }
+
+    /// What a sender gets: the alerts to send, in the order they began waiting.
+    struct Batch: Sendable {
+        let keys: [Key]
+        /// A JSON array, ready to POST.
+        let body: String
+        var isEmpty: Bool { keys.isEmpty }
+    }
+
+    private struct Entry {
+        var alert: AlertmanagerAlert
+        /// When each Alertmanager last took it.
+        var sentAt: [String: Double] = [:]
+        /// Wall-clock time the resolution became known: the retention counts from it.
+        var resolvedKnownAt: Double?
+    }
+
+    private struct Target {
+        /// Alerts waiting, with the time each began waiting (the oldest are dropped past the capacity).
+        var waiting: [Key: Double] = [:]
+        var dropped = 0
+    }
+
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        var targets: [String: Target] = [:]
+        var config: AlertmanagerConfig
+        var instance: String
+        var generatorBase: String
+        var httpAddress: String?
+    }
+
+    private let state: Protected<State>
+
+    init(config: AlertmanagerConfig, instance: String) {
+        state = Protected(State(config: config, instance: instance, generatorBase: config.externalURL))
+        configure(config)
+    }
+
+    /// The base of the links to each series: the external URL if configured, else the daemon's own HTTP.
+    func setGeneratorBase(httpAddress: String?) {
+        state.withLock { state in
+            state.httpAddress = httpAddress
+            state.generatorBase =
+                !state.config.externalURL.isEmpty ? state.config.externalURL : httpAddress.map { "http://\($0)" } ?? ""
+        }
+    }
+
+    /// New settings (a reload): targets for new URLs (they get every alert there is), none for removed ones.
+    func configure(_ config: AlertmanagerConfig) {
+        state.withLock { state in
+            state.config = config
+            state.generatorBase =
+                !config.externalURL.isEmpty ? config.externalURL : state.httpAddress.map { "http://\($0)" } ?? ""
+            for url in state.targets.keys where !config.urls.contains(url) { state.targets[url] = nil }
+            for url in config.urls where state.targets[url] == nil {
+                var target = Target()
+                for key in state.entries.keys { target.waiting[key] = 0 }
+                state.targets[url] = target
+            }
+        }
+    }
+
+    /// An alert a shard raised, at wall-clock time `now`. A series whose alert escalates (warning to
+    /// critical) changes its labels: the alert under the old ones is resolved.
+    func take(_ alert: Alert, now: Double) {
+        state.withLock { state in
+            let key = Key(fingerprint: alert.fingerprint, severity: alert.severity)
+            let new = AlertmanagerAlert(alert, instance: state.instance)
+            if alert.status == .firing {
+                for severity in Severity.allCases where severity != alert.severity {
+                    let other = Key(fingerprint: alert.fingerprint, severity: severity)
+                    guard let entry = state.entries[other], entry.alert.resolvedAt == nil else { continue }
+                    state.entries[other]?.alert.resolvedAt = alert.sampleTime
+                    state.entries[other]?.resolvedKnownAt = now
+                    Self.markWaiting(other, in: &state, now: now)
+                }
+            }
+            state.entries[key, default: Entry(alert: new)].alert = new
+            state.entries[key]?.resolvedKnownAt = alert.status == .resolved ? now : nil
+            Self.markWaiting(key, in: &state, now: now)
+        }
+    }
+
+    /// A series that was firing in the checkpoint the daemon started from.
+    func restore(_ record: SeriesRecord, now: Double) {
+        guard case .firing(_, _, let severity, _) = record.alert else { return }
+        state.withLock { state in
+            let key = Key(fingerprint: record.identity.fingerprint, severity: severity)
+            let alert = AlertmanagerAlert(restoring: record, instance: state.instance)
+            state.entries[key] = Entry(alert: alert)
+            Self.markWaiting(key, in: &state, now: now)
+        }
+    }
+
+    /// Up to `limit` alerts for `url`, oldest waiting first, after marking the alerts that are due for
+    /// a re-send as waiting; the alerts taken wait no more until `delivered` or `failed` says what became of them.
+    func batch(for url: String, now: Double, limit: Int = 256) -> Batch {
+        state.withLock { state in
+            Self.expire(&state, now: now)
+            let resend = state.config.resendInterval
+            for (key, entry) in state.entries where now - (entry.sentAt[url] ?? -.infinity) >= resend {
+                if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
+            }
+            guard let waiting = state.targets[url]?.waiting, !waiting.isEmpty else {
+                return Batch(keys: [], body: "[]")
+            }
+            let keys = waiting.sorted { $0.value < $1.value }.prefix(limit).map(\.key)
+            let firingEndsAt = now + 4 * resend
+            let base = state.generatorBase
+            let body =
+                "["
+                + keys.compactMap { state.entries[$0]?.alert.json(firingEndsAt: firingEndsAt, generatorBase: base) }
+                .joined(separator: ",") + "]"
+            for key in keys { state.targets[url]?.waiting[key] = nil }
+            return Batch(keys: keys, body: body)
+        }
+    }
+
+    /// `url` took the batch (or refused it for good): each alert is sent again at the re-send interval,
+    /// or sooner if it changes.
+    func delivered(_ batch: Batch, to url: String, at now: Double) {
+        state.withLock { state in
+            for key in batch.keys { state.entries[key]?.sentAt[url] = now }
+        }
+    }
+
+    /// Sending the batch to `url` failed: its alerts wait again (unless a newer state of one already does).
+    func failed(_ batch: Batch, to url: String, at now: Double) {
+        state.withLock { state in
+            for key in batch.keys where state.entries[key] != nil {
+                if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
+            }
+            Self.enforceCapacity(url, in: &state)
+        }
+    }
+
+    /// The settings in force.
+    var config: AlertmanagerConfig { state.withLock { $0.config } }
+
+    /// Alerts waiting for `url`, and how many were dropped for it so far.
+    func queue(of url: String) -> (length: Int, dropped: Int) {
+        state.withLock { ($0.targets[url]?.waiting.count ?? 0, $0.targets[url]?.dropped ?? 0) }
+    }
+
+    /// Alerts known (firing, or resolved within the retention).
+    var count: Int { state.withLock { $0.entries.count } }
+
+    private static func markWaiting(_ key: Key, in state: inout State, now: Double) {
+        for url in state.targets.keys {
+            if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
+            enforceCapacity(url, in: &state)
+        }
+    }
+
+    private static func enforceCapacity(_ url: String, in state: inout State) {
+        guard var target = state.targets[url], target.waiting.count > state.config.queueCapacity else { return }
+        let excess = target.waiting.count - state.config.queueCapacity
+        for (key, _) in target.waiting.sorted(by: { $0.value < $1.value }).prefix(excess) { target.waiting[key] = nil }
+        target.dropped += excess
+        state.targets[url] = target
+    }
+
+    /// Forgets alerts resolved longer ago than the retention.
+    private static func expire(_ state: inout State, now: Double) {
+        let retention = state.config.resolvedRetention
+        let expired = state.entries.filter { ($0.value.resolvedKnownAt.map { now - $0 > retention }) ?? false }.map(
+            \.key)
+        for key in expired {
+            state.entries[key] = nil
+            for url in state.targets.keys { state.targets[url]?.waiting[key] = nil }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Delivery to Prometheus Alertmanager as Prometheus's notifier does it: the
+/// book keeps the current state of every alert, one sender per Alertmanager
+/// sends it. A reload may add, remove or change Alertmanagers. At shutdown
+/// (after the shards have drained) each healthy sender makes one last pass.
+final class AlertmanagerService: Service, Sendable {
+    let book: AlertmanagerBook
+    private let senders = Protected<[String: AlertmanagerSender]>([:])
+    private let metricsFactory: (any MetricsFactory)?
+    private let logger: Logger
+
+    /// Throws when the bearer token file cannot be read.
+    init(
+        config: AlertmanagerConfig, instance: String, metricsFactory: (any MetricsFactory)?,
+        logger: Logger
+    ) throws(ConfigError) {
+        book = AlertmanagerBook(config: config, instance: instance)
+        self.metricsFactory = metricsFactory
+        self.logger = logger
+        try apply(config)
+    }
+
+    /// An alert a shard raised. Any thread; takes a lock, never waits for the network.
+    func take(_ alert: Alert) {
+        book.take(alert, now: Date().timeIntervalSince1970)
+        for sender in senders.withLock({ Array($0.values) }) { sender.poke() }
+    }
+
+    /// Series that were firing in the checkpoint the daemon started from, sent again with their start.
+    func restore(_ records: [SeriesRecord]) {
+        let now = Date().timeIntervalSince1970
+        for record in records where record.alert.isFiring { book.restore(record, now: now) }
+    }
+
+    /// Settings from the start or a reload; the token file is read here, and an unreadable one
+    /// refuses the whole change (the running settings stay).
+    func apply(_ config: AlertmanagerConfig) throws(ConfigError) {
+        let settings = AlertmanagerSender.Settings(
+            timeout: config.timeout, resendInterval: config.resendInterval, queueCapacity: config.queueCapacity,
+            bearerToken: try config.bearerToken())
+        book.configure(config)
+        let removed = senders.withLock { senders -> [AlertmanagerSender] in
+            let gone = senders.filter { !config.urls.contains($0.key) }
+            for url in gone.keys { senders[url] = nil }
+            for url in config.urls {
+                if let sender = senders[url] {
+                    sender.update(settings)
+                } else {
+                    senders[url] = AlertmanagerSender(
+                        url: url, book: book, settings: settings,
+                        metrics: metricsFactory.map { NotifierMetrics(alertmanager: url, factory: $0) }, logger: logger)
+                    logger.info("alerts to Alertmanager", metadata: ["alertmanager": "\(url)"])
+                }
+            }
+            return Array(gone.values)
+        }
+        for sender in removed { sender.stop(flush: false) }
+    }
+
+    /// The Alertmanagers with a sender now.
+    var urls: Set<String> { Set(senders.withLock { $0.keys }) }
+
+    func run() async {
+        try? await gracefulShutdown()
+        await OwnedThread(name: "alertmanager-stop") { [self] in stopSenders() }.value
+    }
+
+    /// Each healthy sender's last pass, then the end of every sender. Blocks.
+    func stopSenders() {
+        for sender in senders.withLock({ Array($0.values) }) { sender.stop(flush: true) }
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import StreamLSTM
+import Testing
+
+@testable import Daemon
+
+/// The built daemon delivering to Debian's real Alertmanager, started by each test on free
+/// loopback ports; what Alertmanager holds is read from its own `/api/v2/alerts`.
+@Suite("Alertmanager: the built daemon against a real one")
+struct AlertmanagerTests {
+    /// Seconds between re-sends to Alertmanager in these tests (60 by default).
+    static let resend = 1.0
+
+    /// A daemon with an `alertmanager` section, and the endpoints it chose.
+    struct Daemon {
+        let process: RunningDaemon
+        let input: String
+        let alerts: String
+        let http: String
+
+        init(urls: [String], timeout: Double = 2, stateDirectory: URL? = nil) throws {
+            let folder = try makeTemporaryFolder("am-daemon")
+            let config = folder.appendingPathComponent("streamlstmd.yaml")
+            try """
+            alerts:
+              resend_interval: 100000
+            alertmanager:
+              urls: [\(urls.map { "\"\($0)\"" }.joined(separator: ", "))]
+              resend_interval: \(AlertmanagerTests.resend)
+              timeout: \(timeout)
+            checkpoint_interval: 1
+            """.write(to: config, atomically: true, encoding: .utf8)
+            var arguments = [
+                "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                "--http", "127.0.0.1:0", "--status-interval", "0", "--instance", "am-test", "--shards", "1",
+            ]
+            if let stateDirectory { arguments += ["--state-dir", stateDirectory.path] }
+            process = try RunningDaemon(arguments)
+            input = try process.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
+            alerts = try process.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
+            http = try process.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+            _ = try process.waitForLog("ready")
+        }
+
+        /// A counter or gauge of `/metrics` for one Alertmanager.
+        func notifications(_ name: String, _ url: String) throws -> Double {
+            let prefix = "streamlstmd_notifications_\(name){alertmanager=\"\(url)\"} "
+            let line = try httpGet(http, "/metrics").split(separator: "\n").first { $0.hasPrefix(prefix) }
+            return line.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
+        }
+    }
+
+    /// One sample a minute of a calm, noisy sine for `series`, ending `minutesAgo` before now, with a
+    /// spike of 30 at each index of `spikes`: Graphite lines, in messages of 50.
+    static func stream(
+        _ series: String, count: Int, spikes: Set<Int> = [], endingMinutesAgo minutesAgo: Int,
+        from first: Int = 0, seed: UInt64 = 7
+    ) -> (messages: [String], times: [Double]) {
+        var rng = SplitMix64(seed: seed)
+        let start = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - Double(60 * (minutesAgo + first + count))
+        var lines: [String] = []
+        var times: [Double] = []
+        for t in 0..<(first + count) {
+            let value = 10 + sin(Double(t) / 10) + 0.1 * rng.gaussian() + (spikes.contains(t) ? 30 : 0)
+            guard t >= first else { continue }
+            let time = start + Double(60 * t)
+            lines.append("\(series) \(value) \(Int(time))")
+            times.append(time)
+        }
+        let messages = stride(from: 0, to: lines.count, by: 50).map {
+            lines[$0..<min($0 + 50, lines.count)].joined(separator: "\n")
+        }
+        return (messages, times)
+    }
+
+    static func send(_ messages: [String], to input: String) throws {
+        let producer = try Producer(connect: input)
+        for message in messages { try producer.send(message) }
+        producer.close()
+    }
+
+    static func date(_ text: Any?) -> Double? {
+        guard let text = text as? String else { return nil }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return (formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text))?.timeIntervalSince1970
+    }
+
+    @Test(
+        "A spike appears in Alertmanager with the daemon's labels, annotations and a link it answers; calm resolves it")
+    func spikeAppearsAndResolves() throws {
+        let alertmanager = try AlertmanagerServer()
+        let daemon = try Daemon(urls: [alertmanager.url])
+        let series = "am.cpu;host=web-1"
+        let key = #"am.cpu{host="web-1"}"#
+        let firing = Self.stream(series, count: 601, spikes: [600], endingMinutesAgo: 40)
+        try Self.send(firing.messages, to: daemon.input)
+        try waitUntil("the alert in Alertmanager") { try !alertmanager.alerts(series: key).isEmpty }
+        let alert = try #require(alertmanager.alerts(series: key).first)
+        let labels = try #require(alert["labels"] as? [String: String])
+        #expect(labels["alertname"] == "MetricAnomaly" && labels["metric"] == "am.cpu" && labels["host"] == "web-1")
+        #expect(labels["instance"] == "am-test" && ["warning", "critical"].contains(labels["severity"] ?? ""))
+        let annotations = try #require(alert["annotations"] as? [String: String])
+        for name in ["summary", "description", "value", "forecast", "band", "score", "reason", "model_version"] {
+            #expect(annotations[name]?.isEmpty == false, "annotation \(name): \(annotations)")
+        }
+        #expect((alert["status"] as? [String: Any])?["state"] as? String == "active")
+        #expect(Self.date(alert["startsAt"]) == firing.times.last)
+        #expect((Self.date(alert["endsAt"]) ?? 0) > Date().timeIntervalSince1970, "a firing alert ends in the future")
+        // The link goes to this series on the daemon, and the daemon answers with that series alone.
+        let link = try #require(URLComponents(string: alert["generatorURL"] as? String ?? ""))
+        #expect(link.host == "127.0.0.1" && "127.0.0.1:\(link.port ?? 0)" == daemon.http && link.path == "/series")
+        let answer = try httpGet(daemon.http, "/series?" + (link.percentEncodedQuery ?? ""))
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [[String: Any]])
+        #expect(
+            listed.count == 1 && listed.first?["series"] as? String == key
+                && listed.first?["alert"] as? String == "firing")
+
+        let calm = Self.stream(series, count: 40, spikes: [600], endingMinutesAgo: 0, from: 601)
+        try Self.send(calm.messages, to: daemon.input)
+        try waitUntil("the alert resolved in Alertmanager (no longer active)") {
+            try alertmanager.alerts(series: key).isEmpty
+        }
+        #expect(try daemon.notifications("sent_total", alertmanager.url) >= 2)
+        #expect(try daemon.notifications("errors_total", alertmanager.url) == 0)
+        #expect(try daemon.notifications("queue_capacity", alertmanager.url) == 10_000)
+    }
+
+    @Test("Two Alertmanagers configured: both get the alert")
+    func everyAlertmanagerGetsIt() throws {
+        let first = try AlertmanagerServer()
+        let second = try AlertmanagerServer()
+        let daemon = try Daemon(urls: [first.url, second.url])
+        try Self.send(Self.stream("am.two", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
+        try waitUntil("the alert in both Alertmanagers") {
+            try !first.alerts(series: "am.two").isEmpty && !second.alerts(series: "am.two").isEmpty
+        }
+    }
+
+    @Test(
+        "Alertmanager down when the alert fires: it gets it within a re-send interval of starting; the failures are counted"
+    )
+    func alertmanagerDownAtFirst() throws {
+        let alertmanager = try AlertmanagerServer(start: false)
+        let daemon = try Daemon(urls: [alertmanager.url])
+        try Self.send(Self.stream("am.late", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
+        let fired = Date()
+        try waitUntil("failed attempts counted") { try daemon.notifications("errors_total", alertmanager.url) >= 2 }
+        _ = try daemon.process.waitForLog("Alertmanager unreachable")
+        // The outage being tested (Alertmanager starts 5 s after the alert), not a synchronisation.
+        Thread.sleep(forTimeInterval: max(0, 5 - Date().timeIntervalSince(fired)))
+        try alertmanager.start()
+        let up = Date()
+        try waitUntil("the alert after Alertmanager came up", timeout: Self.resend + 10) {
+            try !alertmanager.alerts(series: "am.late").isEmpty
+        }
+        let seconds = Date().timeIntervalSince(up)
+        print(
+            "Alertmanager up to alert shown: \(String(format: "%.2f", seconds)) s (re-send interval \(Self.resend) s)")
+        #expect(seconds <= Self.resend + 3, "the backoff is bounded by the re-send interval")
+        #expect(try daemon.notifications("queue_length", alertmanager.url) == 0)
+    }
+
+    @Test("Alertmanager restarted (it keeps alerts in memory only): the firing alert is back within a re-send interval")
+    func alertmanagerRestarted() throws {
+        let alertmanager = try AlertmanagerServer()
+        let daemon = try Daemon(urls: [alertmanager.url])
+        try Self.send(
+            Self.stream("am.restart", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
+        try waitUntil("the alert in Alertmanager") { try !alertmanager.alerts(series: "am.restart").isEmpty }
+        let before = try #require(alertmanager.alerts(series: "am.restart").first)
+        try alertmanager.stop()
+        try alertmanager.start()
+        #expect(try alertmanager.alerts(series: "am.restart").isEmpty, "a restarted Alertmanager starts empty")
+        let up = Date()
+        try waitUntil("the alert back", timeout: Self.resend + 10) {
+            try !alertmanager.alerts(series: "am.restart").isEmpty
+        }
+        #expect(Date().timeIntervalSince(up) <= Self.resend + 3)
+        let after = try #require(alertmanager.alerts(series: "am.restart").first)
+        #expect(Self.date(after["startsAt"]) == Self.date(before["startsAt"]))
+    }
+
+    @Test("The daemon killed while firing and restarted from its checkpoint: one alert, with the original start")
+    func restartFromCheckpoint() throws {
+        let alertmanager = try AlertmanagerServer()
+        let state = try makeTemporaryFolder("am-state")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let stream = Self.stream("am.ckpt", count: 601, spikes: [600], endingMinutesAgo: 5)
+        do {
+            let first = try Daemon(urls: [alertmanager.url], stateDirectory: state)
+            try Self.send(stream.messages, to: first.input)
+            try waitUntil("the alert in Alertmanager") { try !alertmanager.alerts(series: "am.ckpt").isEmpty }
+            try waitUntil("a checkpoint with the series firing") {
+                let bytes = (try? Data(contentsOf: state.appendingPathComponent("series.ckpt"))).map(Array.init) ?? []
+                return CheckpointFile.read(bytes, config: EngineConfig().predictor).snapshots
+                    .contains { $0.key == "am.ckpt" && $0.record.alert.isFiring }
+            }
+            first.process.signal(SIGKILL)
+            #expect(first.process.waitForExit(timeout: 10))
+        }
+        // An Alertmanager that lost its memory too: only the restarted daemon can tell it.
+        try alertmanager.stop()
+        try alertmanager.start()
+        let second = try Daemon(urls: [alertmanager.url], stateDirectory: state)
+        _ = try second.process.waitForLog("restored")
+        try waitUntil("the restored alert in Alertmanager") { try !alertmanager.alerts(series: "am.ckpt").isEmpty }
+        let shown = try alertmanager.alerts(series: "am.ckpt")
+        #expect(shown.count == 1)
+        #expect(Self.date(shown.first?["startsAt"]) == stream.times.last, "the original start, not the restart's time")
+    }
+
+    @Test("An unreachable Alertmanager and one that answers 500 do not slow detection; both are counted as errors")
+    func failingAlertmanagersDoNotSlowDetection() throws {
+        let blackHole = try SilentListener()  // takes connections, never answers: every request times out
+        defer { blackHole.close() }
+        let failing = try RunningDaemon(
+            ["python3", interopScript("status_server.py").path, "500"], executable: URL(fileURLWithPath: "/usr/bin/env")
+        )
+        try waitUntil("the 500 server's port") { failing.output.contains("\n") }
+        let failingURL = "http://127.0.0.1:\(failing.output.split(separator: "\n")[0])"
+        let blackHoleURL = "http://127.0.0.1:\(blackHole.port)"
+        let timeout = 5.0
+        var worst: [String: Double] = [:]
+        for (name, urls) in [("no sink", [String]()), ("failing sinks", [blackHoleURL, failingURL])] {
+            let daemon = try Daemon(urls: urls, timeout: timeout)
+            let received = Protected<[ReceivedAlert]>([])
+            let subscriber = try AlertSubscriber(endpoint: daemon.alerts) { alert in
+                received.withLock { $0.append(alert) }
+            }
+            defer { subscriber.stop() }
+            let stream = Self.stream("am.fast", count: 900, spikes: [600, 700, 800], endingMinutesAgo: 5)
+            let producer = try Producer(connect: daemon.input)
+            defer { producer.close() }
+            var latencies: [Double] = []
+            // Message by message; each spike's message timed from send to its alert on the ZeroMQ socket.
+            for (index, message) in stream.messages.enumerated() {
+                let sent = Date()
+                try producer.send(message)
+                let spikes = [600, 700, 800].filter { $0 / 50 == index }
+                for spike in spikes {
+                    try waitUntil("the alert of the spike at \(spike)", poll: 0.001) {
+                        received.withLock {
+                            $0.contains { $0.status == "firing" && $0.sampleTime == stream.times[spike] }
+                        }
+                    }
+                    latencies.append(Date().timeIntervalSince(sent))
+                }
+            }
+            worst[name] = latencies.max() ?? .nan
+            if !urls.isEmpty {
+                try waitUntil("errors counted for both") {
+                    try daemon.notifications("errors_total", blackHoleURL) >= 1
+                        && daemon.notifications("errors_total", failingURL) >= 1
+                }
+            }
+        }
+        print(
+            "worst publish-to-alert latency: no sink \(worst["no sink"]!) s, failing sinks \(worst["failing sinks"]!) s"
+        )
+        #expect(
+            worst["failing sinks"]! < timeout / 2, "detection waited for a sink whose requests time out in \(timeout) s"
+        )
+    }
+}
