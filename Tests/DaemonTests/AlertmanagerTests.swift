@@ -220,7 +220,7 @@ struct AlertmanagerTests {
         try waitUntil("the 500 server's port") { failing.output.contains("\n") }
         let failingURL = "http://127.0.0.1:\(failing.output.split(separator: "\n")[0])"
         let blackHoleURL = "http://127.0.0.1:\(blackHole.port)"
-        let timeout = 5.0
+        let timeout = 3.0
         var worst: [String: Double] = [:]
         for (name, urls) in [("no sink", [String]()), ("failing sinks", [blackHoleURL, failingURL])] {
             let daemon = try Daemon(urls: urls, timeout: timeout)
@@ -261,5 +261,33 @@ struct AlertmanagerTests {
         #expect(
             worst["failing sinks"]! < timeout / 2, "detection waited for a sink whose requests time out in \(timeout) s"
         )
+    }
+
+    static let exampleRoute = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../deploy/alertmanager-route.yml").standardized
+
+    @Test(
+        "The README's example route: amtool accepts it, and a real Alertmanager routes the daemon's alerts by severity")
+    func exampleRoute() throws {
+        let amtool = URL(fileURLWithPath: "/usr/bin/amtool")
+        let check = try BuiltBinary.run(["check-config", Self.exampleRoute.path], executable: amtool)
+        #expect(check.status == 0, "\(check.standardOutput)\(check.standardError)")
+        for (severity, receiver) in [("critical", "pager"), ("warning", "team-chat")] {
+            let routed = try BuiltBinary.run(
+                [
+                    "config", "routes", "test", "--config.file=\(Self.exampleRoute.path)", "alertname=MetricAnomaly",
+                    "severity=\(severity)",
+                ], executable: amtool)
+            #expect(routed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == receiver)
+        }
+        let alertmanager = try AlertmanagerServer(configuration: String(contentsOf: Self.exampleRoute, encoding: .utf8))
+        let daemon = try Daemon(urls: [alertmanager.url])
+        try Self.send(
+            Self.stream("am.routed", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
+        try waitUntil("the alert in Alertmanager") { try !alertmanager.alerts(series: "am.routed").isEmpty }
+        let alert = try #require(alertmanager.alerts(series: "am.routed").first)
+        let severity = (alert["labels"] as? [String: String])?["severity"]
+        let receivers = (alert["receivers"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        #expect(receivers == [severity == "critical" ? "pager" : "team-chat"], "\(alert)")
     }
 }

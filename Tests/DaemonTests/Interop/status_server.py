@@ -4,7 +4,13 @@ Prints its port on the first line of standard output, then serves until killed.
 Usage: status_server.py STATUS
 """
 import http.server
+import signal
 import sys
+
+# The test process may pass SIGTERM on blocked or ignored (its threads block signals); this
+# server ends on it.
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 STATUS = int(sys.argv[1])
 

@@ -12,15 +12,17 @@ final class AlertmanagerServer {
     var address: String { "127.0.0.1:\(port)" }
 
     /// Started and answering `/-/ready`, unless `start` is false (then `start()` later, on the same port).
-    init(port: UInt16? = nil, start: Bool = true) throws {
+    /// `configuration`: Alertmanager's YAML (default: one receiver that does nothing).
+    init(port: UInt16? = nil, start: Bool = true, configuration: String? = nil) throws {
         self.port = try port ?? unusedLoopbackPort()
         folder = try makeTemporaryFolder("alertmanager")
-        try """
-        route:
-          receiver: "null"
-        receivers:
-          - name: "null"
-        """.write(to: folder.appendingPathComponent("alertmanager.yml"), atomically: true, encoding: .utf8)
+        try
+            (configuration ?? """
+                route:
+                  receiver: "null"
+                receivers:
+                  - name: "null"
+                """).write(to: folder.appendingPathComponent("alertmanager.yml"), atomically: true, encoding: .utf8)
         if start { try self.start() }
     }
 

@@ -46,7 +46,13 @@ final class RunningDaemon {
         // SIGTERM (a child may inherit SIGINT ignored), then SIGKILL if it does not end in time.
         if process.isRunning {
             process.terminate()
-            if !waitForExit(timeout: 30) { kill(process.processIdentifier, SIGKILL) }
+            if (try? waitUntil("\(process.executableURL?.lastPathComponent ?? "") ends", timeout: 30) {
+                !process.isRunning
+            })
+                == nil
+            {
+                kill(process.processIdentifier, SIGKILL)
+            }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: folder)

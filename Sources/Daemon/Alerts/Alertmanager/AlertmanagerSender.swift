@@ -30,6 +30,8 @@ final class AlertmanagerSender: Sendable {
     private let healthy = Protected(true)
     private let session: URLSession
     private let thread = Protected<OwnedThread<Void>?>(nil)
+    /// The request under way, for `stop` to cancel.
+    private let inFlight = Protected<URLSessionDataTask?>(nil)
 
     init(url: String, book: AlertmanagerBook, settings: Settings, metrics: NotifierMetrics?, logger: Logger) {
         self.url = url
@@ -62,6 +64,7 @@ final class AlertmanagerSender: Sendable {
     func stop(flush: Bool) {
         stopping.withLock { $0 = true }
         wake.signal()
+        inFlight.withLock { $0 }?.cancel()
         thread.withLock { $0 }?.join()
         if flush && healthy.withLock({ $0 }) { _ = sendOnce(now: Date().timeIntervalSince1970, quiet: true) }
         session.invalidateAndCancel()
@@ -139,7 +142,7 @@ final class AlertmanagerSender: Sendable {
         case .failure(let error):
             book.failed(batch, to: url, at: now)
             metrics?.errors.increment(by: batch.keys.count)
-            if !quiet {
+            if !quiet && !isStopping {
                 logger.error("Alertmanager unreachable; retrying with backoff", metadata: ["error": "\(error)"])
             }
             return .failed
@@ -179,8 +182,10 @@ final class AlertmanagerSender: Sendable {
             }
             done.signal()
         }
+        inFlight.withLock { $0 = task }
         task.resume()
         if done.wait(timeout: .now() + settings.timeout + 1) == .timedOut { task.cancel() }
+        inFlight.withLock { $0 = nil }
         return reply.withLock { $0 }
     }
 }
