@@ -290,4 +290,26 @@ struct AlertmanagerTests {
         let receivers = (alert["receivers"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
         #expect(receivers == [severity == "critical" ? "pager" : "team-chat"], "\(alert)")
     }
+
+    @Test("A 400 (Alertmanager refusing the alerts) is logged once with its message and not retried blindly")
+    func refusalLoggedOnce() throws {
+        let refusing = try RunningDaemon(
+            ["python3", interopScript("status_server.py").path, "400"], executable: URL(fileURLWithPath: "/usr/bin/env")
+        )
+        try waitUntil("the 400 server's port") { refusing.output.contains("\n") }
+        let url = "http://127.0.0.1:\(refusing.output.split(separator: "\n")[0])"
+        let daemon = try Daemon(urls: [url])
+        try Self.send(
+            Self.stream("am.refused", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
+        // Sent again only as re-sends fall due (every second here), never in a tight loop.
+        try waitUntil("three refusals") { try daemon.notifications("errors_total", url) >= 3 }
+        let started = Date()
+        let before = try daemon.notifications("errors_total", url)
+        try waitUntil("two more re-sends") { try daemon.notifications("errors_total", url) >= before + 2 }
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds >= Self.resend, "refused alerts were retried \(before) times at once")
+        let refusals = daemon.process.log.components(separatedBy: "Alertmanager refused the alerts").count - 1
+        #expect(refusals == 1, "\(daemon.process.log)")
+        #expect(daemon.process.log.contains("not today"), "Alertmanager's message is in the log")
+    }
 }
