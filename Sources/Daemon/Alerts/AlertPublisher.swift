@@ -7,16 +7,24 @@ final class AlertPublisher: Sendable {
     let endpoint: String
     private let queue = BlockingQueue<Alert>(capacity: 65_536)
     private let sender: OwnedThread<Void>
+    private let context: ZMQContext
 
     /// Binds the socket (on the publisher's thread) before returning, so
     /// that a bad endpoint fails the start instead of a thread.
-    init(context: ZMQContext, endpoint requested: String, instance: String, logger: Logger) throws(ZMQError) {
+    /// `curve`: the alert socket as a CURVE server (its ZAP handler already bound in `context`).
+    /// The context is the publisher's own: it is shut down when the publisher stops.
+    init(
+        context: ZMQContext, endpoint requested: String, instance: String, curve: CurveSecurity.Server? = nil,
+        logger: Logger
+    ) throws(ZMQError) {
+        self.context = context
         let bound = BlockingQueue<Result<String, ZMQError>>(capacity: 1)
         let queue = self.queue
         sender = OwnedThread(name: "alert-publisher") {
             let socket: ZMQSocket
             do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .publisher)
+                if let curve { try Input.makeCurveServer(socket, curve) }
                 try socket.bind(requested)
                 bound.put(.success(try socket.lastEndpoint()))
             } catch {
@@ -54,11 +62,13 @@ final class AlertPublisher: Sendable {
     func stop() {
         queue.close()
         sender.join()
+        context.shutdown()  // for the ZAP handler's socket in it
     }
 
     /// As `stop()`, from a task.
     func stopAndDrain() async {
         queue.close()
         await sender.value
+        context.shutdown()
     }
 }

@@ -20,10 +20,13 @@ struct AlertsCommand: ParsableCommand {
     @Option(help: "Exit after this many alerts (default: run until interrupted).")
     var count: Int?
 
+    @OptionGroup var curve: CurveClientOptions
+
     func run() throws {
         let context = try ZMQContext()
         let socket = try ZMQSocket(context: context, type: .subscriber)
         try socket.set(.subscribe(prefix: Array(subscribe.utf8)))
+        try curve.keys()?.apply(to: socket)
         if try socket.connectAndWaitForHandshake(connect, timeout: 10) {
             FileHandle.standardError.write(Data("subscribed to \(connect)\n".utf8))
         }

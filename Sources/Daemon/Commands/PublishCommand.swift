@@ -33,6 +33,8 @@ struct PublishCommand: ParsableCommand {
     @Option(help: "Seconds to wait for a subscriber.")
     var wait: Double = 10
 
+    @OptionGroup var curve: CurveClientOptions
+
     func validate() throws {
         guard (connect == nil) != (bind == nil) else {
             throw ValidationError("give exactly one of --connect and --bind")
@@ -48,7 +50,7 @@ struct PublishCommand: ParsableCommand {
         // A recording is finite: the producer queues rather than drops.
         let producer: Producer
         do {
-            producer = try Producer(connect: connect, bind: bind, wait: wait)
+            producer = try Producer(connect: connect, bind: bind, wait: wait, curve: try curve.keys())
         } catch {
             throw ValidationError("\(error)")
         }

@@ -28,6 +28,8 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "Stop after this many messages (default: until interrupted).")
     var count: Int?
 
+    @OptionGroup var curve: CurveClientOptions
+
     func validate() throws {
         guard !connect.isEmpty || !bind.isEmpty else { throw ValidationError("give --connect or --bind") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
@@ -36,7 +38,8 @@ struct RecordCommand: ParsableCommand {
     func run() throws {
         let recorder = try StreamRecorder(
             output: output, connect: connect, bind: bind,
-            subscriptions: subscriptions.isEmpty ? [""] : subscriptions)
+            subscriptions: subscriptions.isEmpty ? [""] : subscriptions,
+            curve: try curve.keys())
         for endpoint in recorder.endpoints {
             FileHandle.standardError.write(Data("recording from \(endpoint)\n".utf8))
         }

@@ -150,7 +150,8 @@ struct RunCommand: AsyncParsableCommand {
         runtime.alertmanager.book.setGeneratorBase(httpAddress: http?.address)
         let reload = ReloadService(
             initial: config, load: { try command.effectiveConfig() }, engine: runtime.engine,
-            alertmanager: runtime.alertmanager, levels: levels, notifier: notifier, logger: logger)
+            alertmanager: runtime.alertmanager, security: runtime.security, levels: levels, notifier: notifier,
+            logger: logger)
         let ready = ReadinessService(
             readiness: readiness, notifier: notifier, engine: runtime.engine, logger: logger,
             summary: [

@@ -99,6 +99,7 @@ extension DaemonConfig {
     /// `check-config` prints them.
     static let keys: [ConfigKey] = [
         .text("", "alerts_endpoint", \.alertsEndpoint),
+        .flag("", "alerts_allow_plaintext", \.alertsAllowPlaintext),
         ConfigKey(
             section: "", name: "http", change: .restart,
             read: { reader, config throws(ConfigError) in
@@ -186,6 +187,10 @@ extension DaemonConfig {
         .whole("alertmanager", "queue_capacity", \.alertmanager.queueCapacity, .live),
         .text("alertmanager", "bearer_token_file", \.alertmanager.bearerTokenFile, .live),
         .text("alertmanager", "external_url", \.alertmanager.externalURL, .live),
+
+        // The folder's certificates are read again at every SIGHUP; the paths change at a restart.
+        .text("alerts_curve", "secret_key_file", \.alertsCurve.secretKeyFile),
+        .text("alerts_curve", "allowed_keys", \.alertsCurve.allowedKeys),
     ]
 
     /// The sections of `keys`, in order ("" first).

@@ -17,6 +17,10 @@ struct DaemonConfig: Sendable {
     }()
     var statusInterval = 10.0
     var alertmanager = AlertmanagerConfig()
+    /// The alert socket as a CURVE server (subscribers need an allowed key), or plain text.
+    var alertsCurve = CurveServerConfig()
+    /// Plain-text alerts on an address other than loopback, refused unless this says so.
+    var alertsAllowPlaintext = false
     var logLevel = Logger.Level.info
     /// Where checkpoints live; empty: `$STATE_DIRECTORY` (systemd's StateDirectory=) if set, else none.
     var stateDirectory = ""
@@ -51,6 +55,18 @@ struct DaemonConfig: Sendable {
             if input.maxMessageBytes < 1 {
                 return ConfigError(key: "inputs[\(index)].max_message_bytes", problem: "must be >= 1")
             }
+            if let problem = input.curve.problem(at: "inputs[\(index)].curve") { return problem }
+            if input.curve.isOn && input.mode == .connect {
+                return ConfigError(key: "inputs[\(index)].curve", problem: "CURVE is for listening inputs")
+            }
+            if input.mode == .listen, !input.curve.isOn, !input.allowPlaintext,
+                let open = input.endpoints.first(where: { !CurveServerConfig.isLocal($0) })
+            {
+                return ConfigError(
+                    key: "inputs[\(index)]",
+                    problem: "\(open) would take plain-text samples from the network: give it a curve: section, "
+                        + "or set allow_plaintext: true on this input")
+            }
             if input.maxKeyLength < 1 {
                 return ConfigError(key: "inputs[\(index)].max_key_length", problem: "must be >= 1")
             }
@@ -62,6 +78,13 @@ struct DaemonConfig: Sendable {
         if !(checkpointInterval >= 1) { return ConfigError(key: "checkpoint_interval", problem: "must be >= 1 second") }
         if let problem = engine.problem { return ConfigError(key: "", problem: problem) }
         if let problem = alertmanager.problem { return problem }
+        if let problem = alertsCurve.problem(at: "alerts_curve") { return problem }
+        if !alertsCurve.isOn, !alertsAllowPlaintext, !CurveServerConfig.isLocal(alertsEndpoint) {
+            return ConfigError(
+                key: "alerts_endpoint",
+                problem: "\(alertsEndpoint) would publish alerts in plain text to the network: give an alerts_curve "
+                    + "section, or set alerts_allow_plaintext: true")
+        }
         return nil
     }
 
@@ -118,6 +141,13 @@ struct DaemonConfig: Sendable {
         input.maxMessageBytes = try r.int("max_message_bytes", input.maxMessageBytes)
         input.maxKeyLength = try r.int("max_key_length", input.maxKeyLength)
         input.acceptOutOfOrder = try r.choice("out_of_order", OutOfOrder.drop) == .accept
+        input.allowPlaintext = try r.bool("allow_plaintext", input.allowPlaintext)
+        if let curve = r.raw("curve") {
+            var c = try ConfigReader(curve, path: "\(path).curve")
+            input.curve.secretKeyFile = try c.string("secret_key_file", "")
+            input.curve.allowedKeys = try c.string("allowed_keys", "")
+            try c.finish()
+        }
         try r.finish()
         return input
     }
@@ -152,7 +182,14 @@ extension InputConfig {
             "    max_message_bytes: \(maxMessageBytes)",
             "    max_key_length: \(maxKeyLength)",
             "    out_of_order: \(acceptOutOfOrder ? "accept" : "drop")",
+            "    allow_plaintext: \(allowPlaintext)",
         ]
+            + (curve.isOn
+                ? [
+                    "    curve:",
+                    "      secret_key_file: \(YAMLText.quoted(curve.secretKeyFile))",
+                    "      allowed_keys: \(YAMLText.quoted(curve.allowedKeys))",
+                ] : [])
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 
 /// One input: a SUB socket that binds or connects to endpoints, with its
 /// subscriptions and payload format.
@@ -20,6 +21,10 @@ struct InputConfig: Equatable, Sendable {
     var maxMessageBytes: Int = 16 << 20
     var maxKeyLength: Int = 1024
     var acceptOutOfOrder = false
+    /// A listening input as a CURVE server, or plain text.
+    var curve = CurveServerConfig()
+    /// Plain text on an address other than loopback, which is refused unless this says so.
+    var allowPlaintext = false
 }
 
 /// The ingest thread of one input: receives messages, parses them, routes the
@@ -35,7 +40,11 @@ final class Input: Sendable {
 
     /// Binds or connects (on the input's own thread, the socket's owner) before returning,
     /// so that a bad endpoint fails the start instead of a thread.
-    init(config: InputConfig, context: ZMQContext, engine: Engine, logger: Logger) throws(ZMQError) {
+    /// `curve`: this input as a CURVE server (the ZAP handler is bound in `context` already).
+    init(
+        config: InputConfig, context: ZMQContext, engine: Engine, curve: CurveSecurity.Server? = nil,
+        logger: Logger
+    ) throws(ZMQError) {
         self.config = config
         let ready = BlockingQueue<Result<[String], ZMQError>>(capacity: 1)
         let monitor = Protected<OwnedThread<Void>?>(nil)
@@ -47,7 +56,17 @@ final class Input: Sendable {
                 // libzmq drops the connection that sends a frame over the limit before any of it
                 // is read; the monitor counts those disconnects.
                 try socket.set(.maxMessageSize(bytes: Int64(config.maxMessageBytes)))
-                let monitorAddress = try socket.startMonitor([.disconnected])
+                if config.mode == .listen {
+                    // Facing the network: a peer gets 10 s for its handshake, and one that goes silent
+                    // is dropped after 30 s without an answer to the heartbeat.
+                    try socket.set(.handshakeInterval(milliseconds: 10_000))
+                    try socket.set(.heartbeatInterval(milliseconds: 10_000))
+                    try socket.set(.heartbeatTimeout(milliseconds: 30_000))
+                }
+                if let curve { try Self.makeCurveServer(socket, curve) }
+                let monitorAddress = try socket.startMonitor([
+                    .disconnected, .handshakeFailedNoDetail, .handshakeFailedProtocol,
+                ])
                 monitor.withLock {
                     $0 = Self.startMonitor(monitorAddress, context: context, engine: engine, logger: logger)
                 }
@@ -99,14 +118,24 @@ final class Input: Sendable {
             }
             var log = RateLimiter(interval: 10)
             var unlogged = 0
+            var handshakeLog = RateLimiter(interval: 10)
             while let event = try? monitor.receive() {
-                guard event.count == 2 else { continue }
+                guard event.count == 2, let kind = ZMQSocket.MonitoredEvent(frame: event[0]) else { continue }
+                let peer = String(decoding: event[1], as: UTF8.self)
+                guard kind == .disconnected else {
+                    // Plain text at a CURVE socket, garbage instead of a handshake: refused before ZAP is asked.
+                    engine.stats.metrics?.handshakeProtocolErrors.increment()
+                    if handshakeLog.allows() {
+                        logger.warning("a handshake failed (not ZMTP, or not CURVE)", metadata: ["endpoint": "\(peer)"])
+                    }
+                    continue
+                }
                 engine.stats.metrics?.inputDisconnects.increment()
                 unlogged += 1
                 guard log.allows() else { continue }
                 logger.notice(
                     "a producer's connection ended (a message over max_message_bytes, or it went away)",
-                    metadata: ["peer": "\(String(decoding: event[1], as: UTF8.self))", "count": "\(unlogged)"])
+                    metadata: ["peer": "\(peer)", "count": "\(unlogged)"])
                 unlogged = 0
             }
         }
@@ -119,6 +148,13 @@ final class Input: Sendable {
         let error = receiver.join()
         monitor.withLock { $0 }?.join()
         return error
+    }
+
+    /// Makes `socket` a CURVE server whose handshakes the ZAP handler judges in `server`'s domain.
+    static func makeCurveServer(_ socket: ZMQSocket, _ server: CurveSecurity.Server) throws(ZMQError) {
+        try socket.set(.curveServer(true))
+        try socket.set(.curveSecretKey(server.secretKey))
+        try socket.set(.zapDomain(server.domain))
     }
 
     /// From a task: the end of receiving, nil when the context shut down, else the error that ended it.
@@ -144,6 +180,8 @@ final class Input: Sendable {
             influxPrecision: config.influxPrecision)
         var result = ParseResult()
         var log = RateLimitedLog(logger: logger, interval: 10)
+        // One counter per producer (allowed keys are few; the cap keeps a bug from growing it without end).
+        var producerCounters: [String: Counter] = [:]
         while true {
             let message: [[UInt8]]
             do throws(ZMQError) {
@@ -159,6 +197,13 @@ final class Input: Sendable {
             result.removeAll()
             engine.stats.metrics?.inputMessages.increment()
             decode(message, config: config, parser: parser, now: Date().timeIntervalSince1970, into: &result)
+            if let producer = socket.lastUserId, !producer.isEmpty {
+                if producerCounters[producer] == nil, producerCounters.count < 10_000 {
+                    producerCounters[producer] = engine.stats.metrics?.producerMessages(producer)
+                }
+                producerCounters[producer]?.increment()
+                for index in result.samples.indices { result.samples[index].producer = producer }
+            }
             if !result.samples.isEmpty { engine.submit(result.samples, acceptOutOfOrder: config.acceptOutOfOrder) }
             if result.rejections.total > 0 {
                 engine.stats.add(rejections: result.rejections)

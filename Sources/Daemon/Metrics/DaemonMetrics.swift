@@ -13,6 +13,8 @@ final class DaemonMetrics: Sendable {
     /// Producers' connections that ended: a message over `max_message_bytes` (libzmq drops the
     /// connection that sent it), or a producer that went away.
     let inputDisconnects: Counter
+    /// Handshakes that failed before ZAP was asked: plain text at a CURVE socket, garbage (ZAP counts the rest).
+    let handshakeProtocolErrors: Counter
     /// One counter per `RejectReason`, indexed by its raw value.
     let rejected: [Counter]
     let series: Gauge
@@ -42,6 +44,8 @@ final class DaemonMetrics: Sendable {
         skipped = Counter(label: "streamlstmd_samples_other_shard_total", factory: factory)
         inputMessages = Counter(label: "streamlstmd_input_messages_total", factory: factory)
         inputDisconnects = Counter(label: "streamlstmd_input_disconnects_total", factory: factory)
+        handshakeProtocolErrors = Counter(
+            label: "streamlstmd_curve_handshakes_total", dimensions: [("outcome", "protocol_error")], factory: factory)
         rejected = RejectReason.allCases.map {
             Counter(label: "streamlstmd_rejected_total", dimensions: [("reason", $0.name)], factory: factory)
         }
@@ -75,6 +79,11 @@ final class DaemonMetrics: Sendable {
         factory.durationHistogramBuckets["streamlstmd_step_duration_seconds"] =
             [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000].map { Duration.microseconds($0) }
         self.init(factory: factory)
+    }
+
+    /// Messages from one producer, by the user id ZAP gave it.
+    func producerMessages(_ producer: String) -> Counter {
+        Counter(label: "streamlstmd_producer_messages_total", dimensions: [("producer", producer)], factory: factory)
     }
 
     func count(_ alert: Alert) {

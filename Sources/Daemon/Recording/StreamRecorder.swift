@@ -12,7 +12,10 @@ final class StreamRecorder {
     private let file: FileHandle
 
     /// Creates (or replaces) `output` and subscribes; connected endpoints have completed their handshake.
-    init(output: String, connect: [String], bind: [String], subscriptions: [String]) throws {
+    /// `curve`: the keys to connect to a CURVE server with.
+    init(output: String, connect: [String], bind: [String], subscriptions: [String], curve: CurveClientKeys? = nil)
+        throws
+    {
         guard FileManager.default.createFile(atPath: output, contents: nil) else {
             throw RecordingError(file: output, line: nil, problem: "cannot create the file")
         }
@@ -21,6 +24,7 @@ final class StreamRecorder {
         context = try ZMQContext()
         socket = try ZMQSocket(context: context, type: .subscriber)
         try socket.set(.receiveHighWaterMark(100_000))
+        try curve?.apply(to: socket)
         for prefix in subscriptions { try socket.set(.subscribe(prefix: Array(prefix.utf8))) }
         var endpoints: [String] = []
         for endpoint in bind {

@@ -19,6 +19,8 @@ final class DaemonRuntime: Sendable {
     /// Idle without Alertmanager URLs (a reload may add some).
     let alertmanager: AlertmanagerService
     private let inputContext: ZMQContext
+    /// Nil when no socket is a CURVE server.
+    let security: CurveSecurity?
     let logger: Logger
 
     /// Starts the shards and the publisher, restores every series from the state directory
@@ -27,9 +29,28 @@ final class DaemonRuntime: Sendable {
         self.config = config
         self.logger = logger
         let outputContext = try ZMQContext()
-        publisher = try AlertPublisher(
-            context: outputContext, endpoint: config.alertsEndpoint,
-            instance: config.engine.instance, logger: logger)
+        let inputContext = try ZMQContext()
+        self.inputContext = inputContext
+        // The ZAP handler binds in both contexts before any CURVE socket exists.
+        let security: CurveSecurity?
+        do {
+            security = try CurveSecurity.start(
+                config: config, contexts: [inputContext, outputContext], metrics: metrics?.factory, logger: logger)
+        } catch {
+            inputContext.shutdown()
+            outputContext.shutdown()
+            throw error
+        }
+        self.security = security
+        do {
+            publisher = try AlertPublisher(
+                context: outputContext, endpoint: config.alertsEndpoint, instance: config.engine.instance,
+                curve: security?.servers[CurveSecurity.alertsDomain], logger: logger)
+        } catch {
+            inputContext.shutdown()
+            outputContext.shutdown()
+            throw error
+        }
         let publisher = self.publisher
         let alertmanager: AlertmanagerService
         do {
@@ -37,6 +58,7 @@ final class DaemonRuntime: Sendable {
                 config: config.alertmanager, instance: config.engine.instance, metricsFactory: metrics?.factory,
                 logger: logger)
         } catch {
+            inputContext.shutdown()
             publisher.stop()
             throw error
         }
@@ -50,6 +72,7 @@ final class DaemonRuntime: Sendable {
             do {
                 store = try CheckpointStore(directory: directory)
             } catch {
+                inputContext.shutdown()
                 engine.stop()
                 publisher.stop()
                 throw error
@@ -74,11 +97,13 @@ final class DaemonRuntime: Sendable {
         } else {
             checkpointer = nil
         }
-        inputContext = try ZMQContext()
         var inputs: [Input] = []
         do throws(ZMQError) {
-            for input in config.inputs {
-                inputs.append(try Input(config: input, context: inputContext, engine: engine, logger: logger))
+            for (index, input) in config.inputs.enumerated() {
+                inputs.append(
+                    try Input(
+                        config: input, context: inputContext, engine: engine,
+                        curve: security?.servers[CurveSecurity.inputDomain(index)], logger: logger))
             }
         } catch {
             inputContext.shutdown()

@@ -14,12 +14,20 @@ enum Reload {
     }
 
     /// Applies the live part of `new`; returns the keys that changed, split into applied and waiting for a restart.
-    /// Throws, having changed nothing, when the Alertmanager's token file cannot be read.
+    /// Every CURVE allow-list folder is read again. Throws, having changed nothing, when the
+    /// Alertmanager's token file or an allow-list cannot be read.
     static func apply(
         _ new: DaemonConfig, over old: DaemonConfig, engine: Engine, levels: LogLevelSwitch,
-        alertmanager: AlertmanagerService? = nil
+        alertmanager: AlertmanagerService? = nil, security: CurveSecurity? = nil
     ) throws(ConfigError) -> (applied: [String], needRestart: [String]) {
         let changed = changedKeys(from: old, to: new)
+        // What can fail is read first, so that a refused reload changes nothing.
+        _ = try new.alertmanager.bearerToken()
+        do {
+            try security?.reload()
+        } catch {
+            throw ConfigError(key: "allowed_keys", problem: "\(error)")
+        }
         try alertmanager?.apply(new.alertmanager)
         var live = LiveSettings(new.engine)
         // Jobs keep the window and interval their history was kept for; those change at a restart.

@@ -11,18 +11,21 @@ struct ReloadService: Service {
     let running: Protected<DaemonConfig>
     let engine: Engine
     let alertmanager: AlertmanagerService?
+    let security: CurveSecurity?
     let levels: LogLevelSwitch
     let notifier: SystemdNotifier?
     let logger: Logger
 
     init(
         initial: DaemonConfig, load: @escaping @Sendable () throws -> DaemonConfig, engine: Engine,
-        alertmanager: AlertmanagerService?, levels: LogLevelSwitch, notifier: SystemdNotifier?, logger: Logger
+        alertmanager: AlertmanagerService?, security: CurveSecurity?, levels: LogLevelSwitch,
+        notifier: SystemdNotifier?, logger: Logger
     ) {
         self.load = load
         running = Protected(initial)
         self.engine = engine
         self.alertmanager = alertmanager
+        self.security = security
         self.levels = levels
         self.notifier = notifier
         self.logger = logger
@@ -46,7 +49,7 @@ struct ReloadService: Service {
             let old = running.withLock { $0 }
             (applied, needRestart) = try Reload.apply(
                 new, over: old, engine: engine, levels: levels,
-                alertmanager: alertmanager)
+                alertmanager: alertmanager, security: security)
         } catch {
             logger.error("reload refused: the running configuration stays", metadata: ["error": "\(error)"])
             return

@@ -7,6 +7,8 @@ final class SeriesState {
     let predictor: Predictor
     /// A training job of this series is queued or running: at most one at a time.
     var trainingInFlight = false
+    /// Who sent the newest sample, when known (a CURVE producer's user id).
+    var producer: String?
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
     init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float]) {
@@ -47,7 +49,7 @@ final class SeriesState {
             modelVersion: predictor.modelVersion, alert: alertName,
             residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
             forecast: predictor.forecast,
-            trainingInFlight: trainingInFlight)
+            trainingInFlight: trainingInFlight, producer: producer)
     }
 }
 
@@ -68,6 +70,7 @@ extension SeriesSummary {
             w.number("score", summary.score)
             w.number("forecast", summary.forecast)
             w.bool("training", summary.trainingInFlight)
+            if let producer = summary.producer { w.string("producer", producer) }
             w.endObject()
             text += w.text
         }

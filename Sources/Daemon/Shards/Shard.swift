@@ -16,6 +16,8 @@ struct SeriesSummary: Sendable, Equatable {
     let score: Double
     let forecast: Double?
     let trainingInFlight: Bool
+    /// Who sent the newest sample, when known.
+    var producer: String? = nil
 }
 
 /// Work for a shard thread, in arrival order.

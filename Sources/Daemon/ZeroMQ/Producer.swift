@@ -10,7 +10,7 @@ final class Producer {
     /// Connects to `connect` or binds `bind` (either, or both), then waits up to `wait` seconds for a subscriber.
     init(
         connect: String? = nil, bind: String? = nil, wait: Double = 10,
-        lingerMilliseconds: Int32 = 30_000
+        lingerMilliseconds: Int32 = 30_000, curve: CurveClientKeys? = nil
     ) throws(ProducerError) {
         linger = lingerMilliseconds
         let subscription: [[UInt8]]?
@@ -19,6 +19,7 @@ final class Producer {
             socket = try ZMQSocket(context: context, type: .xpublisher)
             try socket.set(.sendHighWaterMark(0))
             try socket.set(.receiveTimeout(milliseconds: Int32(wait * 1000)))
+            try curve?.apply(to: socket)
             if let connect { try socket.connect(connect) }
             if let bind { try socket.bind(bind) }
             // The subscriber's subscription arrives as a message on the XPUB socket.

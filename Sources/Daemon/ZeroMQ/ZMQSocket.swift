@@ -4,6 +4,8 @@ import Foundation
 /// The socket types streamlstmd uses.
 enum ZMQSocketType {
     case publisher, subscriber, push, pull, pair
+    /// REP: a ZAP handler's side of the authentication protocol; REQ: a client of it.
+    case reply, request
     /// A publisher that also receives its subscribers' subscriptions, so a
     /// producer can wait until a subscriber has joined before it sends.
     case xpublisher
@@ -15,6 +17,8 @@ enum ZMQSocketType {
         case .push: ZMQ_PUSH
         case .pull: ZMQ_PULL
         case .pair: ZMQ_PAIR
+        case .reply: ZMQ_REP
+        case .request: ZMQ_REQ
         case .xpublisher: ZMQ_XPUB
         }
     }
@@ -35,10 +39,12 @@ final class ZMQSocket {
 
     let context: ZMQContext
     let type: ZMQSocketType
-    private var handle: UnsafeMutableRawPointer?
+    fileprivate var handle: UnsafeMutableRawPointer?
     private var owner: pthread_t?
     /// One message frame, reused for every part received (no allocation per part).
     private let frame: UnsafeMutablePointer<zmq_msg_t>
+    /// With CURVE and ZAP: the user id ZAP gave the peer that sent the last message received.
+    private(set) var lastUserId: String?
 
     init(context: ZMQContext, type: ZMQSocketType) throws(ZMQError) {
         guard let handle = zmq_socket(context.handle, type.code) else { throw ZMQError.last("zmq_socket") }
@@ -132,6 +138,7 @@ final class ZMQSocket {
                 if error.isWouldBlock && parts.isEmpty { return nil }
                 throw error
             }
+            if parts.isEmpty { lastUserId = zmq_msg_gets(frame, "User-Id").map { String(cString: $0) } }
             let size = zmq_msg_size(frame)
             let data = zmq_msg_data(frame)!.assumingMemoryBound(to: UInt8.self)
             parts.append(Array(UnsafeBufferPointer(start: data, count: size)))
@@ -141,15 +148,41 @@ final class ZMQSocket {
     }
 
     /// Connection events a monitor can report.
-    enum MonitoredEvent {
+    enum MonitoredEvent: CaseIterable {
         case disconnected, handshakeSucceeded
+        /// A peer that did not speak ZMTP, or sent a malformed handshake (garbage, a plain-text
+        /// client at a CURVE server), or was refused by ZAP.
+        case handshakeFailedNoDetail, handshakeFailedProtocol, handshakeFailedAuth
 
         var bit: Int32 {
             switch self {
             case .disconnected: ZMQ_EVENT_DISCONNECTED
             case .handshakeSucceeded: ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+            case .handshakeFailedNoDetail: ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+            case .handshakeFailedProtocol: ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+            case .handshakeFailedAuth: ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
             }
         }
+
+        /// The event of a monitor message's first frame (16-bit event number, then a 32-bit value).
+        init?(frame: [UInt8]) {
+            guard frame.count >= 2 else { return nil }
+            let number = Int32(frame[0]) | Int32(frame[1]) << 8
+            guard let event = Self.allCases.first(where: { $0.bit == number }) else { return nil }
+            self = event
+        }
+    }
+
+    /// Waits up to `timeout` milliseconds (-1: forever) for any of `sockets` to have a message;
+    /// returns which have. Throws `ETERM` once a socket's context shuts down.
+    static func poll(_ sockets: [ZMQSocket], timeout milliseconds: Int) throws(ZMQError) -> [Bool] {
+        var items = sockets.map { zmq_pollitem_t(socket: $0.use(), fd: 0, events: Int16(ZMQ_POLLIN), revents: 0) }
+        while zmq_poll(&items, Int32(items.count), milliseconds) < 0 {
+            let error = ZMQError.last("zmq_poll")
+            if error.isInterrupted { continue }
+            throw error
+        }
+        return items.map { $0.revents & Int16(ZMQ_POLLIN) != 0 }
     }
 
     /// Has libzmq report `events` of this socket to a PAIR socket that

@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import Metrics
+
+/// The daemon's CURVE set-up: the secret key of each server socket, its
+/// allow-list by ZAP domain, and the one ZAP handler that judges every
+/// handshake. Made before any socket, so that no CURVE socket exists without
+/// its handler (without one, libzmq lets in every client that knows the server key).
+final class CurveSecurity: Sendable {
+    struct Server: Sendable {
+        let domain: String
+        let secretKey: String
+        let allowedKeys: String
+    }
+
+    /// Why CURVE could not be set up: a clear error at start, or a refused reload.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// By ZAP domain: `input0`, `input1`, ... and `alerts`.
+    let servers: [String: Server]
+    private let handler: ZAPHandler
+
+    static func inputDomain(_ index: Int) -> String { "input\(index)" }
+    static let alertsDomain = "alerts"
+
+    /// Nil when no socket is configured for CURVE. `contexts`: every context a CURVE socket will live in.
+    static func start(
+        config: DaemonConfig, contexts: [ZMQContext], metrics: (any MetricsFactory)?,
+        logger: Logger
+    ) throws -> CurveSecurity? {
+        var configured: [(domain: String, config: CurveServerConfig)] = config.inputs.enumerated()
+            .filter { $0.element.curve.isOn }.map { (inputDomain($0.offset), $0.element.curve) }
+        if config.alertsCurve.isOn { configured.append((alertsDomain, config.alertsCurve)) }
+        guard !configured.isEmpty else { return nil }
+        guard ZMQCurve.isAvailable else {
+            throw Failure(
+                description: "CURVE is configured but libzmq \(ZMQContext.libraryVersion) was built without it")
+        }
+        guard ZMQCurve.libraryIsSafe else {
+            throw Failure(
+                description: "CURVE needs libzmq 4.3.2 or later (CVE-2019-13132); this is \(ZMQContext.libraryVersion)")
+        }
+        var servers: [String: Server] = [:]
+        for (domain, server) in configured {
+            let certificate = try CurveCertificate.load(server.secretKeyFile, secret: true)
+            servers[domain] = Server(
+                domain: domain, secretKey: certificate.secretKey ?? "", allowedKeys: server.allowedKeys)
+        }
+        let allowLists = try readAllowLists(servers)
+        for (domain, list) in allowLists.sorted(by: { $0.key < $1.key }) {
+            logger.info(
+                "CURVE on",
+                metadata: ["domain": "\(domain)", "allowed_keys": "\(list.names.count)", "folder": "\(list.folder)"])
+        }
+        let handler = try ZAPHandler(contexts: contexts, allowLists: allowLists, metrics: metrics, logger: logger)
+        return CurveSecurity(servers: servers, handler: handler)
+    }
+
+    private init(servers: [String: Server], handler: ZAPHandler) {
+        self.servers = servers
+        self.handler = handler
+    }
+
+    private static func readAllowLists(_ servers: [String: Server]) throws(CurveCertificate.Problem) -> [String:
+        AllowList]
+    {
+        var lists: [String: AllowList] = [:]
+        for (domain, server) in servers { lists[domain] = try AllowList.load(server.allowedKeys) }
+        return lists
+    }
+
+    /// Reads every allow-list folder again (SIGHUP); throws, changing nothing, if one cannot be read.
+    /// Returns how many keys each domain allows now.
+    @discardableResult
+    func reload() throws(CurveCertificate.Problem) -> [String: Int] {
+        let lists = try Self.readAllowLists(servers)
+        handler.update(lists)
+        return lists.mapValues(\.names.count)
+    }
+
+    /// Waits for the ZAP handler, which ends once every context has shut down.
+    func wait() {
+        handler.wait()
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A socket that other processes connect to, made a CURVE server: its secret
+/// certificate and the folder of public certificates allowed to connect.
+/// Both empty: plain text.
+struct CurveServerConfig: Sendable, Equatable {
+    var secretKeyFile = ""
+    var allowedKeys = ""
+
+    var isOn: Bool { !secretKeyFile.isEmpty }
+
+    /// `path`: where the setting lives, for the error.
+    func problem(at path: String) -> ConfigError? {
+        guard secretKeyFile.isEmpty == allowedKeys.isEmpty else {
+            return ConfigError(key: path, problem: "give both secret_key_file and allowed_keys, or neither")
+        }
+        return nil
+    }
+
+    /// Whether `endpoint` is reachable only from this machine (loopback TCP, ipc, inproc).
+    static func isLocal(_ endpoint: String) -> Bool {
+        if endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") { return true }
+        guard endpoint.hasPrefix("tcp://") else { return false }
+        var host = String(endpoint.dropFirst("tcp://".count))
+        if let colon = host.lastIndex(of: ":") { host = String(host[..<colon]) }
+        host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}
+
+/// A CURVE client's keys, for the project's own tools (`publish`, `alerts`, `record`)
+/// talking to a secured daemon.
+struct CurveClientKeys: Sendable {
+    /// The server's public key.
+    let serverKey: String
+    let publicKey: String
+    let secretKey: String
+
+    /// `serverCertificate`: the daemon's public certificate; `ownCertificate`: this client's secret one.
+    /// Both nil: plain text; one without the other is an error.
+    static func load(serverCertificate: String?, ownCertificate: String?) throws -> CurveClientKeys? {
+        switch (serverCertificate, ownCertificate) {
+        case (nil, nil): return nil
+        case (let server?, let own?):
+            let secret = try CurveCertificate.load(own, secret: true)
+            return CurveClientKeys(
+                serverKey: try CurveCertificate.load(server).publicKey,
+                publicKey: secret.publicKey, secretKey: secret.secretKey ?? "")
+        default:
+            throw CurveCertificate.Problem(
+                file: serverCertificate ?? ownCertificate ?? "",
+                problem: "give both --curve-server-key and --curve-key")
+        }
+    }
+
+    func apply(to socket: ZMQSocket) throws(ZMQError) {
+        try socket.set(.curveServerKey(serverKey))
+        try socket.set(.curvePublicKey(publicKey))
+        try socket.set(.curveSecretKey(secretKey))
+    }
+}
