@@ -24,6 +24,12 @@ final class AlertPublisher: Sendable {
             let socket: ZMQSocket
             do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .publisher)
+                // Subscribers may face the network: a handshake gets 10 s, a silent peer is dropped after
+                // 30 s without an answer to the heartbeat, and what they send (subscriptions) stays small.
+                try socket.set(.handshakeInterval(milliseconds: 10_000))
+                try socket.set(.heartbeatInterval(milliseconds: 10_000))
+                try socket.set(.heartbeatTimeout(milliseconds: 30_000))
+                try socket.set(.maxMessageSize(bytes: 64 << 10))
                 if let curve { try Input.makeCurveServer(socket, curve) }
                 try socket.bind(requested)
                 bound.put(.success(try socket.lastEndpoint()))

@@ -51,7 +51,7 @@ final class AlertSubscriber: Sendable {
 
     /// Returns once the subscription is on the wire (handshake done), so no alert published after it is missed.
     init(
-        endpoint: String, prefix: String = "alert.",
+        endpoint: String, prefix: String = "alert.", curve: CurveClientKeys? = nil,
         handle: @escaping @Sendable (ReceivedAlert) -> Void
     ) throws {
         context = try ZMQContext()
@@ -63,6 +63,7 @@ final class AlertSubscriber: Sendable {
             do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .subscriber)
                 try socket.set(.subscribe(prefix: Array(prefix.utf8)))
+                try curve?.apply(to: socket)
                 _ = try socket.connectAndWaitForHandshake(endpoint, timeout: 10)
             } catch {
                 ready.put(.failure(error))

@@ -23,6 +23,8 @@ struct DaemonBenchmark {
         /// > 0: one daemon, learning switched off and on in turns: throughput timed once each way,
         /// then this many latency rounds (off first) at the same offered load.
         var alternatingRounds = 0
+        /// CURVE on the input and the alert socket, with fresh keys.
+        var curve = false
     }
 
     /// One latency round of the alternating mode.
@@ -72,14 +74,20 @@ struct DaemonBenchmark {
         engine.maxSeries = options.series + options.probes + 1
         engine.alerts.resendInterval = 1e9  // one alert per probe spike, no re-sends
         let residentBefore = residentSetBytes()
-        let runtime = try DaemonRuntime(config: .inProcess(engine), logger: Logger(label: "bench"))
+        var config = DaemonConfig.inProcess(engine)
+        let keys = try options.curve ? BenchKeys() : nil
+        if let keys {
+            config.inputs[0].curve = keys.server
+            config.alertsCurve = keys.server
+        }
+        let runtime = try DaemonRuntime(config: config, logger: Logger(label: "bench"))
         defer { runtime.stop() }
-        let alerts = try AlertClock(endpoint: runtime.publisher.endpoint)
+        let alerts = try AlertClock(endpoint: runtime.publisher.endpoint, curve: keys?.client)
         defer { alerts.stop() }
         // It queues rather than drops: the benchmark counts every sample.
         let producer: Producer
         do {
-            producer = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0)
+            producer = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0, curve: keys?.client)
         } catch {
             throw ValidationFailure("the daemon did not subscribe: \(error)")
         }
@@ -276,10 +284,10 @@ private final class AlertClock: Sendable {
     private let subscriber: AlertSubscriber
     private let firings: Protected<[String: Date]>
 
-    init(endpoint: String) throws {
+    init(endpoint: String, curve: CurveClientKeys?) throws {
         let firings = Protected<[String: Date]>([:])
         self.firings = firings
-        subscriber = try AlertSubscriber(endpoint: endpoint, prefix: "alert.firing") { alert in
+        subscriber = try AlertSubscriber(endpoint: endpoint, prefix: "alert.firing", curve: curve) { alert in
             firings.withLock { if $0[alert.series] == nil { $0[alert.series] = alert.arrived } }
         }
     }
@@ -296,4 +304,31 @@ private final class AlertClock: Sendable {
     func stop() {
         subscriber.stop()
     }
+}
+
+/// Fresh CURVE keys for one benchmark run, in a temporary folder: the daemon's, and one client
+/// (producer and subscriber) allowed on both sockets.
+private final class BenchKeys {
+    let folder: URL
+    let server: CurveServerConfig
+    let client: CurveClientKeys
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-bench-keys-\(getpid())")
+        let allowed = folder.appendingPathComponent("allowed")
+        try FileManager.default.createDirectory(at: allowed, withIntermediateDirectories: true)
+        let serverKeys = try ZMQCurve.keyPair()
+        let clientKeys = try ZMQCurve.keyPair()
+        let serverFile = folder.appendingPathComponent("server.key_secret")
+        try CurveCertificate(publicKey: serverKeys.publicKey, secretKey: serverKeys.secretKey)
+            .text(secret: true).write(to: serverFile, atomically: true, encoding: .utf8)
+        try CurveCertificate(publicKey: clientKeys.publicKey, secretKey: nil, metadata: ["name": "bench"])
+            .text(secret: false).write(
+                to: allowed.appendingPathComponent("bench.key"), atomically: true, encoding: .utf8)
+        server = CurveServerConfig(secretKeyFile: serverFile.path, allowedKeys: allowed.path)
+        client = CurveClientKeys(
+            serverKey: serverKeys.publicKey, publicKey: clientKeys.publicKey, secretKey: clientKeys.secretKey)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
 }

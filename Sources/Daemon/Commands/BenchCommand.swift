@@ -160,6 +160,9 @@ struct DaemonBenchCommand: ParsableCommand {
     @Option(help: "Seconds of the latency phase.")
     var latencySeconds: Double = 10
 
+    @Flag(help: "CURVE on the input and the alert socket (fresh keys, one allowed client).")
+    var curve = false
+
     func run() throws {
         #if DEBUG
             print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
@@ -172,6 +175,7 @@ struct DaemonBenchCommand: ParsableCommand {
         if let shards { options.shards = shards }
         options.latencySeconds = latencySeconds
         options.trainingPriority = trainingPriority
+        options.curve = curve
         if training == .alternate { return try runAlternating(options) }
         let modes: [Bool] = training == .both ? [false, true] : [training == .on]
         var results: [DaemonBenchmark.Result] = []
@@ -185,7 +189,8 @@ struct DaemonBenchCommand: ParsableCommand {
             options.latencyRate = result.latencyRate
             print(
                 "streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
-                    + "training \(learning ? "on (K = 16, W = 32)" : "off"), \(options.shards) shards")
+                    + "training \(learning ? "on (K = 16, W = 32)" : "off"), \(options.shards) shards"
+                    + (curve ? ", CURVE on both sockets" : ", plain text"))
             print(
                 String(
                     format: "  throughput: %.0f samples/s; processed %d of %d sent, %d rejected",

@@ -123,11 +123,9 @@ final class Input: Sendable {
                 guard event.count == 2, let kind = ZMQSocket.MonitoredEvent(frame: event[0]) else { continue }
                 let peer = String(decoding: event[1], as: UTF8.self)
                 guard kind == .disconnected else {
-                    // Plain text at a CURVE socket, garbage instead of a handshake: refused before ZAP is asked.
-                    engine.stats.metrics?.handshakeProtocolErrors.increment()
-                    if handshakeLog.allows() {
-                        logger.warning("a handshake failed (not ZMTP, or not CURVE)", metadata: ["endpoint": "\(peer)"])
-                    }
+                    // A plain-text client at a CURVE socket, or a bad handshake: refused before ZAP is asked.
+                    // (A peer that never speaks ZMTP at all, such as garbage, is only a dropped connection.)
+                    Self.countProtocolError(engine: engine, logger: logger, endpoint: peer, log: &handshakeLog)
                     continue
                 }
                 engine.stats.metrics?.inputDisconnects.increment()
@@ -148,6 +146,17 @@ final class Input: Sendable {
         let error = receiver.join()
         monitor.withLock { $0 }?.join()
         return error
+    }
+
+    /// A handshake that failed before ZAP was asked: plain text at a CURVE socket, or not ZMTP at all.
+    private static func countProtocolError(
+        engine: Engine, logger: Logger, endpoint: String,
+        log: inout RateLimiter
+    ) {
+        engine.stats.metrics?.handshakeProtocolErrors.increment()
+        if log.allows() {
+            logger.warning("a handshake failed (not ZMTP, or not CURVE)", metadata: ["endpoint": "\(endpoint)"])
+        }
     }
 
     /// Makes `socket` a CURVE server whose handshakes the ZAP handler judges in `server`'s domain.
