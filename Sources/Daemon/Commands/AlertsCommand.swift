@@ -32,22 +32,19 @@ struct AlertsCommand: ParsableCommand {
         }
         let signals = stopOnSignals(context)
         defer { for signal in signals { signal.cancel() } }
-        var received = 0
-        while count.map({ received < $0 }) ?? true {
-            let message: [[UInt8]]
-            do throws(ZMQError) {
-                guard let next = try socket.receive() else { continue }
-                message = next
-            } catch {
-                if error.isTerminated { break }
-                throw error
+        // Only alerts ([topic, payload]) count towards --count.
+        var printed = 0
+        while count.map({ printed < $0 }) ?? true {
+            let got = try socket.receiveUntilShutdown(limit: 1) { message in
+                guard message.count == 2 else { return }
+                let line =
+                    json
+                    ? String(decoding: message[1], as: UTF8.self)
+                    : AlertLine.format(topic: message[0], payload: message[1])
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))  // unbuffered: a pipe sees each alert at once
+                printed += 1
             }
-            guard message.count == 2 else { continue }
-            let line =
-                json
-                ? String(decoding: message[1], as: UTF8.self) : AlertLine.format(topic: message[0], payload: message[1])
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))  // unbuffered: a pipe sees each alert at once
-            received += 1
+            if got == 0 { break }  // the context shut down
         }
         socket.close()
     }

@@ -149,7 +149,7 @@ struct RunCommand: AsyncParsableCommand {
         let command = self
         runtime.alertmanager.book.setGeneratorBase(httpAddress: http?.address)
         let reload = ReloadService(
-            initial: config, load: { try command.effectiveConfig() }, engine: runtime.engine,
+            load: { try command.effectiveConfig() }, running: Protected(config), engine: runtime.engine,
             alertmanager: runtime.alertmanager, security: runtime.security, levels: levels, notifier: notifier,
             logger: logger)
         let ready = ReadinessService(

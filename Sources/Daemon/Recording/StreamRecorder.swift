@@ -41,22 +41,12 @@ final class StreamRecorder {
     /// Records until `count` messages (nil: until the context shuts down); returns the
     /// messages and frame bytes written. The file is synced and closed at the end.
     func record(count: Int?) throws -> (messages: Int, bytes: Int) {
-        var recorded = 0
         var bytes = 0
-        while count.map({ recorded < $0 }) ?? true {
-            let frames: [[UInt8]]
-            do throws(ZMQError) {
-                guard let next = try socket.receive() else { continue }
-                frames = next
-            } catch {
-                if error.isTerminated { break }
-                throw error
-            }
+        let recorded = try socket.receiveUntilShutdown(limit: count) { frames in
             let line = StreamRecording.line(
                 for: RecordedMessage(received: Date().timeIntervalSince1970, frames: frames))
             // One write per message, straight to the kernel: nothing waits in a buffer of ours.
             try file.write(contentsOf: Data(line.utf8))
-            recorded += 1
             bytes += frames.reduce(0) { $0 + $1.count }
         }
         socket.close()

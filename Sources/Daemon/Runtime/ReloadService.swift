@@ -8,6 +8,7 @@ import UnixSignals
 struct ReloadService: Service {
     /// Reads the configuration again (the file, with the command line on top).
     let load: @Sendable () throws -> DaemonConfig
+    /// The configuration in force (the one the daemon started with, until a reload applies).
     let running: Protected<DaemonConfig>
     let engine: Engine
     let alertmanager: AlertmanagerService?
@@ -15,21 +16,6 @@ struct ReloadService: Service {
     let levels: LogLevelSwitch
     let notifier: SystemdNotifier?
     let logger: Logger
-
-    init(
-        initial: DaemonConfig, load: @escaping @Sendable () throws -> DaemonConfig, engine: Engine,
-        alertmanager: AlertmanagerService?, security: CurveSecurity?, levels: LogLevelSwitch,
-        notifier: SystemdNotifier?, logger: Logger
-    ) {
-        self.load = load
-        running = Protected(initial)
-        self.engine = engine
-        self.alertmanager = alertmanager
-        self.security = security
-        self.levels = levels
-        self.notifier = notifier
-        self.logger = logger
-    }
 
     func run() async {
         // SIGHUP has been ignored since the process started (StreamLSTMD.main); from here it reloads.

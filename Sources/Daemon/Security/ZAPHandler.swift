@@ -52,7 +52,9 @@ final class ZAPHandler: Sendable {
                 bound.put(.failure(error))
                 return
             }
-            var log = RateLimiter(interval: 10)
+            // At most one line per 10 s each way: a reconnecting or hostile peer cannot flood the log.
+            var acceptedLog = RateLimiter(interval: 10)
+            var refusedLog = RateLimiter(interval: 10)
             // Until every context has shut down: a socket whose context ends is closed and left out.
             while !sockets.isEmpty {
                 let ready: [Bool]
@@ -66,8 +68,13 @@ final class ZAPHandler: Sendable {
                 for (socket, isReady) in zip(sockets, ready) where isReady {
                     guard let request = try? socket.receive(wait: false) else { continue }
                     let (reply, outcome, peer) = Self.answer(request, allowLists: lists.withLock { $0 })
+                    let userId = reply.count > 4 ? String(decoding: reply[4], as: UTF8.self) : ""
                     counters[Outcome.allCases.firstIndex(of: outcome)!]?.increment()
-                    if outcome != .accepted, log.allows() {
+                    if outcome == .accepted {
+                        if acceptedLog.allows() {
+                            logger.info("CURVE handshake accepted", metadata: ["user": "\(userId)", "peer": "\(peer)"])
+                        }
+                    } else if refusedLog.allows() {
                         logger.warning(
                             "CURVE handshake refused", metadata: ["reason": "\(outcome.rawValue)", "peer": "\(peer)"])
                     }

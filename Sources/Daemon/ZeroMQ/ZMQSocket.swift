@@ -147,6 +147,26 @@ final class ZMQSocket {
         return parts
     }
 
+    /// Receives message after message, handing each to `body`, until `limit` messages (nil: no limit)
+    /// or the context shuts down; returns how many were handled. Errors but `ETERM` are thrown.
+    @discardableResult
+    func receiveUntilShutdown(limit: Int? = nil, _ body: ([[UInt8]]) throws -> Void) throws -> Int {
+        var handled = 0
+        while limit.map({ handled < $0 }) ?? true {
+            let message: [[UInt8]]
+            do throws(ZMQError) {
+                guard let next = try receive() else { continue }
+                message = next
+            } catch {
+                if error.isTerminated { break }
+                throw error
+            }
+            try body(message)
+            handled += 1
+        }
+        return handled
+    }
+
     /// Connection events a monitor can report.
     enum MonitoredEvent: CaseIterable {
         case disconnected, handshakeSucceeded
