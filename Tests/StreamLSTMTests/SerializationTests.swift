@@ -113,3 +113,19 @@ struct SerializationTests {
         #expect(CRC32.checksum(Array("123456789".utf8)[...]) == 0xCBF4_3926)
     }
 }
+
+@Suite("CRC-32")
+struct CRC32Tests {
+    @Test("The standard check value, and slicing-by-8 equal to the byte-wise reference at every length and offset")
+    func matchesReference() {
+        #expect(CRC32.checksum(Array("123456789".utf8)[...]) == 0xCBF4_3926)
+        #expect(CRC32.checksum([][...]) == 0)
+        var rng = SplitMix64(seed: 32)
+        let bytes = (0..<300).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        for start in 0..<9 {
+            for end in start...bytes.count where (end - start) % 7 == 0 || end - start < 20 {
+                #expect(CRC32.checksum(bytes[start..<end]) == CRC32.checksumBytewise(bytes[start..<end]))
+            }
+        }
+    }
+}

@@ -92,6 +92,11 @@ enum CheckpointFile {
         }
         var offset = headerSize
         var skippedBytes = 0
+        // Sound frames found by the scan; the end marker's count, and what the scan had seen by then.
+        var entries: [Range<Int>] = []
+        var endCount: UInt64?
+        var damagedBeforeEnd = 0
+        var entriesBeforeEnd = 0
         var ended = false
         while offset + 4 <= bytes.count {
             guard let frame = frame(in: bytes, at: offset) else {
@@ -106,10 +111,9 @@ enum CheckpointFile {
             }
             switch frame {
             case .end(let count):
-                let held = contents.snapshots.count + contents.damaged + contents.incompatible
-                if count != UInt64(held) {
-                    problems.append("the end marker counts \(count) series, the file holds \(held)")
-                }
+                endCount = count
+                damagedBeforeEnd = contents.damaged
+                entriesBeforeEnd = entries.count
                 ended = true
             case .entry(let length):
                 let start = offset + frameSize
@@ -117,28 +121,57 @@ enum CheckpointFile {
                     offset = bytes.count
                     continue
                 }
-                let record = bytes[start..<(start + length)]
-                var tail = ByteReader(bytes[(start + length)...])
-                let stored = try? tail.read(UInt32.self)
+                entries.append(start..<(start + length))
                 offset = start + length + 4
-                guard stored == CRC32.checksum(record) else {
-                    contents.damaged += 1
-                    continue
-                }
-                do throws(SerializationError) {
-                    contents.snapshots.append(try SeriesSnapshot.decode(record, config: config))
-                } catch {
-                    if case .incompatible = error { contents.incompatible += 1 } else { contents.damaged += 1 }
-                }
                 continue
             }
             break
+        }
+        // The entries are checked and decoded on every core: restore is most of a restart's wait.
+        for outcome in decodeInParallel(entries, in: bytes, config: config) {
+            switch outcome {
+            case .restored(let snapshot): contents.snapshots.append(snapshot)
+            case .damaged: contents.damaged += 1
+            case .incompatible: contents.incompatible += 1
+            }
+        }
+        if let endCount, endCount != UInt64(entriesBeforeEnd + damagedBeforeEnd) {
+            problems.append(
+                "the end marker counts \(endCount) series, the file holds \(entriesBeforeEnd + damagedBeforeEnd)")
         }
         if skippedBytes > 0 { contents.damaged += 1 }
         if !ended { problems.insert("truncated after \(contents.snapshots.count) series (no end marker)", at: 0) }
         if contents.damaged > 0 { problems.append("\(contents.damaged) damaged series records") }
         contents.problem = problems.isEmpty ? nil : problems.joined(separator: "; ")
         return contents
+    }
+
+    private enum Outcome {
+        case restored(SeriesSnapshot)
+        case damaged, incompatible
+    }
+
+    /// Each entry's checksum (the 4 bytes after it) checked and its series decoded, in file order.
+    private static func decodeInParallel(_ entries: [Range<Int>], in bytes: [UInt8], config: PredictorConfig)
+        -> [Outcome]
+    {
+        let chunk = 256
+        let chunks = (entries.count + chunk - 1) / chunk
+        let results = Protected<[[Outcome]]>(Array(repeating: [], count: chunks))
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let decoded = entries[(c * chunk)..<min((c + 1) * chunk, entries.count)].map { range -> Outcome in
+                var tail = ByteReader(bytes[range.upperBound..<(range.upperBound + 4)])
+                guard (try? tail.read(UInt32.self)) == CRC32.checksum(bytes[range]) else { return .damaged }
+                do throws(SerializationError) {
+                    return .restored(try SeriesSnapshot.decode(bytes[range], config: config))
+                } catch {
+                    if case .incompatible = error { return .incompatible }
+                    return .damaged
+                }
+            }
+            results.withLock { $0[c] = decoded }
+        }
+        return results.withLock { $0 }.flatMap { $0 }
     }
 
     private struct Header {

@@ -36,12 +36,14 @@ struct SeriesSnapshot: @unchecked Sendable {
         return w.bytes
     }
 
-    /// Decodes `encoded()`; the predictor runs under `config` if its state fits it.
+    /// Decodes `encoded()`; the predictor runs under `config` if its state fits it. The bytes must
+    /// have passed the checksum of the checkpoint frame they came in (the predictor record's own is
+    /// not computed again).
     static func decode(_ bytes: ArraySlice<UInt8>, config: PredictorConfig) throws(SerializationError) -> SeriesSnapshot
     {
         var r = ByteReader(bytes)
         let record = try SeriesRecord.decode(from: &r)
-        let predictor = try Predictor(serialized: try r.readBytes(), configuredAs: config)
+        let predictor = try Predictor(serialized: try r.readBytes(), configuredAs: config, checksummed: false)
         guard r.remaining == 0 else { throw .invalid("\(r.remaining) bytes after the series record") }
         return SeriesSnapshot(record: record, predictor: predictor)
     }

@@ -31,9 +31,12 @@ extension Predictor {
     /// predictor runs under that configuration instead of the stored one, if
     /// the state has the same shape under both (scorer thresholds, the
     /// normaliser, learning rates may differ; the model may not).
-    public convenience init(serialized bytes: [UInt8], configuredAs current: PredictorConfig? = nil)
-        throws(SerializationError)
-    {
+    ///
+    /// `checksummed: false` skips the record's own CRC: only for bytes that a checksum of the
+    /// caller's has covered already (a checkpoint's entry frame), which would otherwise be read twice.
+    public convenience init(
+        serialized bytes: [UInt8], configuredAs current: PredictorConfig? = nil, checksummed: Bool = true
+    ) throws(SerializationError) {
         guard bytes.count >= 4, Array(bytes[0..<4]) == Self.recordMagic else { throw .badMagic }
         var header = ByteReader(bytes[4...])
         let version = try header.read(UInt16.self)
@@ -45,8 +48,10 @@ extension Predictor {
         guard bytes.count == total else { throw .invalid("\(bytes.count - total) bytes after the record") }
         var tail = ByteReader(bytes[(total - 4)...])
         let stored = try tail.read(UInt32.self)
-        let computed = CRC32.checksum(bytes[0..<(total - 4)])
-        guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
+        if checksummed {
+            let computed = CRC32.checksum(bytes[0..<(total - 4)])
+            guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
+        }
 
         var reader = ByteReader(bytes[Self.headerSize..<(total - 4)])
         let recorded = try Self.decodeConfig(from: &reader)
