@@ -147,7 +147,7 @@ struct RunCommand: AsyncParsableCommand {
         if let http { logger.info("http on \(http.address)") }
         let notifier = SystemdNotifier()
         let command = self
-        runtime.alertmanager.book.setGeneratorBase(httpAddress: http?.address)
+        runtime.alertmanager.book.setHTTPAddress(http?.address)
         let reload = ReloadService(
             load: { try command.effectiveConfig() }, running: Protected(config), engine: runtime.engine,
             alertmanager: runtime.alertmanager, security: runtime.security, levels: levels, notifier: notifier,

@@ -119,6 +119,9 @@ public struct ByteReader {
         guard remaining >= 4 * count else { throw .truncated(needed: offset + 4 * count, available: bytes.endIndex) }
         let start = offset
         offset += 4 * count
+        // Not through `unsafeUninitializedCapacity` for none: that writes the count into the one
+        // empty-array storage every thread shares.
+        guard count > 0 else { return [] }
         #if _endian(little)
             // The record's little-endian floats are this machine's: one copy, not a read per value.
             return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in

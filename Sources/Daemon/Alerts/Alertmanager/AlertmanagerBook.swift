@@ -41,32 +41,31 @@ final class AlertmanagerBook: Sendable {
         var targets: [String: Target] = [:]
         var config: AlertmanagerConfig
         var instance: String
-        var generatorBase: String
+        /// The daemon's own HTTP address, once it listens.
         var httpAddress: String?
+
+        /// The base of the links to each series: the external URL if configured, else the daemon's own HTTP.
+        var generatorBase: String {
+            !config.externalURL.isEmpty ? config.externalURL : httpAddress.map { "http://\($0)" } ?? ""
+        }
     }
 
     private let state: Protected<State>
 
     init(config: AlertmanagerConfig, instance: String) {
-        state = Protected(State(config: config, instance: instance, generatorBase: config.externalURL))
+        state = Protected(State(config: config, instance: instance))
         configure(config)
     }
 
-    /// The base of the links to each series: the external URL if configured, else the daemon's own HTTP.
-    func setGeneratorBase(httpAddress: String?) {
-        state.withLock { state in
-            state.httpAddress = httpAddress
-            state.generatorBase =
-                !state.config.externalURL.isEmpty ? state.config.externalURL : httpAddress.map { "http://\($0)" } ?? ""
-        }
+    /// The daemon's HTTP address, for the links to each series (unless `external_url` is set).
+    func setHTTPAddress(_ address: String?) {
+        state.withLock { $0.httpAddress = address }
     }
 
     /// New settings (a reload): targets for new URLs (they get every alert there is), none for removed ones.
     func configure(_ config: AlertmanagerConfig) {
         state.withLock { state in
             state.config = config
-            state.generatorBase =
-                !config.externalURL.isEmpty ? config.externalURL : state.httpAddress.map { "http://\($0)" } ?? ""
             for url in state.targets.keys where !config.urls.contains(url) { state.targets[url] = nil }
             for url in config.urls where state.targets[url] == nil {
                 var target = Target()
