@@ -25,6 +25,9 @@ struct DaemonBenchmark {
         var alternatingRounds = 0
         /// CURVE on the input and the alert socket, with fresh keys.
         var curve = false
+        /// Every series on the one untrained prior (the shared weights, hot in cache) instead of the
+        /// production case: each series trained in a warm phase until it has weights of its own.
+        var sharedPrior = false
     }
 
     /// One latency round of the alternating mode.
@@ -37,6 +40,8 @@ struct DaemonBenchmark {
     }
 
     struct Result {
+        /// Of the regular series, the share on weights of their own in the timed phases.
+        var learnedShare = 0.0
         var samplesPerSecond = 0.0
         var processed = 0
         var expected = 0
@@ -67,7 +72,8 @@ struct DaemonBenchmark {
     func run(progress: (String) -> Void) throws -> Result {
         var engine = EngineConfig()
         engine.shards = options.shards
-        engine.training = options.training || options.alternatingRounds > 0
+        // Learning is switched per phase; the engine can learn so that the warm phase may train every series.
+        engine.training = true
         engine.trainingPriority = options.trainingPriority
         engine.predictor.model.hiddenSize = options.hiddenSize
         engine.predictor.training = TrainingConfig(every: 16, window: 32, heldOut: 4)
@@ -104,6 +110,11 @@ struct DaemonBenchmark {
             sent += message.samples
         }
         try waitUntil(stats, processed: sent, deadline: 600)
+        if !options.sharedPrior {
+            sent += try learnWeights(
+                runtime: runtime, producer: producer, load: &load, alreadySent: sent, progress: progress)
+        }
+        result.learnedShare = Self.learnedShare(runtime.engine)
         result.residentBytesPerSeries =
             Double(residentSetBytes() - residentBefore) / Double(options.series + options.probes)
 
@@ -193,6 +204,51 @@ struct DaemonBenchmark {
             }
             Thread.sleep(forTimeInterval: 0.001)
         }
+    }
+
+    /// The production case: rounds of samples with learning on, each round processed and its
+    /// training caught up before the next, until 95% of the series have weights of their own (or
+    /// 400 rounds). Returns the samples sent.
+    private func learnWeights(
+        runtime: DaemonRuntime, producer: Producer, load: inout LoadGenerator,
+        alreadySent: Int, progress: (String) -> Void
+    ) throws -> Int {
+        runtime.engine.learning.set(true)
+        // No held-out judgement in the warm phase: every job's weights are adopted, so that each series
+        // ends on weights of its own (on these smooth curves the prior's last-value guess often wins it).
+        let settings = runtime.engine.live.current
+        var warm = settings
+        warm.training.heldOut = 0
+        runtime.engine.live.set(warm)
+        defer {
+            runtime.engine.live.set(settings)
+            runtime.engine.learning.set(false)
+        }
+        let stats = runtime.engine.stats
+        var sent = 0
+        for round in 1...400 {
+            // Message by message, its jobs done before the next: the queue of jobs never fills, so every
+            // series that falls due gets its job (a round at once would let the first 64 win every time).
+            for message in load.rounds(1) {
+                try producer.send([Array("metrics".utf8), message.bytes])
+                sent += message.samples
+                try waitUntil(stats, processed: alreadySent + sent, deadline: 600)
+                let deadline = Date().addingTimeInterval(60)
+                while runtime.engine.trainingBacklog > 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.0002) }
+            }
+            if round % 16 == 0 {
+                let share = Self.learnedShare(runtime.engine)
+                progress("learning: \(Int(100 * share))% of series on their own weights after \(round) rounds")
+                if share >= 0.95 { break }
+            }
+        }
+        return sent
+    }
+
+    /// Of the regular series (the probes left out), the share whose model has learned (model version > 0).
+    static func learnedShare(_ engine: Engine) -> Double {
+        let regular = engine.inspect().filter { !$0.key.hasPrefix("probe") }
+        return regular.isEmpty ? 0 : Double(regular.filter { $0.modelVersion > 0 }.count) / Double(regular.count)
     }
 
     struct ValidationFailure: Error, CustomStringConvertible {

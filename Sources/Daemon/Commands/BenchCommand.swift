@@ -163,6 +163,10 @@ struct DaemonBenchCommand: ParsableCommand {
     @Flag(help: "CURVE on the input and the alert socket (fresh keys, one allowed client).")
     var curve = false
 
+    @Flag(
+        help: "Every series on the one untrained prior, not on weights of its own (the production case, the default).")
+    var sharedPrior = false
+
     func run() throws {
         #if DEBUG
             print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
@@ -176,6 +180,7 @@ struct DaemonBenchCommand: ParsableCommand {
         options.latencySeconds = latencySeconds
         options.trainingPriority = trainingPriority
         options.curve = curve
+        options.sharedPrior = sharedPrior
         if training == .alternate { return try runAlternating(options) }
         let modes: [Bool] = training == .both ? [false, true] : [training == .on]
         var results: [DaemonBenchmark.Result] = []
@@ -190,7 +195,8 @@ struct DaemonBenchCommand: ParsableCommand {
             print(
                 "streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
                     + "training \(learning ? "on (K = 16, W = 32)" : "off"), \(options.shards) shards"
-                    + (curve ? ", CURVE on both sockets" : ", plain text"))
+                    + (curve ? ", CURVE on both sockets" : ", plain text")
+                    + String(format: ", %.0f%% of series on weights of their own", 100 * result.learnedShare))
             print(
                 String(
                     format: "  throughput: %.0f samples/s; processed %d of %d sent, %d rejected",
