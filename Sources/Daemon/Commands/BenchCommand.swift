@@ -6,7 +6,7 @@ import StreamLSTM
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure this machine: model costs now, the running daemon later.",
+        abstract: "Measure this machine: the model, the running daemon end to end, checkpoints.",
         subcommands: [ModelBenchCommand.self, DaemonBenchCommand.self, CheckpointBenchCommand.self]
     )
 }
