@@ -73,6 +73,15 @@ struct AlertmanagerTests {
         return (messages, times)
     }
 
+    /// Python's http.server answering every request with `status` (Interop/status_server.py), and its URL.
+    /// The server ends when its process is terminated or released.
+    static func statusServer(_ status: Int) throws -> (process: RunningDaemon, url: String) {
+        let server = try RunningDaemon(
+            ["python3", interopScript("status_server.py").path, "\(status)"],
+            executable: URL(fileURLWithPath: "/usr/bin/env"))
+        return (server, "http://127.0.0.1:\(try server.waitForOutput())")
+    }
+
     static func send(_ messages: [String], to input: String) throws {
         let producer = try Producer(connect: input)
         for message in messages { try producer.send(message) }
@@ -213,11 +222,8 @@ struct AlertmanagerTests {
     func failingAlertmanagersDoNotSlowDetection() throws {
         let blackHole = try SilentListener()  // takes connections, never answers: every request times out
         defer { blackHole.close() }
-        let failing = try RunningDaemon(
-            ["python3", interopScript("status_server.py").path, "500"], executable: URL(fileURLWithPath: "/usr/bin/env")
-        )
-        try waitUntil("the 500 server's port") { failing.output.contains("\n") }
-        let failingURL = "http://127.0.0.1:\(failing.output.split(separator: "\n")[0])"
+        let (failing, failingURL) = try Self.statusServer(500)
+        defer { _ = try? failing.terminate() }
         let blackHoleURL = "http://127.0.0.1:\(blackHole.port)"
         let timeout = 3.0
         var worst: [String: Double] = [:]
@@ -292,11 +298,8 @@ struct AlertmanagerTests {
 
     @Test("A 400 (Alertmanager refusing the alerts) is logged once with its message and not retried blindly")
     func refusalLoggedOnce() throws {
-        let refusing = try RunningDaemon(
-            ["python3", interopScript("status_server.py").path, "400"], executable: URL(fileURLWithPath: "/usr/bin/env")
-        )
-        try waitUntil("the 400 server's port") { refusing.output.contains("\n") }
-        let url = "http://127.0.0.1:\(refusing.output.split(separator: "\n")[0])"
+        let (refusing, url) = try Self.statusServer(400)
+        defer { _ = try? refusing.terminate() }
         let daemon = try Daemon(urls: [url])
         try Self.send(
             Self.stream("am.refused", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)

@@ -193,7 +193,7 @@ struct CurveTests {
         "A ZAP request with a wrong version, missing frames or another mechanism gets a 400; the handler keeps serving")
     func zapRefusesMalformedRequests() throws {
         let pair = try ZMQCurve.keyPair()
-        let key = try #require(zmqDecode(pair.publicKey))
+        let key = try #require(ZMQCurve.bytes(ofKey: pair.publicKey))
         let context = try ZMQContext()
         let handler = try ZAPHandler(
             contexts: [context], allowLists: ["d": AllowList(folder: "", names: [pair.publicKey: "known"])],
@@ -293,23 +293,4 @@ struct CurveTests {
         """.write(to: allowed, atomically: true, encoding: .utf8)
         #expect(try BuiltBinary.run(["check-config", allowed.path]).status == 0)
     }
-}
-
-/// The 32 bytes of a Z85 key.
-private func zmqDecode(_ key: String) -> [UInt8]? {
-    let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#".utf8)
-    var index = [UInt8: UInt32]()
-    for (value, character) in alphabet.enumerated() { index[character] = UInt32(value) }
-    let characters = Array(key.utf8)
-    guard characters.count == 40 else { return nil }
-    var bytes: [UInt8] = []
-    for chunk in stride(from: 0, to: 40, by: 5) {
-        var value: UInt32 = 0
-        for character in characters[chunk..<chunk + 5] {
-            guard let digit = index[character] else { return nil }
-            value = value &* 85 &+ digit
-        }
-        bytes += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-    }
-    return bytes
 }

@@ -88,16 +88,3 @@ struct ToolsTests {
         }
     }
 }
-
-extension RunningDaemon {
-    /// Waits for the first line on standard output.
-    func waitForOutput(timeout: Double) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        repeat {
-            let text = output
-            if let newline = text.firstIndex(of: "\n") { return String(text[..<newline]) }
-            Thread.sleep(forTimeInterval: 0.02)  // polling a file for a condition, bounded by the deadline
-        } while Date() < deadline
-        throw Failure("no output within \(timeout) s")
-    }
-}

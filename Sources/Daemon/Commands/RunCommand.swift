@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import UnixSignals
 
 extension PayloadFormat: ExpressibleByArgument {}
 
@@ -149,7 +150,8 @@ struct RunCommand: AsyncParsableCommand {
         let command = self
         runtime.alertmanager.book.setHTTPAddress(http?.address)
         let reload = ReloadService(
-            load: { try command.effectiveConfig() }, running: Protected(config), engine: runtime.engine,
+            load: { try command.effectiveConfig() }, hangUps: await UnixSignalsSequence(trapping: .sighup),
+            running: Protected(config), engine: runtime.engine,
             alertmanager: runtime.alertmanager, security: runtime.security, levels: levels, notifier: notifier,
             logger: logger)
         let ready = ReadinessService(

@@ -206,14 +206,16 @@ final class Input: Sendable {
             result.removeAll()
             engine.stats.metrics?.inputMessages.increment()
             decode(message, config: config, parser: parser, now: Date().timeIntervalSince1970, into: &result)
-            if let producer = socket.lastUserId, !producer.isEmpty {
+            let producer = socket.lastUserId.flatMap { $0.isEmpty ? nil : $0 }
+            if let producer {
                 if producerCounters[producer] == nil, producerCounters.count < 10_000 {
                     producerCounters[producer] = engine.stats.metrics?.producerMessages(producer)
                 }
                 producerCounters[producer]?.increment()
-                for index in result.samples.indices { result.samples[index].producer = producer }
             }
-            if !result.samples.isEmpty { engine.submit(result.samples, acceptOutOfOrder: config.acceptOutOfOrder) }
+            if !result.samples.isEmpty {
+                engine.submit(result.samples, acceptOutOfOrder: config.acceptOutOfOrder, producer: producer)
+            }
             if result.rejections.total > 0 {
                 engine.stats.add(rejections: result.rejections)
                 log.note(result.rejections)

@@ -7,8 +7,6 @@ struct Sample: Sendable, Equatable {
     /// Unix time in seconds.
     let timestamp: Double
     let value: Double
-    /// Who sent it, when the input knows (the user id ZAP gave a CURVE producer).
-    var producer: String?
 
     init(key: String, timestamp: Double, value: Double) {
         self.key = key

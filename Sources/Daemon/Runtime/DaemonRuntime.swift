@@ -31,85 +31,67 @@ final class DaemonRuntime: Sendable {
         let outputContext = try ZMQContext()
         let inputContext = try ZMQContext()
         self.inputContext = inputContext
-        // The ZAP handler binds in both contexts before any CURVE socket exists.
-        let security: CurveSecurity?
+        // What has started so far, stopped in reverse if a later part cannot start.
+        var started: [() -> Void] = [
+            {
+                inputContext.shutdown()
+                outputContext.shutdown()
+            }
+        ]
+        var inputs: [Input] = []
         do {
-            security = try CurveSecurity.start(
+            // The ZAP handler binds in both contexts before any CURVE socket exists.
+            let security = try CurveSecurity.start(
                 config: config, contexts: [inputContext, outputContext], metrics: metrics?.factory, logger: logger)
-        } catch {
-            inputContext.shutdown()
-            outputContext.shutdown()
-            throw error
-        }
-        self.security = security
-        do {
-            publisher = try AlertPublisher(
+            self.security = security
+            let publisher = try AlertPublisher(
                 context: outputContext, endpoint: config.alertsEndpoint, instance: config.engine.instance,
                 curve: security?.servers[CurveSecurity.alertsDomain], logger: logger)
-        } catch {
-            inputContext.shutdown()
-            outputContext.shutdown()
-            throw error
-        }
-        let publisher = self.publisher
-        let alertmanager: AlertmanagerService
-        do {
-            alertmanager = try AlertmanagerService(
+            self.publisher = publisher
+            started.append { publisher.stop() }
+            let alertmanager = try AlertmanagerService(
                 config: config.alertmanager, instance: config.engine.instance, metricsFactory: metrics?.factory,
                 logger: logger)
-        } catch {
-            inputContext.shutdown()
-            publisher.stop()
-            throw error
-        }
-        self.alertmanager = alertmanager
-        engine = Engine(config: config.engine, stats: EngineStats(metrics: metrics), logger: logger) { alert in
-            publisher.publish(alert)
-            alertmanager.take(alert)
-        }
-        if let directory = config.effectiveStateDirectory {
-            let store: CheckpointStore
-            do {
-                store = try CheckpointStore(directory: directory)
-            } catch {
-                inputContext.shutdown()
-                engine.stop()
-                publisher.stop()
-                throw error
+            self.alertmanager = alertmanager
+            started.append { alertmanager.stopSenders() }
+            let engine = Engine(config: config.engine, stats: EngineStats(metrics: metrics), logger: logger) { alert in
+                publisher.publish(alert)
+                alertmanager.take(alert)
             }
-            let restored = store.restore(config: config.engine.predictor, logger: logger)
-            let kept = engine.restore(restored.snapshots)
-            alertmanager.restore(
-                restored.snapshots.filter { config.engine.instanceShard.keeps($0.fingerprint) }.map(\.record))
-            if !restored.snapshots.isEmpty || restored.contents.problem != nil {
-                logger.info(
-                    "restored",
-                    metadata: [
-                        "series": "\(kept)", "other_instances": "\(restored.snapshots.count - kept)",
-                        "checkpoint_age_s":
-                            "\(restored.contents.writtenAt.map { CheckpointFile.age(writtenAt: $0) } ?? "unknown")",
-                        "seconds": "\(String(format: "%.3f", restored.seconds))",
-                    ])
+            self.engine = engine
+            started.append { engine.stop() }
+            if let directory = config.effectiveStateDirectory {
+                let store = try CheckpointStore(directory: directory)
+                let restored = store.restore(config: config.engine.predictor, logger: logger)
+                let kept = engine.restore(restored.snapshots)
+                alertmanager.restore(kept.map(\.record))
+                if !restored.snapshots.isEmpty || restored.contents.problem != nil {
+                    logger.info(
+                        "restored",
+                        metadata: [
+                            "series": "\(kept.count)", "other_instances": "\(restored.snapshots.count - kept.count)",
+                            "checkpoint_age_s":
+                                "\(restored.contents.writtenAt.map { CheckpointFile.age(writtenAt: $0) } ?? "unknown")",
+                            "seconds": "\(String(format: "%.3f", restored.seconds))",
+                        ])
+                }
+                checkpointer = Checkpointer(
+                    store: store, engine: engine, interval: config.checkpointInterval, logger: logger, metrics: metrics)
+            } else {
+                checkpointer = nil
             }
-            checkpointer = Checkpointer(
-                store: store, engine: engine, interval: config.checkpointInterval,
-                logger: logger, metrics: metrics)
-        } else {
-            checkpointer = nil
-        }
-        var inputs: [Input] = []
-        do throws(ZMQError) {
             for (index, input) in config.inputs.enumerated() {
-                inputs.append(
-                    try Input(
-                        config: input, context: inputContext, engine: engine,
-                        curve: security?.servers[CurveSecurity.inputDomain(index)], logger: logger))
+                let opened = try Input(
+                    config: input, context: inputContext, engine: engine,
+                    curve: security?.servers[CurveSecurity.inputDomain(index)], logger: logger)
+                inputs.append(opened)
+                started.append {
+                    inputContext.shutdown()
+                    opened.wait()
+                }
             }
         } catch {
-            inputContext.shutdown()
-            for input in inputs { input.wait() }
-            engine.stop()
-            publisher.stop()
+            for stop in started.reversed() { stop() }
             throw error
         }
         self.inputs = inputs

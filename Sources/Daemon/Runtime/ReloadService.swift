@@ -8,6 +8,9 @@ import UnixSignals
 struct ReloadService: Service {
     /// Reads the configuration again (the file, with the command line on top).
     let load: @Sendable () throws -> DaemonConfig
+    /// SIGHUP, registered before the group starts: a reload sent once the daemon says it is ready
+    /// is never lost to the moment this service takes to start.
+    let hangUps: UnixSignalsSequence
     /// The configuration in force (the one the daemon started with, until a reload applies).
     let running: Protected<DaemonConfig>
     let engine: Engine
@@ -18,8 +21,8 @@ struct ReloadService: Service {
     let logger: Logger
 
     func run() async {
-        // SIGHUP has been ignored since the process started (StreamLSTMD.main); from here it reloads.
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+        // SIGHUP has been ignored since the process started (StreamLSTMD.main), and queued since `hangUps` was made.
+        for await _ in hangUps.cancelOnGracefulShutdown() {
             reload()
         }
     }

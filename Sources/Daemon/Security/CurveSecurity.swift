@@ -79,9 +79,4 @@ final class CurveSecurity: Sendable {
         handler.update(lists)
         return lists.mapValues(\.names.count)
     }
-
-    /// Waits for the ZAP handler, which ends once every context has shut down.
-    func wait() {
-        handler.wait()
-    }
 }

@@ -52,41 +52,42 @@ final class Engine: Sendable {
         Int(fingerprint % UInt64(shards.count))
     }
 
-    /// Routes one message's samples, one batch per shard that gets any.
-    /// Blocks while a shard is behind: samples are never dropped for speed.
-    func submit(_ samples: [Sample], acceptOutOfOrder: Bool) {
+    /// Routes one message's samples, one batch per shard that gets any; `producer` is who sent the
+    /// message, when the input knows. Blocks while a shard is behind: samples are never dropped for speed.
+    func submit(_ samples: [Sample], acceptOutOfOrder: Bool, producer: String? = nil) {
+        let message = SampleBatch(samples: samples, acceptOutOfOrder: acceptOutOfOrder, producer: producer)
         let instanceShard = config.instanceShard
         if instanceShard.count > 1 {
-            let mine = samples.filter { instanceShard.keeps($0.fingerprint) }
-            stats.add(skipped: samples.count - mine.count)
-            guard !mine.isEmpty else { return }
-            return route(mine, acceptOutOfOrder: acceptOutOfOrder)
+            var mine = message
+            mine.samples = samples.filter { instanceShard.keeps($0.fingerprint) }
+            stats.add(skipped: samples.count - mine.samples.count)
+            guard !mine.samples.isEmpty else { return }
+            return route(mine)
         }
-        route(samples, acceptOutOfOrder: acceptOutOfOrder)
+        route(message)
     }
 
-    private func route(_ samples: [Sample], acceptOutOfOrder: Bool) {
+    private func route(_ message: SampleBatch) {
         if shards.count == 1 {
-            shards[0].submit(SampleBatch(samples: samples, acceptOutOfOrder: acceptOutOfOrder))
+            shards[0].submit(message)
             return
         }
         var batches = [[Sample]](repeating: [], count: shards.count)
-        for sample in samples { batches[shardIndex(of: sample.fingerprint)].append(sample) }
-        for (index, batch) in batches.enumerated() where !batch.isEmpty {
-            shards[index].submit(SampleBatch(samples: batch, acceptOutOfOrder: acceptOutOfOrder))
+        for sample in message.samples { batches[shardIndex(of: sample.fingerprint)].append(sample) }
+        for (index, samples) in batches.enumerated() where !samples.isEmpty {
+            var batch = message
+            batch.samples = samples
+            shards[index].submit(batch)
         }
     }
 
     /// Hands restored series to their shards, ahead of any sample; those of
-    /// other instances (`--shard`) are left out. Returns how many were kept.
+    /// other instances (`--shard`) are left out. Returns the series kept.
     @discardableResult
-    func restore(_ snapshots: [SeriesSnapshot]) -> Int {
+    func restore(_ snapshots: [SeriesSnapshot]) -> [SeriesSnapshot] {
+        let kept = snapshots.filter { config.instanceShard.keeps($0.fingerprint) }
         var states = [[SeriesSnapshot]](repeating: [], count: shards.count)
-        var kept = 0
-        for snapshot in snapshots where config.instanceShard.keeps(snapshot.fingerprint) {
-            states[shardIndex(of: snapshot.fingerprint)].append(snapshot)
-            kept += 1
-        }
+        for snapshot in kept { states[shardIndex(of: snapshot.fingerprint)].append(snapshot) }
         for (index, batch) in states.enumerated() where !batch.isEmpty { shards[index].restore(batch) }
         return kept
     }

@@ -136,7 +136,7 @@ final class SeriesBook {
             accepted += 1
             state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
             state.record.lastScore = result.anomaly.score
-            if let producer = sample.producer { state.producer = producer }
+            if let producer = batch.producer { state.producer = producer }
             let wasFiring = state.record.alert.isFiring
             if let notice = state.record.alert.advance(
                 score: result.anomaly.score, at: sample.timestamp,

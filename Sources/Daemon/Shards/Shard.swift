@@ -39,6 +39,8 @@ struct SampleBatch: Sendable {
     /// Take samples older than their series' last one in arrival order
     /// (clocks step back on daylight-saving days) instead of dropping them.
     var acceptOutOfOrder: Bool
+    /// Who sent the message, when the input knows (the user id ZAP gave a CURVE producer).
+    var producer: String? = nil
 }
 
 /// One shard: a thread that owns its series outright (no locks on the hot

@@ -38,9 +38,14 @@ enum ZMQCurve {
 
     /// Whether `key` is 40 characters of Z85 that decode to 32 bytes.
     static func isKey(_ key: String) -> Bool {
-        guard key.utf8.count == 40 else { return false }
+        bytes(ofKey: key) != nil
+    }
+
+    /// The 32 bytes of a Z85 key (as ZAP hands client keys over); nil if it is not one.
+    static func bytes(ofKey key: String) -> [UInt8]? {
+        guard key.utf8.count == 40 else { return nil }
         var bytes = [UInt8](repeating: 0, count: 32)
-        return zmq_z85_decode(&bytes, key) != nil
+        return zmq_z85_decode(&bytes, key) != nil ? bytes : nil
     }
 
     /// The Z85 text of a 32-byte key (as ZAP hands client keys over).

@@ -40,7 +40,13 @@ def produce(endpoint, server_cert, client, series, count, spike_at):
         address = urlparse(endpoint.replace("tcp://", "http://"))
         raw = socket.create_connection((address.hostname, address.port), timeout=5)
         raw.sendall(b"GET / HTTP/1.0\r\n\r\n" + b"\xff" * 4096)
-        time.sleep(0.5)
+        # Read until the daemon closes the connection (its greeting may come first).
+        raw.settimeout(10)
+        try:
+            while raw.recv(4096):
+                pass
+        except (socket.timeout, ConnectionResetError):
+            pass
         raw.close()
         print(json.dumps({"subscribed": False}))
         return

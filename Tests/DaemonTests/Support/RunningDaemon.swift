@@ -60,6 +60,16 @@ final class RunningDaemon {
 
     var log: String { (try? String(contentsOf: standardError, encoding: .utf8)) ?? "" }
 
+    /// Waits for the first line on standard output, and returns it.
+    func waitForOutput(timeout: Double = 60) throws -> String {
+        try waitUntil(
+            "a line on the standard output of \(process.executableURL?.lastPathComponent ?? "")", timeout: timeout
+        ) {
+            output.contains("\n")
+        }
+        return String(output.prefix { $0 != "\n" })
+    }
+
     /// Waits until the log has a match for `pattern`, and returns its first capture group.
     func waitForLog(_ pattern: String, timeout: Double = 60) throws -> String {
         let regex = try NSRegularExpression(pattern: pattern)

@@ -40,7 +40,6 @@ final class AlertmanagerBook: Sendable {
         var entries: [Key: Entry] = [:]
         var targets: [String: Target] = [:]
         var config: AlertmanagerConfig
-        var instance: String
         /// The daemon's own HTTP address, once it listens.
         var httpAddress: String?
 
@@ -52,8 +51,12 @@ final class AlertmanagerBook: Sendable {
 
     private let state: Protected<State>
 
+    /// The daemon's name in every alert's labels.
+    private let instance: String
+
     init(config: AlertmanagerConfig, instance: String) {
-        state = Protected(State(config: config, instance: instance))
+        self.instance = instance
+        state = Protected(State(config: config))
         configure(config)
     }
 
@@ -78,9 +81,9 @@ final class AlertmanagerBook: Sendable {
     /// An alert a shard raised, at wall-clock time `now`. A series whose alert escalates (warning to
     /// critical) changes its labels: the alert under the old ones is resolved.
     func take(_ alert: Alert, now: Double) {
+        let key = Key(fingerprint: alert.fingerprint, severity: alert.severity)
+        let new = AlertmanagerAlert(alert, instance: instance)  // outside the lock the senders take too
         state.withLock { state in
-            let key = Key(fingerprint: alert.fingerprint, severity: alert.severity)
-            let new = AlertmanagerAlert(alert, instance: state.instance)
             if alert.status == .firing {
                 for severity in Severity.allCases where severity != alert.severity {
                     let other = Key(fingerprint: alert.fingerprint, severity: severity)
@@ -99,9 +102,9 @@ final class AlertmanagerBook: Sendable {
     /// A series that was firing in the checkpoint the daemon started from.
     func restore(_ record: SeriesRecord, now: Double) {
         guard case .firing(_, _, let severity, _) = record.alert else { return }
+        let key = Key(fingerprint: record.identity.fingerprint, severity: severity)
+        let alert = AlertmanagerAlert(restoring: record, instance: instance)
         state.withLock { state in
-            let key = Key(fingerprint: record.identity.fingerprint, severity: severity)
-            let alert = AlertmanagerAlert(restoring: record, instance: state.instance)
             state.entries[key] = Entry(alert: alert)
             Self.markWaiting(key, in: &state, now: now)
         }
@@ -156,9 +159,6 @@ final class AlertmanagerBook: Sendable {
     func queue(of url: String) -> (length: Int, dropped: Int) {
         state.withLock { ($0.targets[url]?.waiting.count ?? 0, $0.targets[url]?.dropped ?? 0) }
     }
-
-    /// Alerts known (firing, or resolved within the retention).
-    var count: Int { state.withLock { $0.entries.count } }
 
     private static func markWaiting(_ key: Key, in state: inout State, now: Double) {
         for url in state.targets.keys {

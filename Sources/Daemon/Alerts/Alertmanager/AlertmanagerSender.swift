@@ -9,19 +9,11 @@ import Metrics
 /// (Alertmanager refusing the alerts themselves) is logged with
 /// Alertmanager's message, once per message, and not retried blindly.
 final class AlertmanagerSender: Sendable {
-    struct Settings: Sendable {
-        var timeout: Double
-        /// The backoff between failed attempts grows to this at most: an Alertmanager that is back
-        /// gets the alerts within one re-send interval, as it would have had them had it stayed up.
-        var resendInterval: Double
-        var queueCapacity: Int
-        var bearerToken: String?
-    }
-
     let url: String
     private let endpoint: URL
     private let book: AlertmanagerBook
-    private let settings: Protected<Settings>
+    /// Read from its file at start and on reload; timeout, re-send interval and capacity are the book's.
+    private let bearerToken: Protected<String?>
     private let metrics: NotifierMetrics?
     private let logger: Logger
     private let wake = DispatchSemaphore(value: 0)
@@ -33,11 +25,11 @@ final class AlertmanagerSender: Sendable {
     /// The request under way, for `stop` to cancel.
     private let inFlight = Protected<URLSessionDataTask?>(nil)
 
-    init(url: String, book: AlertmanagerBook, settings: Settings, metrics: NotifierMetrics?, logger: Logger) {
+    init(url: String, book: AlertmanagerBook, bearerToken: String?, metrics: NotifierMetrics?, logger: Logger) {
         self.url = url
         endpoint = URL(string: url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/api/v2/alerts")!
         self.book = book
-        self.settings = Protected(settings)
+        self.bearerToken = Protected(bearerToken)
         self.metrics = metrics
         var logger = logger
         logger[metadataKey: "alertmanager"] = "\(url)"
@@ -45,13 +37,11 @@ final class AlertmanagerSender: Sendable {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = 1
         session = URLSession(configuration: configuration)
-        metrics?.queueCapacity.record(settings.queueCapacity)
         thread.withLock { $0 = OwnedThread(name: "alertmanager") { [self] in loop() } }
     }
 
-    func update(_ new: Settings) {
-        settings.withLock { $0 = new }
-        metrics?.queueCapacity.record(new.queueCapacity)
+    func update(bearerToken new: String?) {
+        bearerToken.withLock { $0 = new }
     }
 
     /// An alert changed: send soon. Any thread; never blocks.
@@ -89,11 +79,14 @@ final class AlertmanagerSender: Sendable {
             case .failed:
                 healthy.withLock { $0 = false }
                 failing = true
-                backoff = min(max(backoff * 2, 0.5), 30, settings.withLock { $0.resendInterval })
+                // At most one re-send interval: an Alertmanager that is back gets the alerts within
+                // one interval, as it would have had them had it stayed up.
+                backoff = min(max(backoff * 2, 0.5), 30, book.config.resendInterval)
                 pause(backoff)
             }
             let (length, dropped) = book.queue(of: url)
             metrics?.queueLength.record(length)
+            metrics?.queueCapacity.record(book.config.queueCapacity)
             if dropped > reported {
                 metrics?.dropped.increment(by: dropped - reported)
                 logger.warning(
@@ -115,9 +108,10 @@ final class AlertmanagerSender: Sendable {
     private func sendOnce(now: Double, quiet: Bool) -> Outcome {
         let batch = book.batch(for: url, now: now)
         guard !batch.isEmpty else { return .nothing }
-        let settings = self.settings.withLock { $0 }
+        let timeout = book.config.timeout
+        let token = bearerToken.withLock { $0 }
         let started = DispatchTime.now().uptimeNanoseconds
-        let reply = post(Data(batch.body.utf8), settings: settings)
+        let reply = post(Data(batch.body.utf8), timeout: timeout, bearerToken: token)
         metrics?.latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
         switch reply {
         case .success(let (status, _)) where (200..<300).contains(status):
@@ -164,13 +158,13 @@ final class AlertmanagerSender: Sendable {
     }
 
     /// One POST; the status and body of the reply, or why there was none.
-    private func post(_ body: Data, settings: Settings) -> Result<(Int, String), any Error> {
-        var request = URLRequest(url: endpoint, timeoutInterval: settings.timeout)
+    private func post(_ body: Data, timeout: Double, bearerToken: String?) -> Result<(Int, String), any Error> {
+        var request = URLRequest(url: endpoint, timeoutInterval: timeout)
         request.httpMethod = "POST"
         request.httpBody = body
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("streamlstmd/\(BuildInfo.version)", forHTTPHeaderField: "User-Agent")
-        if let token = settings.bearerToken { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let token = bearerToken { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let reply = Protected<Result<(Int, String), any Error>>(.failure(TimedOut()))
         let done = DispatchSemaphore(value: 0)
         let task = session.dataTask(with: request) { data, response, error in
@@ -184,7 +178,7 @@ final class AlertmanagerSender: Sendable {
         }
         inFlight.withLock { $0 = task }
         task.resume()
-        if done.wait(timeout: .now() + settings.timeout + 1) == .timedOut { task.cancel() }
+        if done.wait(timeout: .now() + timeout + 1) == .timedOut { task.cancel() }
         inFlight.withLock { $0 = nil }
         return reply.withLock { $0 }
     }

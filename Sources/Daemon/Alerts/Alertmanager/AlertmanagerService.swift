@@ -25,13 +25,17 @@ final class AlertmanagerService: Service, Sendable {
     }
 
     /// An alert a shard raised. Any thread; takes a lock, never waits for the network.
+    /// Without Alertmanagers nothing is kept (one added by a reload hears of firing alerts at their next re-send).
     func take(_ alert: Alert) {
+        let senders = self.senders.withLock { Array($0.values) }
+        guard !senders.isEmpty else { return }
         book.take(alert, now: Date().timeIntervalSince1970)
-        for sender in senders.withLock({ Array($0.values) }) { sender.poke() }
+        for sender in senders { sender.poke() }
     }
 
     /// Series that were firing in the checkpoint the daemon started from, sent again with their start.
     func restore(_ records: [SeriesRecord]) {
+        guard !urls.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         for record in records where record.alert.isFiring { book.restore(record, now: now) }
     }
@@ -39,19 +43,17 @@ final class AlertmanagerService: Service, Sendable {
     /// Settings from the start or a reload; the token file is read here, and an unreadable one
     /// refuses the whole change (the running settings stay).
     func apply(_ config: AlertmanagerConfig) throws(ConfigError) {
-        let settings = AlertmanagerSender.Settings(
-            timeout: config.timeout, resendInterval: config.resendInterval, queueCapacity: config.queueCapacity,
-            bearerToken: try config.bearerToken())
+        let token = try config.bearerToken()
         book.configure(config)
         let removed = senders.withLock { senders -> [AlertmanagerSender] in
             let gone = senders.filter { !config.urls.contains($0.key) }
             for url in gone.keys { senders[url] = nil }
             for url in config.urls {
                 if let sender = senders[url] {
-                    sender.update(settings)
+                    sender.update(bearerToken: token)
                 } else {
                     senders[url] = AlertmanagerSender(
-                        url: url, book: book, settings: settings,
+                        url: url, book: book, bearerToken: token,
                         metrics: metricsFactory.map { NotifierMetrics(alertmanager: url, factory: $0) }, logger: logger)
                     logger.info("alerts to Alertmanager", metadata: ["alertmanager": "\(url)"])
                 }
