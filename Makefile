@@ -30,14 +30,14 @@ release: setup
 install: setup
 	deploy/install.sh
 
-# Model speed and memory on this machine (release build, single thread), built
-# for this machine's CPU (see Package.swift), and in the portable build.
-bench: setup
-	STREAMLSTM_TARGET_CPU=native swift build -c release --scratch-path .build-native
-	.build-native/release/streamlstmd bench model --seconds 3
-
-bench-portable: release
+# Model speed and memory on this machine (release build, single thread): the default build,
+# for this machine's CPU (see Package.swift), and the portable one (baseline x86-64, SSE2).
+bench: release
 	.build/release/streamlstmd bench model --seconds 3
+
+bench-portable: setup
+	STREAMLSTM_TARGET_CPU=x86-64 swift build -c release --scratch-path .build-portable
+	.build-portable/release/streamlstmd bench model --seconds 3
 
 # Detection quality: every labelled corpus under ../shared replayed with the defaults, one table.
 evaluate: release

@@ -2,18 +2,25 @@
 import Foundation
 import PackageDescription
 
-/// Builds are portable by default (the toolchain's baseline CPU: SSE2 on x86-64).
-/// `STREAMLSTM_TARGET_CPU=x86-64-v3` (AVX2 and FMA), or another CPU name LLVM
-/// knows, lets the model kernels use the wider vectors of the machine the
-/// binary will run on; such a binary will not start on an older CPU.
-let targetCPU = ProcessInfo.processInfo.environment["STREAMLSTM_TARGET_CPU"]
-let targetCPUFlags: [String] = targetCPU.map { ["-target-cpu", $0] } ?? []
-/// Fused multiply-add in the kernels: only when building for this very
-/// machine (`native`) and its CPU has FMA, so that it is never a library call.
-let hostHasFMA =
+/// Builds use the vector width of the machine they are built on (`native`: AVX-512 or AVX2, FMA and
+/// F16C on x86-64), so `make install` and the README's commands give a binary that is fast where it
+/// was built. `STREAMLSTM_TARGET_CPU=x86-64` (the baseline: SSE2), `x86-64-v3` (AVX2, FMA, F16C) or
+/// another CPU name LLVM knows builds for that CPU instead: a package built for many machines wants
+/// the baseline, because a native binary does not start on an older CPU (it stops on an illegal
+/// instruction). The checkpoint format does not depend on the build.
+let targetCPU = ProcessInfo.processInfo.environment["STREAMLSTM_TARGET_CPU"] ?? "native"
+let targetCPUFlags: [String] = ["-target-cpu", targetCPU]
+let hostCPUFlags: Set<Substring> =
     (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))
-    .map { $0.split(whereSeparator: \.isWhitespace).contains("fma") } ?? false
-let fmaDefines: [SwiftSetting] = targetCPU == "native" && hostHasFMA ? [.define("STREAMLSTM_FMA")] : []
+    .map { Set($0.split(whereSeparator: \.isWhitespace)) } ?? []
+/// Instructions the kernels use only when the build is for this very machine (`native`) and its
+/// CPU has them, so that they are never library calls: fused multiply-add, and the conversion of
+/// eight 16-bit floats at once (otherwise a few integer instructions do it).
+let cpuDefines: [SwiftSetting] =
+    targetCPU == "native"
+    ? [("fma", "STREAMLSTM_FMA"), ("f16c", "STREAMLSTM_F16C")]
+        .filter { hostCPUFlags.contains(Substring($0.0)) }.map { .define($0.1) }
+    : []
 
 let package = Package(
     name: "streamlstmd",
@@ -54,7 +61,7 @@ let package = Package(
                 // compile-time checks stay; predictors are owned by one thread each.
                 .unsafeFlags(["-enforce-exclusivity=unchecked"]),
                 .unsafeFlags(targetCPUFlags),
-            ] + fmaDefines
+            ] + cpuDefines
         ),
         .executableTarget(
             name: "Daemon",

@@ -10,7 +10,7 @@
 # ../shared/nab and every ../shared/corpora/*. Nothing is tuned per corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-binary=.build/release/streamlstmd
+binary=${STREAMLSTMD:-.build/release/streamlstmd}
 shared=../shared
 config_args=()
 keep=""
