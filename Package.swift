@@ -78,11 +78,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "StreamLSTMTests", dependencies: ["StreamLSTM"]),
-        // Interop/ holds the Python (pyzmq) peers the end-to-end tests run.
+        // Interop/ holds the Python (pyzmq) peers the end-to-end tests run; Fixtures/ files they read.
         .testTarget(
             name: "DaemonTests",
             dependencies: ["Daemon", "StreamLSTM", .product(name: "MetricsTestKit", package: "swift-metrics")],
-            exclude: ["Interop"]
+            exclude: ["Interop", "Fixtures"]
         ),
     ]
 )

@@ -19,7 +19,7 @@ struct CheckpointTests {
             let key = "ckpt.series\(index)"
             let state = SeriesState(
                 identity: SeriesIdentity(key: key), config: config,
-                prior: network.initialParameters(seed: config.seed))
+                prior: Predictor.initialWeights(network, seed: config.seed))
             for t in 0..<samples {
                 let value = 10 * sin(Double(t) / 6) + Double(index)
                 try! state.predictor.step(value: value, timestamp: 1_700_000_000 + 60 * Double(t), workspace: workspace)
@@ -59,6 +59,42 @@ struct CheckpointTests {
         #expect(zip(originals, restored.snapshots).allSatisfy(Self.same))
         #expect(restored.snapshots[1].record == originals[1].record)
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("series.ckpt.tmp").path))
+    }
+
+    @Test("A checkpoint of the previous format (32-bit weights and moments) restores, and the series keep their models")
+    func previousFormat() throws {
+        // Written by the daemon of the previous release (record version 2): two series of 400 samples,
+        // 60 s apart, `fixture.sine` = 10 sin(t/6), `fixture.ramp` = t/2 + 3 cos(t/4); both trained.
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/checkpoint-record-v2.ckpt")
+        let contents = CheckpointFile.read(try CheckpointStore.readWhole(fixture.path), config: Self.config)
+        #expect(contents.problem == nil && contents.damaged == 0)
+        let byKey = Dictionary(uniqueKeysWithValues: contents.snapshots.map { ($0.key, $0.predictor) })
+        let sine = try #require(byKey["fixture.sine"])
+        let ramp = try #require(byKey["fixture.ramp"])
+        for predictor in [sine, ramp] {
+            #expect(predictor.sampleCount == 400 && predictor.modelVersion > 10 && !predictor.moments.isEmpty)
+            // Rewritten in this release's format, it reads back bit for bit.
+            let bytes = predictor.serialized()
+            #expect(try Predictor(serialized: bytes).serialized() == bytes)
+        }
+        // The learned sine model forecasts the continuation better than a fresh (last-value) one.
+        let fresh = Predictor(config: Self.config)
+        let workspace = Workspace(network: sine.network)
+        var learned = 0.0
+        var untrained = 0.0
+        for t in 0..<500 {
+            let value = 10 * sin(Double(t) / 6)
+            let time = 1_700_000_000 + 60 * Double(t)
+            let f = try fresh.step(value: value, timestamp: time, workspace: workspace)
+            guard t >= 400 else { continue }
+            let r = try sine.step(value: value, timestamp: time, workspace: workspace)
+            if t > 400 {
+                learned += r.residual * r.residual
+                untrained += f.residual * f.residual
+            }
+        }
+        #expect(learned < untrained / 4, "squared residuals: restored \(learned), fresh \(untrained)")
     }
 
     @Test("Damage costs only the series it touches: truncation, a flipped bit, another version")
@@ -283,8 +319,7 @@ struct CheckpointTests {
         // The checkpointed model predicts the continuation like a trained model, unlike a fresh one.
         let network = Network(inputSize: a.predictor.config.inputSize, model: a.predictor.config.model)
         let workspace = Workspace(network: network)
-        let fresh = Predictor(
-            config: a.predictor.config, initialParameters: network.initialParameters(seed: a.predictor.config.seed))
+        let fresh = Predictor(config: a.predictor.config)
         var restoredSquares = 0.0
         var freshSquares = 0.0
         for t in 2500..<2700 {

@@ -15,14 +15,18 @@ struct PredictorTests {
         let wave = (0...(window * 40)).map { t in Float(Double.sin(2 * Double.pi * Double(t) / 25)) }
         let trainer = Trainer(network: network, maxWindow: window)
         let config = TrainingConfig(every: 8, window: window, optimizer: AdamConfig(learningRate: 1e-2), heldOut: 0)
-        var optimizer = AdamState<Float>(parameterCount: network.parameterCount)
+        // Trained as a series is: 16-bit weights and moments between updates.
+        var weights = HalfPrecision.roundedToNearest(parameters)
+        var moments = StoredMoments.none
         let zeroState = [Float](repeating: 0, count: network.stateSize)
+        var jobs: UInt64 = 0
         func job(at start: Int) -> TrainingJob {
-            TrainingJob(
-                network: network, config: config, parameters: parameters, optimizer: optimizer,
-                previousParameters: parameters, inputs: Array(wave[start..<(start + window)]),
+            jobs += 1
+            return TrainingJob(
+                network: network, config: config, weights: weights, moments: moments,
+                previousWeights: weights, inputs: Array(wave[start..<(start + window)]),
                 targets: Array(wave[(start + 1)...(start + window)]),
-                initialState: zeroState, baseVersion: 0)
+                initialState: zeroState, baseVersion: 0, roundingSeed: jobs)
         }
         let bptt = BPTT<Float>(network: network, maxWindow: window)
         func meanLoss() -> Float {
@@ -38,8 +42,8 @@ struct PredictorTests {
         for epoch in 0..<30 {
             for start in stride(from: epoch % 8, to: window * 39, by: window) {
                 let result = trainer.run(job(at: start))
-                parameters = result.parameters
-                optimizer = result.optimizer
+                weights = result.weights
+                moments = result.moments
             }
         }
         let after = meanLoss()
@@ -127,7 +131,7 @@ struct PredictorTests {
         #expect(live != previous)  // trained: the two differ
         func result(candidate: Float, live: Float, previous: Float) -> TrainingResult {
             TrainingResult(
-                parameters: predictor.parameters.map { $0 + 0.01 }, optimizer: predictor.optimizer,
+                weights: predictor.weights.map { $0 + 0.01 }, moments: predictor.moments,
                 baseVersion: predictor.modelVersion, loss: 0, gradientNorm: 0,
                 candidateLoss: candidate, liveLoss: live, previousLoss: previous)
         }

@@ -76,8 +76,10 @@ struct SerializationTests {
         foreign[0] = UInt8(ascii: "X")
         #expect(throws: SerializationError.badMagic) { try Predictor(serialized: foreign) }
         var future = bytes
-        future[4] = 3
-        #expect(throws: SerializationError.unsupportedVersion(3)) { try Predictor(serialized: future) }
+        future[4] = UInt8(Predictor.recordVersion + 1)
+        #expect(throws: SerializationError.unsupportedVersion(Predictor.recordVersion + 1)) {
+            try Predictor(serialized: future)
+        }
         var damaged = bytes
         damaged[bytes.count / 2] ^= 0x10
         #expect {

@@ -22,7 +22,7 @@ struct CheckpointBenchmark {
         let network = Network(inputSize: config.inputSize, model: config.model)
         let workspace = Workspace(network: network)
         let trainer = Trainer(network: network, maxWindow: config.training.window)
-        let prior: [Float] = network.initialParameters(seed: config.seed)
+        let prior = Predictor.initialWeights(network, seed: config.seed)
         return (0..<count).map { index in
             let key = "bench.checkpoint.series\(index)"
             let state = SeriesState(identity: SeriesIdentity(key: key), config: config, prior: prior)

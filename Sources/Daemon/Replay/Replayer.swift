@@ -55,7 +55,7 @@ final class Replayer {
         let learns = config.training && config.predictor.training.enabled
         book = SeriesBook(
             label: "replay", config: config, stats: stats,
-            prior: network.initialParameters(seed: config.predictor.seed),
+            prior: Predictor.initialWeights(network, seed: config.predictor.seed),
             trainer: learns
                 ? InlineTrainer(network: network, maxWindow: config.predictor.training.window)
                 : nil,

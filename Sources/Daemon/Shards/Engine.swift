@@ -24,7 +24,7 @@ final class Engine: Sendable {
         // Every new series starts from the same weights, shared (copy on write) until it first learns:
         // untrained series cost no weight memory of their own and keep one copy warm in the cache.
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
-        let prior: [Float] = network.initialParameters(seed: config.predictor.seed)
+        let prior = Predictor.initialWeights(network, seed: config.predictor.seed)
         // Made whenever models can learn, so that a reload may switch learning on.
         let scheduler =
             config.predictor.training.enabled

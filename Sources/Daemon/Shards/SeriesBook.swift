@@ -22,7 +22,7 @@ final class SeriesBook {
     private var steps = 0
     private let workspace: Workspace
     /// Weights new series start from, one copy for all of them.
-    private let prior: [Float]
+    private let prior: [Float16]
     /// Nil when training is off.
     private let trainer: TrainingRunner?
     private let learning: LearningSwitch
@@ -33,7 +33,7 @@ final class SeriesBook {
     var observer: StepObserver?
 
     init(
-        label: String, config: EngineConfig, stats: EngineStats, prior: [Float], trainer: TrainingRunner?,
+        label: String, config: EngineConfig, stats: EngineStats, prior: [Float16], trainer: TrainingRunner?,
         learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void
     ) {
         self.live = live

@@ -11,9 +11,9 @@ final class SeriesState {
     var producer: String?
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
-    init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float]) {
+    init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
         record = SeriesRecord(identity: identity)
-        predictor = Predictor(config: config, initialParameters: prior)
+        predictor = Predictor(config: config, initialWeights: prior)
     }
 
     /// A series as a snapshot kept it.

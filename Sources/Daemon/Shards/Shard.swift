@@ -53,7 +53,7 @@ final class Shard: @unchecked Sendable {
     private let thread = Protected<OwnedThread<Void>?>(nil)
 
     init(
-        index: Int, config: EngineConfig, stats: EngineStats, prior: [Float], scheduler: TrainingScheduler?,
+        index: Int, config: EngineConfig, stats: EngineStats, prior: [Float16], scheduler: TrainingScheduler?,
         learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void
     ) {
         self.index = index

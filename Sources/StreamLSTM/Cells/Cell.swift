@@ -45,11 +45,12 @@ public enum Cell: Sendable, Hashable {
         }
     }
 
-    @_specialize(where T == Float)
+    @_specialize(where W == Float)
+    @_specialize(where W == Float16)
     @inline(__always)
-    func forward<T: NeuralScalar>(
-        _ p: UnsafePointer<T>, input: UnsafePointer<T>, state: UnsafeMutablePointer<T>,
-        cache: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
+    func forward<W: StoredWeight>(
+        _ p: UnsafePointer<W>, input: UnsafePointer<W.Scalar>, state: UnsafeMutablePointer<W.Scalar>,
+        cache: UnsafeMutablePointer<W.Scalar>, scratch: UnsafeMutablePointer<W.Scalar>
     ) {
         switch self {
         case .lstm(let cell): cell.forward(p, input: input, state: state, cache: cache, scratch: scratch)

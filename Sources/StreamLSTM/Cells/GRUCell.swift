@@ -36,12 +36,14 @@ public struct GRUCell: RecurrentCell, Hashable {
         (p + inputBiasOffset).update(repeating: 0, count: 2 * gateRows)
     }
 
-    @_specialize(where T == Float)
-    public func forward<T: NeuralScalar>(
-        _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
-        state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
-        scratch: UnsafeMutablePointer<T>
+    @_specialize(where W == Float)
+    @_specialize(where W == Float16)
+    public func forward<W: StoredWeight>(
+        _ p: UnsafePointer<W>, input x: UnsafePointer<W.Scalar>,
+        state: UnsafeMutablePointer<W.Scalar>, cache: UnsafeMutablePointer<W.Scalar>,
+        scratch: UnsafeMutablePointer<W.Scalar>
     ) {
+        typealias T = W.Scalar
         let h = hiddenSize
         let cx = cache
         let hPrev = cache + inputSize
@@ -53,9 +55,9 @@ public struct GRUCell: RecurrentCell, Hashable {
 
         cx.update(from: x, count: inputSize)
         hPrev.update(from: state, count: h)
-        ax.update(from: p + inputBiasOffset, count: gateRows)
+        Kernels.widen(p + inputBiasOffset, into: ax, count: gateRows)
         Kernels.multiplyAdd(p, rows: gateRows, cols: inputSize, x, into: ax)
-        ah.update(from: p + recurrentBiasOffset, count: gateRows)
+        Kernels.widen(p + recurrentBiasOffset, into: ah, count: gateRows)
         Kernels.multiplyAdd(p + recurrentOffset, rows: gateRows, cols: h, hPrev, into: ah)
 
         for k in 0..<(2 * h) { gates[k] = ax[k] + ah[k] }

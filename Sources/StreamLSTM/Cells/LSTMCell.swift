@@ -45,12 +45,14 @@ public struct LSTMCell: RecurrentCell, Hashable {
         for k in 0..<(parameterCount - peepholeOffset) { p[peepholeOffset + k] = 0 }
     }
 
-    @_specialize(where T == Float)
-    public func forward<T: NeuralScalar>(
-        _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
-        state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
-        scratch: UnsafeMutablePointer<T>
+    @_specialize(where W == Float)
+    @_specialize(where W == Float16)
+    public func forward<W: StoredWeight>(
+        _ p: UnsafePointer<W>, input x: UnsafePointer<W.Scalar>,
+        state: UnsafeMutablePointer<W.Scalar>, cache: UnsafeMutablePointer<W.Scalar>,
+        scratch: UnsafeMutablePointer<W.Scalar>
     ) {
+        typealias T = W.Scalar
         let h = hiddenSize
         let v = cache
         let cPrev = cache + columns
@@ -63,13 +65,13 @@ public struct LSTMCell: RecurrentCell, Hashable {
         (v + inputSize).update(from: state, count: h)
         cPrev.update(from: state + h, count: h)
 
-        gates.update(from: p + biasOffset, count: gateRows)
+        Kernels.widen(p + biasOffset, into: gates, count: gateRows)
         Kernels.multiplyAdd(p, rows: gateRows, cols: columns, v, into: gates)
         if peepholes {
             let (pi, pf) = (p + peepholeOffset, p + peepholeOffset + h)
             for j in 0..<h {
-                i[j] += pi[j] * cPrev[j]
-                f[j] += pf[j] * cPrev[j]
+                i[j] += pi[j].widened * cPrev[j]
+                f[j] += pf[j].widened * cPrev[j]
             }
         }
         T.sigmoidInPlace(i, count: 2 * h)
@@ -77,7 +79,7 @@ public struct LSTMCell: RecurrentCell, Hashable {
         for j in 0..<h { c[j] = f[j] * cPrev[j] + i[j] * g[j] }
         if peepholes {
             let po = p + peepholeOffset + 2 * h
-            for j in 0..<h { o[j] += po[j] * c[j] }
+            for j in 0..<h { o[j] += po[j].widened * c[j] }
         }
         T.sigmoidInPlace(o, count: h)
         tanhC.update(from: c, count: h)

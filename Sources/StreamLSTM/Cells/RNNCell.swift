@@ -27,18 +27,20 @@ public struct RNNCell: RecurrentCell, Hashable {
         (p + biasOffset).update(repeating: 0, count: hiddenSize)
     }
 
-    @_specialize(where T == Float)
-    public func forward<T: NeuralScalar>(
-        _ p: UnsafePointer<T>, input x: UnsafePointer<T>,
-        state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
-        scratch: UnsafeMutablePointer<T>
+    @_specialize(where W == Float)
+    @_specialize(where W == Float16)
+    public func forward<W: StoredWeight>(
+        _ p: UnsafePointer<W>, input x: UnsafePointer<W.Scalar>,
+        state: UnsafeMutablePointer<W.Scalar>, cache: UnsafeMutablePointer<W.Scalar>,
+        scratch: UnsafeMutablePointer<W.Scalar>
     ) {
+        typealias T = W.Scalar
         let h = hiddenSize
         let v = cache
         let out = cache + columns
         v.update(from: x, count: inputSize)
         (v + inputSize).update(from: state, count: h)
-        out.update(from: p + biasOffset, count: h)
+        Kernels.widen(p + biasOffset, into: out, count: h)
         Kernels.multiplyAdd(p, rows: h, cols: columns, v, into: out)
         T.tanhInPlace(out, count: h)
         state.update(from: out, count: h)

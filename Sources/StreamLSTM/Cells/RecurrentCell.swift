@@ -28,10 +28,11 @@ public protocol RecurrentCell: Sendable {
 
     /// One step: reads `input` and the previous state, overwrites `state` with
     /// the next one, and fills `cache` for a later `backward`.
-    func forward<T: NeuralScalar>(
-        _ parameters: UnsafePointer<T>, input: UnsafePointer<T>,
-        state: UnsafeMutablePointer<T>, cache: UnsafeMutablePointer<T>,
-        scratch: UnsafeMutablePointer<T>)
+    /// The weights may be stored narrower than the arithmetic (`StoredWeight`).
+    func forward<W: StoredWeight>(
+        _ parameters: UnsafePointer<W>, input: UnsafePointer<W.Scalar>,
+        state: UnsafeMutablePointer<W.Scalar>, cache: UnsafeMutablePointer<W.Scalar>,
+        scratch: UnsafeMutablePointer<W.Scalar>)
 
     /// Backpropagates one step. `stateGradient` holds dL/d(state after the
     /// step) on entry and dL/d(state before it) on return; `inputGradient` is

@@ -12,13 +12,16 @@
 /// file and would otherwise run the generic code across files, about forty
 /// times slower (a Predictor step: 53 µs instead of 1.3 µs).
 enum Kernels {
-    /// `out[r] += Σ_k W[r, k] · v[k]` for a column-major `rows × cols` matrix.
-    @_specialize(where T == Float)
+    /// `out[r] += Σ_k W[r, k] · v[k]` for a column-major `rows × cols` matrix,
+    /// whose weights are widened as they are read.
+    @_specialize(where W == Float)
+    @_specialize(where W == Float16)
     @inline(__always)
-    static func multiplyAdd<T: NeuralScalar>(
-        _ w: UnsafePointer<T>, rows: Int, cols: Int,
-        _ v: UnsafePointer<T>, into out: UnsafeMutablePointer<T>
+    static func multiplyAdd<W: StoredWeight>(
+        _ w: UnsafePointer<W>, rows: Int, cols: Int,
+        _ v: UnsafePointer<W.Scalar>, into out: UnsafeMutablePointer<W.Scalar>
     ) {
+        typealias T = W.Scalar
         var r = 0
         // Blocks of 32 rows: four accumulators stay in registers across all columns.
         while r + 32 <= rows {
@@ -29,10 +32,10 @@ enum Kernels {
             var column = w + r
             for k in 0..<cols {
                 let x = SIMD8<T>(repeating: v[k])
-                a0 = fused(a0, load8(column), x)
-                a1 = fused(a1, load8(column + 8), x)
-                a2 = fused(a2, load8(column + 16), x)
-                a3 = fused(a3, load8(column + 24), x)
+                a0 = fused(a0, W.widen8(column), x)
+                a1 = fused(a1, W.widen8(column + 8), x)
+                a2 = fused(a2, W.widen8(column + 16), x)
+                a3 = fused(a3, W.widen8(column + 24), x)
                 column += rows
             }
             store8(a0, out + r)
@@ -45,7 +48,7 @@ enum Kernels {
             var a = load8(out + r)
             var column = w + r
             for k in 0..<cols {
-                a = fused(a, load8(column), SIMD8<T>(repeating: v[k]))
+                a = fused(a, W.widen8(column), SIMD8<T>(repeating: v[k]))
                 column += rows
             }
             store8(a, out + r)
@@ -53,7 +56,7 @@ enum Kernels {
         }
         while r < rows {
             var a = out[r]
-            for k in 0..<cols { a += w[k * rows + r] * v[k] }
+            for k in 0..<cols { a += w[k * rows + r].widened * v[k] }
             out[r] = a
             r += 1
         }
@@ -159,6 +162,33 @@ enum Kernels {
             i += 1
         }
         return sum
+    }
+
+    /// `Σ w[i] · y[i]` over stored weights, widened as they are read.
+    @_specialize(where W == Float)
+    @_specialize(where W == Float16)
+    @inline(__always)
+    static func dot<W: StoredWeight>(
+        weights w: UnsafePointer<W>, _ y: UnsafePointer<W.Scalar>, count: Int
+    ) -> W.Scalar {
+        var acc = SIMD8<W.Scalar>()
+        var i = 0
+        while i + 8 <= count {
+            acc = fused(acc, W.widen8(w + i), load8(y + i))
+            i += 8
+        }
+        var sum = acc.sum()
+        while i < count {
+            sum += w[i].widened * y[i]
+            i += 1
+        }
+        return sum
+    }
+
+    /// `out[i] = w[i]` widened: a bias vector copied into the accumulators it starts.
+    @inline(__always)
+    static func widen<W: StoredWeight>(_ w: UnsafePointer<W>, into out: UnsafeMutablePointer<W.Scalar>, count: Int) {
+        for i in 0..<count { out[i] = w[i].widened }
     }
 
     /// `a + b · c`. A fused multiply-add where the target CPU has one

@@ -91,14 +91,16 @@ public struct Network: Sendable, Hashable {
     }
 
     /// One step through every layer and the head. Advances `state` and fills
-    /// `cache` (one step's worth); returns the prediction.
-    /// (The exported Float specialisation serves callers in other modules,
-    /// which would otherwise run the unspecialised generic code.)
-    @_specialize(exported:true,where T == Float)
-    public func forward<T: NeuralScalar>(
-        _ p: UnsafePointer<T>, input: UnsafePointer<T>, state: UnsafeMutablePointer<T>,
-        cache: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
-    ) -> T {
+    /// `cache` (one step's worth); returns the prediction. The weights may be
+    /// stored narrower than the arithmetic: a live model steps on `Float16`.
+    /// (The exported specialisations serve callers in other modules, which
+    /// would otherwise run the unspecialised generic code.)
+    @_specialize(exported:true,where W == Float)
+    @_specialize(exported:true,where W == Float16)
+    public func forward<W: StoredWeight>(
+        _ p: UnsafePointer<W>, input: UnsafePointer<W.Scalar>, state: UnsafeMutablePointer<W.Scalar>,
+        cache: UnsafeMutablePointer<W.Scalar>, scratch: UnsafeMutablePointer<W.Scalar>
+    ) -> W.Scalar {
         var x = input
         for index in layers.indices {
             let layerState = state + stateOffsets[index]
@@ -112,7 +114,8 @@ public struct Network: Sendable, Hashable {
         headCache.update(from: x, count: top)
         (headCache + top).update(from: input, count: inputSize)
         let head = p + headOffset
-        return head[top] + Kernels.dot(head, x, count: top) + Kernels.dot(head + top + 1, input, count: inputSize)
+        return head[top].widened + Kernels.dot(weights: head, x, count: top)
+            + Kernels.dot(weights: head + top + 1, input, count: inputSize)
     }
 
     /// Backpropagates one step given dL/d(prediction). `stateGradient` holds

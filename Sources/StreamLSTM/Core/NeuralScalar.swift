@@ -7,7 +7,8 @@ import RealModule
 /// times the whole matrix-vector product). `Double` exists for gradient checks
 /// and references: it uses the exact libm functions, so central differences
 /// see exactly the function whose derivative backpropagation computes.
-public protocol NeuralScalar: Real, BinaryFloatingPoint, SIMDScalar, Codable, Sendable {
+public protocol NeuralScalar: Real, BinaryFloatingPoint, SIMDScalar, Codable, Sendable, StoredWeight
+where Scalar == Self {
     /// The hyperbolic tangent as the networks compute it.
     static func activationTanh(_ x: Self) -> Self
     /// The logistic sigmoid as the networks compute it.

@@ -30,13 +30,19 @@ public struct StepResult: Sendable, Hashable {
 /// Owned by one thread. Learning happens elsewhere: `makeTrainingJob()`
 /// copies out what a job needs, any thread may run it, and `adopt(_:)` swaps
 /// the new weights in between two steps.
+///
+/// Between jobs a series keeps its weights, its previous weights and Adam's
+/// moments in 16 bits (`Float16`): every step streams the live weights from
+/// memory, and a daemon holds one model per series, so half the bytes is
+/// about half the memory traffic and the memory. Jobs compute in 32 bits.
 public final class Predictor {
     public let config: PredictorConfig
     public let network: Network
-    public internal(set) var parameters: [Float]
+    /// The live weights: what every step reads.
+    public internal(set) var weights: [Float16]
     /// The weights before the last adopted result, kept so that the series can roll back.
-    public internal(set) var previousParameters: [Float]
-    public internal(set) var optimizer: AdamState<Float>
+    public internal(set) var previousWeights: [Float16]
+    public internal(set) var moments: StoredMoments
     /// The recurrent state after the last sample.
     public internal(set) var state: [Float]
     public internal(set) var normalizer: Normalizer
@@ -56,25 +62,25 @@ public final class Predictor {
     /// Sample count at which the last training job was made.
     var lastJobAt: Int = 0
 
-    /// A new series' predictor. `initialParameters`, when given, are the
+    /// A new series' predictor. `initialWeights`, when given, are the
     /// starting weights (a prior shared by many series: the array's storage
     /// is shared until this series' first training result replaces it);
     /// otherwise the weights are initialised from `config.seed`.
-    public init(config: PredictorConfig = PredictorConfig(), initialParameters: [Float]? = nil) {
+    public init(config: PredictorConfig = PredictorConfig(), initialWeights: [Float16]? = nil) {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config
         network = Network(inputSize: config.inputSize, model: config.model)
-        if let initialParameters {
-            precondition(initialParameters.count == network.parameterCount, "initial parameters of the wrong size")
-            parameters = initialParameters
+        if let initialWeights {
+            precondition(initialWeights.count == network.parameterCount, "initial weights of the wrong size")
+            weights = initialWeights
         } else {
-            parameters = network.initialParameters(seed: config.seed)
+            weights = Self.initialWeights(network, seed: config.seed)
         }
-        previousParameters = parameters  // shared storage until the first adoption
+        previousWeights = weights  // shared storage until the first adoption
         let learning = config.training.enabled
         // Adam's moments are made by the first training run (see Trainer.run): a series
         // that has never trained carries none.
-        optimizer = AdamState(parameterCount: 0)
+        moments = .none
         state = [Float](repeating: 0, count: network.stateSize)
         normalizer = Normalizer(config: config.normalizer)
         scorer = AnomalyScorer(config: config.scorer)
@@ -82,6 +88,18 @@ public final class Predictor {
         historyTargets = [Float](repeating: 0, count: learning ? Self.historySlots(config) : 0)
         stateSnapshots = [Float](repeating: 0, count: learning ? Self.snapshotSlots(config) * network.stateSize : 0)
     }
+
+    /// A network's initial weights from `seed`, in the 16 bits a series steps on.
+    public static func initialWeights(_ network: Network, seed: UInt64) -> [Float16] {
+        HalfPrecision.roundedToNearest(network.initialParameters(seed: seed))
+    }
+
+    /// The live weights in 32 bits.
+    public var parameters: [Float] { HalfPrecision.widened(weights) }
+    /// The previous weights in 32 bits.
+    public var previousParameters: [Float] { HalfPrecision.widened(previousWeights) }
+    /// Adam's state in 32 bits.
+    public var optimizer: AdamState<Float> { moments.widened }
 
     /// A copy that shares every array with this predictor until either side
     /// changes it (copy on write): cheap to take on the thread that owns the
@@ -93,9 +111,9 @@ public final class Predictor {
     private init(copying other: Predictor) {
         config = other.config
         network = other.network
-        parameters = other.parameters
-        previousParameters = other.previousParameters
-        optimizer = other.optimizer
+        weights = other.weights
+        previousWeights = other.previousWeights
+        moments = other.moments
         state = other.state
         normalizer = other.normalizer
         scorer = other.scorer
@@ -175,7 +193,7 @@ public final class Predictor {
 
     private func advance(workspace: Workspace) -> Float {
         let network = self.network
-        return parameters.withUnsafeBufferPointer { p in
+        return weights.withUnsafeBufferPointer { p in
             state.withUnsafeMutableBufferPointer { s in
                 workspace.input.withUnsafeBufferPointer { x in
                     workspace.cache.withUnsafeMutableBufferPointer { c in
@@ -242,10 +260,12 @@ public final class Predictor {
         let snapshot = (first / config.training.every) % Self.snapshotSlots(config)
         let stateSize = network.stateSize
         let initialState = Array(stateSnapshots[(snapshot * stateSize)..<((snapshot + 1) * stateSize)])
+        // The rounding differs from job to job and is the same in a replay.
+        let roundingSeed = config.seed ^ (UInt64(sampleCount) &* 0x9E37_79B9_7F4A_7C15)
         return TrainingJob(
-            network: network, config: config.training, parameters: parameters, optimizer: optimizer,
-            previousParameters: previousParameters, inputs: inputs, targets: targets,
-            initialState: initialState, baseVersion: modelVersion)
+            network: network, config: config.training, weights: weights, moments: moments,
+            previousWeights: previousWeights, inputs: inputs, targets: targets,
+            initialState: initialState, baseVersion: modelVersion, roundingSeed: roundingSeed)
     }
 
     /// What became of a training result.
@@ -268,16 +288,16 @@ public final class Predictor {
     /// rolls back the weights accordingly. Every change bumps `modelVersion`.
     @discardableResult
     public func adopt(_ result: TrainingResult) -> Adoption {
-        guard result.baseVersion == modelVersion, result.parameters.count == parameters.count else { return .stale }
+        guard result.baseVersion == modelVersion, result.weights.count == weights.count else { return .stale }
         if let candidate = result.candidateLoss, let live = result.liveLoss, !(candidate <= live) {
             guard let previous = result.previousLoss, previous * Self.rollbackMargin < live else { return .rejected }
-            parameters = previousParameters
+            weights = previousWeights
             modelVersion += 1
             return .rolledBack
         }
-        previousParameters = parameters
-        parameters = result.parameters
-        optimizer = result.optimizer
+        previousWeights = weights
+        weights = result.weights
+        moments = result.moments
         modelVersion += 1
         return .adopted
     }
@@ -287,18 +307,22 @@ public final class Predictor {
     /// are still shared with other series (a prior). The network's shape,
     /// always shared, is not counted; malloc's own rounding is not either.
     public var ownedBytes: Int {
-        let arrays: [Int] = [
-            parameters.capacity, previousParameters.capacity,
-            optimizer.firstMoment.capacity, optimizer.secondMoment.capacity,
+        let halves: [Int] = [
+            weights.capacity, previousWeights.capacity, moments.first.capacity, moments.secondRoot.capacity,
+        ]
+        let floats: [Int] = [
             state.capacity, historyInputs.capacity, historyTargets.capacity,
             stateSnapshots.capacity, scorer.likelihood.recentRaw.capacity,
             scorer.daily.means.capacity, scorer.daily.counts.capacity,
         ]
         let arrayHeader = 32  // per array
-        let storage = arrays.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
+        let storage =
+            halves.reduce(0) { $0 + $1 * MemoryLayout<Float16>.stride + arrayHeader }
+            + floats.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
         let object =
             16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size
-            + MemoryLayout<Normalizer>.size + MemoryLayout<AnomalyScorer>.size + 8 * 8
+            + MemoryLayout<Normalizer>.size + MemoryLayout<AnomalyScorer>.size + MemoryLayout<StoredMoments>.size + 8
+            * 8
         return storage + object
     }
 }

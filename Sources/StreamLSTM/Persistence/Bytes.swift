@@ -48,6 +48,13 @@ public struct ByteWriter {
         for value in values { write(value.bitPattern) }
     }
 
+    /// A count, then every half's bit pattern.
+    public mutating func write(_ values: [Float16]) {
+        write(UInt32(values.count))
+        bytes.reserveCapacity(bytes.count + 2 * values.count)
+        for value in values { write(value.bitPattern) }
+    }
+
     /// A count, then the bytes.
     public mutating func write(bytes more: [UInt8]) {
         write(UInt32(more.count))
@@ -112,6 +119,27 @@ public struct ByteReader {
         guard remaining >= count else { throw .truncated(needed: offset + count, available: bytes.endIndex) }
         defer { offset += count }
         return Array(bytes[offset..<(offset + count)])
+    }
+
+    /// Halves written by `write(_: [Float16])`.
+    public mutating func readHalves() throws(SerializationError) -> [Float16] {
+        let count = Int(try read(UInt32.self))
+        guard remaining >= 2 * count else { throw .truncated(needed: offset + 2 * count, available: bytes.endIndex) }
+        let start = offset
+        offset += 2 * count
+        guard count > 0 else { return [] }  // see readFloats
+        #if _endian(little)
+            return [Float16](unsafeUninitializedCapacity: count) { buffer, initialized in
+                bytes[start..<(start + 2 * count)].withUnsafeBytes { raw in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                }
+                initialized = count
+            }
+        #else
+            return (0..<count).map { k in
+                Float16(bitPattern: UInt16(bytes[start + 2 * k]) | UInt16(bytes[start + 2 * k + 1]) << 8)
+            }
+        #endif
     }
 
     public mutating func readFloats() throws(SerializationError) -> [Float] {

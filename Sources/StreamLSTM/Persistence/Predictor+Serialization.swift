@@ -4,12 +4,16 @@
 ///
 /// All little-endian; the CRC covers everything before it. Floats are stored
 /// as bit patterns, so a round trip is bit-exact and a restored predictor
-/// continues exactly as the original would have. The payload holds the
+/// continues exactly as the original would have. Version 3 keeps weights and
+/// moments in the 16 bits a series holds them in; version 2 records (32-bit
+/// weights and moments) are read and narrowed. The payload holds the
 /// configuration (a record is readable on its own) and then every piece of
 /// state, in the order of `encodeState`.
 extension Predictor {
     static let recordMagic: [UInt8] = Array("SLSM".utf8)
-    public static let recordVersion: UInt16 = 2
+    public static let recordVersion: UInt16 = 3
+    /// The last version that stored 32-bit weights and moments.
+    static let fullPrecisionVersion: UInt16 = 2
     static let headerSize = 12
 
     /// The whole per-series state as a versioned, checksummed record.
@@ -40,7 +44,9 @@ extension Predictor {
         guard bytes.count >= 4, Array(bytes[0..<4]) == Self.recordMagic else { throw .badMagic }
         var header = ByteReader(bytes[4...])
         let version = try header.read(UInt16.self)
-        guard version == Self.recordVersion else { throw .unsupportedVersion(version) }
+        guard version == Self.recordVersion || version == Self.fullPrecisionVersion else {
+            throw .unsupportedVersion(version)
+        }
         _ = try header.read(UInt16.self)
         let payloadLength = Int(try header.read(UInt32.self))
         let total = Self.headerSize + payloadLength + 4
@@ -58,7 +64,7 @@ extension Predictor {
         if let problem = recorded.problem { throw .invalid(problem) }
         if let current, let difference = Self.shapeDifference(recorded, current) { throw .incompatible(difference) }
         self.init(config: current ?? recorded)
-        try decodeState(from: &reader)
+        try decodeState(from: &reader, halves: version == Self.recordVersion)
         guard reader.remaining == 0 else { throw .invalid("\(reader.remaining) unread payload bytes") }
     }
 
@@ -90,18 +96,20 @@ extension Predictor {
         w.write(UInt64(normalizer.count))
         w.write(Int64(normalizer.outlierRun))
         scorer.encode(into: &w)
-        w.write(parameters)
-        w.write(previousParameters)
-        w.write(optimizer.firstMoment)
-        w.write(optimizer.secondMoment)
-        w.write(UInt64(optimizer.step))
+        w.write(weights)
+        w.write(previousWeights)
+        w.write(moments.first)
+        w.write(moments.secondRoot)
+        w.write(Int64(moments.firstExponent))
+        w.write(Int64(moments.secondExponent))
+        w.write(UInt64(moments.step))
         w.write(state)
         w.write(historyInputs)
         w.write(historyTargets)
         w.write(stateSnapshots)
     }
 
-    private func decodeState(from r: inout ByteReader) throws(SerializationError) {
+    private func decodeState(from r: inout ByteReader, halves: Bool) throws(SerializationError) {
         sampleCount = try r.readInt()
         modelVersion = try r.readInt()
         lastJobAt = try r.readInt()
@@ -113,16 +121,30 @@ extension Predictor {
             config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
             count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
         scorer = try AnomalyScorer(config: config.scorer, decoding: &r)
-        parameters = try r.readFloats()
-        try expect(parameters.count, network.parameterCount, "parameters")
-        previousParameters = try r.readFloats()
-        try expect(previousParameters.count, network.parameterCount, "previous parameters")
-        let first = try r.readFloats()
-        let second = try r.readFloats()
-        // None before the first training run, then one per parameter.
-        try expect(first.count, first.isEmpty ? 0 : network.parameterCount, "Adam first moments")
-        try expect(second.count, first.count, "Adam second moments")
-        optimizer = AdamState(firstMoment: first, secondMoment: second, step: try r.readInt())
+        if halves {
+            weights = try r.readHalves()
+            previousWeights = try r.readHalves()
+            let first = try r.readHalves()
+            let secondRoot = try r.readHalves()
+            let exponents = (Int(try r.read(Int64.self)), Int(try r.read(Int64.self)))
+            // A moment scaled beyond a float's exponents cannot have been written.
+            guard abs(exponents.0) < 300, abs(exponents.1) < 300 else { throw .invalid("Adam moment scales") }
+            try expectMoments(first.count, secondRoot.count)
+            moments = StoredMoments(
+                first: first, secondRoot: secondRoot, firstExponent: exponents.0, secondExponent: exponents.1,
+                step: try r.readInt())
+        } else {
+            weights = HalfPrecision.roundedToNearest(try r.readFloats())
+            previousWeights = HalfPrecision.roundedToNearest(try r.readFloats())
+            let first = try r.readFloats()
+            let second = try r.readFloats()
+            try expectMoments(first.count, second.count)
+            var rng = SplitMix64(seed: config.seed ^ UInt64(sampleCount))
+            let state = AdamState(firstMoment: first, secondMoment: second, step: try r.readInt())
+            moments = first.isEmpty ? .none : StoredMoments(state, using: &rng)
+        }
+        try expect(weights.count, network.parameterCount, "weights")
+        try expect(previousWeights.count, network.parameterCount, "previous weights")
         state = try r.readFloats()
         try expect(state.count, network.stateSize, "recurrent state")
         historyInputs = try r.readFloats()
@@ -137,6 +159,12 @@ extension Predictor {
         guard normalizer.variance >= 0, residualMeanSquare >= 0 else {
             throw .invalid("negative or non-finite statistics")
         }
+    }
+
+    /// None before the first training run, then one of each per parameter.
+    private func expectMoments(_ first: Int, _ second: Int) throws(SerializationError) {
+        try expect(first, first == 0 ? 0 : network.parameterCount, "Adam first moments")
+        try expect(second, first, "Adam second moments")
     }
 
     private func expect(_ count: Int, _ wanted: Int, _ what: String) throws(SerializationError) {

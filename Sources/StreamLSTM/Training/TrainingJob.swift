@@ -1,13 +1,15 @@
 /// What a training run needs, copied out of a predictor so that it can run
-/// on any thread while the predictor keeps stepping.
+/// on any thread while the predictor keeps stepping. The weights and moments
+/// are the series' own 16-bit arrays, shared with it (copy on write): the
+/// trainer makes the 32-bit copies it computes with.
 public struct TrainingJob: Sendable {
     public let network: Network
     public let config: TrainingConfig
-    /// Weights and optimiser state as they were when the job was made.
-    public let parameters: [Float]
-    public let optimizer: AdamState<Float>
+    /// Live weights and optimiser state as they were when the job was made.
+    public let weights: [Float16]
+    public let moments: StoredMoments
     /// The weights before the last adopted result: what a rollback returns to.
-    public let previousParameters: [Float]
+    public let previousWeights: [Float16]
     /// The window's inputs, oldest first (`targets.count × network.inputSize`).
     public let inputs: [Float]
     /// The normalised value that followed each input.
@@ -16,6 +18,28 @@ public struct TrainingJob: Sendable {
     public let initialState: [Float]
     /// The model version the job started from; a result for an older version is stale.
     public let baseVersion: Int
+    /// Seeds the stochastic rounding of the result to 16 bits: the same job rounds the same way.
+    public let roundingSeed: UInt64
+
+    public init(
+        network: Network, config: TrainingConfig, weights: [Float16], moments: StoredMoments,
+        previousWeights: [Float16], inputs: [Float], targets: [Float], initialState: [Float], baseVersion: Int,
+        roundingSeed: UInt64
+    ) {
+        self.network = network
+        self.config = config
+        self.weights = weights
+        self.moments = moments
+        self.previousWeights = previousWeights
+        self.inputs = inputs
+        self.targets = targets
+        self.initialState = initialState
+        self.baseVersion = baseVersion
+        self.roundingSeed = roundingSeed
+    }
+
+    /// The live weights in 32 bits.
+    public var parameters: [Float] { HalfPrecision.widened(weights) }
 
     /// The same job under other optimiser settings (learning rate, clip,
     /// held-out steps): a reload changes them for every series at once. The
@@ -25,26 +49,28 @@ public struct TrainingJob: Sendable {
             settings.window == config.window && settings.every == config.every,
             "a job's window and interval cannot change")
         return TrainingJob(
-            network: network, config: settings, parameters: parameters, optimizer: optimizer,
-            previousParameters: previousParameters, inputs: inputs, targets: targets,
-            initialState: initialState, baseVersion: baseVersion)
+            network: network, config: settings, weights: weights, moments: moments,
+            previousWeights: previousWeights, inputs: inputs, targets: targets,
+            initialState: initialState, baseVersion: baseVersion, roundingSeed: roundingSeed)
     }
 
     /// The same window again, starting from a result's weights: for several
     /// passes over one window, and for benchmarks.
     public func continued(with result: TrainingResult) -> TrainingJob {
         TrainingJob(
-            network: network, config: config, parameters: result.parameters, optimizer: result.optimizer,
-            previousParameters: previousParameters, inputs: inputs, targets: targets,
-            initialState: initialState, baseVersion: baseVersion)
+            network: network, config: config, weights: result.weights, moments: result.moments,
+            previousWeights: previousWeights, inputs: inputs, targets: targets,
+            initialState: initialState, baseVersion: baseVersion, roundingSeed: roundingSeed &+ 1)
     }
 }
 
 /// New weights from a training job, to be adopted between two samples, and
 /// how the weights did on the window's held-out steps.
 public struct TrainingResult: Sendable {
-    public let parameters: [Float]
-    public let optimizer: AdamState<Float>
+    /// The candidate weights, in the 16 bits the series will step on: the
+    /// held-out losses judged exactly these.
+    public let weights: [Float16]
+    public let moments: StoredMoments
     public let baseVersion: Int
     /// Training loss with the job's weights, before the update.
     public let loss: Float
@@ -54,6 +80,23 @@ public struct TrainingResult: Sendable {
     public let candidateLoss: Float?
     public let liveLoss: Float?
     public let previousLoss: Float?
+
+    public init(
+        weights: [Float16], moments: StoredMoments, baseVersion: Int, loss: Float, gradientNorm: Float,
+        candidateLoss: Float?, liveLoss: Float?, previousLoss: Float?
+    ) {
+        self.weights = weights
+        self.moments = moments
+        self.baseVersion = baseVersion
+        self.loss = loss
+        self.gradientNorm = gradientNorm
+        self.candidateLoss = candidateLoss
+        self.liveLoss = liveLoss
+        self.previousLoss = previousLoss
+    }
+
+    /// The candidate weights in 32 bits.
+    public var parameters: [Float] { HalfPrecision.widened(weights) }
 }
 
 /// Runs training jobs: truncated BPTT, gradient clipping and one Adam step.
@@ -71,24 +114,23 @@ public final class Trainer {
         precondition(job.network == network, "a trainer runs jobs of its own network only")
         let heldOut = job.config.heldOut
         let trained = job.targets.count - heldOut
+        let live = HalfPrecision.widened(job.weights)
         // Train on the older steps only; the held-out ones judge the result.
         let loss =
             heldOut == 0
             ? bptt.lossAndGradient(
-                parameters: job.parameters, inputs: job.inputs, targets: job.targets,
-                initialState: job.initialState)
+                parameters: live, inputs: job.inputs, targets: job.targets, initialState: job.initialState)
             : bptt.lossAndGradient(
-                parameters: job.parameters,
-                inputs: Array(job.inputs.prefix(trained * network.inputSize)),
+                parameters: live, inputs: Array(job.inputs.prefix(trained * network.inputSize)),
                 targets: Array(job.targets.prefix(trained)), initialState: job.initialState)
         let norm = bptt.clipGradient(maxNorm: Float(job.config.gradientClip))
-        // The job shares these arrays with the live predictor: the update copies them once.
-        var parameters = job.parameters
-        var optimizer = job.optimizer
-        if optimizer.firstMoment.isEmpty {
-            optimizer = AdamState(parameterCount: parameters.count)  // this series' first training run
-        }
+        var parameters = live
+        // A series' first training run starts Adam's moments.
+        var optimizer = job.moments.isEmpty ? AdamState(parameterCount: parameters.count) : job.moments.widened
         optimizer.update(&parameters, gradient: bptt.gradient, config: job.config.optimizer)
+        var rng = SplitMix64(seed: job.roundingSeed)
+        let weights = HalfPrecision.roundedStochastically(parameters, using: &rng)
+        let moments = StoredMoments(optimizer, using: &rng)
         var candidateLoss: Float?
         var liveLoss: Float?
         var previousLoss: Float?
@@ -98,13 +140,12 @@ public final class Trainer {
                     parameters: weights, inputs: job.inputs, targets: job.targets,
                     initialState: job.initialState, scoredFrom: trained)
             }
-            candidateLoss = heldOutLoss(parameters)
-            liveLoss = heldOutLoss(job.parameters)
-            previousLoss = heldOutLoss(job.previousParameters)
+            candidateLoss = heldOutLoss(HalfPrecision.widened(weights))
+            liveLoss = heldOutLoss(live)
+            previousLoss = heldOutLoss(HalfPrecision.widened(job.previousWeights))
         }
         return TrainingResult(
-            parameters: parameters, optimizer: optimizer, baseVersion: job.baseVersion,
-            loss: loss, gradientNorm: norm, candidateLoss: candidateLoss, liveLoss: liveLoss,
-            previousLoss: previousLoss)
+            weights: weights, moments: moments, baseVersion: job.baseVersion, loss: loss, gradientNorm: norm,
+            candidateLoss: candidateLoss, liveLoss: liveLoss, previousLoss: previousLoss)
     }
 }
