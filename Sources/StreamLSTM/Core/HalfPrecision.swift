@@ -10,23 +10,35 @@
 public enum HalfPrecision {
     /// Every value widened to 32 bits (exact).
     public static func widened(_ halves: [Float16]) -> [Float] {
-        guard !halves.isEmpty else { return [] }
-        return [Float](unsafeUninitializedCapacity: halves.count) { out, initialized in
-            halves.withUnsafeBufferPointer { h in
-                let source = h.baseAddress!
-                let target = out.baseAddress!
+        var values = [Float](repeating: 0, count: halves.count)
+        widen(halves, into: &values)
+        return values
+    }
+
+    /// Widens `halves` into `values` (of the same count), each divided by
+    /// `2^scaleExponent`, and squared with `squared`: a trainer's buffers are
+    /// filled in place, job after job, instead of allocated for each.
+    public static func widen(
+        _ halves: [Float16], into values: inout [Float], scaleExponent: Int = 0, squared: Bool = false
+    ) {
+        precondition(values.count == halves.count, "widening into a buffer of another size")
+        let scale = SIMD8<Float>(repeating: Float(sign: .plus, exponent: -scaleExponent, significand: 1))
+        halves.withUnsafeBufferPointer { h in
+            values.withUnsafeMutableBufferPointer { v in
                 var i = 0
                 while i + 8 <= h.count {
-                    UnsafeMutableRawPointer(target + i).storeBytes(
-                        of: Float16.widen8(source + i), as: SIMD8<Float>.self)
+                    var x = Float16.widen8(h.baseAddress! + i) * scale
+                    if squared { x *= x }
+                    UnsafeMutableRawPointer(v.baseAddress! + i).storeBytes(of: x, as: SIMD8<Float>.self)
                     i += 8
                 }
                 while i < h.count {
-                    target[i] = Float(source[i])
+                    var x = Float(h[i]) * scale[0]
+                    if squared { x *= x }
+                    v[i] = x
                     i += 1
                 }
             }
-            initialized = halves.count
         }
     }
 
@@ -55,34 +67,92 @@ public enum HalfPrecision {
     /// exactly the probability of its distance to the lower half, after
     /// which the conversion is exact (below the halves' normal range, where
     /// fewer bits remain, it rounds to nearest: values that small are noise
-    /// here). Values beyond the largest half saturate there.
+    /// here). Magnitudes beyond the largest half saturate there. Eight at a
+    /// time.
+    /// With `roots`, the square roots of the values are rounded.
     public static func roundedStochastically(
-        _ values: [Float], scaleExponent: Int = 0, using rng: inout SplitMix64
+        _ values: [Float], scaleExponent: Int = 0, roots: Bool = false, using rng: inout SplitMix64
     ) -> [Float16] {
-        let scale = Float(sign: .plus, exponent: scaleExponent, significand: 1)
+        let scale = SIMD8<Float>(repeating: Float(sign: .plus, exponent: scaleExponent, significand: 1))
+        let largest = SIMD8<UInt32>(repeating: Float(Float16.greatestFiniteMagnitude).bitPattern)
+        // Eight xorshift generators (Marsaglia 2003), one per lane, seeded from the caller's: a few
+        // vector operations per eight values, where a SplitMix64 draw per four cost as much as the rest.
+        var state = SIMD8<UInt32>((0..<8).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 })
+        @inline(__always)
+        func round8(_ x: SIMD8<Float>, _ random: inout SIMD8<UInt32>) -> SIMD8<Float16> {
+            let bits = unsafeBitCast((roots ? Kernels.squareRoot8(x) : x) * scale, to: SIMD8<UInt32>.self)
+            random ^= random &<< 13
+            random ^= random &>> 17
+            random ^= random &<< 5
+            var magnitude = (bits & 0x7FFF_FFFF) &+ (random & 0x1FFF)
+            magnitude.replace(with: largest, where: magnitude .> largest)
+            let rounded = (magnitude & ~0x1FFF) | (bits & 0x8000_0000)
+            return narrow8(unsafeBitCast(rounded, to: SIMD8<Float>.self))
+        }
         var result = [Float16](repeating: 0, count: values.count)
-        var random: UInt64 = 0
-        for i in values.indices {
-            if i % 4 == 0 { random = rng.next() }
-            let scaled = values[i] * scale
-            let bits = scaled.bitPattern
-            let sign = bits & 0x8000_0000
-            let magnitude = bits & 0x7FFF_FFFF
-            let noise = UInt32(truncatingIfNeeded: random) & 0x1FFF
-            random >>= 16
-            let rounded = Float(bitPattern: sign | (min(magnitude &+ noise, 0x477F_E000) & ~0x1FFF))
-            result[i] = scaled.isFinite ? Float16(rounded) : Float16(scaled)
+        values.withUnsafeBufferPointer { v in
+            result.withUnsafeMutableBufferPointer { r in
+                var random = state
+                var i = 0
+                // Sixteen at a time, stored together: a conversion stored straight to memory, as the
+                // compiler emits it for eight, is microcoded and slow on AMD's cores.
+                while i + 16 <= v.count {
+                    let raw = UnsafeRawPointer(v.baseAddress! + i)
+                    let low = round8(raw.loadUnaligned(as: SIMD8<Float>.self), &random)
+                    let high = round8(raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), &random)
+                    UnsafeMutableRawPointer(r.baseAddress! + i).storeBytes(
+                        of: SIMD16(lowHalf: low, highHalf: high), as: SIMD16<Float16>.self)
+                    i += 16
+                }
+                while i + 8 <= v.count {
+                    let x = UnsafeRawPointer(v.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(r.baseAddress! + i).storeBytes(
+                        of: round8(x, &random), as: SIMD8<Float16>.self)
+                    i += 8
+                }
+                if i < v.count {
+                    var x = SIMD8<Float>()
+                    for k in i..<v.count { x[k - i] = v[k] }
+                    let rounded = round8(x, &random)
+                    for k in i..<v.count { r[k] = rounded[k - i] }
+                }
+                state = random
+            }
         }
         return result
+    }
+
+    /// Eight floats to halves (exact for the values stochastic rounding leaves).
+    @inline(__always)
+    static func narrow8(_ x: SIMD8<Float>) -> SIMD8<Float16> {
+        SIMD8<Float16>(x)
     }
 
     /// The exponent `e` that brings the largest magnitude of `values` near
     /// `2^14` when multiplied by `2^e`: the halves' range is then used from
     /// the top, and values 10^-8 of the largest still have every bit.
-    public static func scaleExponent(for values: [Float]) -> Int {
-        let largest = values.reduce(Float(0)) { max($0, abs($1)) }
-        guard largest.isNormal else { return 0 }
-        return 14 - Int(largest.exponent)
+    /// With `roots`, for the square roots of the values.
+    public static func scaleExponent(for values: [Float], roots: Bool = false) -> Int {
+        let largest = values.withUnsafeBufferPointer { v -> Float in
+            var widest = SIMD8<Float>()
+            var i = 0
+            while i + 8 <= v.count {
+                // Magnitudes by clearing the sign; not through pointwiseMax, which is generic and not inlined.
+                let bits = UnsafeRawPointer(v.baseAddress! + i).loadUnaligned(as: SIMD8<UInt32>.self) & 0x7FFF_FFFF
+                let magnitude = unsafeBitCast(bits, to: SIMD8<Float>.self)
+                widest.replace(with: magnitude, where: magnitude .> widest)
+                i += 8
+            }
+            var result = widest.max()
+            while i < v.count {
+                result = max(result, abs(v[i]))
+                i += 1
+            }
+            return result
+        }
+        let top = roots ? largest.squareRoot() : largest
+        guard top.isNormal else { return 0 }
+        return 14 - Int(top.exponent)
     }
 }
 
@@ -119,27 +189,29 @@ public struct StoredMoments: Sendable, Hashable {
     }
 
     public init(_ state: AdamState<Float>, using rng: inout SplitMix64) {
-        let roots = state.secondMoment.map { $0.squareRoot() }
         let firstExponent = HalfPrecision.scaleExponent(for: state.firstMoment)
-        let secondExponent = HalfPrecision.scaleExponent(for: roots)
+        let secondExponent = HalfPrecision.scaleExponent(for: state.secondMoment, roots: true)
         self.init(
             first: HalfPrecision.roundedStochastically(state.firstMoment, scaleExponent: firstExponent, using: &rng),
-            secondRoot: HalfPrecision.roundedStochastically(roots, scaleExponent: secondExponent, using: &rng),
+            secondRoot: HalfPrecision.roundedStochastically(
+                state.secondMoment, scaleExponent: secondExponent, roots: true, using: &rng),
             firstExponent: firstExponent, secondExponent: secondExponent, step: state.step)
     }
 
     public var isEmpty: Bool { first.isEmpty }
 
-    /// The moments in 32 bits, for a job.
+    /// The moments in 32 bits.
     public var widened: AdamState<Float> {
-        func unscaled(_ halves: [Float16], _ exponent: Int) -> [Float] {
-            let scale = Float(sign: .plus, exponent: -exponent, significand: 1)
-            var values = HalfPrecision.widened(halves)
-            for i in values.indices { values[i] *= scale }
-            return values
-        }
-        var second = unscaled(secondRoot, secondExponent)
-        for i in second.indices { second[i] *= second[i] }
-        return AdamState(firstMoment: unscaled(first, firstExponent), secondMoment: second, step: step)
+        var state = AdamState<Float>(parameterCount: first.count)
+        widen(into: &state)
+        return state
+    }
+
+    /// Widens the moments into `state`'s arrays (a trainer's, reused from job to job).
+    public func widen(into state: inout AdamState<Float>) {
+        if state.firstMoment.count != first.count { state = AdamState(parameterCount: first.count) }
+        HalfPrecision.widen(first, into: &state.firstMoment, scaleExponent: firstExponent)
+        HalfPrecision.widen(secondRoot, into: &state.secondMoment, scaleExponent: secondExponent, squared: true)
+        state.step = step
     }
 }

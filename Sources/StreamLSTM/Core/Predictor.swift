@@ -291,15 +291,35 @@ public final class Predictor {
         guard result.baseVersion == modelVersion, result.weights.count == weights.count else { return .stale }
         if let candidate = result.candidateLoss, let live = result.liveLoss, !(candidate <= live) {
             guard let previous = result.previousLoss, previous * Self.rollbackMargin < live else { return .rejected }
-            weights = previousWeights
+            Self.overwrite(&weights, with: previousWeights)
             modelVersion += 1
             return .rolledBack
         }
-        previousWeights = weights
-        weights = result.weights
-        moments = result.moments
+        Self.overwrite(&previousWeights, with: weights)
+        Self.overwrite(&weights, with: result.weights)
+        Self.overwrite(&moments.first, with: result.moments.first)
+        Self.overwrite(&moments.secondRoot, with: result.moments.secondRoot)
+        moments.firstExponent = result.moments.firstExponent
+        moments.secondExponent = result.moments.secondExponent
+        moments.step = result.moments.step
         modelVersion += 1
         return .adopted
+    }
+
+    /// Copies `source` into `target`'s own storage: a series that keeps
+    /// learning keeps the same arrays for life instead of freeing and
+    /// allocating four at every adoption, which scatters free blocks over
+    /// the heap of a daemon with many series (the resident set grew a tenth
+    /// beyond what the series held). Storage still shared (the prior, a
+    /// snapshot being written) is copied first, as for any write.
+    private static func overwrite(_ target: inout [Float16], with source: [Float16]) {
+        guard target.count == source.count else {
+            target = source  // the first moments a series gets
+            return
+        }
+        target.withUnsafeMutableBufferPointer { t in
+            source.withUnsafeBufferPointer { s in t.baseAddress!.update(from: s.baseAddress!, count: s.count) }
+        }
     }
 
     /// Bytes of memory this series holds: its arrays' storage, their headers

@@ -64,6 +64,51 @@ public struct AdamState<T: NeuralScalar>: Sendable, Hashable {
     }
 }
 
+extension AdamState where T == Float {
+    /// The same update as the generic one, eight parameters at a time: the
+    /// generic loop stays scalar, because `squareRoot()` is a libm call per
+    /// value (it may set errno) that the compiler cannot vectorise. The root
+    /// here is `Kernels.squareRoot8`'s, within two units in the last place.
+    public mutating func update(_ parameters: inout [Float], gradient: [Float], config: AdamConfig) {
+        precondition(
+            parameters.count == gradient.count && parameters.count == firstMoment.count,
+            "Adam: parameter, gradient and moment sizes differ")
+        step += 1
+        let correction1 = 1 - Double.pow(config.beta1, Double(step))
+        let correction2 = 1 - Double.pow(config.beta2, Double(step))
+        let stepSize = Float(config.learningRate * correction2.squareRoot() / correction1)
+        let epsilon = Float(config.epsilon * correction2.squareRoot())
+        let (b1, b2) = (Float(config.beta1), Float(config.beta2))
+        parameters.withUnsafeMutableBufferPointer { p in
+            firstMoment.withUnsafeMutableBufferPointer { m in
+                secondMoment.withUnsafeMutableBufferPointer { v in
+                    gradient.withUnsafeBufferPointer { g in
+                        var i = 0
+                        while i + 8 <= p.count {
+                            let gi = Kernels.load8(g.baseAddress! + i)
+                            let mi = b1 * Kernels.load8(m.baseAddress! + i) + (1 - b1) * gi
+                            let vi = b2 * Kernels.load8(v.baseAddress! + i) + (1 - b2) * gi * gi
+                            let pi =
+                                Kernels.load8(p.baseAddress! + i) - stepSize * mi / (Kernels.squareRoot8(vi) + epsilon)
+                            Kernels.store8(mi, m.baseAddress! + i)
+                            Kernels.store8(vi, v.baseAddress! + i)
+                            Kernels.store8(pi, p.baseAddress! + i)
+                            i += 8
+                        }
+                        while i < p.count {
+                            let gi = g[i]
+                            m[i] = b1 * m[i] + (1 - b1) * gi
+                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                            p[i] -= stepSize * m[i] / (v[i].squareRoot() + epsilon)
+                            i += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Scales `gradient` so that its Euclidean norm is at most `maxNorm`; returns
 /// the norm before scaling. A non-finite norm zeroes the gradient: one
 /// poisoned window must not poison the weights.

@@ -104,17 +104,28 @@ public struct TrainingResult: Sendable {
 public final class Trainer {
     public let network: Network
     private let bptt: BPTT<Float>
+    // 32-bit copies of a job's weights and moments, reused from job to job: a job would otherwise
+    // allocate and free about ten model-sized arrays, and a heap that grows and shrinks by that much
+    // pays page faults for each.
+    private var live: [Float]
+    private var candidate: [Float]
+    private var previous: [Float]
+    private var optimizer: AdamState<Float>
 
     public init(network: Network, maxWindow: Int) {
         self.network = network
         bptt = BPTT(network: network, maxWindow: maxWindow)
+        live = [Float](repeating: 0, count: network.parameterCount)
+        candidate = live
+        previous = live
+        optimizer = AdamState(parameterCount: network.parameterCount)
     }
 
     public func run(_ job: TrainingJob) -> TrainingResult {
         precondition(job.network == network, "a trainer runs jobs of its own network only")
         let heldOut = job.config.heldOut
         let trained = job.targets.count - heldOut
-        let live = HalfPrecision.widened(job.weights)
+        HalfPrecision.widen(job.weights, into: &live)
         // Train on the older steps only; the held-out ones judge the result.
         let loss =
             heldOut == 0
@@ -124,12 +135,17 @@ public final class Trainer {
                 parameters: live, inputs: Array(job.inputs.prefix(trained * network.inputSize)),
                 targets: Array(job.targets.prefix(trained)), initialState: job.initialState)
         let norm = bptt.clipGradient(maxNorm: Float(job.config.gradientClip))
-        var parameters = live
-        // A series' first training run starts Adam's moments.
-        var optimizer = job.moments.isEmpty ? AdamState(parameterCount: parameters.count) : job.moments.widened
-        optimizer.update(&parameters, gradient: bptt.gradient, config: job.config.optimizer)
+        candidate.withUnsafeMutableBufferPointer { c in
+            live.withUnsafeBufferPointer { c.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+        }
+        if job.moments.isEmpty {
+            optimizer = AdamState(parameterCount: network.parameterCount)  // a series' first training run
+        } else {
+            job.moments.widen(into: &optimizer)
+        }
+        optimizer.update(&candidate, gradient: bptt.gradient, config: job.config.optimizer)
         var rng = SplitMix64(seed: job.roundingSeed)
-        let weights = HalfPrecision.roundedStochastically(parameters, using: &rng)
+        let weights = HalfPrecision.roundedStochastically(candidate, using: &rng)
         let moments = StoredMoments(optimizer, using: &rng)
         var candidateLoss: Float?
         var liveLoss: Float?
@@ -140,9 +156,12 @@ public final class Trainer {
                     parameters: weights, inputs: job.inputs, targets: job.targets,
                     initialState: job.initialState, scoredFrom: trained)
             }
-            candidateLoss = heldOutLoss(HalfPrecision.widened(weights))
+            // The candidate as it would go live: rounded to 16 bits.
+            HalfPrecision.widen(weights, into: &candidate)
+            HalfPrecision.widen(job.previousWeights, into: &previous)
+            candidateLoss = heldOutLoss(candidate)
             liveLoss = heldOutLoss(live)
-            previousLoss = heldOutLoss(HalfPrecision.widened(job.previousWeights))
+            previousLoss = heldOutLoss(previous)
         }
         return TrainingResult(
             weights: weights, moments: moments, baseVersion: job.baseVersion, loss: loss, gradientNorm: norm,
