@@ -67,7 +67,7 @@ struct CheckpointTests {
         // 60 s apart, `fixture.sine` = 10 sin(t/6), `fixture.ramp` = t/2 + 3 cos(t/4); both trained.
         let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Fixtures/checkpoint-record-v2.ckpt")
-        let contents = CheckpointFile.read(try CheckpointStore.readWhole(fixture.path), config: Self.config)
+        let contents = try MappedFile(path: fixture.path).withBytes { CheckpointFile.read($0, config: Self.config) }
         #expect(contents.problem == nil && contents.damaged == 0)
         let byKey = Dictionary(uniqueKeysWithValues: contents.snapshots.map { ($0.key, $0.predictor) })
         let sine = try #require(byKey["fixture.sine"])

@@ -74,6 +74,11 @@ enum CheckpointFile {
     }
 
     static func read(_ bytes: [UInt8], config: PredictorConfig) -> Contents {
+        bytes.withUnsafeBytes { read($0, config: config) }
+    }
+
+    /// Reads a file's bytes where they lie: in an array, or mapped from the file itself.
+    static func read(_ bytes: UnsafeRawBufferPointer, config: PredictorConfig) -> Contents {
         var contents = Contents()
         var problems: [String] = []
         if let header = try? readHeader(bytes) {
@@ -152,18 +157,20 @@ enum CheckpointFile {
     }
 
     /// Each entry's checksum (the 4 bytes after it) checked and its series decoded, in file order.
-    private static func decodeInParallel(_ entries: [Range<Int>], in bytes: [UInt8], config: PredictorConfig)
-        -> [Outcome]
-    {
+    private static func decodeInParallel(
+        _ entries: [Range<Int>], in bytes: UnsafeRawBufferPointer, config: PredictorConfig
+    ) -> [Outcome] {
         let chunk = 256
         let chunks = (entries.count + chunk - 1) / chunk
         let results = Protected<[[Outcome]]>(Array(repeating: [], count: chunks))
+        let shared = ReadOnlyBytes(bytes: bytes)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let bytes = shared.bytes
             let decoded = entries[(c * chunk)..<min((c + 1) * chunk, entries.count)].map { range -> Outcome in
-                var tail = ByteReader(bytes[range.upperBound..<(range.upperBound + 4)])
-                guard (try? tail.read(UInt32.self)) == CRC32.checksum(bytes[range]) else { return .damaged }
+                let entry = UnsafeRawBufferPointer(rebasing: bytes[range])
+                guard loadUInt32(bytes, at: range.upperBound) == CRC32.checksum(entry) else { return .damaged }
                 do throws(SerializationError) {
-                    return .restored(try SeriesSnapshot.decode(bytes[range], config: config))
+                    return .restored(try SeriesSnapshot.decode(Array(entry)[...], config: config))
                 } catch {
                     if case .incompatible = error { return .incompatible }
                     return .damaged
@@ -174,6 +181,12 @@ enum CheckpointFile {
         return results.withLock { $0 }.flatMap { $0 }
     }
 
+    /// Bytes every decoding thread reads and none writes, and that outlive them all
+    /// (`concurrentPerform` returns when the last is done).
+    private struct ReadOnlyBytes: @unchecked Sendable {
+        let bytes: UnsafeRawBufferPointer
+    }
+
     private struct Header {
         let magicMatches: Bool
         let version: UInt16
@@ -181,14 +194,15 @@ enum CheckpointFile {
     }
 
     /// The header, if its checksum holds.
-    private static func readHeader(_ bytes: [UInt8]) throws(SerializationError) -> Header? {
+    private static func readHeader(_ bytes: UnsafeRawBufferPointer) throws(SerializationError) -> Header? {
         guard bytes.count >= headerSize else { return nil }
-        var r = ByteReader(bytes[16..<headerSize])
-        guard try r.read(UInt32.self) == CRC32.checksum(bytes[0..<16]) else { return nil }
-        var h = ByteReader(bytes[4..<16])
+        let front = Array(bytes[0..<headerSize])
+        var r = ByteReader(front[16..<headerSize])
+        guard try r.read(UInt32.self) == CRC32.checksum(front[0..<16]) else { return nil }
+        var h = ByteReader(front[4..<16])
         let fileVersion = try h.read(UInt16.self)
         _ = try h.read(UInt16.self)
-        return Header(magicMatches: Array(bytes[0..<4]) == magic, version: fileVersion, writtenAt: try h.readDouble())
+        return Header(magicMatches: Array(front[0..<4]) == magic, version: fileVersion, writtenAt: try h.readDouble())
     }
 
     private enum Frame {
@@ -197,21 +211,28 @@ enum CheckpointFile {
     }
 
     /// A sound frame starting at `offset`, or nil.
-    private static func frame(in bytes: [UInt8], at offset: Int) -> Frame? {
-        var r = ByteReader(bytes[offset...])
-        guard let marker = try? r.read(UInt32.self) else { return nil }
+    private static func frame(in bytes: UnsafeRawBufferPointer, at offset: Int) -> Frame? {
+        guard offset + frameSize <= bytes.count else { return nil }
+        let marker = loadUInt32(bytes, at: offset)
         if marker == entryMarker {
-            guard let length = try? r.read(UInt32.self), let stored = try? r.read(UInt32.self),
-                stored == CRC32.checksum(bytes[offset..<(offset + 8)])
+            guard
+                loadUInt32(bytes, at: offset + 8)
+                    == CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + 8)]))
             else { return nil }
-            return .entry(length: Int(length))
+            return .entry(length: Int(loadUInt32(bytes, at: offset + 4)))
         }
-        if marker == endMarker {
-            guard let count = try? r.read(UInt64.self), let stored = try? r.read(UInt32.self),
-                stored == CRC32.checksum(bytes[(offset + 4)..<(offset + 12)])
+        if marker == endMarker, offset + 16 <= bytes.count {
+            guard
+                loadUInt32(bytes, at: offset + 12)
+                    == CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[(offset + 4)..<(offset + 12)]))
             else { return nil }
-            return .end(count: count)
+            return .end(count: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt64.self)))
         }
         return nil
+    }
+
+    /// The little-endian u32 at `offset` (the caller has checked that it lies inside).
+    private static func loadUInt32(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 }

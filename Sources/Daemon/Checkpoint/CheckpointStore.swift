@@ -112,14 +112,12 @@ struct CheckpointStore: Sendable {
             logger.info("no checkpoint in \(directory.path): every series starts afresh")
             return restored
         }
-        let bytes: [UInt8]
         do {
-            bytes = try Self.readWhole(file.path)
+            let mapped = try MappedFile(path: file.path)
+            restored.contents = mapped.withBytes { CheckpointFile.read($0, config: config) }
         } catch {
             restored.contents.problem = "cannot read: \(error)"
-            bytes = []
         }
-        if restored.contents.problem == nil { restored.contents = CheckpointFile.read(bytes, config: config) }
         if let problem = restored.contents.problem {
             let aside = directory.appendingPathComponent("series.ckpt.bad-\(Int(Date().timeIntervalSince1970))")
             if rename(file.path, aside.path) == 0 { restored.setAside = aside }
@@ -139,36 +137,5 @@ struct CheckpointStore: Sendable {
         }
         restored.seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return restored
-    }
-
-    struct ReadFailure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// The file's bytes, read straight into the array that keeps them (no `Data` and copy of a
-    /// gigabyte on the way: that copy was most of a large restore's time).
-    static func readWhole(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReadFailure(description: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0 else { throw ReadFailure(description: String(cString: strerror(errno))) }
-        let size = Int(status.st_size)
-        guard size > 0 else { return [] }
-        var failure: String?
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            initialized = 0
-            while initialized < size {
-                let got = read(fd, buffer.baseAddress! + initialized, size - initialized)
-                if got < 0 && errno == EINTR { continue }
-                guard got > 0 else {
-                    failure = got < 0 ? String(cString: strerror(errno)) : "the file shrank while it was read"
-                    return
-                }
-                initialized += got
-            }
-        }
-        if let failure { throw ReadFailure(description: failure) }
-        return bytes
     }
 }

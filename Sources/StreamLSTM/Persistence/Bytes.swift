@@ -193,6 +193,11 @@ public enum CRC32 {
         bytes.withUnsafeBufferPointer { buffer in tables.withUnsafeBufferPointer { checksum(buffer, tables: $0) } }
     }
 
+    /// Of bytes in memory the caller owns (a mapped file).
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        tables.withUnsafeBufferPointer { checksum(bytes.assumingMemoryBound(to: UInt8.self), tables: $0) }
+    }
+
     /// The reference: one byte at a time (the tests hold the fast path to it).
     public static func checksumBytewise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
