@@ -44,10 +44,12 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // A cache prefetch, which Swift cannot express.
+        .target(name: "CPrefetch"),
         // The model library: numbers in, numbers out. No I/O, no sockets, no clocks.
         .target(
             name: "StreamLSTM",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["CPrefetch", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: [
                 // NaN checks on every step in debug builds, free in release.
                 .define("STREAMLSTM_CHECKS", .when(configuration: .debug)),

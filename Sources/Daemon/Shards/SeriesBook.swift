@@ -18,6 +18,8 @@ final class SeriesBook {
     private let logger: Logger
     private let label: String
     private var series: [UInt64: SeriesState] = [:]
+    /// Each sample's series in the batch being processed (kept to reuse its storage).
+    private var batchSeries: [SeriesState?] = []
     /// Steps taken, for sampling which ones are timed.
     private var steps = 0
     private let workspace: Workspace
@@ -83,27 +85,15 @@ final class SeriesBook {
         var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
         adoptTrainingResults(counting: &training)
         let settings = live.current
+        // First every sample's series (found, or made in sample order), then the steps: so that while
+        // one series steps, the next one's weights can be on their way into the cache.
+        batchSeries.removeAll(keepingCapacity: true)
         for sample in batch.samples {
-            let state: SeriesState
-            if let existing = series[sample.fingerprint] {
-                guard existing.key == sample.key else {
-                    // Two keys with one 64-bit fingerprint: astronomically rare; keep the first.
-                    rejections.add(.seriesLimit, "fingerprint collision between \(existing.key) and \(sample.key)")
-                    observer?(sample, nil, false)
-                    continue
-                }
-                state = existing
-            } else {
-                guard stats.admitSeries(limit: config.maxSeries) else {
-                    rejections.add(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
-                    observer?(sample, nil, false)
-                    continue
-                }
-                state = SeriesState(
-                    identity: SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint),
-                    config: config.predictor, prior: prior)
-                series[sample.fingerprint] = state
-            }
+            batchSeries.append(self.series(of: sample, rejections: &rejections))
+        }
+        for (index, sample) in batch.samples.enumerated() {
+            guard let state = batchSeries[index] else { continue }
+            if index + 1 < batchSeries.count { batchSeries[index + 1]?.predictor.prefetchWeights() }
             if sample.timestamp < state.record.lastTimestamp && !batch.acceptOutOfOrder {
                 rejections.add(
                     .outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.record.lastTimestamp)")
@@ -168,6 +158,30 @@ final class SeriesBook {
         if let problem = rejections.firstProblem {
             logger.debug("\(label) rejected \(rejections.total) samples", metadata: ["first": "\(problem)"])
         }
+    }
+
+    /// The series a sample belongs to, made if it is new and there is room; nil (and the rejection
+    /// counted) if there is none or another key has its fingerprint.
+    private func series(of sample: Sample, rejections: inout Rejections) -> SeriesState? {
+        if let existing = series[sample.fingerprint] {
+            guard existing.key == sample.key else {
+                // Two keys with one 64-bit fingerprint: astronomically rare; keep the first.
+                rejections.add(.seriesLimit, "fingerprint collision between \(existing.key) and \(sample.key)")
+                observer?(sample, nil, false)
+                return nil
+            }
+            return existing
+        }
+        guard stats.admitSeries(limit: config.maxSeries) else {
+            rejections.add(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
+            observer?(sample, nil, false)
+            return nil
+        }
+        let state = SeriesState(
+            identity: SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint),
+            config: config.predictor, prior: prior)
+        series[sample.fingerprint] = state
+        return state
     }
 
     private func scheduleTraining(

@@ -1,16 +1,27 @@
 /// Scratch memory for stepping predictors: one per thread, shared by every
 /// series that thread owns, so a series carries no scratch of its own.
+///
+/// Raw buffers rather than arrays: a step reaches them several times, and
+/// an array held by a class pays a uniqueness check (a runtime call) at
+/// every mutable access.
 public final class Workspace {
     public let network: Network
-    var cache: [Float]
-    var scratch: [Float]
-    var input: [Float]
+    let cache: UnsafeMutableBufferPointer<Float>
+    let scratch: UnsafeMutableBufferPointer<Float>
+    let input: UnsafeMutableBufferPointer<Float>
 
     public init(network: Network) {
         self.network = network
-        cache = [Float](repeating: 0, count: network.cacheSize)
-        scratch = [Float](repeating: 0, count: network.scratchSize)
-        input = [Float](repeating: 0, count: network.inputSize)
+        cache = .allocate(capacity: network.cacheSize)
+        scratch = .allocate(capacity: network.scratchSize)
+        input = .allocate(capacity: network.inputSize)
+        for buffer in [cache, scratch, input] { buffer.initialize(repeating: 0) }
+    }
+
+    deinit {
+        cache.deallocate()
+        scratch.deallocate()
+        input.deallocate()
     }
 
     /// Whether these buffers are large enough for steps of `network`: a few

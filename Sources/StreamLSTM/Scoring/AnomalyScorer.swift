@@ -346,7 +346,11 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// surprise makes a new series' bands start wide and tighten as its
     /// statistics fill, so that only a glaring anomaly alerts in its first
     /// hundred samples.
-    static func confidence(after n: Int) -> Double { 1 - Double.exp(-Double(n) / confidenceSamples) }
+    static func confidence(after n: Int) -> Double {
+        // Past 40 time constants 1 − e^−x is 1 exactly in a Double; and e^−x below its smallest
+        // value goes through libm's slow underflow path (errno), which cost as much as a test.
+        1 - Double.exp(-min(Double(n) / confidenceSamples, 40))
+    }
     static let confidenceSamples = 60.0
 
     /// How much the time-of-day test may say: all when the usual value at
