@@ -320,7 +320,9 @@ public final class Predictor {
     /// snapshot being written) is copied first, as for any write.
     private static func overwrite(_ target: inout [Float16], with source: [Float16]) {
         guard target.count == source.count else {
-            target = source  // the first moments a series gets
+            // The first moments a series gets: copied here, not taken over, so that the arrays a series
+            // keeps come from its own thread's heap, not the trainer's (whose free blocks they would pin).
+            target = source.withUnsafeBufferPointer { Array($0) }
             return
         }
         target.withUnsafeMutableBufferPointer { t in
@@ -335,15 +337,16 @@ public final class Predictor {
     public var ownedBytes: Int {
         let halves: [Int] = [
             weights.capacity, previousWeights.capacity, moments.first.capacity, moments.secondRoot.capacity,
+            scorer.daily.counts.capacity,
         ]
         let floats: [Int] = [
             state.capacity, historyInputs.capacity, historyTargets.capacity,
             stateSnapshots.capacity, scorer.likelihood.recentRaw.capacity,
-            scorer.daily.means.capacity, scorer.daily.counts.capacity,
+            scorer.daily.means.capacity,
         ]
         let arrayHeader = 32  // per array
         let storage =
-            halves.reduce(0) { $0 + $1 * MemoryLayout<Float16>.stride + arrayHeader }
+            halves.reduce(0) { $0 + $1 * 2 + arrayHeader }  // Float16 and UInt16
             + floats.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
         let object =
             16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size

@@ -37,7 +37,8 @@ extension AnomalyScorer {
         w.write(Int64(min(calmSamples, Int(Int64.max))))
     }
 
-    init(config: ScorerConfig, decoding r: inout ByteReader) throws(SerializationError) {
+    /// `countsAsFloats`: a version 2 record, whose daily counts were floats.
+    init(config: ScorerConfig, decoding r: inout ByteReader, countsAsFloats: Bool = false) throws(SerializationError) {
         let count = try r.readInt()
         let errorScale = RunningScale(
             timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
@@ -52,7 +53,10 @@ extension AnomalyScorer {
         let likelihood = ErrorLikelihood(config: config, count: likelihoodCount, recentRaw: recentRaw, fit: fit)
         let errorTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
         let means = try r.readFloats()
-        let counts = try r.readFloats()
+        let counts =
+            countsAsFloats
+            ? try r.readFloats().map { $0.isFinite ? UInt16(clamping: Int(min(max($0, 0), 65_535))) : 0 }
+            : try r.readUInt16s()
         guard means.count == DailyProfile.bins, counts.count == DailyProfile.bins else {
             throw .invalid("daily profile of \(means.count) and \(counts.count) bins where \(DailyProfile.bins) belong")
         }

@@ -48,6 +48,13 @@ public struct ByteWriter {
         for value in values { write(value.bitPattern) }
     }
 
+    /// A count, then every value.
+    public mutating func write(_ values: [UInt16]) {
+        write(UInt32(values.count))
+        bytes.reserveCapacity(bytes.count + 2 * values.count)
+        for value in values { write(value) }
+    }
+
     /// A count, then every half's bit pattern.
     public mutating func write(_ values: [Float16]) {
         write(UInt32(values.count))
@@ -119,6 +126,11 @@ public struct ByteReader {
         guard remaining >= count else { throw .truncated(needed: offset + count, available: bytes.endIndex) }
         defer { offset += count }
         return Array(bytes[offset..<(offset + count)])
+    }
+
+    /// Values written by `write(_: [UInt16])`.
+    public mutating func readUInt16s() throws(SerializationError) -> [UInt16] {
+        try readHalves().map(\.bitPattern)
     }
 
     /// Halves written by `write(_: [Float16])`.

@@ -120,7 +120,7 @@ extension Predictor {
         normalizer = Normalizer(
             config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
             count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
-        scorer = try AnomalyScorer(config: config.scorer, decoding: &r)
+        scorer = try AnomalyScorer(config: config.scorer, decoding: &r, countsAsFloats: !halves)
         if halves {
             weights = try r.readHalves()
             previousWeights = try r.readHalves()

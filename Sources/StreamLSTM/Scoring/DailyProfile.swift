@@ -5,8 +5,8 @@
 /// missing peak, a flat stretch in the afternoon), which a one-step forecast
 /// follows and so cannot see.
 ///
-/// 288 bins of two floats: about 2.3 KB a series, the same for a sample a
-/// second or a sample an hour.
+/// 288 bins of a float and a 16-bit count: about 1.7 KB a series, the same
+/// for a sample a second or a sample an hour.
 public struct DailyProfile: Sendable, Hashable {
     static let bins = 288
     static let binSeconds = 86_400.0 / Double(bins)
@@ -14,8 +14,11 @@ public struct DailyProfile: Sendable, Hashable {
     static let memoryDays = 3.0
 
     var means: [Float]
-    /// Samples each bin has taken (capped, it only sets the first weights).
-    var counts: [Float]
+    /// Samples each bin has taken, capped at 65,535: a count only sets the
+    /// first weights (1/count) until the bin holds three days of samples
+    /// (3 × 300 s / the interval), so the cap changes nothing for series
+    /// sampled less often than every 14 ms.
+    var counts: [UInt16]
     public private(set) var firstTimestamp: Double = .nan
     /// A running mean of the positive gaps between samples, in seconds.
     var meanInterval: Double = 0
@@ -23,10 +26,10 @@ public struct DailyProfile: Sendable, Hashable {
 
     public init() {
         means = [Float](repeating: 0, count: Self.bins)
-        counts = [Float](repeating: 0, count: Self.bins)
+        counts = [UInt16](repeating: 0, count: Self.bins)
     }
 
-    init(means: [Float], counts: [Float], firstTimestamp: Double, meanInterval: Double, intervals: Int) {
+    init(means: [Float], counts: [UInt16], firstTimestamp: Double, meanInterval: Double, intervals: Int) {
         self.means = means
         self.counts = counts
         self.firstTimestamp = firstTimestamp
@@ -65,7 +68,7 @@ public struct DailyProfile: Sendable, Hashable {
         }
         let bin = Self.bin(at: timestamp)
         let samplesPerBin = max(Self.binSeconds / max(meanInterval, 1), 1)
-        counts[bin] = min(counts[bin] + 1, 1e6)
+        if counts[bin] < UInt16.max { counts[bin] += 1 }
         let weight = max(1 / Double(counts[bin]), 1 / (Self.memoryDays * samplesPerBin))
         means[bin] += Float(weight * (value - Double(means[bin])))
     }
