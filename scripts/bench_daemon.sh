@@ -2,8 +2,9 @@
 # End-to-end throughput and memory of streamlstmd beside the reference programs in ../shared/bench,
 # on the same load (10,000 series, 100 lines per message, no training), in one run, with the ratios:
 #
-#   streamlstmd  `streamlstmd bench daemon`: the production case (every series trained onto weights of
-#                its own first), one daemon on both cores, its producer on the same cores
+#   streamlstmd  `streamlstmd bench daemon --training alternate`: the production case (every series
+#                trained onto weights of its own first), one daemon on both cores, its producer on the
+#                same cores; the same queue of timed samples with learning off, then on
 #   C reference  ../shared/bench/c, built here into a temporary folder when gcc and libzmq are there:
 #                two processes with 5,000 series each (both cores), each queue filled before it starts
 #                (--hold), so that it is timed without its producer
@@ -54,23 +55,35 @@ EOF
 }
 
 for hidden in $hidden_sizes; do
-    echo "== H = $hidden: streamlstmd bench daemon --series 10000 --hidden $hidden --samples 1000000, $runs runs"
+    echo "== H = $hidden: streamlstmd bench daemon --series 10000 --hidden $hidden --samples 1000000" \
+        "--training alternate, $runs runs"
     rates=""
+    learning_rates=""
     memories=""
     for run in $(seq "$runs"); do
         out=$("$binary" bench daemon --series 10000 --hidden "$hidden" --batch 100 --samples 1000000 \
-            --latency-seconds 2 2>/dev/null)
-        rate=$(echo "$out" | sed -n 's/^ *throughput: \([0-9]*\) samples\/s.*/\1/p')
+            --training alternate --rounds 2 --latency-seconds 1 2>/dev/null)
+        rate=$(echo "$out" | sed -n 's/^ *throughput: \([0-9]*\) samples\/s learning off.*/\1/p')
+        learning_rate=$(echo "$out" | sed -n 's/^ *throughput: .* learning off, \([0-9]*\) on.*/\1/p')
         memory=$(echo "$out" | sed -n 's/^ *memory: \([0-9]*\) resident bytes per series.*/\1/p')
-        [ -n "$rate" ] && [ -n "$memory" ] || { echo "bench_daemon: no figures in:" >&2; echo "$out" >&2; exit 1; }
-        echo "$out" | sed -n 's/^streamlstmd bench daemon: .*, \([0-9]*% of series on weights of their own\)/   run '"$run"': \1/p'
-        echo "   run $run: $rate samples/s, $memory resident bytes per series"
+        [ -n "$rate" ] && [ -n "$learning_rate" ] && [ -n "$memory" ] || {
+            echo "bench_daemon: no figures in:" >&2
+            echo "$out" >&2
+            exit 1
+        }
+        share=$(echo "$out" | sed -n 's/^streamlstmd bench daemon: .*, \([0-9]*%\) of series on weights of their own/\1/p')
+        echo "   run $run: $share of series learned; $rate samples/s learning off, $learning_rate on;" \
+            "$memory resident bytes per series"
         rates="$rates $rate"
+        learning_rates="$learning_rates $learning_rate"
         memories="$memories $memory"
     done
     our_rate=$(echo "$rates" | median)
+    our_learning_rate=$(echo "$learning_rates" | median)
     our_memory=$(echo "$memories" | median)
-    echo "   streamlstmd median: $our_rate samples/s, $our_memory bytes per series"
+    echo "   streamlstmd median: $our_rate samples/s learning off, $our_learning_rate on" \
+        "(x$(python3 -c "import sys; print(f'{int(sys.argv[2]) / int(sys.argv[1]):.2f}')" "$our_rate" "$our_learning_rate"))," \
+        "$our_memory bytes per series"
     [ "$hidden" = 32 ] && our_rate_32=$our_rate
 
     if [ -n "$c_reference" ]; then
@@ -85,7 +98,7 @@ for hidden in $hidden_sizes; do
         done
         c_rate=$(echo "$c_rates" | median)
         c_memory=$(echo "$c_memories" | median)
-        echo "   C reference median: $c_rate samples/s, $c_memory bytes per series"
+        echo "   C reference median: $c_rate samples/s, $c_memory bytes in a series' block"
         python3 -c "import sys; o, c, om, cm = map(float, sys.argv[1:5]); print(f'== H = {sys.argv[5]}: ratio streamlstmd / C reference: throughput x{o / c:.2f}, memory per series x{om / cm:.2f}')" \
             "$our_rate" "$c_rate" "$our_memory" "$c_memory" "$hidden"
     else

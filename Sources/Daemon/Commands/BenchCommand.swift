@@ -241,7 +241,8 @@ extension DaemonBenchCommand {
         print(
             "streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
                 + "\(options.shards) shards, training (K = 16, W = 32, \(trainingPriority.rawValue) priority) "
-                + "switched off and on in one daemon")
+                + "switched off and on in one daemon"
+                + String(format: ", %.0f%% of series on weights of their own", 100 * result.learnedShare))
         print(
             String(
                 format: "  throughput: %.0f samples/s learning off, %.0f on (x%.2f); %d of %d processed",
@@ -251,6 +252,7 @@ extension DaemonBenchCommand {
             String(
                 format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped)",
                 result.trainingUpdatesPerSecond, 100 * result.skippedFraction))
+        print(String(format: "  memory: %.0f resident bytes per series", result.residentBytesPerSeries))
         print(
             String(
                 format: "  latency publish -> alert at %.0f samples/s, %d rounds of %.0f s:", result.latencyRate,
