@@ -68,16 +68,12 @@ public enum HalfPrecision {
     /// which the conversion is exact (below the halves' normal range, where
     /// fewer bits remain, it rounds to nearest: values that small are noise
     /// here). Magnitudes beyond the largest half saturate there. Eight at a
-    /// time.
-    /// With `roots`, the square roots of the values are rounded.
+    /// time. With `roots`, the square roots of the values are rounded.
     public static func roundedStochastically(
         _ values: [Float], scaleExponent: Int = 0, roots: Bool = false, using rng: inout SplitMix64
     ) -> [Float16] {
         let scale = SIMD8<Float>(repeating: Float(sign: .plus, exponent: scaleExponent, significand: 1))
         let largest = SIMD8<UInt32>(repeating: Float(Float16.greatestFiniteMagnitude).bitPattern)
-        // Eight xorshift generators (Marsaglia 2003), one per lane, seeded from the caller's: a few
-        // vector operations per eight values, where a SplitMix64 draw per four cost as much as the rest.
-        var state = SIMD8<UInt32>((0..<8).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 })
         @inline(__always)
         func round8(_ x: SIMD8<Float>, _ random: inout SIMD8<UInt32>) -> SIMD8<Float16> {
             let bits = unsafeBitCast((roots ? Kernels.squareRoot8(x) : x) * scale, to: SIMD8<UInt32>.self)
@@ -92,18 +88,11 @@ public enum HalfPrecision {
         var result = [Float16](repeating: 0, count: values.count)
         values.withUnsafeBufferPointer { v in
             result.withUnsafeMutableBufferPointer { r in
-                var random = state
+                // Eight xorshift generators (Marsaglia 2003), one per lane, seeded from the caller's: a
+                // few vector operations per eight values, where a SplitMix64 draw per four cost as much
+                // as the rest. Passed to round8, not captured by it, so that they stay in a register.
+                var random = SIMD8<UInt32>((0..<8).map { _ in UInt32(truncatingIfNeeded: rng.next()) | 1 })
                 var i = 0
-                // Sixteen at a time, stored together: a conversion stored straight to memory, as the
-                // compiler emits it for eight, is microcoded and slow on AMD's cores.
-                while i + 16 <= v.count {
-                    let raw = UnsafeRawPointer(v.baseAddress! + i)
-                    let low = round8(raw.loadUnaligned(as: SIMD8<Float>.self), &random)
-                    let high = round8(raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), &random)
-                    UnsafeMutableRawPointer(r.baseAddress! + i).storeBytes(
-                        of: SIMD16(lowHalf: low, highHalf: high), as: SIMD16<Float16>.self)
-                    i += 16
-                }
                 while i + 8 <= v.count {
                     let x = UnsafeRawPointer(v.baseAddress! + i).loadUnaligned(as: SIMD8<Float>.self)
                     UnsafeMutableRawPointer(r.baseAddress! + i).storeBytes(
@@ -116,7 +105,6 @@ public enum HalfPrecision {
                     let rounded = round8(x, &random)
                     for k in i..<v.count { r[k] = rounded[k - i] }
                 }
-                state = random
             }
         }
         return result
