@@ -97,6 +97,27 @@ struct HalfPrecisionTests {
         #expect(patterns.count == 63_488 && mismatches == 0)
     }
 
+    @Test("Narrowing by integers: every finite half exactly, and values below the normal halves to nearest")
+    func integerNarrowing() {
+        let halves = (0...UInt16.max).filter { Float16(bitPattern: $0).isFinite }
+        var mismatches = 0
+        for start in stride(from: 0, to: halves.count - 7, by: 8) {
+            let chunk = SIMD8<UInt16>(halves[start..<(start + 8)])
+            let floats = SIMD8<Float>((0..<8).map { Float(Float16(bitPattern: chunk[$0])) })
+            let narrowed = HalfPrecision.narrow8ByIntegers(floats)
+            for k in 0..<8 where narrowed[k] != chunk[k] { mismatches += 1 }
+            #expect(HalfPrecision.widenByIntegers(chunk[0]).bitPattern == floats[0].bitPattern)
+        }
+        // Between and around the subnormal halves: round to nearest, ties to even, like the conversion.
+        var rng = SplitMix64(seed: 43)
+        for _ in 0..<20_000 {
+            let x = Float(rng.uniform(bound: 1.2e-4))
+            let narrowed = HalfPrecision.narrow8ByIntegers(SIMD8(repeating: x))[0]
+            if abs(x) < Float(Float16.leastNormalMagnitude) && narrowed != Float16(x).bitPattern { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test("Stochastic rounding picks one of the two neighbouring halves, on average the value itself")
     func stochasticRounding() {
         let lower = Float16(0.3)

@@ -49,10 +49,41 @@ public enum HalfPrecision {
     /// kept). For CPUs without a conversion instruction.
     @inline(__always)
     public static func widen8ByIntegers(_ bits16: SIMD8<UInt16>) -> SIMD8<Float> {
-        let bits = SIMD8<UInt32>(truncatingIfNeeded: bits16)
-        let magnitude = unsafeBitCast((bits & 0x7FFF) &<< 13, to: SIMD8<Float>.self) * 0x1p112
-        let sign = (bits & 0x8000) &<< 16
-        return unsafeBitCast(unsafeBitCast(magnitude, to: SIMD8<UInt32>.self) | sign, to: SIMD8<Float>.self)
+        // Each half into the top of a 32-bit lane by interleaving (one unpack instruction); SIMD8's
+        // converting initialiser is a generic call per eight values, lane-by-lane code slower still.
+        var spread = SIMD16<UInt16>()
+        spread.oddHalf = bits16
+        let high = unsafeBitCast(spread, to: SIMD8<UInt32>.self)
+        let magnitude = unsafeBitCast((high & 0x7FFF_0000) &>> 3, to: SIMD8<Float>.self) * 0x1p112
+        return unsafeBitCast(
+            unsafeBitCast(magnitude, to: SIMD8<UInt32>.self) | (high & 0x8000_0000), to: SIMD8<Float>.self)
+    }
+
+    /// One half widened the same way.
+    @inline(__always)
+    public static func widenByIntegers(_ bits16: UInt16) -> Float {
+        let bits = UInt32(bits16)
+        let magnitude = Float(bitPattern: (bits & 0x7FFF) << 13) * 0x1p112
+        return Float(bitPattern: magnitude.bitPattern | (bits & 0x8000) << 16)
+    }
+
+    /// Eight floats narrowed to halves' bit patterns by integer operations,
+    /// for CPUs without a conversion instruction (where `Float16(x)` is a
+    /// library call per value): exact for floats a half represents (the
+    /// stochastic rounding leaves only such values in the halves' normal
+    /// range), rounded to nearest below it, where adding 2^23 to the value
+    /// scaled to units of the smallest half leaves the rounded count in the
+    /// low bits. No infinities or NaN (no weight or moment is either).
+    @inline(__always)
+    public static func narrow8ByIntegers(_ x: SIMD8<Float>) -> SIMD8<UInt16> {
+        let bits = unsafeBitCast(x, to: SIMD8<UInt32>.self)
+        let magnitude = bits & 0x7FFF_FFFF
+        var half = (magnitude &>> 13) &- 0x1_C000  // rebias the exponent from 127 to 15
+        let scaled = unsafeBitCast(magnitude, to: SIMD8<Float>.self) * 0x1p24 + 0x1p23
+        let subnormal = unsafeBitCast(scaled, to: SIMD8<UInt32>.self) &- 0x4B00_0000
+        half.replace(with: subnormal, where: magnitude .< 0x3880_0000)  // below 2^-14
+        // The low 16 bits of each lane are its half (see widen8ByIntegers for why not a conversion).
+        return unsafeBitCast(half | ((bits &>> 16) & 0x8000), to: SIMD16<UInt16>.self).evenHalf
     }
 
     /// The nearest 16-bit value of each (for weights read from a 32-bit record).
@@ -113,7 +144,11 @@ public enum HalfPrecision {
     /// Eight floats to halves (exact for the values stochastic rounding leaves).
     @inline(__always)
     static func narrow8(_ x: SIMD8<Float>) -> SIMD8<Float16> {
-        SIMD8<Float16>(x)
+        #if STREAMLSTM_F16C || arch(arm64)
+            SIMD8<Float16>(x)
+        #else
+            unsafeBitCast(narrow8ByIntegers(x), to: SIMD8<Float16>.self)
+        #endif
     }
 
     /// The exponent `e` that brings the largest magnitude of `values` near

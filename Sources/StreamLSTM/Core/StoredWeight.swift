@@ -43,5 +43,11 @@ extension Float16: StoredWeight {
     }
 
     @inline(__always)
-    public var widened: Float { Float(self) }
+    public var widened: Float {
+        #if STREAMLSTM_F16C || arch(arm64)
+            Float(self)
+        #else
+            HalfPrecision.widenByIntegers(bitPattern)
+        #endif
+    }
 }
