@@ -277,13 +277,15 @@ public struct AnomalyScorer: Sendable, Hashable {
         // counts as far as its fits are trusted after the samples they have seen.
         let raw = likelihood.push(error: error)
         var strongest: (surprise: Double, reason: AnomalyReason) = (0, .predictionError)
-        func consider(_ surprise: Double, _ reason: AnomalyReason, seen: Int) {
-            let trusted = surprise * Self.confidence(after: seen)
+        // Most tests have seen every sample: their trust is worked out once.
+        let trust = Self.confidence(after: count)
+        func consider(_ surprise: Double, _ reason: AnomalyReason, trust: Double) {
+            let trusted = surprise * trust
             if trusted > strongest.surprise { strongest = (trusted, reason) }
         }
         // The likelihood's distribution is fitted from the end of the warm-up and judged by only
         // after the learning period: a Gaussian fitted to a handful of averages is too narrow.
-        if likelihood.count > config.learningPeriod { consider(likelihood.surprise, .predictionError, seen: count) }
+        if likelihood.count > config.learningPeriod { consider(likelihood.surprise, .predictionError, trust: trust) }
         if likelihood.count > config.warmUp { likelihood.fitMean() }
         if let error {
             // The sensitivity sharpens a fitted tail, but no error is more surprising than it would be
@@ -292,7 +294,7 @@ public struct AnomalyScorer: Sendable, Hashable {
             let fitted = config.spikeSensitivity * errorTail.surprise(abs(error))
             if fitted > 0 {  // most samples: no tail surprise, and no need for the Gaussian bound
                 let gaussian = -Double.log10(max(Double.erfc(abs(error) / Double.sqrt(2)), 1e-300))
-                consider(min(fitted, gaussian), .spike, seen: count)
+                consider(min(fitted, gaussian), .spike, trust: trust)
             }
             errorTail.observe(abs(error))
         }
@@ -302,7 +304,7 @@ public struct AnomalyScorer: Sendable, Hashable {
                 let weight = dailyWeight(deviationScale: dailyScale.scale(floor: floor))
                 consider(
                     weight * config.dailySensitivity * dailyTail.surprise(abs(scaled)), .timeOfDay,
-                    seen: dailyScale.count)
+                    trust: Self.confidence(after: dailyScale.count))
                 dailyTail.observe(abs(scaled))
             }
             dailyScale.observe(deviation, floor: floor)
@@ -310,14 +312,14 @@ public struct AnomalyScorer: Sendable, Hashable {
         daily.observe(value, at: timestamp, previous: lastTimestamp)
         lastTimestamp = timestamp
         if let distance = drift.distance {
-            consider(config.driftSensitivity * driftTail.surprise(distance), .levelDrift, seen: count)
+            consider(config.driftSensitivity * driftTail.surprise(distance), .levelDrift, trust: trust)
             driftTail.observe(distance)
         }
         drift.observe(value)
         stuck.observe(value)
-        consider(config.stuckSensitivity * stuck.surprise, .stuck, seen: count)
+        consider(config.stuckSensitivity * stuck.surprise, .stuck, trust: trust)
         if count > Self.outOfRangeAfter, let beyond = distanceOutOfRange(value) {
-            consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, seen: count)
+            consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
         }
         minimum = min(minimum, value)
         maximum = max(maximum, value)
@@ -331,7 +333,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         let tiny =
             deviation < config.minimumAbsoluteDeviation
             || deviation < config.minimumRelativeDeviation * abs(predicted ?? value)
-        if tiny && [.predictionError, .spike, .outOfRange].contains(strongest.reason) {
+        if tiny && Self.judgedByTheForecast(strongest.reason) {
             return AnomalyScore(score: 0, surprise: 0, raw: raw, reason: .belowMinimumDeviation)
         }
         // Nothing counts for more than the cap (a NaN from a degenerate fit never wins in `consider`).
@@ -347,9 +349,19 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// statistics fill, so that only a glaring anomaly alerts in its first
     /// hundred samples.
     static func confidence(after n: Int) -> Double {
-        // Past 40 time constants 1 − e^−x is 1 exactly in a Double; and e^−x below its smallest
-        // value goes through libm's slow underflow path (errno), which cost as much as a test.
-        1 - Double.exp(-min(Double(n) / confidenceSamples, 40))
+        // Past 40 time constants 1 − e^−x is 1 exactly in a Double: no exp (and none of libm's slow
+        // underflow path, errno and all, which cost as much as a test once e^−x fell below its range).
+        guard Double(n) < 40 * confidenceSamples else { return 1 }
+        return 1 - Double.exp(-Double(n) / confidenceSamples)
+    }
+
+    /// The reasons the minimum-deviation rules apply to (a switch: an array literal here was
+    /// allocated at every sample).
+    static func judgedByTheForecast(_ reason: AnomalyReason) -> Bool {
+        switch reason {
+        case .predictionError, .spike, .outOfRange: true
+        default: false
+        }
     }
     static let confidenceSamples = 60.0
 

@@ -84,8 +84,13 @@ public struct GaussianFit: Sendable, Hashable {
     func surprise(of x: Double, meanFloor: Double, varianceFloor: Double) -> Double {
         let deviation = max(variance, varianceFloor).squareRoot()
         let z = max(0, (x - max(mean, meanFloor)) / deviation)
+        // At or below the mean (half the samples) the answer is always the same: no erfc, no log.
+        guard z > 0 else { return Self.surpriseAtTheMean }
         return -Double.log10(max(0.5 * Double.erfc(z / Double.sqrt(2)), 1e-300))
     }
+
+    /// What `surprise` computes at z = 0, computed the same way.
+    static let surpriseAtTheMean = -Double.log10(max(0.5 * Double.erfc(0 / Double.sqrt(2)), 1e-300))
 
     mutating func fit(_ x: Double, timeConstant: Double) {
         fitted += 1
