@@ -48,18 +48,18 @@ public struct ByteWriter {
         for value in values { write(value.bitPattern) }
     }
 
-    /// A count, then every value.
-    public mutating func write(_ values: [UInt16]) {
-        write(UInt32(values.count))
-        bytes.reserveCapacity(bytes.count + 2 * values.count)
-        for value in values { write(value) }
-    }
-
     /// A count, then every half's bit pattern.
     public mutating func write(_ values: [Float16]) {
         write(UInt32(values.count))
         bytes.reserveCapacity(bytes.count + 2 * values.count)
         for value in values { write(value.bitPattern) }
+    }
+
+    /// A count, then every value.
+    public mutating func write(_ values: [UInt16]) {
+        write(UInt32(values.count))
+        bytes.reserveCapacity(bytes.count + 2 * values.count)
+        for value in values { write(value) }
     }
 
     /// A count, then the bytes.
@@ -130,51 +130,47 @@ public struct ByteReader {
 
     /// Values written by `write(_: [UInt16])`.
     public mutating func readUInt16s() throws(SerializationError) -> [UInt16] {
-        try readHalves().map(\.bitPattern)
+        try readArray(of: UInt16.self) { $0 }
     }
 
     /// Halves written by `write(_: [Float16])`.
     public mutating func readHalves() throws(SerializationError) -> [Float16] {
-        let count = Int(try read(UInt32.self))
-        guard remaining >= 2 * count else { throw .truncated(needed: offset + 2 * count, available: bytes.endIndex) }
-        let start = offset
-        offset += 2 * count
-        guard count > 0 else { return [] }  // see readFloats
-        #if _endian(little)
-            return [Float16](unsafeUninitializedCapacity: count) { buffer, initialized in
-                bytes[start..<(start + 2 * count)].withUnsafeBytes { raw in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
-                }
-                initialized = count
-            }
-        #else
-            return (0..<count).map { k in
-                Float16(bitPattern: UInt16(bytes[start + 2 * k]) | UInt16(bytes[start + 2 * k + 1]) << 8)
-            }
-        #endif
+        try readArray(of: UInt16.self, Float16.init(bitPattern:))
     }
 
     public mutating func readFloats() throws(SerializationError) -> [Float] {
+        try readArray(of: UInt32.self, Float.init(bitPattern:))
+    }
+
+    /// A count, then that many values stored as their little-endian bit patterns `Bits`.
+    @inline(__always)
+    private mutating func readArray<Value, Bits: FixedWidthInteger>(
+        of _: Bits.Type, _ value: (Bits) -> Value
+    ) throws(SerializationError) -> [Value] {
+        precondition(MemoryLayout<Value>.size == MemoryLayout<Bits>.size, "a value is its bit pattern")
+        let size = MemoryLayout<Bits>.size
         let count = Int(try read(UInt32.self))
-        guard remaining >= 4 * count else { throw .truncated(needed: offset + 4 * count, available: bytes.endIndex) }
+        guard remaining >= size * count else {
+            throw .truncated(needed: offset + size * count, available: bytes.endIndex)
+        }
         let start = offset
-        offset += 4 * count
+        offset += size * count
         // Not through `unsafeUninitializedCapacity` for none: that writes the count into the one
         // empty-array storage every thread shares.
         guard count > 0 else { return [] }
         #if _endian(little)
-            // The record's little-endian floats are this machine's: one copy, not a read per value.
-            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                bytes[start..<(start + 4 * count)].withUnsafeBytes { raw in
+            // The record's little-endian values are this machine's: one copy, not a read per value.
+            return [Value](unsafeUninitializedCapacity: count) { buffer, initialized in
+                bytes[start..<(start + size * count)].withUnsafeBytes { raw in
                     UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
                 }
                 initialized = count
             }
         #else
             return (0..<count).map { k in
-                var bits: UInt32 = 0
-                for b in 0..<4 { bits |= UInt32(bytes[start + 4 * k + b]) << (8 * b) }
-                return Float(bitPattern: bits)
+                var bits: Bits = 0
+                for b in 0..<size { bits |= Bits(bytes[start + size * k + b]) << (8 * b) }
+                return value(bits)
             }
         #endif
     }
