@@ -348,10 +348,10 @@ public final class Predictor {
         let storage =
             halves.reduce(0) { $0 + $1 * 2 + arrayHeader }  // Float16 and UInt16
             + floats.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
+        let scalars = 8 * 8  // counts, versions, forecast, residual statistics
         let object =
-            16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size
-            + MemoryLayout<Normalizer>.size + MemoryLayout<AnomalyScorer>.size + MemoryLayout<StoredMoments>.size + 8
-            * 8
+            16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size + MemoryLayout<Normalizer>.size
+            + MemoryLayout<AnomalyScorer>.size + MemoryLayout<StoredMoments>.size + scalars
         return storage + object
     }
 }

@@ -21,23 +21,6 @@ public struct TrainingJob: Sendable {
     /// Seeds the stochastic rounding of the result to 16 bits: the same job rounds the same way.
     public let roundingSeed: UInt64
 
-    public init(
-        network: Network, config: TrainingConfig, weights: [Float16], moments: StoredMoments,
-        previousWeights: [Float16], inputs: [Float], targets: [Float], initialState: [Float], baseVersion: Int,
-        roundingSeed: UInt64
-    ) {
-        self.network = network
-        self.config = config
-        self.weights = weights
-        self.moments = moments
-        self.previousWeights = previousWeights
-        self.inputs = inputs
-        self.targets = targets
-        self.initialState = initialState
-        self.baseVersion = baseVersion
-        self.roundingSeed = roundingSeed
-    }
-
     /// The live weights in 32 bits.
     public var parameters: [Float] { HalfPrecision.widened(weights) }
 
@@ -80,20 +63,6 @@ public struct TrainingResult: Sendable {
     public let candidateLoss: Float?
     public let liveLoss: Float?
     public let previousLoss: Float?
-
-    public init(
-        weights: [Float16], moments: StoredMoments, baseVersion: Int, loss: Float, gradientNorm: Float,
-        candidateLoss: Float?, liveLoss: Float?, previousLoss: Float?
-    ) {
-        self.weights = weights
-        self.moments = moments
-        self.baseVersion = baseVersion
-        self.loss = loss
-        self.gradientNorm = gradientNorm
-        self.candidateLoss = candidateLoss
-        self.liveLoss = liveLoss
-        self.previousLoss = previousLoss
-    }
 
     /// The candidate weights in 32 bits.
     public var parameters: [Float] { HalfPrecision.widened(weights) }
