@@ -194,3 +194,26 @@ struct EngineTests {
         #expect(InstanceShard("2/2")?.problem != nil && InstanceShard("x") == nil)
     }
 }
+
+@Suite("The series book")
+struct SeriesBookTests {
+    @Test("Every sample reaches the observer in its batch's order, one refused past the series cap in its own place")
+    func observerOrder() {
+        var config = EngineConfig()
+        config.maxSeries = 1
+        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
+        let book = SeriesBook(
+            label: "test", config: config, stats: EngineStats(),
+            prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
+            learning: LearningSwitch(on: false), live: LiveSettingsBox(LiveSettings(config)),
+            logger: Logger(label: "test"), raise: { _ in })
+        var seen: [String] = []
+        // A replay matches the observer's calls to its rows by order: a refusal out of place shifts every result.
+        book.observer = { sample, result, _ in seen.append("\(sample.key):\(result == nil ? "refused" : "stepped")") }
+        let batch = ["a", "b", "a", "c", "a"].enumerated().map { t, key in
+            Sample(key: key, timestamp: 1_700_000_000 + Double(t), value: Double(t))
+        }
+        book.process(SampleBatch(samples: batch, acceptOutOfOrder: false))
+        #expect(seen == ["a:stepped", "b:refused", "a:stepped", "c:refused", "a:stepped"])
+    }
+}

@@ -18,8 +18,8 @@ final class SeriesBook {
     private let logger: Logger
     private let label: String
     private var series: [UInt64: SeriesState] = [:]
-    /// Each sample's series in the batch being processed (kept to reuse its storage).
-    private var batchSeries: [SeriesState?] = []
+    /// Where each sample of the batch being processed goes (kept to reuse its storage).
+    private var placements: [Placement] = []
     /// Steps taken, for sampling which ones are timed.
     private var steps = 0
     private let workspace: Workspace
@@ -86,14 +86,22 @@ final class SeriesBook {
         adoptTrainingResults(counting: &training)
         let settings = live.current
         // First every sample's series (found, or made in sample order), then the steps: so that while
-        // one series steps, the next one's weights can be on their way into the cache.
-        batchSeries.removeAll(keepingCapacity: true)
-        for sample in batch.samples {
-            batchSeries.append(self.series(of: sample, rejections: &rejections))
-        }
+        // one series steps, the next one's weights can be on their way into the cache. Refusals are
+        // told in the second pass, in sample order, like every other outcome.
+        placements.removeAll(keepingCapacity: true)
+        for sample in batch.samples { placements.append(placement(of: sample)) }
         for (index, sample) in batch.samples.enumerated() {
-            guard let state = batchSeries[index] else { continue }
-            if index + 1 < batchSeries.count { batchSeries[index + 1]?.predictor.prefetchWeights() }
+            let state: SeriesState
+            switch placements[index] {
+            case .series(let found): state = found
+            case .refused(let reason, let why):
+                rejections.add(reason, why)
+                observer?(sample, nil, false)
+                continue
+            }
+            if index + 1 < placements.count, case .series(let next) = placements[index + 1] {
+                next.predictor.prefetchWeights()
+            }
             if sample.timestamp < state.record.lastTimestamp && !batch.acceptOutOfOrder {
                 rejections.add(
                     .outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.record.lastTimestamp)")
@@ -160,28 +168,30 @@ final class SeriesBook {
         }
     }
 
-    /// The series a sample belongs to, made if it is new and there is room; nil (and the rejection
-    /// counted) if there is none or another key has its fingerprint.
-    private func series(of sample: Sample, rejections: inout Rejections) -> SeriesState? {
+    /// Where a sample of a batch goes: its series, or nowhere, and why.
+    private enum Placement {
+        case series(SeriesState)
+        case refused(RejectReason, String)
+    }
+
+    /// The series a sample belongs to, made if it is new and there is room; refused if there is
+    /// none or another key has its fingerprint.
+    private func placement(of sample: Sample) -> Placement {
         if let existing = series[sample.fingerprint] {
+            // Two keys with one 64-bit fingerprint: astronomically rare; keep the first.
             guard existing.key == sample.key else {
-                // Two keys with one 64-bit fingerprint: astronomically rare; keep the first.
-                rejections.add(.seriesLimit, "fingerprint collision between \(existing.key) and \(sample.key)")
-                observer?(sample, nil, false)
-                return nil
+                return .refused(.seriesLimit, "fingerprint collision between \(existing.key) and \(sample.key)")
             }
-            return existing
+            return .series(existing)
         }
         guard stats.admitSeries(limit: config.maxSeries) else {
-            rejections.add(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
-            observer?(sample, nil, false)
-            return nil
+            return .refused(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
         }
         let state = SeriesState(
             identity: SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint),
             config: config.predictor, prior: prior)
         series[sample.fingerprint] = state
-        return state
+        return .series(state)
     }
 
     private func scheduleTraining(
