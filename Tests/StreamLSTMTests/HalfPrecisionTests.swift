@@ -5,7 +5,7 @@ import Testing
 @Suite("16-bit weights and moments")
 struct HalfPrecisionTests {
     /// The forecast the 32-bit network makes from `predictor`'s weights widened, for the next sample.
-    static func float32Forecast(_ predictor: Predictor, value: Double, timestamp: Double) -> Double {
+    static func float32Forecast(_ predictor: Predictor, value: Double) -> Double {
         precondition(!predictor.config.timeFeatures, "the reference builds the value input only")
         let network = predictor.network
         var normalizer = predictor.normalizer
@@ -32,16 +32,13 @@ struct HalfPrecisionTests {
     func forwardMatchesFloat32(config: PredictorConfig) throws {
         var driver = Driver(config: config)
         let values = SyntheticSeries.sine(count: 400, period: 30, noise: 0.05, seed: 31)
-        var compared = 0
         for (t, value) in values.enumerated() {
             let predictor = driver.predictor
-            let timestamp = 1_700_000_000 + Double(predictor.sampleCount) * driver.interval
-            let expected = Self.float32Forecast(predictor, value: value, timestamp: timestamp)
+            let expected = Self.float32Forecast(predictor, value: value)
             driver.feed([value])  // steps, then trains and adopts when a job is due
             #expect(driver.results[t].forecast == expected, "sample \(t), model version \(predictor.modelVersion)")
-            compared += 1
         }
-        #expect(compared == 400 && driver.predictor.modelVersion > 10)
+        #expect(driver.predictor.modelVersion > 10, "the weights compared include many adopted ones")
     }
 
     @Test("Adopted: the series steps on exactly the weights the held-out losses judged; rolled back: exactly as before")

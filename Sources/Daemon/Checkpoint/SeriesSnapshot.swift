@@ -43,7 +43,7 @@ struct SeriesSnapshot: @unchecked Sendable {
     {
         var r = ByteReader(bytes)
         let record = try SeriesRecord.decode(from: &r)
-        let predictor = try Predictor(serialized: try r.readBytes(), configuredAs: config, checksummed: false)
+        let predictor = try Predictor(serialized: try r.readSlice(), configuredAs: config, checksummed: false)
         guard r.remaining == 0 else { throw .invalid("\(r.remaining) bytes after the series record") }
         return SeriesSnapshot(record: record, predictor: predictor)
     }

@@ -86,6 +86,25 @@ public enum HalfPrecision {
         return unsafeBitCast(half | ((bits &>> 16) & 0x8000), to: SIMD16<UInt16>.self).evenHalf
     }
 
+    /// Copies `source` into `target`'s own storage: a series that keeps
+    /// learning keeps the same arrays for life instead of freeing and
+    /// allocating four at every adoption, which scatters free blocks over
+    /// the heap of a daemon with many series (the resident set grew a tenth
+    /// beyond what the series held). Storage still shared (the prior, a
+    /// snapshot being written) is copied first, as for any write. An array
+    /// of another size (a series' first moments) is copied anew on this
+    /// thread, not taken over: its storage then comes from the thread of the
+    /// series that keeps it, not the trainer's (whose free blocks it would pin).
+    public static func copy(_ source: [Float16], into target: inout [Float16]) {
+        guard target.count == source.count else {
+            target = source.withUnsafeBufferPointer { Array($0) }
+            return
+        }
+        target.withUnsafeMutableBufferPointer { t in
+            source.withUnsafeBufferPointer { s in t.baseAddress!.update(from: s.baseAddress!, count: s.count) }
+        }
+    }
+
     /// The nearest 16-bit value of each (for weights read from a 32-bit record).
     public static func roundedToNearest(_ values: [Float]) -> [Float16] {
         values.map { Float16($0) }
@@ -222,6 +241,15 @@ public struct StoredMoments: Sendable, Hashable {
     }
 
     public var isEmpty: Bool { first.isEmpty }
+
+    /// Takes `other`'s values into these arrays (see `HalfPrecision.copy`).
+    public mutating func overwrite(with other: StoredMoments) {
+        HalfPrecision.copy(other.first, into: &first)
+        HalfPrecision.copy(other.secondRoot, into: &secondRoot)
+        firstExponent = other.firstExponent
+        secondExponent = other.secondExponent
+        step = other.step
+    }
 
     /// The moments in 32 bits.
     public var widened: AdamState<Float> {

@@ -90,6 +90,23 @@ public final class Predictor {
         stateSnapshots = [Float](repeating: 0, count: learning ? Self.snapshotSlots(config) * network.stateSize : 0)
     }
 
+    /// A predictor whose whole state a record is about to fill in (`init(serialized:)`):
+    /// nothing the record replaces is made first, least of all initial weights.
+    init(restoring config: PredictorConfig) {
+        precondition(config.problem == nil, config.problem ?? "")
+        self.config = config
+        network = Network(inputSize: config.inputSize, model: config.model)
+        weights = []
+        previousWeights = []
+        moments = .none
+        state = []
+        normalizer = Normalizer(config: config.normalizer)
+        scorer = AnomalyScorer(config: config.scorer)
+        historyInputs = []
+        historyTargets = []
+        stateSnapshots = []
+    }
+
     /// A network's initial weights from `seed`, in the 16 bits a series steps on.
     public static func initialWeights(_ network: Network, seed: UInt64) -> [Float16] {
         HalfPrecision.roundedToNearest(network.initialParameters(seed: seed))
@@ -297,37 +314,16 @@ public final class Predictor {
         guard result.baseVersion == modelVersion, result.weights.count == weights.count else { return .stale }
         if let candidate = result.candidateLoss, let live = result.liveLoss, !(candidate <= live) {
             guard let previous = result.previousLoss, previous * Self.rollbackMargin < live else { return .rejected }
-            Self.overwrite(&weights, with: previousWeights)
+            HalfPrecision.copy(previousWeights, into: &weights)
             modelVersion += 1
             return .rolledBack
         }
-        Self.overwrite(&previousWeights, with: weights)
-        Self.overwrite(&weights, with: result.weights)
-        Self.overwrite(&moments.first, with: result.moments.first)
-        Self.overwrite(&moments.secondRoot, with: result.moments.secondRoot)
-        moments.firstExponent = result.moments.firstExponent
-        moments.secondExponent = result.moments.secondExponent
-        moments.step = result.moments.step
+        // Into the series' own arrays (see HalfPrecision.copy): learning never reallocates them.
+        HalfPrecision.copy(weights, into: &previousWeights)
+        HalfPrecision.copy(result.weights, into: &weights)
+        moments.overwrite(with: result.moments)
         modelVersion += 1
         return .adopted
-    }
-
-    /// Copies `source` into `target`'s own storage: a series that keeps
-    /// learning keeps the same arrays for life instead of freeing and
-    /// allocating four at every adoption, which scatters free blocks over
-    /// the heap of a daemon with many series (the resident set grew a tenth
-    /// beyond what the series held). Storage still shared (the prior, a
-    /// snapshot being written) is copied first, as for any write.
-    private static func overwrite(_ target: inout [Float16], with source: [Float16]) {
-        guard target.count == source.count else {
-            // The first moments a series gets: copied here, not taken over, so that the arrays a series
-            // keeps come from its own thread's heap, not the trainer's (whose free blocks they would pin).
-            target = source.withUnsafeBufferPointer { Array($0) }
-            return
-        }
-        target.withUnsafeMutableBufferPointer { t in
-            source.withUnsafeBufferPointer { s in t.baseAddress!.update(from: s.baseAddress!, count: s.count) }
-        }
     }
 
     /// Bytes of memory this series holds: its arrays' storage, their headers

@@ -122,10 +122,15 @@ public struct ByteReader {
 
     /// Bytes written by `write(bytes:)`.
     public mutating func readBytes() throws(SerializationError) -> [UInt8] {
+        Array(try readSlice())
+    }
+
+    /// The same, where they lie in the reader's bytes (no copy).
+    public mutating func readSlice() throws(SerializationError) -> ArraySlice<UInt8> {
         let count = Int(try read(UInt32.self))
         guard remaining >= count else { throw .truncated(needed: offset + count, available: bytes.endIndex) }
         defer { offset += count }
-        return Array(bytes[offset..<(offset + count)])
+        return bytes[offset..<(offset + count)]
     }
 
     /// Values written by `write(_: [UInt16])`.

@@ -41,8 +41,16 @@ extension Predictor {
     public convenience init(
         serialized bytes: [UInt8], configuredAs current: PredictorConfig? = nil, checksummed: Bool = true
     ) throws(SerializationError) {
-        guard bytes.count >= 4, Array(bytes[0..<4]) == Self.recordMagic else { throw .badMagic }
-        var header = ByteReader(bytes[4...])
+        try self.init(serialized: bytes[...], configuredAs: current, checksummed: checksummed)
+    }
+
+    /// The same from bytes inside a larger buffer (a checkpoint entry), read where they lie.
+    public convenience init(
+        serialized bytes: ArraySlice<UInt8>, configuredAs current: PredictorConfig? = nil, checksummed: Bool = true
+    ) throws(SerializationError) {
+        let start = bytes.startIndex  // a slice keeps its buffer's indices
+        guard bytes.count >= 4, Array(bytes[start..<(start + 4)]) == Self.recordMagic else { throw .badMagic }
+        var header = ByteReader(bytes[(start + 4)...])
         let version = try header.read(UInt16.self)
         guard version == Self.recordVersion || version == Self.fullPrecisionVersion else {
             throw .unsupportedVersion(version)
@@ -52,18 +60,19 @@ extension Predictor {
         let total = Self.headerSize + payloadLength + 4
         guard bytes.count >= total else { throw .truncated(needed: total, available: bytes.count) }
         guard bytes.count == total else { throw .invalid("\(bytes.count - total) bytes after the record") }
-        var tail = ByteReader(bytes[(total - 4)...])
+        let end = start + total
+        var tail = ByteReader(bytes[(end - 4)...])
         let stored = try tail.read(UInt32.self)
         if checksummed {
-            let computed = CRC32.checksum(bytes[0..<(total - 4)])
+            let computed = CRC32.checksum(bytes[start..<(end - 4)])
             guard stored == computed else { throw .checksumMismatch(stored: stored, computed: computed) }
         }
 
-        var reader = ByteReader(bytes[Self.headerSize..<(total - 4)])
+        var reader = ByteReader(bytes[(start + Self.headerSize)..<(end - 4)])
         let recorded = try Self.decodeConfig(from: &reader)
         if let problem = recorded.problem { throw .invalid(problem) }
         if let current, let difference = Self.shapeDifference(recorded, current) { throw .incompatible(difference) }
-        self.init(config: current ?? recorded)
+        self.init(restoring: current ?? recorded)
         try decodeState(from: &reader, halves: version == Self.recordVersion)
         guard reader.remaining == 0 else { throw .invalid("\(reader.remaining) unread payload bytes") }
     }

@@ -34,19 +34,40 @@ public struct AdamState<T: NeuralScalar>: Sendable, Hashable {
         self.step = step
     }
 
+    /// Zero moments at step 0, in the arrays already there: a trainer's, reused for every series.
+    public mutating func reset(parameterCount: Int) {
+        guard firstMoment.count == parameterCount else {
+            self = AdamState(parameterCount: parameterCount)
+            return
+        }
+        for i in firstMoment.indices {
+            firstMoment[i] = 0
+            secondMoment[i] = 0
+        }
+        step = 0
+    }
+
+    /// Counts the step about to be taken and returns its step size and epsilon, with the
+    /// bias corrections folded in (Kingma & Ba, section 2).
+    private mutating func nextStep(_ config: AdamConfig) -> (stepSize: T, epsilon: T) {
+        precondition(firstMoment.count == secondMoment.count, "Adam moments differ in size")
+        step += 1
+        let correction1 = 1 - Double.pow(config.beta1, Double(step))
+        let correction2 = 1 - Double.pow(config.beta2, Double(step))
+        return (
+            T(config.learningRate * correction2.squareRoot() / correction1),
+            T(config.epsilon * correction2.squareRoot())
+        )
+    }
+
     /// One bias-corrected Adam update of `parameters` along `gradient`.
     public mutating func update(_ parameters: inout [T], gradient: [T], config: AdamConfig) {
         precondition(
             parameters.count == gradient.count && parameters.count == firstMoment.count,
             "Adam: parameter, gradient and moment sizes differ")
-        step += 1
+        let (stepSize, epsilon) = nextStep(config)
         let b1 = T(config.beta1)
         let b2 = T(config.beta2)
-        // Bias corrections folded into one step size (Kingma & Ba, section 2).
-        let correction1 = 1 - Double.pow(config.beta1, Double(step))
-        let correction2 = 1 - Double.pow(config.beta2, Double(step))
-        let stepSize = T(config.learningRate * correction2.squareRoot() / correction1)
-        let epsilon = T(config.epsilon * correction2.squareRoot())
         parameters.withUnsafeMutableBufferPointer { p in
             firstMoment.withUnsafeMutableBufferPointer { m in
                 secondMoment.withUnsafeMutableBufferPointer { v in
@@ -73,11 +94,7 @@ extension AdamState where T == Float {
         precondition(
             parameters.count == gradient.count && parameters.count == firstMoment.count,
             "Adam: parameter, gradient and moment sizes differ")
-        step += 1
-        let correction1 = 1 - Double.pow(config.beta1, Double(step))
-        let correction2 = 1 - Double.pow(config.beta2, Double(step))
-        let stepSize = Float(config.learningRate * correction2.squareRoot() / correction1)
-        let epsilon = Float(config.epsilon * correction2.squareRoot())
+        let (stepSize, epsilon) = nextStep(config)
         let (b1, b2) = (Float(config.beta1), Float(config.beta2))
         parameters.withUnsafeMutableBufferPointer { p in
             firstMoment.withUnsafeMutableBufferPointer { m in

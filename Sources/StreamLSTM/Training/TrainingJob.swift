@@ -108,7 +108,7 @@ public final class Trainer {
             live.withUnsafeBufferPointer { c.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
         }
         if job.moments.isEmpty {
-            optimizer = AdamState(parameterCount: network.parameterCount)  // a series' first training run
+            optimizer.reset(parameterCount: network.parameterCount)  // a series' first training run
         } else {
             job.moments.widen(into: &optimizer)
         }
