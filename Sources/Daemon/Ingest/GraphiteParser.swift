@@ -1,22 +1,55 @@
 /// Graphite's plaintext protocol: `path value [timestamp]` per line, the
 /// timestamp in unix seconds (absent or -1: now). Tagged paths
 /// `path;tag=value;...` become labels.
+///
+/// It reads the payload where it lies: fields are byte ranges of the line,
+/// numbers are parsed from them directly (`DecimalNumber`), and the only
+/// thing a line allocates is its key, and only when the key is longer than
+/// a String holds inline (15 bytes).
 struct GraphiteParser {
     var maxKeyLength: Int
 
     func parse(_ payload: ArraySlice<UInt8>, now: Double, into result: inout ParseResult) {
-        for line in Lines(payload) {
-            parseLine(line, now: now, into: &result)
+        payload.withUnsafeBufferPointer { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                var lineEnd = end
+                if lineEnd > start, bytes[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                parseLine(UnsafeBufferPointer(rebasing: bytes[start..<lineEnd]), now: now, into: &result)
+                start = end + 1
+            }
         }
     }
 
-    func parseLine(_ line: ArraySlice<UInt8>, now: Double, into result: inout ParseResult) {
-        let fields = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-        guard fields.count == 2 || fields.count == 3 else {
+    /// One line without its line break; a line of only blanks is no line.
+    func parseLine(_ line: UnsafeBufferPointer<UInt8>, now: Double, into result: inout ParseResult) {
+        // The fields: runs of bytes between blanks (spaces or tabs); at most three are wanted.
+        var fields: (Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0)
+        var fieldCount = 0
+        var index = 0
+        while index < line.count {
+            guard !Self.isBlank(line[index]) else {
+                index += 1
+                continue
+            }
+            let start = index
+            while index < line.count, !Self.isBlank(line[index]) { index += 1 }
+            switch fieldCount {
+            case 0: fields.0 = start..<index
+            case 1: fields.1 = start..<index
+            case 2: fields.2 = start..<index
+            default: break
+            }
+            fieldCount += 1
+        }
+        guard fieldCount > 0 else { return }
+        guard fieldCount == 2 || fieldCount == 3 else {
             result.rejections.add(.unparseable, "graphite: expected `path value [timestamp]`, got \(quoted(line))")
             return
         }
-        guard let key = key(fields[0]) else {
+        guard let key = key(UnsafeBufferPointer(rebasing: line[fields.0])) else {
             result.rejections.add(.unparseable, "graphite: bad path or tags in \(quoted(line))")
             return
         }
@@ -25,7 +58,7 @@ struct GraphiteParser {
                 .keyTooLong, "graphite: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
             return
         }
-        guard let value = Double(String(decoding: fields[1], as: UTF8.self)) else {
+        guard let value = DecimalNumber.parse(UnsafeBufferPointer(rebasing: line[fields.1])) else {
             result.rejections.add(.unparseable, "graphite: value is not a number in \(quoted(line))")
             return
         }
@@ -34,9 +67,9 @@ struct GraphiteParser {
             return
         }
         var timestamp = now
-        if fields.count == 3 {
+        if fieldCount == 3 {
             // -1 asks for the time of receipt, as carbon takes it.
-            guard let seconds = Double(String(decoding: fields[2], as: UTF8.self)),
+            guard let seconds = DecimalNumber.parse(UnsafeBufferPointer(rebasing: line[fields.2])),
                 seconds == -1 || SampleChecks.isPlausible(timestamp: seconds)
             else {
                 result.rejections.add(.badTimestamp, "graphite: bad timestamp in \(quoted(line))")
@@ -47,10 +80,18 @@ struct GraphiteParser {
         result.samples.append(Sample(key: key, timestamp: timestamp, value: value))
     }
 
+    @inline(__always)
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+
     /// `path` or `path;tag=value;...` as a canonical series key.
-    private func key(_ path: ArraySlice<UInt8>) -> String? {
+    private func key(_ path: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let firstSemicolon = path.firstIndex(of: UInt8(ascii: ";")) else {
+            return path.isEmpty ? nil : String(decoding: path, as: UTF8.self)
+        }
+        guard firstSemicolon > 0 else { return nil }
         let parts = path.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
-        guard let name = parts.first, !name.isEmpty else { return nil }
         var labels: [(String, String)] = []
         for tag in parts.dropFirst() {
             guard let equals = tag.firstIndex(of: UInt8(ascii: "=")), equals != tag.startIndex,
@@ -62,7 +103,7 @@ struct GraphiteParser {
                     String(decoding: tag[tag.index(after: equals)...], as: UTF8.self)
                 ))
         }
-        return SeriesKey.make(name: String(decoding: name, as: UTF8.self), labels: labels)
+        return SeriesKey.make(name: String(decoding: parts[0], as: UTF8.self), labels: labels)
     }
 }
 
