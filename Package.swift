@@ -69,6 +69,7 @@ let package = Package(
             name: "Daemon",
             dependencies: [
                 "CZMQ",
+                "CPrefetch",
                 "StreamLSTM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 import Logging
 import StreamLSTM
@@ -93,15 +94,13 @@ final class SeriesBook {
         for (index, sample) in batch.samples.enumerated() {
             let state: SeriesState
             switch placements[index] {
-            case .series(let found): state = found
+            case .series(let found): state = found.takeUnretainedValue()
             case .refused(let reason, let why):
                 rejections.add(reason, why)
                 observer?(sample, nil, false)
                 continue
             }
-            if index + 1 < placements.count, case .series(let next) = placements[index + 1] {
-                next.predictor.prefetchWeights()
-            }
+            prefetch(after: index, in: batch.samples)
             if sample.timestamp < state.record.lastTimestamp && !batch.acceptOutOfOrder {
                 rejections.add(
                     .outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.record.lastTimestamp)")
@@ -168,10 +167,30 @@ final class SeriesBook {
         }
     }
 
-    /// Where a sample of a batch goes: its series, or nowhere, and why.
+    /// Where a sample of a batch goes: its series, or nowhere, and why. The series unretained: the
+    /// book holds every series throughout a batch, and a retain would touch the object's memory,
+    /// which `prefetch(after:)` asks for ahead of time instead.
     private enum Placement {
-        case series(SeriesState)
+        case series(Unmanaged<SeriesState>)
         case refused(RejectReason, String)
+    }
+
+    /// Brings the next samples' series into the cache in stages, so that no step waits for memory:
+    /// three samples ahead, the series object; two ahead, its predictor object (whose address the
+    /// series object holds); one ahead, the weights, state and scorer lines (whose addresses the
+    /// predictor holds).
+    @inline(__always)
+    private func prefetch(after index: Int, in batch: [Sample]) {
+        if index + 3 < placements.count, case .series(let series) = placements[index + 3] {
+            streamlstm_prefetch(series.toOpaque(), SeriesState.objectBytes)
+        }
+        if index + 2 < placements.count, case .series(let series) = placements[index + 2] {
+            series._withUnsafeGuaranteedRef { $0.predictor.prefetchObject() }
+        }
+        if index + 1 < placements.count, case .series(let series) = placements[index + 1] {
+            let timestamp = batch[index + 1].timestamp
+            series._withUnsafeGuaranteedRef { $0.predictor.prefetchStorage(forSampleAt: timestamp) }
+        }
     }
 
     /// The series a sample belongs to, made if it is new and there is room; refused if there is
@@ -182,7 +201,7 @@ final class SeriesBook {
             guard existing.key == sample.key else {
                 return .refused(.seriesLimit, "fingerprint collision between \(existing.key) and \(sample.key)")
             }
-            return .series(existing)
+            return .series(Unmanaged.passUnretained(existing))
         }
         guard stats.admitSeries(limit: config.maxSeries) else {
             return .refused(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
@@ -191,7 +210,7 @@ final class SeriesBook {
             identity: SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint),
             config: config.predictor, prior: prior)
         series[sample.fingerprint] = state
-        return .series(state)
+        return .series(Unmanaged.passUnretained(state))
     }
 
     private func scheduleTraining(

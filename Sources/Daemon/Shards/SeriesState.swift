@@ -22,6 +22,9 @@ final class SeriesState {
         self.predictor = predictor
     }
 
+    /// Bytes of the object, about (header, record, references, flags): what the shard prefetches.
+    static let objectBytes = 16 + MemoryLayout<SeriesRecord>.size + 8 + 8 + 16
+
     var key: String { record.identity.key }
     var fingerprint: UInt64 { record.identity.fingerprint }
 

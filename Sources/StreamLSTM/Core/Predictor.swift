@@ -219,16 +219,30 @@ public final class Predictor {
         }
     }
 
-    /// Starts bringing the start of the live weights into the CPU's caches
-    /// and returns at once. A shard calls it for the next series while this
-    /// one steps (a daemon's series' weights together are far larger than the
-    /// caches). The first 512 bytes: the CPU's own prefetcher follows the rest
-    /// as the step reads it in order; asking for every line cost more than it
-    /// saved (bench daemon, H = 32: 507,000 samples/s in one run, against
-    /// 773,000 without any prefetch, 802,000 with the first 512 bytes and
-    /// 796,000 with 2 KB, medians of 3).
-    public func prefetchWeights() {
-        weights.withUnsafeBytes { streamlstm_prefetch($0.baseAddress, min($0.count, 512)) }
+    /// Bytes of the object itself, about: what `prefetchObject()` asks for.
+    static let objectBytes =
+        16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size + MemoryLayout<Normalizer>.size
+        + MemoryLayout<AnomalyScorer>.size + MemoryLayout<StoredMoments>.size + 6 * 8 + 8 * 8
+
+    /// Starts bringing this object (its scalars, the scorer's state) into the CPU's caches and returns
+    /// at once, touching none of its memory: a shard asks for it two samples before the series steps.
+    public func prefetchObject() {
+        Prefetch.bytes(UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()), Self.objectBytes)
+    }
+
+    /// Starts bringing what a step at `timestamp` reads and writes in this series' arrays into the
+    /// caches: every live weight, the recurrent state, the history slots and the scorer's lines.
+    /// Reads only the object (which `prefetchObject()` brought in one sample earlier).
+    public func prefetchStorage(forSampleAt timestamp: Double) {
+        Prefetch.array(&weights, elements: 0..<network.parameterCount)
+        Prefetch.array(&state, elements: 0..<network.stateSize)
+        if config.training.enabled {
+            let slots = Self.historySlots(config)
+            let slot = sampleCount % slots
+            Prefetch.array(&historyTargets, elements: (slot == 0 ? slots - 1 : slot - 1)..<(slot == 0 ? slots : slot))
+            Prefetch.array(&historyInputs, elements: (slot * network.inputSize)..<((slot + 1) * network.inputSize))
+        }
+        scorer.prefetch(forSampleAt: timestamp)
     }
 
     /// The model's input: the normalised value, then (with time features)

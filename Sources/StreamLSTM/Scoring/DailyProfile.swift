@@ -59,6 +59,14 @@ public struct DailyProfile: Sendable, Hashable {
         return closest
     }
 
+    /// Asks for the lines of the bins a sample at `timestamp` reads and writes (see `Prefetch`).
+    mutating func prefetch(forSampleAt timestamp: Double) {
+        let centre = Self.bin(at: timestamp)
+        let bins = max(0, centre - 1)..<min(Self.bins, centre + 2)  // at midnight, the far neighbour is missed
+        Prefetch.array(&means, elements: bins)
+        Prefetch.array(&counts, elements: bins)
+    }
+
     public mutating func observe(_ value: Double, at timestamp: Double, previous: Double?) {
         guard abs(value) < 1e38 else { return }  // beyond Float: such a value is out of every range anyway
         if firstTimestamp.isNaN { firstTimestamp = timestamp }

@@ -47,6 +47,12 @@ public struct ErrorLikelihood: Sendable, Hashable {
         return raw
     }
 
+    /// Asks for the short window's lines (see `Prefetch`); `window`: its length, which the caller
+    /// knows without reading the window's own header.
+    mutating func prefetch(window: Int) {
+        Prefetch.array(&recentRaw, elements: 0..<window)
+    }
+
     private var shortMean: Double {
         let filled = min(count, recentRaw.count)
         var sum: Double = 0
