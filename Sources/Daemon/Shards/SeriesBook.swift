@@ -87,9 +87,9 @@ final class SeriesBook {
         adoptTrainingResults(counting: &training)
         let settings = live.current
         // First every sample's series (found, or made in sample order), then the steps: so that while
-        // one series steps, the next one's weights can be on their way into the cache. Refusals are
-        // told in the second pass, in sample order, like every other outcome.
-        placements.removeAll(keepingCapacity: true)
+        // one series steps, the next ones' memory can be on its way into the cache (`prefetch(after:in:)`).
+        // Refusals are told in the second pass, in sample order, like every other outcome.
+        defer { placements.removeAll(keepingCapacity: true) }  // no unretained series outlives the batch
         for sample in batch.samples { placements.append(placement(of: sample)) }
         for (index, sample) in batch.samples.enumerated() {
             let state: SeriesState
@@ -169,7 +169,7 @@ final class SeriesBook {
 
     /// Where a sample of a batch goes: its series, or nowhere, and why. The series unretained: the
     /// book holds every series throughout a batch, and a retain would touch the object's memory,
-    /// which `prefetch(after:)` asks for ahead of time instead.
+    /// which `prefetch(after:in:)` asks for ahead of time instead.
     private enum Placement {
         case series(Unmanaged<SeriesState>)
         case refused(RejectReason, String)
