@@ -86,6 +86,9 @@ final class SeriesBook {
         var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
         adoptTrainingResults(counting: &training)
         let settings = live.current
+        // Once per batch (switching learning takes effect from the next): binding the trainer, an
+        // existential, for every sample cost a copy and a retain each, learning on or off.
+        let learns = trainer != nil && learning.isOn
         // First every sample's series (found, or made in sample order), then the steps: so that while
         // one series steps, the next ones' memory can be on its way into the cache (`prefetch(after:in:)`).
         // Refusals are told in the second pass, in sample order, like every other outcome.
@@ -155,7 +158,7 @@ final class SeriesBook {
             }
             state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
             observer?(sample, result, state.record.alert.isFiring)
-            if let trainer, learning.isOn, state.mayTrain(learnAfter: settings.learnAfter) {
+            if learns, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
             }
         }
