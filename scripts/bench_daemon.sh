@@ -10,7 +10,8 @@
 #                (--hold), so that it is timed without its producer
 #   Python peer  ../shared/bench/peer_daemon.py, when PEER_PYTHON has torch and pyzmq (H = 32 only)
 #
-# Each figure is the median of RUNS runs (default 3) at H = 16 and H = 32 (HIDDEN="16 32").
+# Each figure is the median of RUNS runs (default 3) at H = 16 and H = 32 (HIDDEN="16 32"), SAMPLES
+# timed samples each (default 3,000,000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench_dir=${BENCH_DIR:-../shared/bench}
@@ -18,6 +19,9 @@ peer_python=${PEER_PYTHON:-/tmp/peer/bin/python}
 binary=${STREAMLSTMD:-.build/release/streamlstmd}
 runs=${RUNS:-3}
 hidden_sizes=${HIDDEN:-16 32}
+# Timed samples per run, for ours and (split between its two processes) for the C reference: at
+# 1.5 M samples/s a million would be timed in under a second, where the start of the burst weighs.
+samples=${SAMPLES:-3000000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -40,7 +44,7 @@ c_run() {
             --pub "tcp://127.0.0.1:$pub" --control "tcp://127.0.0.1:$control" >/dev/null 2>&1 &
         pids+=($!)
         python3 "$bench_dir/load_gen.py" --pub "tcp://127.0.0.1:$sub" --alerts "tcp://127.0.0.1:$pub" \
-            --control "tcp://127.0.0.1:$control" -S 5000 --warmup-rounds 2 -N 1000000 -B 100 --hold \
+            --control "tcp://127.0.0.1:$control" -S 5000 --warmup-rounds 2 -N $((samples / 2)) -B 100 --hold \
             >/dev/null 2>&1 &
         pids+=($!)
     done
@@ -55,13 +59,13 @@ EOF
 }
 
 for hidden in $hidden_sizes; do
-    echo "== H = $hidden: streamlstmd bench daemon --series 10000 --hidden $hidden --samples 1000000" \
+    echo "== H = $hidden: streamlstmd bench daemon --series 10000 --hidden $hidden --samples $samples" \
         "--training alternate, $runs runs"
     rates=""
     learning_rates=""
     memories=""
     for run in $(seq "$runs"); do
-        out=$("$binary" bench daemon --series 10000 --hidden "$hidden" --batch 100 --samples 1000000 \
+        out=$("$binary" bench daemon --series 10000 --hidden "$hidden" --batch 100 --samples "$samples" \
             --training alternate --rounds 2 --latency-seconds 1 2>/dev/null)
         rate=$(echo "$out" | sed -n 's/^ *throughput: \([0-9]*\) samples\/s learning off.*/\1/p')
         learning_rate=$(echo "$out" | sed -n 's/^ *throughput: .* learning off, \([0-9]*\) on.*/\1/p')
