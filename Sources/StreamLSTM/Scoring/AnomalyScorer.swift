@@ -239,6 +239,12 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// The range of values seen so far (0 before two values).
     private var range: Double { minimum <= maximum ? maximum - minimum : 0 }
 
+    /// Asks for the lines of its arrays that scoring a sample at `timestamp` reads (see `Prefetch`).
+    mutating func prefetch(forSampleAt timestamp: Double) {
+        likelihood.prefetch(window: config.shortWindow)
+        daily.prefetch(forSampleAt: timestamp)
+    }
+
     /// Scores one sample: `value` at `timestamp`, against the forecast
     /// `predicted` (nil for a series' first sample). `threshold` is where
     /// alerts fire (the refractory rule holds scores under it; by default the
@@ -250,12 +256,6 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// of normal within a few hundred samples, whether or not the model
     /// learns it. (Holding the fits still while an alert is out kept such
     /// alerts firing for thousands of samples and cost 3 to 9 NAB points.)
-    /// Asks for the lines of its arrays that scoring a sample at `timestamp` reads (see `Prefetch`).
-    mutating func prefetch(forSampleAt timestamp: Double) {
-        likelihood.prefetch(window: config.shortWindow)
-        daily.prefetch(forSampleAt: timestamp)
-    }
-
     public mutating func score(
         value: Double, predicted: Double?, timestamp: Double,
         threshold: Double? = nil
