@@ -219,10 +219,14 @@ public final class Predictor {
         }
     }
 
-    /// Bytes of the object itself, about: what `prefetchObject()` asks for.
-    static let objectBytes =
+    /// Bytes of the object's fields but its array references: its header, configuration, network
+    /// shape, normaliser, scorer, moments and eight scalars (counts, versions, forecast, residual statistics).
+    private static let fieldBytes =
         16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size + MemoryLayout<Normalizer>.size
-        + MemoryLayout<AnomalyScorer>.size + MemoryLayout<StoredMoments>.size + 6 * 8 + 8 * 8
+        + MemoryLayout<AnomalyScorer>.size + MemoryLayout<StoredMoments>.size + 8 * 8
+
+    /// Bytes of the object itself, about (its fields and six array references): what `prefetchObject()` asks for.
+    static let objectBytes = fieldBytes + 6 * 8
 
     /// Starts bringing this object (its scalars, the scorer's state) into the CPU's caches and returns
     /// at once, touching none of its memory: a shard asks for it two samples before the series steps.
@@ -239,7 +243,8 @@ public final class Predictor {
         if config.training.enabled {
             let slots = Self.historySlots(config)
             let slot = sampleCount % slots
-            Prefetch.array(&historyTargets, elements: (slot == 0 ? slots - 1 : slot - 1)..<(slot == 0 ? slots : slot))
+            let targetSlot = (sampleCount + slots - 1) % slots  // the previous input's, which this sample fills
+            Prefetch.array(&historyTargets, elements: targetSlot..<(targetSlot + 1))
             Prefetch.array(&historyInputs, elements: (slot * network.inputSize)..<((slot + 1) * network.inputSize))
         }
         scorer.prefetch(forSampleAt: timestamp)
@@ -358,10 +363,6 @@ public final class Predictor {
         let storage =
             halves.reduce(0) { $0 + $1 * 2 + arrayHeader }  // Float16 and UInt16
             + floats.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
-        let scalars = 8 * 8  // counts, versions, forecast, residual statistics
-        let object =
-            16 + MemoryLayout<PredictorConfig>.size + MemoryLayout<Network>.size + MemoryLayout<Normalizer>.size
-            + MemoryLayout<AnomalyScorer>.size + MemoryLayout<StoredMoments>.size + scalars
-        return storage + object
+        return storage + Self.fieldBytes
     }
 }
