@@ -2,7 +2,11 @@
 # Replays every labelled corpus under ../shared with the default settings and
 # prints one table: per corpus and category, NAB's three profiles at the
 # optimised and at the default threshold, windows found, false positives,
-# event-level precision/recall/F1, and how long each replay took.
+# event-level precision/recall/F1, and how long each replay took; then the
+# same corpora at the daemon's own alerts (the first row of each alert episode
+# is a page): NAB's three profiles, alert onsets and false ones (outside every
+# window, after NAB's probation), windows found by their order in the file and
+# by where they start, and windows that start inside an alert already open.
 #
 #   scripts/evaluate.sh [--config FILE] [--keep DIR]
 #
@@ -32,6 +36,8 @@ mkdir -p "$work"
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
 table="$work/table.tsv"
 echo "corpus	category	profile	files	windows	optimised	threshold	default	found	FP	precision	recall	F1" > "$table"
+alerts="$work/alerts.tsv"
+echo "corpus	category	files	windows	standard	low_FP	low_FN	found	onsets	false_onsets	first	2nd-5th	later	early	late	in_open_alert" > "$alerts"
 summaries=""
 for corpus in "${corpora[@]}"; do
     name=$(basename "$corpus")
@@ -40,9 +46,15 @@ for corpus in "${corpora[@]}"; do
         || { echo "evaluate: replay of $name failed:" >&2; tail -n 5 "$work/$name.log" >&2; exit 1; }
     summaries+="$name: $(tail -n 1 "$work/$name.log")"$'\n'
     "$binary" evaluate --data "$corpus/data" --labels "$labels" --results "$work/$name" --rows "$name" >> "$table"
+    "$binary" evaluate --data "$corpus/data" --labels "$labels" --results "$work/$name" --alert-rows "$name" >> "$alerts"
 done
 echo "NAB scores at the optimised and at the default threshold (found, FP and event-level figures at the default)"
 echo
 if command -v column >/dev/null; then column -t -s $'\t' "$table"; else cat "$table"; fi
+echo
+echo "At the daemon's own alerts: NAB scores with each alert episode's first row as the detection; onsets after the"
+echo "probation, false ones outside every window; windows found by order in the file and by start (before row 300 or later)"
+echo
+if command -v column >/dev/null; then column -t -s $'\t' "$alerts"; else cat "$alerts"; fi
 echo
 printf "%s" "$summaries"

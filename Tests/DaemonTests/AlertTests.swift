@@ -7,13 +7,50 @@ import Testing
 @Suite("Alert state")
 struct AlertStateTests {
     /// Feeds scores one per second; returns the notices with the sample index they came at.
-    func run(_ scores: [Double], rules: AlertRules = AlertRules()) -> [(Int, AlertState.Notice)] {
+    /// `unheld`: the scores before the scorer's refractory hold, where they differ from `scores`.
+    func run(
+        _ scores: [Double], unheld: [Double]? = nil, rules: AlertRules = AlertRules()
+    ) -> [(Int, AlertState.Notice)] {
         var state = AlertState.initial
         var notices: [(Int, AlertState.Notice)] = []
         for (t, score) in scores.enumerated() {
-            if let notice = state.advance(score: score, at: Double(t), rules: rules) { notices.append((t, notice)) }
+            for notice in state.advance(score: score, unheld: unheld?[t], at: Double(t), rules: rules) {
+                notices.append((t, notice))
+            }
         }
         return notices
+    }
+
+    @Test("A new incident inside an open alert pages: the open alert resolves and a new one fires")
+    func newIncidentInsideAnOpenAlert() {
+        // An incident, then 30 samples between the thresholds (the alert stays open: none is calm),
+        // then a second incident.
+        let scores = [0.9] + [Double](repeating: 0.4, count: 30) + [0.7, 0.4]
+        let notices = run(scores)
+        #expect(notices.map(\.0) == [0, 31, 31])
+        #expect(
+            notices.map(\.1) == [
+                .firing(since: 0, severity: .critical), .resolved(since: 0, at: 31, severity: .critical),
+                .firing(since: 31, severity: .warning),
+            ])
+        // Fewer quiet samples than `newIncidentAfter` (25): the same incident goes on, no page.
+        let close = [0.9] + [Double](repeating: 0.4, count: 20) + [0.7]
+        #expect(run(close).map(\.0) == [0])
+        var off = AlertRules()
+        off.newIncidentAfter = 0
+        #expect(run(scores, rules: off).map(\.0) == [0])
+    }
+
+    @Test("A score the scorer held below the threshold counts by its unheld value for a new incident")
+    func heldScoresCountUnheld() {
+        let held = 0.5.nextDown
+        let scores = [0.9] + [Double](repeating: 0.4, count: 30) + [held]
+        // Held, but its surprise was at the fire level: a new incident.
+        var unheld = scores
+        unheld[31] = 0.8
+        #expect(run(scores, unheld: unheld).map(\.0) == [0, 31, 31])
+        // Held and its surprise below the fire level: nothing.
+        #expect(run(scores).map(\.0) == [0])
     }
 
     @Test("Fires on the first score over the threshold, resolves after enough calm samples")

@@ -29,7 +29,7 @@ struct CheckpointTests {
                 index == 1
                 ? .firing(
                     since: 1_700_000_600, lastSent: 1_700_000_900, severity: .critical,
-                    calmSamples: 2) : .normal(quietUntil: 1_700_000_000)
+                    calmSamples: 2, quietSamples: 0) : .normal(quietUntil: 1_700_000_000)
             state.record.lastTimestamp = 1_700_000_000 + 60 * Double(samples - 1)
             return SeriesSnapshot(state)
         }
@@ -278,7 +278,7 @@ struct CheckpointTests {
         let a = try #require(saved.snapshots.first { $0.key == "crash.a" })
         let b = try #require(saved.snapshots.first { $0.key == "crash.b" })
         #expect(a.predictor.modelVersion > 0, "crash.a has learned")
-        guard case .firing(let since, _, _, _) = b.record.alert else {
+        guard case .firing(let since, _, _, _, _) = b.record.alert else {
             Issue.record("crash.b is not firing in the checkpoint: \(b.record.alert)")
             return
         }

@@ -49,6 +49,7 @@ struct ReloadVerdictTests {
         ("alerts: {resolve_threshold: 0.21}", { engine, _, _ in engine.live.current.alerts.resolveThreshold == 0.21 }),
         ("alerts: {pending_samples: 3}", { engine, _, _ in engine.live.current.alerts.pendingSamples == 3 }),
         ("alerts: {resolve_samples: 7}", { engine, _, _ in engine.live.current.alerts.resolveSamples == 7 }),
+        ("alerts: {new_incident_after: 9}", { engine, _, _ in engine.live.current.alerts.newIncidentAfter == 9 }),
         ("alerts: {cool_down: 17.0}", { engine, _, _ in engine.live.current.alerts.coolDown == 17 }),
         ("alerts: {resend_interval: 19.0}", { engine, _, _ in engine.live.current.alerts.resendInterval == 19 }),
         ("training: {enabled: false}", { engine, _, _ in !engine.learning.isOn }),
@@ -209,7 +210,8 @@ struct SeriesBookTests {
             logger: Logger(label: "test"), raise: { _ in })
         var seen: [String] = []
         // A replay matches the observer's calls to its rows by order: a refusal out of place shifts every result.
-        book.observer = { sample, result, _ in seen.append("\(sample.key):\(result == nil ? "refused" : "stepped")") }
+        book.observer = { sample, result, _, _ in seen.append("\(sample.key):\(result == nil ? "refused" : "stepped")")
+        }
         let batch = ["a", "b", "a", "c", "a"].enumerated().map { t, key in
             Sample(key: key, timestamp: 1_700_000_000 + Double(t), value: Double(t))
         }

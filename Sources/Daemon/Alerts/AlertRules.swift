@@ -22,6 +22,11 @@ struct AlertRules: Equatable, Sendable {
     var pendingSamples: Int = 1
     /// Consecutive samples below `resolveThreshold` before a firing alert resolves.
     var resolveSamples: Int = 10
+    /// While an alert is open, a score at `fireThreshold` after this many samples in a row below it
+    /// is a new incident: the open alert resolves and a new one fires, so the incident pages anew
+    /// instead of passing inside an alert that a calm stretch between the two kept open (scores
+    /// between the two thresholds, or held by the scorer's refractory rule). 0 turns it off.
+    var newIncidentAfter: Int = 25
     /// Seconds after a resolution during which the series does not fire again.
     var coolDown: Double = 300
     /// Seconds between re-sends of a firing alert.
@@ -37,6 +42,7 @@ struct AlertRules: Equatable, Sendable {
         }
         if pendingSamples < 1 { return "alerts.pending_samples must be at least 1" }
         if resolveSamples < 1 { return "alerts.resolve_samples must be at least 1" }
+        if newIncidentAfter < 0 { return "alerts.new_incident_after must be >= 0 (0 turns it off)" }
         if !(coolDown >= 0) { return "alerts.cool_down must be >= 0 seconds" }
         if !(resendInterval > 0) { return "alerts.resend_interval must be > 0 seconds" }
         return nil

@@ -6,8 +6,10 @@ enum AlertState: Equatable, Sendable {
     /// Scores above the threshold for `count` samples, since `since`.
     case pending(since: Double, count: Int)
     /// An alert is out: started at `since`, last sent at `lastSent`, with
-    /// `calmSamples` consecutive scores below the resolve threshold so far.
-    case firing(since: Double, lastSent: Double, severity: Severity, calmSamples: Int)
+    /// `calmSamples` consecutive scores below the resolve threshold so far and
+    /// `quietSamples` consecutive samples whose unheld score stayed below the
+    /// fire threshold (for `AlertRules.newIncidentAfter`).
+    case firing(since: Double, lastSent: Double, severity: Severity, calmSamples: Int, quietSamples: Int)
 
     static let initial = AlertState.normal(quietUntil: -.infinity)
 
@@ -23,43 +25,57 @@ enum AlertState: Equatable, Sendable {
         case resolved(since: Double, at: Double, severity: Severity)
     }
 
-    /// Advances the state by one scored sample at time `time`.
-    mutating func advance(score: Double, at time: Double, rules: AlertRules) -> Notice? {
+    /// Advances the state by one scored sample at time `time`; returns what to publish, in order:
+    /// nothing, one notice, or for a new incident inside an open alert, that alert's resolution and
+    /// the new one's firing. `score` is the sample's score as reported; `unheld`, the score before
+    /// the scorer's refractory hold (a held score stays below the fire threshold however surprising
+    /// the sample was).
+    mutating func advance(score: Double, unheld: Double? = nil, at time: Double, rules: AlertRules) -> [Notice] {
+        let unheld = unheld ?? score
         switch self {
         case .normal(let quietUntil):
-            guard score >= rules.fireThreshold, time >= quietUntil else { return nil }
+            guard score >= rules.fireThreshold, time >= quietUntil else { return [] }
             self = .pending(since: time, count: 0)
-            return advance(score: score, at: time, rules: rules)
+            return advance(score: score, unheld: unheld, at: time, rules: rules)
 
         case .pending(let since, let count):
             guard score >= rules.fireThreshold else {
                 self = .normal(quietUntil: -.infinity)
-                return nil
+                return []
             }
             guard count + 1 >= rules.pendingSamples else {
                 self = .pending(since: since, count: count + 1)
-                return nil
+                return []
             }
             let severity = rules.severity(for: score)
-            self = .firing(since: since, lastSent: time, severity: severity, calmSamples: 0)
-            return .firing(since: since, severity: severity)
+            self = .firing(since: since, lastSent: time, severity: severity, calmSamples: 0, quietSamples: 0)
+            return [.firing(since: since, severity: severity)]
 
-        case .firing(let since, let lastSent, let severity, let calmSamples):
+        case .firing(let since, let lastSent, let severity, let calmSamples, let quietSamples):
+            let fireLevel = unheld >= rules.fireThreshold
+            if fireLevel && rules.newIncidentAfter > 0 && quietSamples >= rules.newIncidentAfter {
+                let level = rules.severity(for: unheld)
+                self = .firing(since: time, lastSent: time, severity: level, calmSamples: 0, quietSamples: 0)
+                return [.resolved(since: since, at: time, severity: severity), .firing(since: time, severity: level)]
+            }
+            let quiet = fireLevel ? 0 : quietSamples + 1
             if score < rules.resolveThreshold {
                 guard calmSamples + 1 >= rules.resolveSamples else {
-                    self = .firing(since: since, lastSent: lastSent, severity: severity, calmSamples: calmSamples + 1)
-                    return nil
+                    self = .firing(
+                        since: since, lastSent: lastSent, severity: severity, calmSamples: calmSamples + 1,
+                        quietSamples: quiet)
+                    return []
                 }
                 self = .normal(quietUntil: time + rules.coolDown)
-                return .resolved(since: since, at: time, severity: severity)
+                return [.resolved(since: since, at: time, severity: severity)]
             }
             let escalated = max(severity, score >= rules.fireThreshold ? rules.severity(for: score) : severity)
             if escalated > severity || time - lastSent >= rules.resendInterval {
-                self = .firing(since: since, lastSent: time, severity: escalated, calmSamples: 0)
-                return .firing(since: since, severity: escalated)
+                self = .firing(since: since, lastSent: time, severity: escalated, calmSamples: 0, quietSamples: quiet)
+                return [.firing(since: since, severity: escalated)]
             }
-            self = .firing(since: since, lastSent: lastSent, severity: severity, calmSamples: 0)
-            return nil
+            self = .firing(since: since, lastSent: lastSent, severity: severity, calmSamples: 0, quietSamples: quiet)
+            return []
         }
     }
 }

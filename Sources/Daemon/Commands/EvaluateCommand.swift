@@ -32,6 +32,12 @@ struct EvaluateCommand: ParsableCommand {
     )
     var rows: String?
 
+    @Option(
+        help:
+            "Print tab-separated rows scored at the daemon's own alerts (the result's alert column), named by this corpus name."
+    )
+    var alertRows: String?
+
     func validate() throws {
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must lie in (0, 1]") }
     }
@@ -42,7 +48,11 @@ struct EvaluateCommand: ParsableCommand {
         let corpus = try LabelledCorpus.load(dataFiles, labels: labels, results: results)
         for error in corpus.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
         let report = NABReport(files: corpus.files, defaultThreshold: threshold)
-        print(rows.map(report.rows) ?? report.text, terminator: "")
+        if let alertRows {
+            print(report.alertRows(corpus: alertRows), terminator: "")
+        } else {
+            print(rows.map(report.rows) ?? report.text, terminator: "")
+        }
         if !corpus.errors.isEmpty { throw ExitCode(1) }
     }
 }

@@ -131,6 +131,7 @@ extension DaemonConfig {
         .number("alerts", "resolve_threshold", \.engine.alerts.resolveThreshold, .live),
         .whole("alerts", "pending_samples", \.engine.alerts.pendingSamples, .live),
         .whole("alerts", "resolve_samples", \.engine.alerts.resolveSamples, .live),
+        .whole("alerts", "new_incident_after", \.engine.alerts.newIncidentAfter, .live),
         .number("alerts", "cool_down", \.engine.alerts.coolDown, .live),
         .number("alerts", "resend_interval", \.engine.alerts.resendInterval, .live),
 
@@ -168,6 +169,7 @@ extension DaemonConfig {
         .number("scorer", "minimum_absolute_deviation", \.engine.predictor.scorer.minimumAbsoluteDeviation),
         .number("scorer", "minimum_relative_deviation", \.engine.predictor.scorer.minimumRelativeDeviation),
         .whole("scorer", "refractory", \.engine.predictor.scorer.refractory),
+        .whole("scorer", "incident_worth", \.engine.predictor.scorer.incidentWorth),
 
         .flag("training", "enabled", \.engine.training, .live),
         .whole("training", "every", \.engine.predictor.training.every),

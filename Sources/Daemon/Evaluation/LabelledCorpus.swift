@@ -42,7 +42,7 @@ struct LabelledCorpus {
     ) throws(RecordingError) -> NABFile {
         let rows = try RecordingReader.read(URL(fileURLWithPath: entry.path))
         let resultURL = ResultWriter.resultURL(output: URL(fileURLWithPath: results), relativePath: entry.relativePath)
-        let scores = try readScores(resultURL.path)
+        let (scores, alerts, pages) = try readScores(resultURL.path)
         guard scores.count == rows.count else {
             throw RecordingError(
                 file: resultURL.path, line: nil,
@@ -56,26 +56,40 @@ struct LabelledCorpus {
             ranges.append(low...high)
         }
         return NABFile(
-            name: entry.relativePath, scores: scores, windows: ranges.sorted { $0.lowerBound < $1.lowerBound })
+            name: entry.relativePath, scores: scores, windows: ranges.sorted { $0.lowerBound < $1.lowerBound },
+            alerts: alerts, pages: pages)
     }
 
-    /// The `anomaly_score` column of a result CSV.
-    static func readScores(_ path: String) throws(RecordingError) -> [Double] {
+    /// A result CSV's `anomaly_score` column, its `alert` column and its `page` column (where `alert`
+    /// turns 1, in results written before there was one); empty without them.
+    static func readScores(_ path: String) throws(RecordingError) -> (scores: [Double], alerts: [Bool], pages: [Bool]) {
         let lines = try RecordingReader.readLines(path)
         guard let header = lines.first,
             let column = header.split(separator: ",").firstIndex(where: { $0 == "anomaly_score" })
         else {
             throw RecordingError(file: path, line: 1, problem: "no anomaly_score column")
         }
+        let names = header.split(separator: ",").map(String.init)
+        let flagColumns = ["alert", "page"].compactMap { name in names.firstIndex(of: name) }
         var scores: [Double] = []
+        var flags: [[Bool]] = flagColumns.map { _ in [] }
         for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             let fields = resultFields(line)
             guard column < fields.count, let score = Double(fields[column]), score.isFinite else {
                 throw RecordingError(file: path, line: index + 1, problem: "no anomaly score")
             }
             scores.append(score)
+            for (k, flagColumn) in flagColumns.enumerated() {
+                guard flagColumn < fields.count, fields[flagColumn] == "0" || fields[flagColumn] == "1" else {
+                    throw RecordingError(
+                        file: path, line: index + 1, problem: "\(names[flagColumn]) is neither 0 nor 1")
+                }
+                flags[k].append(fields[flagColumn] == "1")
+            }
         }
-        return scores
+        let alerts = names.contains("alert") ? flags[0] : []
+        let pages = names.contains("page") ? flags[flags.count - 1] : AlertEpisodes.onsets(ofOpen: alerts)
+        return (scores, alerts, pages)
     }
 }
 

@@ -38,6 +38,22 @@ struct NABReport {
                 + "| " + pad(score(b.normalised(standard)), 8) + pad("\(b.detectedWindows)", 7)
                 + pad("\(b.falsePositives)", 6) + "\n"
         }
+        if all.contains(where: { !$0.pages.isEmpty }) {
+            let pages = all.map(AlertEpisodes.pages)
+            let episodes = all.reduce(AlertEpisodes()) { $0 + AlertEpisodes($1) }
+            out += "\nat the daemon's own alerts (the first row of each alert episode is the detection)\n"
+            for profile in NABProfile.all {
+                out +=
+                    pad(profile.name, 22) + score(total(pages, threshold: 0.5, profile: profile).normalised(profile))
+                    + "\n"
+            }
+            out +=
+                "alert onsets \(episodes.onsets), false \(episodes.falseOnsets); windows found \(episodes.windows.text): "
+                + "first \(episodes.firstWindows.text), 2nd-5th \(episodes.secondToFifthWindows.text), "
+                + "later \(episodes.laterWindows.text); starting before row \(AlertEpisodes.earlyRows) "
+                + "\(episodes.earlyWindows.text), later \(episodes.lateWindows.text); "
+                + "starting inside an open alert \(episodes.startedInsideAnOpenAlert)\n"
+        }
         out += "\nevent level, no point adjustment (a run of detections is one alarm)\n"
         out +=
             pad("threshold", 22) + pad("alarms", 8) + pad("true", 6) + pad("windows", 9) + pad("found", 7)
@@ -83,6 +99,34 @@ struct NABReport {
                 ]
                 out += fields.joined(separator: "\t") + "\n"
             }
+        }
+        return out
+    }
+
+    static let alertRowHeader = [
+        "corpus", "category", "files", "windows", "standard", "low_FP", "low_FN", "found", "onsets",
+        "false_onsets", "first", "2nd-5th", "later", "early", "late", "in_open_alert",
+    ].joined(separator: "\t")
+
+    /// Tab-separated rows of `alertRowHeader`: the corpus in total ("all") and each category, scored at
+    /// the daemon's own alerts (the first row of each alert episode is the detection), with the
+    /// windows found by their order in the file and by where they start (before row
+    /// `AlertEpisodes.earlyRows`, or later), and the windows that start inside an alert already open.
+    func alertRows(corpus: String) -> String {
+        var out = ""
+        for (name, members) in [("all", files.map(\.file))] + categories {
+            let pages = members.map(AlertEpisodes.pages)
+            let episodes = members.reduce(AlertEpisodes()) { $0 + AlertEpisodes($1) }
+            let scores = NABProfile.all.map { profile in
+                score(total(pages, threshold: 0.5, profile: profile).normalised(profile))
+            }
+            let fields =
+                [corpus, name, "\(members.count)", "\(episodes.windows.total)"] + scores + [
+                    "\(episodes.windows.found)", "\(episodes.onsets)", "\(episodes.falseOnsets)",
+                    episodes.firstWindows.text, episodes.secondToFifthWindows.text, episodes.laterWindows.text,
+                    episodes.earlyWindows.text, episodes.lateWindows.text, "\(episodes.startedInsideAnOpenAlert)",
+                ]
+            out += fields.joined(separator: "\t") + "\n"
         }
         return out
     }

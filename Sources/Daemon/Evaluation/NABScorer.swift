@@ -25,6 +25,10 @@ struct NABFile: Sendable {
     let scores: [Double]
     /// Labelled windows as inclusive row ranges, in order.
     let windows: [ClosedRange<Int>]
+    /// Whether the daemon's alert was open at each row (the result's `alert` column), and whether it
+    /// paged there (a new alert fired: its `page` column); empty when the results do not say.
+    var alerts: [Bool] = []
+    var pages: [Bool] = []
 
     /// Rows never scored at the start: `min(floor(0.15 n), 750)`.
     var probation: Int { min(scores.count * 15 / 100, 750) }

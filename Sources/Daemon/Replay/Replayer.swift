@@ -61,7 +61,7 @@ final class Replayer {
                 : nil,
             learning: LearningSwitch(on: true), live: LiveSettingsBox(LiveSettings(config)),
             logger: logger, raise: raise)
-        book.observer = { [unowned self] sample, result, firing in observe(sample, result, firing) }
+        book.observer = { [unowned self] sample, result, firing, paged in observe(sample, result, firing, paged) }
     }
 
     var seriesCount: Int { book.count }
@@ -94,11 +94,11 @@ final class Replayer {
     }
 
     /// Called by the series book for every sample, in order.
-    private func observe(_ sample: Sample, _ result: StepResult?, _ firing: Bool) {
+    private func observe(_ sample: Sample, _ result: StepResult?, _ firing: Bool, _ paged: Bool) {
         let row = rows[nextRow]
         nextRow += 1
         plot?.add(row, result: result, firing: firing)
         guard let writer, writeError == nil else { return }
-        do { try writer.write(row, result: result, firing: firing) } catch { writeError = error }
+        do { try writer.write(row, result: result, firing: firing, paged: paged) } catch { writeError = error }
     }
 }

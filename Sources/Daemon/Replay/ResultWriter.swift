@@ -3,8 +3,10 @@ import StreamLSTM
 
 /// Writes one replayed input's results: a CSV row per input row, in input
 /// order (NAB matches results to data by position), with
-/// `timestamp,value,prediction,anomaly_score,alert,reason`, and `series`
-/// first when the input holds more than one series.
+/// `timestamp,value,prediction,anomaly_score,alert,reason,page`, and `series`
+/// first when the input holds more than one series. `alert` is 1 while an
+/// alert is open; `page` is 1 where one fired (a new incident, also inside an
+/// alert that was open).
 final class ResultWriter {
     let url: URL
     private let handle: FileHandle
@@ -19,16 +21,17 @@ final class ResultWriter {
         self.url = url
         handle = try FileHandle(forWritingTo: url)
         self.manySeries = manySeries
-        buffer = (manySeries ? "series," : "") + "timestamp,value,prediction,anomaly_score,alert,reason\n"
+        buffer = (manySeries ? "series," : "") + "timestamp,value,prediction,anomaly_score,alert,reason,page\n"
     }
 
     /// `result` nil: the sample was rejected (a non-finite value); its row says so with an empty prediction.
-    func write(_ row: ReplayRow, result: StepResult?, firing: Bool) throws {
+    func write(_ row: ReplayRow, result: StepResult?, firing: Bool, paged: Bool) throws {
         if manySeries { buffer += Self.csvField(row.sample.key) + "," }
         buffer += Self.csvField(row.timestampText)
         buffer += ",\(row.sample.value),"
         if let predicted = result?.predicted { buffer += "\(predicted)" }
-        buffer += ",\(result?.anomaly.score ?? 0),\(firing ? 1 : 0),\(result?.anomaly.reason.name ?? "rejected")\n"
+        buffer += ",\(result?.anomaly.score ?? 0),\(firing ? 1 : 0),\(result?.anomaly.reason.name ?? "rejected")"
+        buffer += paged ? ",1\n" : ",0\n"
         if buffer.utf8.count >= 1 << 16 { try flush() }
     }
 

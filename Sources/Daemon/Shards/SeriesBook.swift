@@ -4,8 +4,9 @@ import Logging
 import StreamLSTM
 
 /// What became of one sample, for replay's per-row output: the step's
-/// result (nil when the sample was rejected) and whether its series is firing after it.
-typealias StepObserver = (_ sample: Sample, _ result: StepResult?, _ firing: Bool) -> Void
+/// result (nil when the sample was rejected), whether its series is firing
+/// after it, and whether it paged (a new alert fired at it).
+typealias StepObserver = (_ sample: Sample, _ result: StepResult?, _ firing: Bool, _ paged: Bool) -> Void
 
 /// The series of one shard and everything that happens to a sample: step
 /// through its predictor, score, alert state, training. Owned by one thread
@@ -100,14 +101,14 @@ final class SeriesBook {
             case .series(let found): state = found.takeUnretainedValue()
             case .refused(let reason, let why):
                 rejections.add(reason, why)
-                observer?(sample, nil, false)
+                observer?(sample, nil, false, false)
                 continue
             }
             prefetch(after: index, in: batch.samples)
             if sample.timestamp < state.record.lastTimestamp && !batch.acceptOutOfOrder {
                 rejections.add(
                     .outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.record.lastTimestamp)")
-                observer?(sample, nil, state.record.alert.isFiring)
+                observer?(sample, nil, state.record.alert.isFiring, false)
                 continue
             }
             // One step in 64 is timed: the clock would cost a tenth of a step.
@@ -127,7 +128,7 @@ final class SeriesBook {
                     case .nonFiniteTimestamp: .badTimestamp
                     }
                 rejections.add(reason, "\(sample.key): value \(sample.value) at \(sample.timestamp) refused")
-                observer?(sample, nil, state.record.alert.isFiring)
+                observer?(sample, nil, state.record.alert.isFiring, false)
                 continue
             }
             if timed {
@@ -138,26 +139,35 @@ final class SeriesBook {
             state.record.lastScore = result.anomaly.score
             if let producer = batch.producer { state.producer = producer }
             let wasFiring = state.record.alert.isFiring
-            if let notice = state.record.alert.advance(
-                score: result.anomaly.score, at: sample.timestamp,
+            var paged = false
+            let notices = state.record.alert.advance(
+                score: result.anomaly.score, unheld: result.anomaly.unheldScore, at: sample.timestamp,
                 rules: settings.alerts)
-            {
-                let alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
-                if alert.status == .firing {
-                    firing += 1
-                    if !wasFiring { incidents += 1 }
-                } else {
-                    resolved += 1
-                    // A short incident is still in the window: learn from it only once it has passed.
-                    if state.record.firingSamples < settings.learnAfter {
-                        state.record.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
+            if !notices.isEmpty {
+                // A firing notice pages when no alert was open, or as a new incident inside one.
+                let pages = !wasFiring || notices.count > 1
+                for part in notices {
+                    let alert = makeAlert(part, state: state, sample: sample, result: result, rules: settings.alerts)
+                    if alert.status == .firing {
+                        firing += 1
+                        if pages {
+                            incidents += 1
+                            paged = true
+                        }
+                    } else {
+                        resolved += 1
+                        // A short incident is still in the window: learn from it only once it has passed.
+                        if state.record.firingSamples < settings.learnAfter {
+                            state.record.trainingResumesAt =
+                                state.predictor.sampleCount + config.predictor.training.window
+                        }
                     }
+                    stats.metrics?.count(alert)
+                    raise(alert)
                 }
-                stats.metrics?.count(alert)
-                raise(alert)
             }
             state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
-            observer?(sample, result, state.record.alert.isFiring)
+            observer?(sample, result, state.record.alert.isFiring, paged)
             if learns, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
             }

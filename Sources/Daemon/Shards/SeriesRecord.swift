@@ -60,7 +60,9 @@ struct SeriesRecord: Sendable, Equatable {
             w.write(UInt8(1))
             w.write(since)
             w.write(UInt64(count))
-        case .firing(let since, let lastSent, let severity, let calmSamples):
+        case .firing(let since, let lastSent, let severity, let calmSamples, _):
+            // The quiet count is not kept: after a restart, a new incident inside the open alert is
+            // counted from the restart on.
             w.write(UInt8(2))
             w.write(since)
             w.write(lastSent)
@@ -87,7 +89,8 @@ struct SeriesRecord: Sendable, Equatable {
             let since = try r.readDouble()
             let lastSent = try r.readDouble()
             let severity: Severity = try r.read(UInt8.self) == 1 ? .critical : .warning
-            record.alert = .firing(since: since, lastSent: lastSent, severity: severity, calmSamples: try r.readInt())
+            record.alert = .firing(
+                since: since, lastSent: lastSent, severity: severity, calmSamples: try r.readInt(), quietSamples: 0)
         case let tag: throw .invalid("alert state \(tag)")
         }
         return record

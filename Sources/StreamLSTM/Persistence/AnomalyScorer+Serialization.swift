@@ -35,10 +35,15 @@ extension AnomalyScorer {
         w.write(lastTimestamp != nil)
         w.write(lastTimestamp ?? 0)
         w.write(Int64(min(calmSamples, Int(Int64.max))))
+        w.write(UInt64(incident.samples))
+        w.write(UInt64(incident.calm))
     }
 
-    /// `countsAsFloats`: a version 2 record, whose daily counts were floats.
-    init(config: ScorerConfig, decoding r: inout ByteReader, countsAsFloats: Bool = false) throws(SerializationError) {
+    /// `countsAsFloats`: a version 2 record, whose daily counts were floats; `withIncident`: a record
+    /// of version 4 or later, which keeps the incident's progress (before, a series was in none).
+    init(
+        config: ScorerConfig, decoding r: inout ByteReader, countsAsFloats: Bool = false, withIncident: Bool = true
+    ) throws(SerializationError) {
         let count = try r.readInt()
         let errorScale = RunningScale(
             timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
@@ -81,6 +86,8 @@ extension AnomalyScorer {
         let hasTimestamp = try r.readBool()
         let timestamp = try r.readDouble()
         let calm = Int(try r.read(Int64.self))
+        let incident =
+            withIncident ? IncidentProgress(samples: try r.readInt(), calm: try r.readInt()) : IncidentProgress()
         let statistics = [
             errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
             drift.longVariance, stuck.startRate,
@@ -92,7 +99,7 @@ extension AnomalyScorer {
             config: config, count: count, errorScale: errorScale, likelihood: likelihood, errorTail: errorTail,
             daily: daily, dailyScale: dailyScale, dailyTail: dailyTail, drift: drift, driftTail: driftTail,
             stuck: stuck, minimum: minimum, maximum: maximum,
-            lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm)
+            lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm, incident: incident)
     }
 }
 

@@ -4,14 +4,18 @@
 ///
 /// All little-endian; the CRC covers everything before it. Floats are stored
 /// as bit patterns, so a round trip is bit-exact and a restored predictor
-/// continues exactly as the original would have. Version 3 keeps weights and
-/// moments in the 16 bits a series holds them in; version 2 records (32-bit
-/// weights and moments) are read and narrowed. The payload holds the
+/// continues exactly as the original would have. Version 4 adds the scorer's
+/// incident (its progress and `incidentWorth`); version 3 keeps weights and
+/// moments in the 16 bits a series holds them in, and its records are read as
+/// in no incident, with `incidentWorth` 0 (how they were scored); version 2
+/// records (32-bit weights and moments) are read and narrowed. The payload holds the
 /// configuration (a record is readable on its own) and then every piece of
 /// state, in the order of `encodeState`.
 extension Predictor {
     static let recordMagic: [UInt8] = Array("SLSM".utf8)
-    public static let recordVersion: UInt16 = 3
+    public static let recordVersion: UInt16 = 4
+    /// The last version without the scorer's incident.
+    static let withoutIncidentVersion: UInt16 = 3
     /// The last version that stored 32-bit weights and moments.
     static let fullPrecisionVersion: UInt16 = 2
     static let headerSize = 12
@@ -52,7 +56,7 @@ extension Predictor {
         guard bytes.count >= 4, Array(bytes[start..<(start + 4)]) == Self.recordMagic else { throw .badMagic }
         var header = ByteReader(bytes[(start + 4)...])
         let version = try header.read(UInt16.self)
-        guard version == Self.recordVersion || version == Self.fullPrecisionVersion else {
+        guard (Self.fullPrecisionVersion...Self.recordVersion).contains(version) else {
             throw .unsupportedVersion(version)
         }
         _ = try header.read(UInt16.self)
@@ -69,11 +73,13 @@ extension Predictor {
         }
 
         var reader = ByteReader(bytes[(start + Self.headerSize)..<(end - 4)])
-        let recorded = try Self.decodeConfig(from: &reader)
+        let recorded = try Self.decodeConfig(from: &reader, withIncident: version > Self.withoutIncidentVersion)
         if let problem = recorded.problem { throw .invalid(problem) }
         if let current, let difference = Self.shapeDifference(recorded, current) { throw .incompatible(difference) }
         self.init(restoring: current ?? recorded)
-        try decodeState(from: &reader, halves: version == Self.recordVersion)
+        try decodeState(
+            from: &reader, halves: version > Self.fullPrecisionVersion,
+            withIncident: version > Self.withoutIncidentVersion)
         guard reader.remaining == 0 else { throw .invalid("\(reader.remaining) unread payload bytes") }
     }
 
@@ -118,7 +124,7 @@ extension Predictor {
         w.write(stateSnapshots)
     }
 
-    private func decodeState(from r: inout ByteReader, halves: Bool) throws(SerializationError) {
+    private func decodeState(from r: inout ByteReader, halves: Bool, withIncident: Bool) throws(SerializationError) {
         sampleCount = try r.readInt()
         modelVersion = try r.readInt()
         lastJobAt = try r.readInt()
@@ -129,7 +135,8 @@ extension Predictor {
         normalizer = Normalizer(
             config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
             count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
-        scorer = try AnomalyScorer(config: config.scorer, decoding: &r, countsAsFloats: !halves)
+        scorer = try AnomalyScorer(
+            config: config.scorer, decoding: &r, countsAsFloats: !halves, withIncident: withIncident)
         if halves {
             weights = try r.readHalves()
             previousWeights = try r.readHalves()
@@ -207,6 +214,7 @@ extension Predictor {
             w.write(value)
         }
         w.write(UInt32(s.refractory))
+        w.write(UInt32(s.incidentWorth))
         let t = c.training
         w.write(UInt32(t.every))
         w.write(UInt32(t.window))
@@ -220,7 +228,9 @@ extension Predictor {
         w.write(c.seed)
     }
 
-    private static func decodeConfig(from r: inout ByteReader) throws(SerializationError) -> PredictorConfig {
+    private static func decodeConfig(
+        from r: inout ByteReader, withIncident: Bool
+    ) throws(SerializationError) -> PredictorConfig {
         var c = PredictorConfig()
         c.model.cell = try cellKind(try r.read(UInt8.self))
         c.model.hiddenSize = Int(try r.read(UInt32.self))
@@ -248,6 +258,7 @@ extension Predictor {
         c.scorer.minimumRelativeDeviation = try r.readDouble()
         c.scorer.threshold = try r.readDouble()
         c.scorer.refractory = Int(try r.read(UInt32.self))
+        c.scorer.incidentWorth = withIncident ? Int(try r.read(UInt32.self)) : 0
         c.training.every = Int(try r.read(UInt32.self))
         c.training.window = Int(try r.read(UInt32.self))
         c.training.optimizer.learningRate = try r.readDouble()

@@ -45,6 +45,11 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
     /// incident, one detection (NuPIC keeps only the first "red" of a run).
     /// 0 turns the rule off.
     public var refractory: Int
+    /// How many samples of an incident the fits learn in full (its first ones); the rest of it they
+    /// learn only once it has lasted `AnomalyScorer.incidentBecomesNormalAfter` samples. One incident
+    /// then teaches a young series' fits no more than a few normal samples do, so the next incident
+    /// is judged against the normal, not against the last incident. 0: every sample in full.
+    public var incidentWorth: Int
 
     public init(
         errorScale: Double = 3, shortWindow: Int = 15, learningPeriod: Int = 150, warmUp: Int = 40,
@@ -52,7 +57,8 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         spikeSensitivity: Double = 1.4, dailySensitivity: Double = 1.3, driftSensitivity: Double = 1.5,
         stuckSensitivity: Double = 1, residualFloor: Double = 0.01,
         outOfRangeMargin: Double = 0.05, minimumAbsoluteDeviation: Double = 0,
-        minimumRelativeDeviation: Double = 0, threshold: Double = 0.5, refractory: Int = 50
+        minimumRelativeDeviation: Double = 0, threshold: Double = 0.5, refractory: Int = 50,
+        incidentWorth: Int = 20
     ) {
         self.errorScale = errorScale
         self.shortWindow = shortWindow
@@ -71,6 +77,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         self.minimumRelativeDeviation = minimumRelativeDeviation
         self.threshold = threshold
         self.refractory = refractory
+        self.incidentWorth = incidentWorth
     }
 
     public var problem: String? {
@@ -87,6 +94,9 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         }
         if !(threshold > 0 && threshold < 1) { return "scorer threshold \(threshold) is outside (0, 1)" }
         if refractory < 0 || refractory > 1_000_000 { return "scorer refractory \(refractory) is outside 0...1000000" }
+        if incidentWorth < 0 || incidentWorth > 1_000_000 {
+            return "scorer incident worth \(incidentWorth) is outside 0...1000000"
+        }
         return nil
     }
 }
@@ -145,6 +155,14 @@ public struct AnomalyScore: Sendable, Hashable {
     public static func score(surprise: Double) -> Double {
         surprise / (surprise + 5)
     }
+
+    /// The surprise whose score is `score` (the inverse of `score(surprise:)`): 5 at 0.5.
+    public static func surprise(score: Double) -> Double {
+        5 * score / (1 - score)
+    }
+
+    /// The score before any refractory hold: what the sample's surprise alone says.
+    public var unheldScore: Double { Self.score(surprise: surprise) }
 }
 
 /// Turns one series' values and forecasts into calibrated anomaly scores.
@@ -188,12 +206,21 @@ public struct AnomalyScorer: Sendable, Hashable {
     public private(set) var lastTimestamp: Double?
     /// Samples in a row whose score stayed under the threshold (refractory rule).
     public private(set) var calmSamples: Int = .max
+    /// The incident the scorer is in, if any (see `incidentInfluence`).
+    public private(set) var incident = IncidentProgress()
 
     /// Memory of the error scales, in samples.
     static let scaleTimeConstant = 1000.0
     /// Samples before the out-of-range rule applies: the next value leaves the range of `n`
     /// exchangeable ones with probability about `2/n`, too often to page on while `n` is small.
+    /// (From sample 40, with the surprise scaled by `ln n / ln 300`, was neutral on both corpora but
+    /// paged on the demo's clean series in its first 200 samples.)
     static let outOfRangeAfter = 300
+    /// An incident ends after this many samples in a row below the alert level (as an alert resolves by default).
+    static let incidentEndsAfter = 10
+    /// An incident that lasts this long is a new normal, and the fits learn it in full (as training does
+    /// by default, `learn_after`).
+    static let incidentBecomesNormalAfter = 120
     /// Surprise of a value just out of range; it grows with the distance, up to 40.
     static let outOfRangeSurprise = 10.0
     /// No test's surprise counts for more: scores stay below 1 and finite.
@@ -217,7 +244,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         config: ScorerConfig, count: Int, errorScale: RunningScale, likelihood: ErrorLikelihood,
         errorTail: TailEstimator, daily: DailyProfile, dailyScale: RunningScale, dailyTail: TailEstimator,
         drift: LevelDrift, driftTail: TailEstimator, stuck: StuckValue, minimum: Double, maximum: Double,
-        lastTimestamp: Double?, calmSamples: Int
+        lastTimestamp: Double?, calmSamples: Int, incident: IncidentProgress
     ) {
         self.config = config
         self.count = count
@@ -234,6 +261,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         self.maximum = maximum
         self.lastTimestamp = lastTimestamp
         self.calmSamples = calmSamples
+        self.incident = incident
     }
 
     /// The range of values seen so far (0 before two values).
@@ -251,18 +279,19 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// configuration's); a daemon passes its live alert rule, so that a
     /// reload changes both at once.
     ///
-    /// Every fit goes on learning during an alert (clipped, so one wild value
-    /// moves it by a bounded amount): a change that lasts becomes the measure
-    /// of normal within a few hundred samples, whether or not the model
-    /// learns it. (Holding the fits still while an alert is out kept such
+    /// The fits learn an incident's first `incidentWorth` samples, then pause
+    /// until it has lasted `incidentBecomesNormalAfter` samples and learn it
+    /// in full from there (`learnsFromIncident`): a change that lasts becomes
+    /// the measure of normal within a few hundred samples, whether or not the
+    /// model learns it. (Holding the fits still for a whole alert kept such
     /// alerts firing for thousands of samples and cost 3 to 9 NAB points.)
     public mutating func score(
         value: Double, predicted: Double?, timestamp: Double,
         threshold: Double? = nil
     ) -> AnomalyScore {
-        var verdict = unrefractoryScore(value: value, predicted: predicted, timestamp: timestamp)
-        guard config.refractory > 0 else { return verdict }
         let threshold = threshold ?? config.threshold
+        var verdict = unrefractoryScore(value: value, predicted: predicted, timestamp: timestamp, threshold: threshold)
+        guard config.refractory > 0 else { return verdict }
         if verdict.score >= threshold {
             if calmSamples < config.refractory { verdict.score = threshold.nextDown }
             calmSamples = 0
@@ -272,15 +301,16 @@ public struct AnomalyScorer: Sendable, Hashable {
         return verdict
     }
 
-    private mutating func unrefractoryScore(value: Double, predicted: Double?, timestamp: Double) -> AnomalyScore {
+    private mutating func unrefractoryScore(
+        value: Double, predicted: Double?, timestamp: Double, threshold: Double
+    ) -> AnomalyScore {
         count += 1
         let residual = predicted.map { value - $0 }
         let floor = config.residualFloor * range
         let error = residual.flatMap { errorScale.scaled($0, floor: floor) }
-        if let residual { errorScale.observe(residual, floor: floor) }
 
-        // The tests, each judged on what came before this sample, then told of it. A test's surprise
-        // counts as far as its fits are trusted after the samples they have seen.
+        // The tests, each judged on what came before this sample; the fits are told of it after.
+        // A test's surprise counts as far as its fits are trusted after the samples they have seen.
         let raw = likelihood.push(error: error)
         var strongest: (surprise: Double, reason: AnomalyReason) = (0, .predictionError)
         // Most tests have seen every sample: their trust is worked out once.
@@ -292,7 +322,6 @@ public struct AnomalyScorer: Sendable, Hashable {
         // The likelihood's distribution is fitted from the end of the warm-up and judged by only
         // after the learning period: a Gaussian fitted to a handful of averages is too narrow.
         if likelihood.count > config.learningPeriod { consider(likelihood.surprise, .predictionError, trust: trust) }
-        if likelihood.count > config.warmUp { likelihood.fitMean() }
         if let error {
             // The sensitivity sharpens a fitted tail, but no error is more surprising than it would be
             // were the errors Gaussian, the lightest tail there is reason to expect: that keeps errors
@@ -302,31 +331,43 @@ public struct AnomalyScorer: Sendable, Hashable {
                 let gaussian = -Double.log10(max(Double.erfc(abs(error) / Double.sqrt(2)), 1e-300))
                 consider(min(fitted, gaussian), .spike, trust: trust)
             }
-            errorTail.observe(abs(error))
         }
-        if let deviation = daily.deviation(of: value, at: timestamp) {
+        var dailyScaled: Double?
+        let dailyDeviation = daily.deviation(of: value, at: timestamp)
+        if let deviation = dailyDeviation {
             if let scaled = dailyScale.scaled(deviation, floor: floor) {
                 // Its fits start a day late, so they are trusted after their own samples.
                 let weight = dailyWeight(deviationScale: dailyScale.scale(floor: floor))
                 consider(
                     weight * config.dailySensitivity * dailyTail.surprise(abs(scaled)), .timeOfDay,
                     trust: Self.confidence(after: dailyScale.count))
-                dailyTail.observe(abs(scaled))
+                dailyScaled = scaled
             }
-            dailyScale.observe(deviation, floor: floor)
         }
-        daily.observe(value, at: timestamp, previous: lastTimestamp)
-        lastTimestamp = timestamp
-        if let distance = drift.distance {
+        let driftDistance = drift.distance
+        if let distance = driftDistance {
             consider(config.driftSensitivity * driftTail.surprise(distance), .levelDrift, trust: trust)
-            driftTail.observe(distance)
         }
-        drift.observe(value)
         stuck.observe(value)
         consider(config.stuckSensitivity * stuck.surprise, .stuck, trust: trust)
         if count > Self.outOfRangeAfter, let beyond = distanceOutOfRange(value) {
             consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
         }
+
+        // The fits learn this sample, unless it is part of an incident they have learned enough of.
+        if learnsFromIncident(alertLevel: strongest.surprise >= AnomalyScore.surprise(score: threshold)) {
+            if let residual { errorScale.observe(residual, floor: floor) }
+            if likelihood.count > config.warmUp { likelihood.fitMean() }
+            if let error { errorTail.observe(abs(error)) }
+            if let deviation = dailyDeviation {
+                if let scaled = dailyScaled { dailyTail.observe(abs(scaled)) }
+                dailyScale.observe(deviation, floor: floor)
+            }
+            if let distance = driftDistance { driftTail.observe(distance) }
+        }
+        daily.observe(value, at: timestamp, previous: lastTimestamp)
+        lastTimestamp = timestamp
+        drift.observe(value)
         minimum = min(minimum, value)
         maximum = max(maximum, value)
 
@@ -347,6 +388,22 @@ public struct AnomalyScorer: Sendable, Hashable {
         return AnomalyScore(
             score: AnomalyScore.score(surprise: surprise), surprise: surprise, raw: raw,
             reason: strongest.reason)
+    }
+
+    /// Whether the fits (the error scales, the likelihood's distribution and the tails) learn this
+    /// sample, and the incident's progress.
+    ///
+    /// An incident starts at a sample whose surprise reaches the alert level and ends after
+    /// `incidentEndsAfter` samples in a row below it. Its first `incidentWorth` samples are learned
+    /// (a burst that recurs is learned, slowly, as the series' normal); the rest are not until it has
+    /// lasted `incidentBecomesNormalAfter` samples (a change that lasts is the new normal). The fits
+    /// weigh every past sample alike while a series is younger than their time constants, so without
+    /// this bound a series' first long incident set its scales and tails for good, and its later
+    /// incidents scored far less than the first.
+    mutating func learnsFromIncident(alertLevel: Bool) -> Bool {
+        guard config.incidentWorth > 0 else { return true }
+        incident.advance(alertLevel: alertLevel, endsAfter: Self.incidentEndsAfter)
+        return incident.samples <= config.incidentWorth || incident.samples > Self.incidentBecomesNormalAfter
     }
 
     /// How far fits of `n` samples are trusted: `1 − e^(−n/60)` (0.63 at 60,
@@ -393,5 +450,30 @@ public struct AnomalyScorer: Sendable, Hashable {
             : value < minimum - margin ? minimum - margin - value : -1
         guard beyond >= 0 else { return nil }
         return span > 0 ? beyond / span : 3
+    }
+}
+
+/// Where a series stands in an incident, as its scorer sees it: samples since the first alert-level
+/// one (0: in none), and samples in a row below the alert level since the last.
+public struct IncidentProgress: Sendable, Hashable {
+    public private(set) var samples = 0
+    public private(set) var calm = 0
+
+    public init() {}
+
+    init(samples: Int, calm: Int) {
+        self.samples = samples
+        self.calm = calm
+    }
+
+    /// One more sample; an incident starts at an alert-level one and ends `endsAfter` calm ones later.
+    mutating func advance(alertLevel: Bool, endsAfter: Int) {
+        if samples == 0 {
+            guard alertLevel else { return }
+            (samples, calm) = (1, 0)
+            return
+        }
+        calm = alertLevel ? 0 : calm + 1
+        samples = calm >= endsAfter ? 0 : samples + 1
     }
 }

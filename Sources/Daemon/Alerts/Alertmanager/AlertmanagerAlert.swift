@@ -38,7 +38,7 @@ struct AlertmanagerAlert: Sendable, Equatable {
     /// A series that was firing when the daemon's last checkpoint was written: sent again with its
     /// original start, so that Alertmanager sees one incident across the restart.
     init(restoring record: SeriesRecord, instance: String) {
-        guard case .firing(let since, _, let severity, _) = record.alert else {
+        guard case .firing(let since, _, let severity, _, _) = record.alert else {
             preconditionFailure("only firing series are restored into Alertmanager")
         }
         labels = Self.labels(of: record.identity, severity: severity, instance: instance)

@@ -101,7 +101,7 @@ final class AlertmanagerBook: Sendable {
 
     /// A series that was firing in the checkpoint the daemon started from.
     func restore(_ record: SeriesRecord, now: Double) {
-        guard case .firing(_, _, let severity, _) = record.alert else { return }
+        guard case .firing(_, _, let severity, _, _) = record.alert else { return }
         let key = Key(fingerprint: record.identity.fingerprint, severity: severity)
         let alert = AlertmanagerAlert(restoring: record, instance: instance)
         state.withLock { state in
