@@ -97,6 +97,26 @@ struct CheckpointTests {
         #expect(learned < untrained / 4, "squared residuals: restored \(learned), fresh \(untrained)")
     }
 
+    @Test("A checkpoint of record version 3 (no incident in the scorer) restores every series whole")
+    func versionThree() throws {
+        // Written by the daemon of the previous release (record version 3) on the same two series as
+        // the version 2 fixture (400 samples, 60 s apart, published at 200 samples/s), default settings.
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/checkpoint-record-v3.ckpt")
+        let contents = try MappedFile(path: fixture.path).withBytes { CheckpointFile.read($0, config: Self.config) }
+        // Read with version 4's layout, every entry would be short by the incident's fields, and damaged.
+        #expect(contents.problem == nil && contents.damaged == 0)
+        #expect(Set(contents.snapshots.map(\.key)) == ["fixture.sine", "fixture.ramp"])
+        for snapshot in contents.snapshots {
+            let predictor = snapshot.predictor
+            #expect(predictor.sampleCount == 400 && predictor.modelVersion > 1 && !predictor.moments.isEmpty)
+            #expect(predictor.scorer.incident == IncidentProgress())
+            // Rewritten in this release's format, it reads back bit for bit.
+            let bytes = predictor.serialized()
+            #expect(try Predictor(serialized: bytes).serialized() == bytes)
+        }
+    }
+
     @Test("Damage costs only the series it touches: truncation, a flipped bit, another version")
     func damage() throws {
         let originals = Self.snapshots(count: 5)

@@ -105,4 +105,51 @@ struct NABScorerTests {
         #expect(events == EventCounts(alarms: 2, trueAlarms: 1, windows: 2, foundWindows: 1))
         #expect(events.precision == 0.5 && events.recall == 0.5 && events.f1 == 0.5)
     }
+
+    @Test("At the alerts: pages are the detections; false pages, windows by order and start, swallowed windows")
+    func alertEpisodes() {
+        // 1,000 rows (probation 150), windows at 200, 500, 600, 700, 800 and 900 (the sixth is "later").
+        let windows = [200...219, 500...519, 600...619, 700...719, 800...819, 900...919]
+        var pages = [Bool](repeating: false, count: 1000)
+        var alerts = pages
+        for row in [100, 205, 300, 505, 905] { pages[row] = true }  // 100 is in the probation
+        for row in 690...725 { alerts[row] = true }  // opened before the fourth window, no page inside it
+        let file = NABFile(
+            name: "hand", scores: [Double](repeating: 0, count: 1000), windows: windows, alerts: alerts, pages: pages)
+        let episodes = AlertEpisodes(file)
+        #expect(episodes.onsets == 4 && episodes.falseOnsets == 1)
+        #expect(episodes.windows == .init(found: 3, total: 6))
+        #expect(episodes.firstWindows == .init(found: 1, total: 1))
+        #expect(episodes.secondToFifthWindows == .init(found: 1, total: 4))
+        #expect(episodes.laterWindows == .init(found: 1, total: 1))
+        #expect(episodes.earlyWindows == .init(found: 1, total: 1))
+        #expect(episodes.lateWindows == .init(found: 2, total: 5))
+        #expect(episodes.startedInsideAnOpenAlert == 1)
+        // NAB's scorer sees exactly the pages: three windows at 5 rows in (of 20), one false positive.
+        let tally = NABScorer.score(
+            AlertEpisodes.pages(of: file), threshold: AlertEpisodes.pageScore, profile: .standard)
+        #expect(tally.detectedWindows == 3 && tally.falsePositives == 1)
+    }
+
+    @Test("Results read: the page column, or where the alert column turns 1 in results without one")
+    func resultColumns() throws {
+        let folder = try makeTemporaryFolder("results")
+        let withPages = folder.appendingPathComponent("new.csv")
+        try
+            "timestamp,value,prediction,anomaly_score,alert,reason,page\n1,1,,0,0,warming_up,0\n2,5,1,0.9,1,spike,1\n3,5,5,0.6,1,spike,1\n4,1,5,0.1,1,spike,0\n"
+            .write(to: withPages, atomically: true, encoding: .utf8)
+        let new = try LabelledCorpus.readScores(withPages.path)
+        #expect(new.scores == [0, 0.9, 0.6, 0.1])
+        #expect(new.alerts == [false, true, true, true])
+        #expect(new.pages == [false, true, true, false])  // a new incident inside the open alert at row 3
+        let older = folder.appendingPathComponent("old.csv")
+        try
+            "timestamp,value,prediction,anomaly_score,alert,reason\n1,1,,0,0,warming_up\n2,5,1,0.9,1,spike\n3,5,5,0.6,1,spike\n4,1,5,0,0,spike\n5,9,1,0.9,1,spike\n"
+            .write(to: older, atomically: true, encoding: .utf8)
+        #expect(try LabelledCorpus.readScores(older.path).pages == [false, true, false, false, true])
+        let bad = folder.appendingPathComponent("bad.csv")
+        try "timestamp,value,prediction,anomaly_score,alert,reason,page\n1,1,,0,0,warming_up,2\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
+        #expect(throws: RecordingError.self) { try LabelledCorpus.readScores(bad.path) }
+    }
 }

@@ -35,9 +35,7 @@ struct ServiceTelemetryTests {
                 score: result.anomaly.score, unheld: result.anomaly.unheldScore, at: timestamp, rules: rules)
             // As the daemon: no training while an alert is out.
             if !alert.isFiring, let job = predictor.makeTrainingJob() { predictor.adopt(trainer.run(job)) }
-            let fired = notices.contains { if case .firing = $0 { return true } else { return false } }
-            let resolved = notices.contains { if case .resolved = $0 { return true } else { return false } }
-            return (fired && (!wasFiring || notices.count > 1), resolved && alert.isFiring == false)
+            return (AlertState.pages(notices, wasFiring: wasFiring), wasFiring && !alert.isFiring)
         }
     }
 

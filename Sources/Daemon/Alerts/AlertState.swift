@@ -25,6 +25,14 @@ enum AlertState: Equatable, Sendable {
         case resolved(since: Double, at: Double, severity: Severity)
     }
 
+    /// Whether `notices`, returned by `advance` from a state that was firing or not, page someone:
+    /// a new alert, or a new incident inside an open one (its resolution and a firing at once),
+    /// but not a re-send or an escalation.
+    static func pages(_ notices: [Notice], wasFiring: Bool) -> Bool {
+        let fires = notices.contains { if case .firing = $0 { true } else { false } }
+        return fires && (!wasFiring || notices.count > 1)
+    }
+
     /// Advances the state by one scored sample at time `time`; returns what to publish, in order:
     /// nothing, one notice, or for a new incident inside an open alert, that alert's resolution and
     /// the new one's firing. `score` is the sample's score as reported; `unheld`, the score before

@@ -34,7 +34,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(
         help:
-            "Print tab-separated rows scored at the daemon's own alerts (the result's alert column), named by this corpus name."
+            "Print tab-separated rows scored at the daemon's own pages (the result's page column), named by this corpus name."
     )
     var alertRows: String?
 

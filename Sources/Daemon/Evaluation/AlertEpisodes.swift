@@ -68,12 +68,14 @@ struct AlertEpisodes: Sendable, Equatable {
         alerts.indices.map { alerts[$0] && ($0 == 0 || !alerts[$0 - 1]) }
     }
 
-    /// The file with a detection at each page and nothing else, for NAB's scorer.
+    /// The file with a score of `pageScore` at each page and 0 elsewhere: at that threshold, NAB's
+    /// scorer counts the pages as the detections.
     static func pages(of file: NABFile) -> NABFile {
         NABFile(
-            name: file.name, scores: file.pages.map { $0 ? 1 : 0 }, windows: file.windows, alerts: file.alerts,
-            pages: file.pages)
+            name: file.name, scores: file.pages.map { $0 ? pageScore : 0 }, windows: file.windows,
+            alerts: file.alerts, pages: file.pages)
     }
+    static let pageScore = 1.0
 
     static func + (a: AlertEpisodes, b: AlertEpisodes) -> AlertEpisodes {
         var sum = AlertEpisodes()

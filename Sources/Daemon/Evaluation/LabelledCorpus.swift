@@ -64,32 +64,31 @@ struct LabelledCorpus {
     /// turns 1, in results written before there was one); empty without them.
     static func readScores(_ path: String) throws(RecordingError) -> (scores: [Double], alerts: [Bool], pages: [Bool]) {
         let lines = try RecordingReader.readLines(path)
-        guard let header = lines.first,
-            let column = header.split(separator: ",").firstIndex(where: { $0 == "anomaly_score" })
-        else {
+        let names = lines.first?.split(separator: ",") ?? []
+        guard let column = names.firstIndex(of: "anomaly_score") else {
             throw RecordingError(file: path, line: 1, problem: "no anomaly_score column")
         }
-        let names = header.split(separator: ",").map(String.init)
-        let flagColumns = ["alert", "page"].compactMap { name in names.firstIndex(of: name) }
+        let alertColumn = names.firstIndex(of: "alert")
+        let pageColumn = names.firstIndex(of: "page")
         var scores: [Double] = []
-        var flags: [[Bool]] = flagColumns.map { _ in [] }
+        var alerts: [Bool] = []
+        var pages: [Bool] = []
         for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
             let fields = resultFields(line)
+            func flag(_ column: Int) throws(RecordingError) -> Bool {
+                guard column < fields.count, fields[column] == "0" || fields[column] == "1" else {
+                    throw RecordingError(file: path, line: index + 1, problem: "\(names[column]) is neither 0 nor 1")
+                }
+                return fields[column] == "1"
+            }
             guard column < fields.count, let score = Double(fields[column]), score.isFinite else {
                 throw RecordingError(file: path, line: index + 1, problem: "no anomaly score")
             }
             scores.append(score)
-            for (k, flagColumn) in flagColumns.enumerated() {
-                guard flagColumn < fields.count, fields[flagColumn] == "0" || fields[flagColumn] == "1" else {
-                    throw RecordingError(
-                        file: path, line: index + 1, problem: "\(names[flagColumn]) is neither 0 nor 1")
-                }
-                flags[k].append(fields[flagColumn] == "1")
-            }
+            if let alertColumn { alerts.append(try flag(alertColumn)) }
+            if let pageColumn { pages.append(try flag(pageColumn)) }
         }
-        let alerts = names.contains("alert") ? flags[0] : []
-        let pages = names.contains("page") ? flags[flags.count - 1] : AlertEpisodes.onsets(ofOpen: alerts)
-        return (scores, alerts, pages)
+        return (scores, alerts, pageColumn == nil ? AlertEpisodes.onsets(ofOpen: alerts) : pages)
     }
 }
 

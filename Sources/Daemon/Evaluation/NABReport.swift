@@ -39,13 +39,10 @@ struct NABReport {
                 + pad("\(b.falsePositives)", 6) + "\n"
         }
         if all.contains(where: { !$0.pages.isEmpty }) {
-            let pages = all.map(AlertEpisodes.pages)
             let episodes = all.reduce(AlertEpisodes()) { $0 + AlertEpisodes($1) }
             out += "\nat the daemon's own alerts (the first row of each alert episode is the detection)\n"
             for profile in NABProfile.all {
-                out +=
-                    pad(profile.name, 22) + score(total(pages, threshold: 0.5, profile: profile).normalised(profile))
-                    + "\n"
+                out += pad(profile.name, 22) + score(totalAtPages(all, profile: profile).normalised(profile)) + "\n"
             }
             out +=
                 "alert onsets \(episodes.onsets), false \(episodes.falseOnsets); windows found \(episodes.windows.text): "
@@ -115,10 +112,9 @@ struct NABReport {
     func alertRows(corpus: String) -> String {
         var out = ""
         for (name, members) in [("all", files.map(\.file))] + categories {
-            let pages = members.map(AlertEpisodes.pages)
             let episodes = members.reduce(AlertEpisodes()) { $0 + AlertEpisodes($1) }
             let scores = NABProfile.all.map { profile in
-                score(total(pages, threshold: 0.5, profile: profile).normalised(profile))
+                score(totalAtPages(members, profile: profile).normalised(profile))
             }
             let fields =
                 [corpus, name, "\(members.count)", "\(episodes.windows.total)"] + scores + [
@@ -140,6 +136,11 @@ struct NABReport {
 
     private func total(_ files: [NABFile], threshold: Double, profile: NABProfile) -> NABTally {
         files.reduce(NABTally()) { $0 + NABScorer.score($1, threshold: threshold, profile: profile) }
+    }
+
+    /// The tally with every page a detection and nothing else.
+    private func totalAtPages(_ files: [NABFile], profile: NABProfile) -> NABTally {
+        total(files.map(AlertEpisodes.pages), threshold: AlertEpisodes.pageScore, profile: profile)
     }
 
     private func score(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "-" }

@@ -139,32 +139,24 @@ final class SeriesBook {
             state.record.lastScore = result.anomaly.score
             if let producer = batch.producer { state.producer = producer }
             let wasFiring = state.record.alert.isFiring
-            var paged = false
             let notices = state.record.alert.advance(
                 score: result.anomaly.score, unheld: result.anomaly.unheldScore, at: sample.timestamp,
                 rules: settings.alerts)
-            if !notices.isEmpty {
-                // A firing notice pages when no alert was open, or as a new incident inside one.
-                let pages = !wasFiring || notices.count > 1
-                for part in notices {
-                    let alert = makeAlert(part, state: state, sample: sample, result: result, rules: settings.alerts)
-                    if alert.status == .firing {
-                        firing += 1
-                        if pages {
-                            incidents += 1
-                            paged = true
-                        }
-                    } else {
-                        resolved += 1
-                        // A short incident is still in the window: learn from it only once it has passed.
-                        if state.record.firingSamples < settings.learnAfter {
-                            state.record.trainingResumesAt =
-                                state.predictor.sampleCount + config.predictor.training.window
-                        }
+            let paged = AlertState.pages(notices, wasFiring: wasFiring)
+            for notice in notices {
+                let alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
+                if alert.status == .firing {
+                    firing += 1
+                    if paged { incidents += 1 }
+                } else {
+                    resolved += 1
+                    // A short incident is still in the window: learn from it only once it has passed.
+                    if state.record.firingSamples < settings.learnAfter {
+                        state.record.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
                     }
-                    stats.metrics?.count(alert)
-                    raise(alert)
                 }
+                stats.metrics?.count(alert)
+                raise(alert)
             }
             state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
             observer?(sample, result, state.record.alert.isFiring, paged)

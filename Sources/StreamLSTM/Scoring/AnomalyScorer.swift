@@ -206,15 +206,15 @@ public struct AnomalyScorer: Sendable, Hashable {
     public private(set) var lastTimestamp: Double?
     /// Samples in a row whose score stayed under the threshold (refractory rule).
     public private(set) var calmSamples: Int = .max
-    /// The incident the scorer is in, if any (see `incidentInfluence`).
+    /// The incident the scorer is in, if any (see `learnsFromIncident`).
     public private(set) var incident = IncidentProgress()
 
     /// Memory of the error scales, in samples.
     static let scaleTimeConstant = 1000.0
     /// Samples before the out-of-range rule applies: the next value leaves the range of `n`
     /// exchangeable ones with probability about `2/n`, too often to page on while `n` is small.
-    /// (From sample 40, with the surprise scaled by `ln n / ln 300`, was neutral on both corpora but
-    /// paged on the demo's clean series in its first 200 samples.)
+    /// (Applying it from sample 40, its surprise scaled by `ln n / ln 300`, was neutral on both
+    /// corpora but paged on the demo's clean series in its first 200 samples.)
     static let outOfRangeAfter = 300
     /// An incident ends after this many samples in a row below the alert level (as an alert resolves by default).
     static let incidentEndsAfter = 10
