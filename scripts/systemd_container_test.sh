@@ -87,7 +87,9 @@ trap teardown EXIT
 # --keep-unit --register=no: the host has no systemd and no system bus for
 # nspawn to register the machine with (without them nspawn stops at once).
 # --console=pipe: no tty here. --volatile=overlay: writes go to a tmpfs.
-setsid systemd-nspawn -D "$root" -b --keep-unit --register=no --console=pipe --volatile=overlay \
+# --private-network: the container has a loopback of its own, so the daemon's
+# default ports (5555, 5556) inside it cannot meet anything of the host's.
+setsid systemd-nspawn -D "$root" -b --keep-unit --register=no --console=pipe --volatile=overlay --private-network \
     >"$log/console" 2>&1 </dev/null &
 nspawn_pid=$!
 # The container's PID 1 is nspawn's child named systemd (nspawn forks an
@@ -156,22 +158,31 @@ cx bash -c 'source /usr/share/bash-completion/bash_completion; _completion_loade
 cat >"$croot/root/spike.py" <<'EOF'
 import math, sys, time, zmq
 ctx = zmq.Context()
-pub = ctx.socket(zmq.PUB); pub.connect("tcp://127.0.0.1:5555")
+# XPUB, not PUB: it hands us the daemon's subscription, so nothing is sent
+# before the daemon listens (a PUB would drop it) and no sleep has to guess.
+pub = ctx.socket(zmq.XPUB); pub.connect("tcp://127.0.0.1:5555")
 sub = ctx.socket(zmq.SUB); sub.connect("tcp://127.0.0.1:5556"); sub.setsockopt(zmq.SUBSCRIBE, b"")
-time.sleep(0.5)  # PUB/SUB: messages sent before the connection are lost
+if not pub.poll(10_000):
+    sys.exit("the daemon's input never subscribed")
+pub.recv()
 series = sys.argv[1]
-t0 = int(time.time()) - 2000
-lines = [f"{series} {10 + math.sin(i / 10) + (50 if i == 900 else 0):.4f} {t0 + i}" for i in range(1000)]
-for k in range(0, len(lines), 100):
-    pub.send_string("\n".join(lines[k:k + 100])); time.sleep(0.05)
 poller = zmq.Poller(); poller.register(sub, zmq.POLLIN)
-deadline = time.time() + 10
-while time.time() < deadline:
-    if poller.poll(500):
+# Our subscription to the alerts may still be on its way: the series goes on
+# with a spike every 300 samples until an alert for it arrives, or 30 s pass.
+t0 = int(time.time()) - 100_000
+deadline = time.time() + 30
+for batch in range(1000):
+    lines = [f"{series} {10 + math.sin(i / 10) + (50 if i % 300 == 299 else 0):.4f} {t0 + i}"
+             for i in range(100 * batch, 100 * batch + 100)]
+    pub.send_string("\n".join(lines))
+    while poller.poll(0 if time.time() < deadline else 1):
         topic, body = sub.recv_multipart()[:2]
         if series.encode() in body:
             print(topic.decode(), body.decode()[:200]); sys.exit(0)
-sys.exit(1)
+    if time.time() > deadline:
+        break
+    poller.poll(20)  # a batch every 20 ms at most: the daemon keeps up, nothing is dropped
+sys.exit("no alert for the spikes")
 EOF
 cx python3 /root/spike.py test.spike || fail "no alert for a spike"
 
@@ -179,8 +190,12 @@ cx python3 /root/spike.py test.spike || fail "no alert for a spike"
 # A changed threshold must be applied by SIGHUP (ExecReload), and logged.
 sed -i 's/^  fire_threshold: 0.5 /  fire_threshold: 0.6 /' "$croot/etc/streamlstmd/streamlstmd.yaml"
 cx systemctl reload streamlstmd || fail "reload"
-sleep 0.5
-cx journalctl -u streamlstmd -o cat --no-pager | grep -q 'configuration reloaded' || fail "reload not logged"
+# ExecReload only sends SIGHUP: the line comes when the daemon has re-read the file.
+deadline=$(($(date +%s) + 10))
+until cx journalctl -u streamlstmd -o cat --no-pager | grep -q 'configuration reloaded'; do
+    [ "$(date +%s)" -le "$deadline" ] || fail "reload not logged within 10 s"
+    sleep 0.1  # the interval of a poll with a deadline
+done
 # UNTESTED: which field of the reload line names fire_threshold as applied.
 
 # --- restart keeps the learned state -----------------------------------------
