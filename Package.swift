@@ -4,7 +4,7 @@ import PackageDescription
 
 /// Builds use the vector width of the machine they are built on (`native`: AVX-512 or AVX2, FMA and
 /// F16C on x86-64), so `make install` and the README's commands give a binary that is fast where it
-/// was built. `STREAMLSTM_TARGET_CPU=x86-64` (the baseline: SSE2), `x86-64-v3` (AVX2, FMA, F16C) or
+/// was built. `STREAMLSTM_TARGET_CPU=x86-64` (the baseline: SSE2), `nehalem` (x86-64-v2), `haswell` (x86-64-v3) or
 /// another CPU name LLVM knows builds for that CPU instead: a package built for many machines wants
 /// the baseline, because a native binary does not start on an older CPU (it stops on an illegal
 /// instruction). The checkpoint format does not depend on the build.
@@ -21,6 +21,12 @@ let cpuDefines: [SwiftSetting] =
     ? [("fma", "STREAMLSTM_FMA"), ("f16c", "STREAMLSTM_F16C")]
         .filter { hostCPUFlags.contains(Substring($0.0)) }.map { .define($0.1) }
     : []
+
+/// The commit `--version` names: `make` passes it (`git rev-parse`) in `STREAMLSTMD_COMMIT`. Read from
+/// the environment, which SwiftPM's manifest cache keys on, so a new commit is never reported stale;
+/// only hexadecimal digits pass, so nothing else can reach the C define.
+let buildCommit = String(
+    (ProcessInfo.processInfo.environment["STREAMLSTMD_COMMIT"] ?? "").filter(\.isHexDigit).prefix(40))
 
 let package = Package(
     name: "streamlstmd",
@@ -46,6 +52,8 @@ let package = Package(
         ),
         // A cache prefetch, which Swift cannot express.
         .target(name: "CPrefetch"),
+        // The commit the binary was built from (a C define can carry a string; a Swift one cannot).
+        .target(name: "CBuildInfo", cSettings: [.define("STREAMLSTMD_COMMIT", to: "\"\(buildCommit)\"")]),
         // The model library: numbers in, numbers out. No I/O, no sockets, no clocks.
         .target(
             name: "StreamLSTM",
@@ -70,6 +78,7 @@ let package = Package(
             dependencies: [
                 "CZMQ",
                 "CPrefetch",
+                "CBuildInfo",
                 "StreamLSTM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -5,13 +5,16 @@ import Testing
 
 @Suite("The streamlstmd command line")
 struct CommandLineTests {
-    @Test("--version names our version and the libzmq it is linked against")
+    @Test("--version names our version, the commit it was built from and the libzmq it is linked against")
     func version() throws {
         let outcome = try BuiltBinary.run(["--version"])
         #expect(outcome.status == 0)
         let line = outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(line == BuildInfo.versionLine)
-        #expect(line.wholeMatch(of: /streamlstmd \d+\.\d+\.\d+ \(libzmq 4\.\d+\.\d+\)/) != nil, "\(line)")
+        #expect(
+            line.wholeMatch(of: /streamlstmd \d+\.\d+\.\d+ \(commit (unknown|[0-9a-f]{40}), libzmq 4\.\d+\.\d+\)/)
+                != nil,
+            "\(line)")
     }
 
     @Test("--help lists the subcommands")
