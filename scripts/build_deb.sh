@@ -14,8 +14,9 @@
 #                          package has no manual (and lintian says so) unless
 #                          MANUAL_DIR is given.
 #   MANUAL_DIR=dir         already generated pages (*.8) to ship instead.
-#   EXTRA_MANUAL=file      a hand-written page (signals, files, ports, alert
-#                          schema) shipped beside the generated ones.
+#   MANUAL_SECTIONS=file   hand-written mdoc sections (service, signals, files,
+#                          ports, alerts, exit status) put into streamlstmd.8 in
+#                          place of the generated EXIT STATUS.
 #   ALLOW_UNPACKAGED_LIBS=1  let dpkg-shlibdeps skip libraries no Debian
 #                          package owns (the toolchain's Swift .so files of a
 #                          dynamically linked trial binary). Never for a
@@ -121,9 +122,37 @@ elif [ -n "${GENERATE_MANUAL:-}" ]; then
 else
     echo "build_deb: warning: no GENERATE_MANUAL or MANUAL_DIR: the package has no manual" >&2
 fi
-if [ -n "${EXTRA_MANUAL:-}" ]; then
-    install -m 0644 "$EXTRA_MANUAL" "$mandir/"
+if [ -n "${MANUAL_SECTIONS:-}" ]; then
+    [ -f "$mandir/streamlstmd.8" ] || { echo "build_deb: no streamlstmd.8 to put $MANUAL_SECTIONS into" >&2; exit 1; }
+    # The generated EXIT STATUS says only "0 on success, >0 on error"; the
+    # hand-written sections replace it with the codes, and come where a reader
+    # of a daemon's page looks for them (before SEE ALSO).
+    awk -v sections="$MANUAL_SECTIONS" '
+        /^\.Sh "EXIT STATUS"/ { while ((getline line < sections) > 0) print line; skipping = 1; next }
+        skipping && /^\.Sh / { skipping = 0 }
+        !skipping { print }
+    ' "$mandir/streamlstmd.8" > "$work/streamlstmd.8"
+    grep -q '^\.Sh SIGNALS' "$work/streamlstmd.8" || { echo "build_deb: the manual sections were not put in" >&2; exit 1; }
+    install -m 0644 "$work/streamlstmd.8" "$mandir/streamlstmd.8"
 fi
+# generate-manual names a subcommand's page "streamlstmd alerts" (two words) in
+# NAME, which man-db's lexgrog cannot index (lintian: bad-whatis-entry), so
+# `man -k` and `whatis` would not find it. NAME gets the page's own name
+# (streamlstmd.alerts); the synopsis keeps the command as it is typed.
+for page in "$mandir"/streamlstmd.*.8; do
+    [ -e "$page" ] || continue
+    awk '
+        /^\.Sh / { section = $2 }
+        section == "NAME" && /^\.Nm "/ {
+            name = $0; sub(/^\.Nm "/, "", name); sub(/"$/, "", name)
+            dotted = name; gsub(/ /, ".", dotted)
+            print ".Nm " dotted; next
+        }
+        section == "SYNOPSIS" && /^\.Nm$/ && name != "" { print ".Nm \"" name "\""; next }
+        { print }
+    ' "$page" > "$work/page.8"
+    install -m 0644 "$work/page.8" "$page"
+done
 # Debian compresses manuals with gzip -9n (-n: no name or time in the header,
 # which would make every build differ).
 find "$mandir" -type f -name '*.8' -exec gzip -9n {} +

@@ -21,8 +21,9 @@
 #                          before the package (to try a unit change)
 #
 # Status of the steps (by hand, 2026-12-07, dynamic binary, Debian 12 host):
-#   boot, install, READY, alert, reload, restart keeps state, watchdog, stop,
-#   purge, security: run; template instances: NOT YET (no shard configs).
+#   boot, install, READY, manual, completion, alert, reload, restart keeps
+#   state, watchdog, stop, two template instances, security, clean journal,
+#   purge: all run by `make test-package`.
 set -euo pipefail
 
 DEB=$(readlink -f "${1:?usage: $0 PACKAGE.deb}")
@@ -148,7 +149,11 @@ done
 echo "container test: installed, enabled, active ($(unit_prop StatusText))"
 
 # Manual and completion as a user would meet them.
-cx man -w streamlstmd >/dev/null || echo "container test: WARNING: no manual page for streamlstmd"
+cx man -w streamlstmd >/dev/null || fail "no manual page for streamlstmd"
+cx man -w streamlstmd.run >/dev/null || fail "no manual page for streamlstmd.run"
+cx bash -c 'MANWIDTH=80 man streamlstmd 2>/dev/null' | grep -q '^SIGNALS' || fail "the manual has no SIGNALS section"
+# The units as installed, with the manual their Documentation= names now there.
+cx systemd-analyze verify /usr/lib/systemd/system/streamlstmd.service || fail "systemd-analyze verify"
 cx bash -c 'source /usr/share/bash-completion/bash_completion; _completion_loader streamlstmd; complete -p streamlstmd' >/dev/null \
     || fail "bash completion not loaded"
 
@@ -189,14 +194,14 @@ cx python3 /root/spike.py test.spike || fail "no alert for a spike"
 # --- reload ------------------------------------------------------------------
 # A changed threshold must be applied by SIGHUP (ExecReload), and logged.
 sed -i 's/^  fire_threshold: 0.5 /  fire_threshold: 0.6 /' "$croot/etc/streamlstmd/streamlstmd.yaml"
+grep -q '^  fire_threshold: 0.6 ' "$croot/etc/streamlstmd/streamlstmd.yaml" || fail "the example configuration has no fire_threshold: 0.5 line to change"
 cx systemctl reload streamlstmd || fail "reload"
 # ExecReload only sends SIGHUP: the line comes when the daemon has re-read the file.
 deadline=$(($(date +%s) + 10))
-until cx journalctl -u streamlstmd -o cat --no-pager | grep -q 'configuration reloaded'; do
-    [ "$(date +%s)" -le "$deadline" ] || fail "reload not logged within 10 s"
+until cx journalctl -u streamlstmd -o cat --no-pager | grep 'configuration reloaded' | grep -q 'applied=alerts.fire_threshold'; do
+    [ "$(date +%s)" -le "$deadline" ] || fail "the reload did not log alerts.fire_threshold as applied within 10 s"
     sleep 0.1  # the interval of a poll with a deadline
 done
-# UNTESTED: which field of the reload line names fire_threshold as applied.
 
 # --- restart keeps the learned state -----------------------------------------
 cx systemctl restart streamlstmd || fail "restart"
@@ -226,9 +231,71 @@ after=$(cx journalctl -u streamlstmd -o cat --no-pager | grep -c 'checkpoint wri
 cx systemctl start streamlstmd
 
 # --- two instances of the template --------------------------------------------
-# UNTESTED: needs /etc/streamlstmd/shard-{0,1}.yaml (connect to a producer,
-# own alert endpoint and HTTP port each) and shards.env SHARDS=2; then a
-# producer that binds, and a check that each series alerts on one instance.
+# SHARDS=2: instance I reads shard-I.yaml and keeps shard I/2 of the series (by
+# fingerprint). Both connect to one producer that binds; each publishes alerts
+# and serves HTTP on ports of its own. Every spiked series must alert on
+# exactly one instance, and both instances must have a share.
+printf 'SHARDS=2\n' >"$croot/etc/streamlstmd/shards.env"
+for i in 0 1; do
+    cat >"$croot/etc/streamlstmd/shard-$i.yaml" <<EOF
+inputs:
+  - connect: ["tcp://127.0.0.1:6000"]
+alerts_endpoint: "tcp://127.0.0.1:610$i"
+http: "127.0.0.1:620$i"
+instance: "shard-$i"
+EOF
+done
+cx systemctl start streamlstmd@0 streamlstmd@1 || {
+    cx journalctl -u 'streamlstmd@*' --no-pager -o cat >&2 || true
+    fail "template instances did not start"
+}
+cat >"$croot/root/shards.py" <<'EOF'
+import json, math, sys, time, zmq
+ctx = zmq.Context()
+pub = ctx.socket(zmq.XPUB); pub.bind("tcp://127.0.0.1:6000")
+pub.setsockopt(zmq.XPUB_VERBOSE, 1)  # both instances subscribe to "": hand us both, not the first only
+subs = []
+for i in range(2):
+    sub = ctx.socket(zmq.SUB); sub.connect(f"tcp://127.0.0.1:610{i}"); sub.setsockopt(zmq.SUBSCRIBE, b"alert.firing")
+    subs.append(sub)
+# Both instances' input subscriptions, before anything is sent.
+for _ in range(2):
+    if not pub.poll(10_000):
+        sys.exit("an instance never subscribed")
+    pub.recv()
+names = [f"shards.s{k}" for k in range(12)]
+seen = {}  # series -> the instances that alerted on it
+poller = zmq.Poller()
+for sub in subs:
+    poller.register(sub, zmq.POLLIN)
+t0 = int(time.time()) - 100_000
+deadline = time.time() + 60
+batch = 0
+# The series go on, with a spike every 300 samples, until each has alerted (our
+# alert subscriptions may still be on their way for the first spikes).
+while len(seen) < len(names) and time.time() < deadline:
+    lines = [f"{n} {10 + math.sin(i / 10) + (50 if i % 300 == 299 else 0):.4f} {t0 + i}"
+             for i in range(100 * batch, 100 * batch + 100) for n in names]
+    pub.send_string("\n".join(lines))
+    batch += 1
+    for sub, _ in poller.poll(20):
+        alert = json.loads(sub.recv_multipart()[1])
+        seen.setdefault(alert["labels"]["series"], set()).add(alert["labels"]["instance"])
+shares = {}
+for series, instances in seen.items():
+    if len(instances) != 1:
+        sys.exit(f"{series} alerted on {sorted(instances)}")
+    shares.setdefault(next(iter(instances)), []).append(series)
+if len(seen) < len(names):
+    sys.exit(f"no alert for {sorted(set(names) - set(seen))}")
+if len(shares) != 2:
+    sys.exit(f"one instance took every series: {shares}")
+print("container test: shares", {k: len(v) for k, v in sorted(shares.items())})
+EOF
+cx python3 /root/shards.py || fail "template instances did not share the series"
+cx systemctl stop streamlstmd@0 streamlstmd@1
+# The shard files are the admin's, which purge leaves (it removes /etc/streamlstmd only when empty).
+rm -f "$croot/etc/streamlstmd/shards.env" "$croot"/etc/streamlstmd/shard-*.yaml
 
 # --- the exposure --------------------------------------------------------------
 cx systemd-analyze security streamlstmd --no-pager | tail -n 1
@@ -247,6 +314,7 @@ fi
 cx dpkg --purge streamlstmd || fail "dpkg --purge"
 cx systemctl is-active --quiet streamlstmd && fail "still running after purge"
 for path in /usr/bin/streamlstmd /etc/streamlstmd /var/lib/private/streamlstmd /var/lib/streamlstmd \
+    /var/lib/private/streamlstmd-shard-0 /var/lib/streamlstmd-shard-1 \
     /usr/lib/systemd/system/streamlstmd.service /etc/systemd/system/multi-user.target.wants/streamlstmd.service; do
     if cx test -e "$path" || cx test -L "$path"; then fail "$path left after purge"; fi
 done
