@@ -9,10 +9,13 @@ import Logging
 /// accept error ends it (out of descriptors, it stops accepting for a
 /// moment). One thread polls every socket; cheap routes
 /// answer on it, slow ones (`Route.slow`) on a worker queue, so `/healthz`
-/// answers whatever else clients do. One request per connection.
+/// answers whatever else clients do. One request per connection. A request
+/// may carry a body of at most `bodyBytes`, announced by `Content-Length`
+/// (no chunked encoding: the daemon's own commands and curl send a length).
 final class BoundedHTTPServer: @unchecked Sendable {
     struct Limits: Sendable {
         var headerBytes = 16 << 10
+        var bodyBytes = 64 << 10
         var connections = 256
         var requestSeconds = 5.0
     }
@@ -25,12 +28,29 @@ final class BoundedHTTPServer: @unchecked Sendable {
         static func text(_ status: Int, _ text: String) -> Response { Response(status: status, body: Array(text.utf8)) }
     }
 
+    /// What a route is given: the query's parameters and the body (empty for GET).
+    struct Request: Sendable {
+        var query: [String: String]
+        var body: [UInt8]
+    }
+
     struct Route: Sendable {
+        /// `GET` (which answers `HEAD` too), `POST` or `DELETE`.
+        let method: String
         let path: String
         /// Answered on a worker queue rather than the polling thread.
         let slow: Bool
-        /// Given the request's query parameters.
-        let respond: @Sendable (_ query: [String: String]) -> Response
+        let respond: @Sendable (_ request: Request) -> Response
+
+        init(
+            method: String = "GET", path: String, slow: Bool,
+            respond: @escaping @Sendable (_ request: Request) -> Response
+        ) {
+            self.method = method
+            self.path = path
+            self.slow = slow
+            self.respond = respond
+        }
     }
 
     /// `a=1&b=x%20y` → ["a": "1", "b": "x y"] (`+` is a space; the first of a repeated name counts).
@@ -50,7 +70,8 @@ final class BoundedHTTPServer: @unchecked Sendable {
     let address: String
     private let listener: Int32
     private let wake: (read: Int32, write: Int32)
-    private let routes: [String: Route]
+    /// By path, then by method.
+    private let routes: [String: [String: Route]]
     private let limits: Limits
     private let logger: Logger
     private let workers = DispatchQueue(label: "streamlstmd.http", attributes: .concurrent)
@@ -60,7 +81,10 @@ final class BoundedHTTPServer: @unchecked Sendable {
 
     private struct Client {
         let fd: Int32
+        /// The request as read so far: its head, then its body.
         var head: [UInt8] = []
+        /// Where the head ends, once it has all arrived.
+        var headEnd: Int?
         let deadline: Double
     }
 
@@ -100,7 +124,9 @@ final class BoundedHTTPServer: @unchecked Sendable {
         for end in pipeEnds { Self.makeNonBlocking(end) }
         listener = fd
         wake = (pipeEnds[0], pipeEnds[1])
-        self.routes = Dictionary(routes.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        self.routes = Dictionary(grouping: routes, by: \.path).mapValues { sameRoute in
+            Dictionary(sameRoute.map { ($0.method, $0) }, uniquingKeysWith: { first, _ in first })
+        }
         self.limits = limits
         self.logger = logger
     }
@@ -209,38 +235,91 @@ final class BoundedHTTPServer: @unchecked Sendable {
         }
         let searchFrom = max(0, client.head.count - 3)
         client.head += buffer[0..<count]
-        let end = Self.endOfHead(client.head, from: searchFrom)
+        let end = client.headEnd ?? Self.endOfHead(client.head, from: searchFrom)
         guard (end ?? client.head.count) <= limits.headerBytes else {
             reply(client.fd, .text(431, "request header fields too large\n"))
             return true
         }
         guard let end else { return false }
-        let requestLine = client.head[..<(client.head.firstIndex(of: UInt8(ascii: "\r")) ?? end)]
-        let parts = requestLine.split(separator: UInt8(ascii: " "))
-        guard parts.count == 3, parts[0].elementsEqual("GET".utf8) || parts[0].elementsEqual("HEAD".utf8) else {
-            reply(
-                client.fd,
-                .text(parts.count == 3 ? 405 : 400, parts.count == 3 ? "method not allowed\n" : "bad request\n"))
+        client.headEnd = end
+        let parsed: ParsedHead
+        switch Self.parseHead(client.head[..<end], bodyLimit: limits.bodyBytes) {
+        case .failure(let refusal):
+            reply(client.fd, refusal.response)
             return true
+        case .success(let head): parsed = head
         }
-        let target = String(decoding: parts[1], as: UTF8.self)
-        let path = String(target.prefix { $0 != "?" })
-        let query = Self.queryParameters(target.drop { $0 != "?" }.dropFirst())
-        guard let route = routes[path] else {
+        guard client.head.count >= end + parsed.bodyLength else { return false }  // the body is still coming
+        guard let sameRoute = routes[parsed.path] else {
             reply(client.fd, .text(404, "not found\n"))
             return true
         }
+        guard let route = sameRoute[parsed.method == "HEAD" ? "GET" : parsed.method] else {
+            let allowed = sameRoute.keys.sorted().joined(separator: ", ")
+            reply(client.fd, .text(405, "method not allowed: \(parsed.path) takes \(allowed)\n"))
+            return true
+        }
+        let request = Request(query: parsed.query, body: Array(client.head[end..<(end + parsed.bodyLength)]))
         if route.slow {
             let fd = client.fd
             handedOff.withLock { $0 += 1 }
             workers.async { [self] in
-                reply(fd, route.respond(query), blocking: true)
+                reply(fd, route.respond(request), blocking: true)
                 handedOff.withLock { $0 -= 1 }
             }
         } else {
-            reply(client.fd, route.respond(query))
+            reply(client.fd, route.respond(request))
         }
         return true
+    }
+
+    private struct ParsedHead {
+        var method: String
+        var path: String
+        var query: [String: String]
+        var bodyLength: Int
+    }
+
+    /// The request line and the body's length from a whole head; a refusal when either is wrong.
+    private static func parseHead(_ head: ArraySlice<UInt8>, bodyLimit: Int) -> Result<ParsedHead, Refusal> {
+        let lines = head.split(separator: UInt8(ascii: "\n")).map {
+            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
+        }
+        let parts = lines.first?.split(separator: " ") ?? []
+        guard parts.count == 3 else { return .failure(Refusal(.text(400, "bad request\n"))) }
+        let method = String(parts[0])
+        guard ["GET", "HEAD", "POST", "DELETE"].contains(method) else {
+            return .failure(Refusal(.text(405, "method not allowed\n")))
+        }
+        var bodyLength = 0
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if name == "transfer-encoding" {
+                return .failure(Refusal(.text(411, "send the body with a Content-Length\n")))
+            }
+            if name == "content-length" {
+                guard let length = Int(value), length >= 0 else {
+                    return .failure(Refusal(.text(400, "bad Content-Length\n")))
+                }
+                guard length <= bodyLimit else {
+                    return .failure(Refusal(.text(413, "request body over \(bodyLimit) bytes\n")))
+                }
+                bodyLength = length
+            }
+        }
+        let target = String(parts[1])
+        return .success(
+            ParsedHead(
+                method: method, path: String(target.prefix { $0 != "?" }),
+                query: queryParameters(target.drop { $0 != "?" }.dropFirst()), bodyLength: bodyLength))
+    }
+
+    /// An answer that ends a request before any route sees it.
+    private struct Refusal: Error {
+        let response: Response
+        init(_ response: Response) { self.response = response }
     }
 
     /// The index just past `\r\n\r\n`, searching from `start` (so a head read in pieces is scanned once).
@@ -257,9 +336,14 @@ final class BoundedHTTPServer: @unchecked Sendable {
     private static func reason(_ status: Int) -> String {
         switch status {
         case 200: "OK"
+        case 201: "Created"
         case 400: "Bad Request"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 409: "Conflict"
+        case 411: "Length Required"
+        case 413: "Content Too Large"
+        case 422: "Unprocessable Content"
         case 431: "Request Header Fields Too Large"
         case 503: "Service Unavailable"
         default: "Status"

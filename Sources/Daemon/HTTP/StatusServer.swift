@@ -39,8 +39,8 @@ final class StatusServer: Service {
                     status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
             },
             // Every series, or with `?key=K` that series alone (the link in each Alertmanager alert).
-            .init(path: "/series", slow: true) { query in
-                guard let key = query["key"] else {
+            .init(path: "/series", slow: true) { request in
+                guard let key = request.query["key"] else {
                     return .init(
                         status: 200, contentType: "application/json",
                         body: Array(SeriesSummary.json(engine.inspect()).utf8))
