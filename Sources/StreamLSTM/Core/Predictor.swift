@@ -158,11 +158,13 @@ public final class Predictor {
     /// Judges `value` against the forecast made for it, then learns the
     /// value's level and advances the model. Allocates nothing.
     /// `alertThreshold`: where the caller's alerts fire, for the scorer's
-    /// refractory rule (by default the scorer configuration's).
+    /// refractory rule (by default the scorer configuration's). `learns`
+    /// false (a silenced series): the value is judged and the model advances,
+    /// but neither the normaliser's level nor the scorer's fits learn it.
     @discardableResult
     public func step(
         value: Double, timestamp: Double, workspace: Workspace,
-        alertThreshold: Double? = nil
+        alertThreshold: Double? = nil, learns: Bool = true
     ) throws(PredictorError) -> StepResult {
         guard value.isFinite else { throw .nonFiniteValue }
         guard abs(value) <= Self.largestValue else { throw .valueOutOfRange }
@@ -172,7 +174,8 @@ public final class Predictor {
         // 1. Judge the value against what was forecast for it.
         let predicted = forecast
         let residual = predicted.map { value - $0 } ?? 0
-        let anomaly = scorer.score(value: value, predicted: predicted, timestamp: timestamp, threshold: alertThreshold)
+        let anomaly = scorer.score(
+            value: value, predicted: predicted, timestamp: timestamp, threshold: alertThreshold, learns: learns)
         if predicted != nil {
             let weight = max(1 / Double(sampleCount), 1 / config.normalizer.timeConstant)
             residualMeanSquare += weight * (residual * residual - residualMeanSquare)
@@ -184,7 +187,7 @@ public final class Predictor {
         }
 
         // 2. Learn the level, build the input, advance the network.
-        normalizer.observe(value)
+        if learns { normalizer.observe(value) }
         fillInput(value: value, timestamp: timestamp, into: workspace.input)
         if learning {
             let slot = sampleCount % historyTargets.count

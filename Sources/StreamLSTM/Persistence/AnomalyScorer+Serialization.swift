@@ -37,12 +37,15 @@ extension AnomalyScorer {
         w.write(Int64(min(calmSamples, Int(Int64.max))))
         w.write(UInt64(incident.samples))
         w.write(UInt64(incident.calm))
+        w.write((0..<8).map { gains.values[$0] })
     }
 
     /// `countsAsFloats`: a version 2 record, whose daily counts were floats; `withIncident`: a record
-    /// of version 4 or later, which keeps the incident's progress (before, a series was in none).
+    /// of version 4 or later, which keeps the incident's progress (before, a series was in none);
+    /// `withGains`: of version 5 or later, which keeps the verdicts' gains (before, there were none).
     init(
-        config: ScorerConfig, decoding r: inout ByteReader, countsAsFloats: Bool = false, withIncident: Bool = true
+        config: ScorerConfig, decoding r: inout ByteReader, countsAsFloats: Bool = false, withIncident: Bool = true,
+        withGains: Bool = true
     ) throws(SerializationError) {
         let count = try r.readInt()
         let errorScale = RunningScale(
@@ -88,6 +91,14 @@ extension AnomalyScorer {
         let calm = Int(try r.read(Int64.self))
         let incident =
             withIncident ? IncidentProgress(samples: try r.readInt(), calm: try r.readInt()) : IncidentProgress()
+        var gains = SensitivityGains()
+        if withGains {
+            let values = try r.readFloats()
+            guard values.count == 8, let stored = SensitivityGains(values: SIMD8(values)) else {
+                throw .invalid("sensitivity gains \(values) are not 8 values within \(SensitivityGains.range)")
+            }
+            gains = stored
+        }
         let statistics = [
             errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
             drift.longVariance, stuck.startRate,
@@ -100,6 +111,7 @@ extension AnomalyScorer {
             daily: daily, dailyScale: dailyScale, dailyTail: dailyTail, drift: drift, driftTail: driftTail,
             stuck: stuck, minimum: minimum, maximum: maximum,
             lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm, incident: incident)
+        self.gains = gains
     }
 }
 

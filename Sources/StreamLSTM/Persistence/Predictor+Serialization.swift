@@ -4,7 +4,9 @@
 ///
 /// All little-endian; the CRC covers everything before it. Floats are stored
 /// as bit patterns, so a round trip is bit-exact and a restored predictor
-/// continues exactly as the original would have. Version 4 adds the scorer's
+/// continues exactly as the original would have. Version 5 adds the
+/// sensitivity gains that users' verdicts set (read as neutral from older
+/// records). Version 4 adds the scorer's
 /// incident (its progress and `incidentWorth`); version 3 keeps weights and
 /// moments in the 16 bits a series holds them in, and its records are read as
 /// in no incident, with `incidentWorth` 0 (how they were scored); version 2
@@ -13,7 +15,9 @@
 /// state, in the order of `encodeState`.
 extension Predictor {
     static let recordMagic: [UInt8] = Array("SLSM".utf8)
-    public static let recordVersion: UInt16 = 4
+    public static let recordVersion: UInt16 = 5
+    /// The last version without the verdicts' sensitivity gains.
+    static let withoutGainsVersion: UInt16 = 4
     /// The last version without the scorer's incident.
     static let withoutIncidentVersion: UInt16 = 3
     /// The last version that stored 32-bit weights and moments.
@@ -79,7 +83,7 @@ extension Predictor {
         self.init(restoring: current ?? recorded)
         try decodeState(
             from: &reader, halves: version > Self.fullPrecisionVersion,
-            withIncident: version > Self.withoutIncidentVersion)
+            withIncident: version > Self.withoutIncidentVersion, withGains: version > Self.withoutGainsVersion)
         guard reader.remaining == 0 else { throw .invalid("\(reader.remaining) unread payload bytes") }
     }
 
@@ -124,7 +128,9 @@ extension Predictor {
         w.write(stateSnapshots)
     }
 
-    private func decodeState(from r: inout ByteReader, halves: Bool, withIncident: Bool) throws(SerializationError) {
+    private func decodeState(
+        from r: inout ByteReader, halves: Bool, withIncident: Bool, withGains: Bool
+    ) throws(SerializationError) {
         sampleCount = try r.readInt()
         modelVersion = try r.readInt()
         lastJobAt = try r.readInt()
@@ -136,7 +142,8 @@ extension Predictor {
             config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
             count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
         scorer = try AnomalyScorer(
-            config: config.scorer, decoding: &r, countsAsFloats: !halves, withIncident: withIncident)
+            config: config.scorer, decoding: &r, countsAsFloats: !halves, withIncident: withIncident,
+            withGains: withGains)
         if halves {
             weights = try r.readHalves()
             previousWeights = try r.readHalves()

@@ -102,7 +102,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
 }
 
 /// Why a sample scored what it did: the test that was most surprised.
-public enum AnomalyReason: UInt8, Sendable, Hashable, Codable {
+public enum AnomalyReason: UInt8, Sendable, Hashable, Codable, CaseIterable {
     /// Still warming up: the score is 0.
     case warmingUp = 0
     /// The recent prediction errors are large for this series (the error likelihood).
@@ -201,13 +201,23 @@ public struct AnomalyScorer: Sendable, Hashable {
     var drift: LevelDrift
     var driftTail: TailEstimator
     var stuck: StuckValue
-    public private(set) var minimum: Double = .infinity
-    public private(set) var maximum: Double = -.infinity
+    public internal(set) var minimum: Double = .infinity
+    public internal(set) var maximum: Double = -.infinity
     public private(set) var lastTimestamp: Double?
     /// Samples in a row whose score stayed under the threshold (refractory rule).
     public private(set) var calmSamples: Int = .max
     /// The incident the scorer is in, if any (see `learnsFromIncident`).
     public private(set) var incident = IncidentProgress()
+    /// Each test's weight as its user's verdicts set it (see `learn(_:from:to:threshold:)`).
+    public internal(set) var gains = SensitivityGains()
+    /// What a verdict needs to know of the recent past, none of it kept in a record: the strongest
+    /// surprise of each recent block, two copies of the fits (oldest first), and the samples the
+    /// incident rule kept from the fits in the latest incident.
+    var peaks = SurprisePeaks()
+    var fitCopies: [ScorerFits] = []
+    var withheld: [WithheldSample] = []
+    /// `count` when the newest withheld sample was kept.
+    var withheldAt = 0
 
     /// Memory of the error scales, in samples.
     static let scaleTimeConstant = 1000.0
@@ -225,6 +235,13 @@ public struct AnomalyScorer: Sendable, Hashable {
     static let outOfRangeSurprise = 10.0
     /// No test's surprise counts for more: scores stay below 1 and finite.
     static let maximumSurprise = 1000.0
+    /// Samples over which a verdict's sensitivity gain fades back to 1: the fits' own memory.
+    static let verdictMemory = 2000.0
+    /// A copy of the fits is taken every this many samples, and two are kept: a verdict of `anomaly`
+    /// reaches from 256 to 512 samples back (a copy is 270 bytes; a series holds two).
+    static let fitCopyInterval = 256
+    /// Withheld samples are kept this many samples after the last one, for a verdict to teach them.
+    static let withheldKeptFor = 1000
 
     public init(config: ScorerConfig = ScorerConfig()) {
         self.config = config
@@ -285,12 +302,17 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// the measure of normal within a few hundred samples, whether or not the
     /// model learns it. (Holding the fits still for a whole alert kept such
     /// alerts firing for thousands of samples and cost 3 to 9 NAB points.)
+    ///
+    /// `learns` false (a silenced series): the sample is judged, but nothing the scorer fits learns it
+    /// (nor the range, the daily profile or the level): what a series shows during maintenance is not
+    /// its normal.
     public mutating func score(
         value: Double, predicted: Double?, timestamp: Double,
-        threshold: Double? = nil
+        threshold: Double? = nil, learns: Bool = true
     ) -> AnomalyScore {
         let threshold = threshold ?? config.threshold
-        var verdict = unrefractoryScore(value: value, predicted: predicted, timestamp: timestamp, threshold: threshold)
+        var verdict = unrefractoryScore(
+            value: value, predicted: predicted, timestamp: timestamp, threshold: threshold, learns: learns)
         guard config.refractory > 0 else { return verdict }
         if verdict.score >= threshold {
             if calmSamples < config.refractory { verdict.score = threshold.nextDown }
@@ -302,7 +324,7 @@ public struct AnomalyScorer: Sendable, Hashable {
     }
 
     private mutating func unrefractoryScore(
-        value: Double, predicted: Double?, timestamp: Double, threshold: Double
+        value: Double, predicted: Double?, timestamp: Double, threshold: Double, learns: Bool
     ) -> AnomalyScore {
         count += 1
         let residual = predicted.map { value - $0 }
@@ -315,8 +337,12 @@ public struct AnomalyScorer: Sendable, Hashable {
         var strongest: (surprise: Double, reason: AnomalyReason) = (0, .predictionError)
         // Most tests have seen every sample: their trust is worked out once.
         let trust = Self.confidence(after: count)
+        let gains = self.gains
+        // Every test's surprise, for the peaks a verdict looks back at.
+        var surprises = SIMD8<Float>(repeating: 0)
         func consider(_ surprise: Double, _ reason: AnomalyReason, trust: Double) {
-            let trusted = surprise * trust
+            let trusted = gains.isNeutral ? surprise * trust : surprise * trust * gains[reason]
+            surprises[Int(reason.rawValue)] = Float(min(trusted, Self.maximumSurprise))
             if trusted > strongest.surprise { strongest = (trusted, reason) }
         }
         // The likelihood's distribution is fitted from the end of the warm-up and judged by only
@@ -354,22 +380,30 @@ public struct AnomalyScorer: Sendable, Hashable {
             consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
         }
 
-        // The fits learn this sample, unless it is part of an incident they have learned enough of.
-        if learnsFromIncident(alertLevel: strongest.surprise >= AnomalyScore.surprise(score: threshold)) {
-            if let residual { errorScale.observe(residual, floor: floor) }
-            if likelihood.count > config.warmUp { likelihood.fitMean() }
-            if let error { errorTail.observe(abs(error)) }
-            if let deviation = dailyDeviation {
-                if let scaled = dailyScaled { dailyTail.observe(abs(scaled)) }
-                dailyScale.observe(deviation, floor: floor)
+        // The fits learn this sample, unless it is part of an incident they have learned enough of
+        // (then it is kept aside for a verdict) or the series is not learning.
+        let learned = WithheldSample(
+            timestamp: timestamp, residual: residual, error: error,
+            shortMean: likelihood.count > config.warmUp ? likelihood.shortMean : .nan, dailyDeviation: dailyDeviation,
+            dailyScaled: dailyScaled, driftDistance: driftDistance, floor: floor)
+        let incidentAllows = learnsFromIncident(
+            alertLevel: strongest.surprise >= AnomalyScore.surprise(score: threshold))
+        if learns {
+            if incidentAllows {
+                absorb(learned)
+            } else {
+                withhold(learned)
             }
-            if let distance = driftDistance { driftTail.observe(distance) }
+            daily.observe(value, at: timestamp, previous: lastTimestamp)
+            drift.observe(value)
+            minimum = min(minimum, value)
+            maximum = max(maximum, value)
+            if count % Self.fitCopyInterval == 0 { keepCopyOfFits(at: timestamp) }
         }
-        daily.observe(value, at: timestamp, previous: lastTimestamp)
         lastTimestamp = timestamp
-        drift.observe(value)
-        minimum = min(minimum, value)
-        maximum = max(maximum, value)
+        peaks.note(surprises, at: timestamp)
+        if !gains.isNeutral { self.gains.fade(memory: Self.verdictMemory) }
+        if !withheld.isEmpty && count - withheldAt > Self.withheldKeptFor { withheld = [] }
 
         if count <= config.warmUp {
             return AnomalyScore(score: 0, surprise: 0, raw: raw, reason: .warmingUp)
@@ -403,6 +437,7 @@ public struct AnomalyScorer: Sendable, Hashable {
     mutating func learnsFromIncident(alertLevel: Bool) -> Bool {
         guard config.incidentWorth > 0 else { return true }
         incident.advance(alertLevel: alertLevel, endsAfter: Self.incidentEndsAfter)
+        if incident.samples == 1 && !withheld.isEmpty { withheld = [] }  // a new incident: the last one's are stale
         return incident.samples <= config.incidentWorth || incident.samples > Self.incidentBecomesNormalAfter
     }
 

@@ -53,7 +53,7 @@ public struct ErrorLikelihood: Sendable, Hashable {
         Prefetch.array(&recentRaw, elements: 0..<window)
     }
 
-    private var shortMean: Double {
+    var shortMean: Double {
         let filled = min(count, recentRaw.count)
         var sum: Double = 0
         for i in 0..<filled { sum += Double(recentRaw[i]) }
@@ -68,6 +68,16 @@ public struct ErrorLikelihood: Sendable, Hashable {
     /// Takes the current short-window mean into the fitted distribution.
     mutating func fitMean() {
         fit.fit(shortMean, timeConstant: timeConstant)
+    }
+
+    /// Takes an earlier short-window mean into the fitted distribution (a verdict teaching a stretch).
+    mutating func fit(mean: Double) {
+        fit.fit(mean, timeConstant: timeConstant)
+    }
+
+    /// Goes back to an earlier fit (a verdict taking a stretch out).
+    mutating func restore(_ earlier: GaussianFit) {
+        fit = earlier
     }
 }
 
