@@ -6,7 +6,9 @@
 # same corpora at the daemon's own alerts (the first row of each alert episode
 # is a page): NAB's three profiles, alert onsets and false ones (outside every
 # window, after NAB's probation), windows found by their order in the file and
-# by where they start, and windows that start inside an alert already open.
+# by where they start, and windows that start inside an alert already open;
+# then the second half of every file, replayed without and with a simulated
+# user who gave verdicts over the first half (`replay --simulated-user`).
 #
 #   scripts/evaluate.sh [--config FILE] [--keep DIR]
 #
@@ -38,6 +40,8 @@ table="$work/table.tsv"
 echo "corpus	category	profile	files	windows	optimised	threshold	default	found	FP	precision	recall	F1" > "$table"
 alerts="$work/alerts.tsv"
 echo "corpus	category	files	windows	standard	low_FP	low_FN	found	onsets	false_onsets	first	2nd-5th	later	early	late	in_open_alert" > "$alerts"
+feedback="$work/feedback.tsv"
+echo "corpus	category	user	files	windows	standard	low_FP	low_FN	found	onsets	false_onsets	first	2nd-5th	later	early	late	in_open_alert" > "$feedback"
 summaries=""
 for corpus in "${corpora[@]}"; do
     name=$(basename "$corpus")
@@ -47,6 +51,15 @@ for corpus in "${corpora[@]}"; do
     summaries+="$name: $(tail -n 1 "$work/$name.log")"$'\n'
     "$binary" evaluate --data "$corpus/data" --labels "$labels" --results "$work/$name" --rows "$name" >> "$table"
     "$binary" evaluate --data "$corpus/data" --labels "$labels" --results "$work/$name" --alert-rows "$name" >> "$alerts"
+    "$binary" replay "$corpus/data" --output "$work/$name-user" --simulated-user "$labels" --quiet "${config_args[@]}" \
+        > "$work/$name-user.log" 2>&1 \
+        || { echo "evaluate: replay of $name with a simulated user failed:" >&2; tail -n 5 "$work/$name-user.log" >&2; exit 1; }
+    summaries+="$name, simulated user: $(tail -n 1 "$work/$name-user.log")"$'\n'
+    for run in "$name" "$name-user"; do
+        user=$([ "$run" = "$name" ] && echo none || echo simulated)
+        "$binary" evaluate --data "$corpus/data" --labels "$labels" --results "$work/$run" --second-half \
+            --alert-rows "$name" | awk -v user="$user" 'BEGIN { FS = OFS = "\t" } { $2 = $2 OFS user; print }' >> "$feedback"
+    done
 done
 echo "NAB scores at the optimised and at the default threshold (found, FP and event-level figures at the default)"
 echo
@@ -56,5 +69,10 @@ echo "At the daemon's own alerts: NAB scores with each alert episode's first row
 echo "probation, false ones outside every window; windows found by order in the file and by start (before row 300 or later)"
 echo
 if command -v column >/dev/null; then column -t -s $'\t' "$alerts"; else cat "$alerts"; fi
+echo
+echo "The second half of every file at the daemon's own alerts (no probation, windows cut at the middle), without"
+echo "and with a simulated user who gave verdicts over the first half (the summaries below count them)"
+echo
+if command -v column >/dev/null; then column -t -s $'\t' "$feedback"; else cat "$feedback"; fi
 echo
 printf "%s" "$summaries"

@@ -77,10 +77,11 @@ struct VerdictTests {
         #expect(twin.peak(next..<(next + 20)) < 0.5, "the unmarked twin paged: \(twin.peak(next..<(next + 20)))")
     }
 
-    @Test("A stretch marked anomaly is taken back out of the fits: they go back to the copy taken before it")
+    @Test("A missed stretch marked anomaly is taken back out of the fits: they go back to the copy taken before it")
     func anomalyRestoresTheFits() {
-        var scenario = VerdictScenario(samples: 1200, seed: 3)
-        scenario.run(0..<1030, pattern: [Double](repeating: 3, count: 200), starts: [800])
+        var scenario = VerdictScenario(samples: 1200, seed: 5)
+        scenario.run(0..<1030, pattern: (0..<200).map { $0 % 2 == 0 ? 0.5 : -0.5 }, starts: [800])
+        #expect(scenario.peak(800..<1000) < 0.5, "the stretch alerted: \(scenario.peak(800..<1000))")
         // Copies at samples 768 and 1024 (counts 768, 1024); the stretch starts at 800.
         let before = scenario.scorer.fitCopies[0]
         #expect(before.samples == 768)
@@ -90,6 +91,17 @@ struct VerdictTests {
         restored.timestamp = before.timestamp
         restored.samples = before.samples
         #expect(restored == before)
+    }
+
+    @Test("A confirmed alert keeps the fits (the incident rule kept most of it out) and forgets what its tests forgave")
+    func confirmedKeepsTheFits() {
+        var scenario = VerdictScenario(samples: 1000, seed: 3)
+        scenario.run(0..<812, pattern: Self.burst, starts: [800])
+        scenario.scorer.gains.forgive(.outOfRange, level: 50, scale: 0.5)
+        let fits = scenario.scorer.fits
+        let effect = scenario.scorer.learn(.anomaly, from: VerdictScenario.time(800), to: VerdictScenario.time(811))
+        #expect(effect.samples == 0 && scenario.scorer.fits == fits)
+        #expect(scenario.scorer.gains.forgiven[Int(AnomalyReason.outOfRange.rawValue)] == 0)
     }
 
     @Test("A stretch marked normal teaches the fits the samples the incident rule kept from them")
@@ -117,15 +129,19 @@ struct VerdictTests {
         #expect(scenario.peak(650..<700) >= 0.5, "a silenced series still scores")
     }
 
-    @Test("Gains stay within their bounds and fade back to 1")
+    @Test("Gains stay within their bounds; a forgiven level is scaled, twice it counts in full; all fade back")
     func gainsFade() {
         var gains = SensitivityGains()
-        gains.set(.spike, 100)
-        gains.set(.outOfRange, 0)
-        #expect(gains[.spike] == 4 && gains[.outOfRange] == 0.25 && !gains.isNeutral)
+        gains.raise(.spike, to: 100)
+        gains.forgive(.outOfRange, level: 10, scale: 0)
+        #expect(gains[.spike] == 4 && gains.forgivenScale[2] == 0.25 && !gains.isNeutral)
+        #expect(gains.weigh(1, .spike) == 4)
+        #expect(gains.weigh(5, .outOfRange) == 1.25)
+        #expect(gains.weigh(15, .outOfRange) == 15 * 0.625)
+        #expect(gains.weigh(20, .outOfRange) == 20 && gains.weigh(5, .levelDrift) == 5)
         for _ in 0..<2000 { gains.fade(memory: 2000) }
         #expect(abs(gains[.spike] - (1 + 3 / 2.718281828)) < 0.01)
         for _ in 0..<20000 { gains.fade(memory: 2000) }
-        #expect(gains.isNeutral && gains[.spike] == 1)
+        #expect(gains.isNeutral && gains[.spike] == 1 && gains.weigh(5, .outOfRange) == 5)
     }
 }

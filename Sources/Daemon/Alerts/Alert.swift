@@ -24,6 +24,8 @@ struct Alert: Equatable, Sendable {
     let threshold: Double
     let reason: AnomalyReason
     let modelVersion: Int
+    /// A resolution because a user marked the stretch normal (its `reason` is then `feedback`).
+    var resolvedByFeedback = false
 
     var seriesKey: String { series.key }
     var fingerprint: UInt64 { series.fingerprint }
@@ -53,8 +55,8 @@ struct Alert: Equatable, Sendable {
         w.string("instance", instance)
         w.endObject()
         w.beginObject("annotations")
-        w.string("summary", status == .firing ? "Anomaly in \(seriesKey)" : "Anomaly in \(seriesKey) resolved")
-        w.string("description", description)
+        w.string("summary", summary)
+        w.string("description", resolvedByFeedback ? "marked normal by a user" : description)
         w.endObject()
         w.string("startsAt", rfc3339(startsAt))
         w.string("endsAt", rfc3339(endsAt))
@@ -68,12 +70,19 @@ struct Alert: Equatable, Sendable {
         w.number("score", score)
         w.number("threshold", threshold)
         w.string("direction", predicted.map { value >= $0 ? "above" : "below" } ?? "above")
-        w.string("reason", reason.name)
+        w.string("reason", resolvedByFeedback ? "feedback" : reason.name)
         w.bool("warming_up", reason == .warmingUp)
         w.integer("model_version", modelVersion)
         w.endObject()
         w.endObject()
         return w.text
+    }
+
+    var summary: String {
+        switch status {
+        case .firing: "Anomaly in \(seriesKey)"
+        case .resolved: resolvedByFeedback ? "Anomaly in \(seriesKey) resolved by feedback" : "Anomaly in \(seriesKey) resolved"
+        }
     }
 
     /// "93.1 vs expected 41.2 [35.0, 47.4]".

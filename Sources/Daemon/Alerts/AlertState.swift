@@ -33,6 +33,21 @@ enum AlertState: Equatable, Sendable {
         return fires && (!wasFiring || notices.count > 1)
     }
 
+    /// Ends an open alert at `time` because a user said the stretch was normal; a pending one is
+    /// dropped. Returns the resolution to publish, if an alert was open. No cool-down follows: the
+    /// alert was not an incident.
+    mutating func resolveByFeedback(at time: Double) -> Notice? {
+        switch self {
+        case .normal: return nil
+        case .pending:
+            self = .normal(quietUntil: -.infinity)
+            return nil
+        case .firing(let since, _, let severity, _, _):
+            self = .normal(quietUntil: -.infinity)
+            return .resolved(since: since, at: time, severity: severity)
+        }
+    }
+
     /// Advances the state by one scored sample at time `time`; returns what to publish, in order:
     /// nothing, one notice, or for a new incident inside an open alert, that alert's resolution and
     /// the new one's firing. `score` is the sample's score as reported; `unheld`, the score before

@@ -38,6 +38,12 @@ struct EvaluateCommand: ParsableCommand {
     )
     var alertRows: String?
 
+    @Flag(
+        help:
+            "Score only the second half of each file (windows cut at the middle, no probation): the half a `replay --simulated-user` user did not speak in."
+    )
+    var secondHalf = false
+
     func validate() throws {
         guard threshold > 0 && threshold <= 1 else { throw ValidationError("--threshold must lie in (0, 1]") }
     }
@@ -47,7 +53,8 @@ struct EvaluateCommand: ParsableCommand {
         guard !dataFiles.isEmpty else { throw ValidationError("no CSV files under \(data)") }
         let corpus = try LabelledCorpus.load(dataFiles, labels: labels, results: results)
         for error in corpus.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
-        let report = NABReport(files: corpus.files, defaultThreshold: threshold)
+        let files = secondHalf ? corpus.files.map { ($0.category, $0.file.secondHalf) } : corpus.files
+        let report = NABReport(files: files, defaultThreshold: threshold)
         if let alertRows {
             print(report.alertRows(corpus: alertRows), terminator: "")
         } else {

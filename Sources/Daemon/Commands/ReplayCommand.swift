@@ -32,6 +32,14 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "NAB windows.json: labelled windows for --plot, keyed by path relative to the replayed folder.")
     var labels: String?
 
+    @Option(
+        help: """
+            NAB windows.json: a simulated user gives verdicts over the first half of each file (an alert \
+            outside every window marked normal 12 samples after it starts, one inside confirmed, a window \
+            without an alert marked anomaly at its end), through the same code as POST /feedback.
+            """)
+    var simulatedUser: String?
+
     @Option(help: "Replay at this multiple of real time (default: as fast as possible).")
     var speed: Double?
 
@@ -70,8 +78,8 @@ struct ReplayCommand: ParsableCommand {
         let files = ReplaySource.expand(inputs)
         guard !files.isEmpty else { throw ValidationError("no .csv, .ndjson, .jsonl or .rec files in \(inputs)") }
         let run = ReplayRun(
-            config: config, files: files, output: output, plot: plot, labels: labels, speed: speed,
-            alertsEndpoint: alerts, alertLog: alertLog, progress: !quiet && isatty(STDERR_FILENO) == 1)
+            config: config, files: files, output: output, plot: plot, labels: labels, simulatedUser: simulatedUser,
+            speed: speed, alertsEndpoint: alerts, alertLog: alertLog, progress: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try run.run(logger: Logger(label: "streamlstmd.replay"))
         FileHandle.standardError.write(Data((summary.line + "\n").utf8))
         if summary.failedFiles > 0 { throw ExitCode(1) }

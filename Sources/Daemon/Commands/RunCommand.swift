@@ -143,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
         let http = try HTTPAddress(config.http).map { address in
             try StatusServer.make(
                 host: address.host, port: address.port, registry: registry, readiness: readiness,
-                engine: runtime.engine, logger: logger)
+                engine: runtime.engine, feedback: runtime.feedback, logger: logger)
         }
         if let http { logger.info("http on \(http.address)") }
         let notifier = SystemdNotifier()

@@ -29,9 +29,26 @@ struct NABFile: Sendable {
     /// paged there (a new alert fired: its `page` column); empty when the results do not say.
     var alerts: [Bool] = []
     var pages: [Bool] = []
+    /// Rows never scored at the start, when not NAB's.
+    var unscoredRows: Int? = nil
 
-    /// Rows never scored at the start: `min(floor(0.15 n), 750)`.
-    var probation: Int { min(scores.count * 15 / 100, 750) }
+    /// Rows never scored at the start: `min(floor(0.15 n), 750)`, as NAB has it, unless set.
+    var probation: Int { unscoredRows ?? min(scores.count * 15 / 100, 750) }
+
+    /// The rows from the middle on, as a file of their own scored in full (no probation: the first
+    /// half was the detector's), with the windows that reach into them cut at the middle. What
+    /// `replay --simulated-user` is judged by: its user spoke in the first half only.
+    var secondHalf: NABFile {
+        let middle = scores.count / 2
+        let cut = windows.filter { $0.upperBound >= middle }.map {
+            (max($0.lowerBound, middle) - middle)...($0.upperBound - middle)
+        }
+        var half = NABFile(
+            name: name, scores: Array(scores[middle...]), windows: cut,
+            alerts: alerts.isEmpty ? [] : Array(alerts[middle...]), pages: pages.isEmpty ? [] : Array(pages[middle...]))
+        half.unscoredRows = 0
+        return half
+    }
 }
 
 /// What one file or corpus scored at one threshold.

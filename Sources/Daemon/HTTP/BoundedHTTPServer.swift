@@ -345,6 +345,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
         case 413: "Content Too Large"
         case 422: "Unprocessable Content"
         case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
         case 503: "Service Unavailable"
         default: "Status"
         }

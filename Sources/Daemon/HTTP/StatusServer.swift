@@ -18,7 +18,8 @@ final class Readiness: Sendable {
 /// Loopback HTTP for operators and Prometheus (`BoundedHTTPServer`):
 /// `/metrics` (Prometheus text format), `/healthz` (the process answers),
 /// `/readyz` (200 once ready, 503 while starting or stopping), `/series`
-/// (every series: samples, model version, alert state, residual RMS).
+/// (every series: samples, model version, alert state, residual RMS),
+/// `POST /feedback` (a user's verdict on a stretch of a series: see `Feedback`).
 /// Health and readiness answer on the polling thread; metrics and series,
 /// which wait on the registry and the shards, on workers.
 final class StatusServer: Service {
@@ -31,7 +32,7 @@ final class StatusServer: Service {
     /// A server bound and with its routes in place; it serves once `run()` starts.
     static func make(
         host: String, port: UInt16, registry: PrometheusCollectorRegistry, readiness: Readiness,
-        engine: Engine, logger: Logger
+        engine: Engine, feedback journal: FeedbackJournal?, logger: Logger
     ) throws -> StatusServer {
         let routes: [BoundedHTTPServer.Route] = [
             .init(path: "/metrics", slow: true) { _ in
@@ -48,12 +49,47 @@ final class StatusServer: Service {
                 guard let one = engine.inspect(key: key) else { return .text(404, "no series \(key)\n") }
                 return .init(status: 200, contentType: "application/json", body: Array(SeriesSummary.json([one]).utf8))
             },
+            .init(method: "POST", path: "/feedback", slow: true) { request in
+                Self.feedback(request.body, engine: engine, journal: journal, logger: logger)
+            },
             .init(path: "/healthz", slow: false) { _ in .text(200, "ok\n") },
             .init(path: "/readyz", slow: false) { _ in
                 readiness.isReady ? .text(200, "ready\n") : .text(503, "not ready\n")
             },
         ]
         return StatusServer(server: try BoundedHTTPServer(host: host, port: port, routes: routes, logger: logger))
+    }
+
+    /// A verdict applied to its series, then kept in the journal; refusals change nothing.
+    private static func feedback(
+        _ body: [UInt8], engine: Engine, journal: FeedbackJournal?, logger: Logger
+    ) -> BoundedHTTPServer.Response {
+        let feedback: Feedback
+        do {
+            feedback = try Feedback.parse(json: body)
+        } catch {
+            return .text(error.status, "\(error)\n")
+        }
+        switch engine.apply(feedback) {
+        case .failure(let error):
+            return .text(error.status, "\(error)\n")
+        case .success(let outcome):
+            logger.info(
+                "feedback",
+                metadata: [
+                    "series": "\(feedback.series)", "verdict": "\(feedback.verdict.rawValue)",
+                    "from": "\(rfc3339(feedback.from))", "to": "\(rfc3339(feedback.to))",
+                    "resolved_alert": "\(outcome.resolvedAlert)",
+                ])
+            do {
+                try journal?.record(feedback)
+            } catch {
+                // Applied but not kept: say so to the caller and in the log, rather than pretend.
+                logger.error("feedback not kept", metadata: ["error": "\(error)"])
+                return .init(status: 500, body: Array("applied, but not kept: \(error)\n".utf8))
+            }
+            return .init(status: 200, contentType: "application/json", body: Array((outcome.json + "\n").utf8))
+        }
     }
 
     /// The bound address (with the port chosen for port 0).

@@ -13,6 +13,8 @@ struct ReplayRun {
     let plot: String?
     /// NAB windows.json for the plots.
     let labels: String?
+    /// NAB windows.json for a simulated user over the first half of each file (`SimulatedUser`).
+    var simulatedUser: String? = nil
     let speed: Double?
     let alertsEndpoint: String?
     let alertLog: String?
@@ -21,6 +23,7 @@ struct ReplayRun {
 
     func run(logger: Logger) throws -> ReplaySummary {
         let windows = try labels.map { path throws(RecordingError) in try LabelledWindows.load(path) }
+        let userWindows = try simulatedUser.map { path throws(RecordingError) in try LabelledWindows.load(path) }
         let plotter = plot.map { _ in PlotCollector(labels: windows ?? [:]) }
         let sink = try ReplayAlertSink(
             logPath: alertLog, endpoint: alertsEndpoint, instance: config.engine.instance,
@@ -44,7 +47,10 @@ struct ReplayRun {
                             relativePath: file.relativePath),
                         manySeries: source.manySeries)
                 }
-                try replayer.replay(source, writer: writer) { fraction in
+                let user = userWindows.map {
+                    SimulatedUser(windows: $0[file.relativePath] ?? [], rows: source.rowCount)
+                }
+                try replayer.replay(source, writer: writer, user: user) { fraction in
                     bar.show(file: file.relativePath, number: number + 1, of: files.count, fraction: fraction)
                 }
                 try writer?.close()
@@ -63,6 +69,7 @@ struct ReplayRun {
         summary.incidents = counts.incidents
         summary.resolved = counts.alertsResolved
         summary.series = replayer.seriesCount
+        if simulatedUser != nil { summary.verdicts = (replayer.userCounts, replayer.refusedVerdicts) }
         sink.finish()
         if let plot, let plotter {
             let written = try plotter.write(

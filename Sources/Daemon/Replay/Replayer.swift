@@ -14,6 +14,12 @@ struct ReplaySummary: Equatable {
     var firing = 0
     var resolved = 0
     var seconds = 0.0
+    /// What a simulated user said, and how many of its verdicts were refused; nil without one.
+    var verdicts: (counts: SimulatedUser.Counts, refused: Int)?
+
+    static func == (a: ReplaySummary, b: ReplaySummary) -> Bool {
+        a.line == b.line && a.verdicts?.counts == b.verdicts?.counts && a.verdicts?.refused == b.verdicts?.refused
+    }
 
     var line: String {
         let rate = seconds > 0 ? Int((Double(samples) / seconds).rounded()) : 0
@@ -22,6 +28,12 @@ struct ReplaySummary: Equatable {
             + "(\(firing - incidents) re-sent or escalated), \(resolved) resolved, \(rejected) samples rejected; "
             + String(format: "%.2f s, %d samples/s", seconds, rate)
         if failedFiles > 0 { text += "; \(failedFiles) files failed" }
+        if let verdicts {
+            text +=
+                "; simulated user: \(verdicts.counts.total) verdicts (\(verdicts.counts.normal) normal, "
+                + "\(verdicts.counts.confirmed) confirmed, \(verdicts.counts.missed) missed)"
+            if verdicts.refused > 0 { text += ", \(verdicts.refused) refused" }
+        }
         return text
     }
 }
@@ -42,6 +54,13 @@ final class Replayer {
     private var writer: ResultWriter?
     private var writeError: Error?
     private let plot: PlotCollector?
+    /// The user of the source being replayed, if one is simulated, and the verdicts it gave during
+    /// the batch being processed (applied once the batch is done, as a daemon's between two batches).
+    private var user: SimulatedUser?
+    private var verdicts: [Feedback] = []
+    /// Verdicts given over every source, and those the series book refused.
+    private(set) var userCounts = SimulatedUser.Counts()
+    private(set) var refusedVerdicts = 0
 
     init(
         config: EngineConfig, speed: Double?, plot: PlotCollector?, logger: Logger,
@@ -70,8 +89,15 @@ final class Replayer {
     var counts: EngineStats.Snapshot { stats.snapshot }
 
     /// Replays one source; results go to `writer` when given. `progress` is
-    /// told the fraction done now and then.
-    func replay(_ source: ReplaySource, writer: ResultWriter?, progress: (Double) -> Void) throws {
+    /// told the fraction done now and then. `user`: a simulated user who gives verdicts on its alerts.
+    func replay(
+        _ source: ReplaySource, writer: ResultWriter?, user: SimulatedUser? = nil, progress: (Double) -> Void
+    ) throws {
+        self.user = user
+        defer {
+            if let user = self.user { userCounts = userCounts + user.counts }
+            self.user = nil
+        }
         stats.add(rejections: source.rejections)
         plot?.begin(relativePath: source.relativePath)
         self.writer = writer
@@ -87,6 +113,10 @@ final class Replayer {
             }
             (rows, nextRow) = (batch, 0)
             book.process(SampleBatch(samples: batch.map(\.sample), acceptOutOfOrder: source.acceptOutOfOrder))
+            for verdict in verdicts {
+                if case .failure = book.apply(verdict) { refusedVerdicts += 1 }
+            }
+            verdicts.removeAll(keepingCapacity: true)
             if let writeError { throw writeError }
             if index % step == 0 { progress(Double(index) / Double(source.batches.count)) }
         }
@@ -98,6 +128,9 @@ final class Replayer {
         let row = rows[nextRow]
         nextRow += 1
         plot?.add(row, result: result, firing: firing)
+        if user != nil {
+            verdicts += user!.observe(series: sample.key, at: sample.timestamp, firing: firing, paged: paged)
+        }
         guard let writer, writeError == nil else { return }
         do { try writer.write(row, result: result, firing: firing, paged: paged) } catch { writeError = error }
     }

@@ -16,6 +16,8 @@ final class DaemonRuntime: Sendable {
     let inputs: [Input]
     /// Nil without a state directory.
     let checkpointer: Checkpointer?
+    /// The verdicts users gave (`POST /feedback`); nil without a state directory (they still apply).
+    let feedback: FeedbackJournal?
     /// Idle without Alertmanager URLs (a reload may add some).
     let alertmanager: AlertmanagerService
     private let inputContext: ZMQContext
@@ -77,8 +79,10 @@ final class DaemonRuntime: Sendable {
                 }
                 checkpointer = Checkpointer(
                     store: store, engine: engine, interval: config.checkpointInterval, logger: logger, metrics: metrics)
+                feedback = FeedbackJournal(directory: directory, logger: logger)
             } else {
                 checkpointer = nil
+                feedback = nil
             }
             for (index, input) in config.inputs.enumerated() {
                 let opened = try Input(

@@ -161,6 +161,19 @@ final class Engine: Sendable {
         return found.withLock { $0 }
     }
 
+    /// Applies a user's verdict to its series, on the shard that owns it, between two batches; waits
+    /// for the answer (the shard's queue ahead of it first).
+    func apply(_ feedback: Feedback) -> Result<FeedbackOutcome, FeedbackError> {
+        let answer = Protected<Result<FeedbackOutcome, FeedbackError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        shards[shardIndex(of: SeriesKey.fingerprint(feedback.series))].apply(feedback) { result in
+            answer.withLock { $0 = result }
+            done.signal()
+        }
+        done.wait()
+        return answer.withLock { $0 }!
+    }
+
     /// Training jobs waiting or running.
     var trainingBacklog: Int { scheduler?.backlog ?? 0 }
 }

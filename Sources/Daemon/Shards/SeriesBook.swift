@@ -172,6 +172,54 @@ final class SeriesBook {
         }
     }
 
+    /// Applies a user's verdict to its series, between two batches (see `AnomalyScorer.learn`).
+    ///
+    /// `normal`: an open alert resolves (reason `feedback`), and the next due training job is made
+    /// whatever the alert state (the stretch is in its window when the verdict comes within
+    /// `training.window` samples of it). `anomaly`: training holds off until the window no longer
+    /// holds the stretch; an open alert stays open. Refused, changing nothing: an unknown series, or
+    /// a stretch that starts after the series' newest sample.
+    func apply(_ feedback: Feedback) -> Result<FeedbackOutcome, FeedbackError> {
+        let fingerprint = SeriesKey.fingerprint(feedback.series)
+        guard let state = series[fingerprint], state.key == feedback.series else {
+            return .failure(.unknownSeries(feedback.series))
+        }
+        guard feedback.from <= state.record.lastTimestamp else {
+            return .failure(.inTheFuture(from: feedback.from, newest: state.record.lastTimestamp))
+        }
+        let rules = live.current.alerts
+        var outcome = FeedbackOutcome()
+        outcome.effect = state.predictor.learn(
+            feedback.verdict, from: feedback.from, to: feedback.to, threshold: rules.fireThreshold)
+        switch feedback.verdict {
+        case .normal:
+            let now = state.record.lastTimestamp
+            if let notice = state.record.alert.resolveByFeedback(at: now) {
+                guard case .resolved(let since, let end, let severity) = notice else { preconditionFailure() }
+                var alert = Alert(
+                    status: .resolved, severity: severity, series: state.record.identity, startsAt: since,
+                    endsAt: end, sampleTime: now, value: .nan, predicted: nil, lower: .nan, upper: .nan,
+                    score: state.record.lastScore, threshold: rules.fireThreshold, reason: .predictionError,
+                    modelVersion: state.predictor.modelVersion)
+                alert.resolvedByFeedback = true
+                stats.metrics?.count(alert)
+                stats.add(resolved: 1)
+                raise(alert)
+                outcome.resolvedAlert = true
+            }
+            state.record.firingSamples = 0
+            state.record.trainingResumesAt = 0
+            state.trainSoon = true
+            outcome.trainingSoon = true
+        case .anomaly:
+            let clear = state.predictor.sampleCount + config.predictor.training.window
+            state.record.trainingResumesAt = max(state.record.trainingResumesAt, clear)
+            state.trainSoon = false
+            outcome.trainingHeldOff = true
+        }
+        return .success(outcome)
+    }
+
     /// Where a sample of a batch goes: its series, or nowhere, and why. The series unretained: the
     /// book holds every series throughout a batch, and a retain would touch the object's memory,
     /// which `prefetch(after:in:)` asks for ahead of time instead.
@@ -233,6 +281,7 @@ final class SeriesBook {
         let fingerprint = state.fingerprint
         if trainer.submit(job, deliver: { result in inbox.withLock { $0.append((fingerprint, result)) } }) {
             state.trainingInFlight = true
+            state.trainSoon = false
             training[TrainingOutcome.started.rawValue] += 1
         } else {
             training[TrainingOutcome.skipped.rawValue] += 1

@@ -9,6 +9,8 @@ final class SeriesState {
     var trainingInFlight = false
     /// Who sent the newest sample, when known (a CURVE producer's user id).
     var producer: String?
+    /// A verdict of `normal` asked for the next due training job, whatever the alert state.
+    var trainSoon = false
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
     init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
@@ -33,6 +35,7 @@ final class SeriesState {
     /// that has lasted `learnAfter` samples: a change that persists.
     func mayTrain(learnAfter: Int) -> Bool {
         guard !trainingInFlight, predictor.trainingDue else { return false }
+        if trainSoon { return true }
         switch record.alert {
         case .normal: return predictor.sampleCount >= record.trainingResumesAt
         case .pending: return false

@@ -31,6 +31,8 @@ enum ShardWork: Sendable {
     case ping(@Sendable () -> Void)
     /// Snapshot every series for a checkpoint; `reply` gets them and the nanoseconds detection paused.
     case snapshot(@Sendable ([SeriesSnapshot], UInt64) -> Void)
+    /// Apply a user's verdict to its series (between two batches) and tell `reply` what it did.
+    case feedback(Feedback, @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void)
 }
 
 /// Samples for one shard from one message, and how their input treats time.
@@ -100,6 +102,7 @@ final class Shard: @unchecked Sendable {
         case .inspect(let reply): reply(book.summaries)
         case .restore(let states): book.restore(states)
         case .ping(let reply): reply()
+        case .feedback(let feedback, let reply): reply(book.apply(feedback))
         case .snapshot(let reply):
             if let running = snapshot { snapshot = continueSnapshot(running, all: true) }  // one at a time
             snapshot = SnapshotInProgress(keys: book.fingerprints, reply: reply)
@@ -127,6 +130,11 @@ final class Shard: @unchecked Sendable {
     /// Asks the shard thread for a summary of its series; `reply` runs on that thread.
     func inspect(_ reply: @escaping @Sendable ([SeriesSummary]) -> Void) {
         if !queue.put(.inspect(reply)) { reply([]) }
+    }
+
+    /// Asks the shard thread to apply a verdict; `reply` runs on that thread (or at once, refused, when stopping).
+    func apply(_ feedback: Feedback, reply: @escaping @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void) {
+        if !queue.put(.feedback(feedback, reply)) { reply(.failure(.unknownSeries(feedback.series))) }
     }
 
     func ping(_ reply: @escaping @Sendable () -> Void) {

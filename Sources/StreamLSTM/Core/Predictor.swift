@@ -269,6 +269,13 @@ public final class Predictor {
         input[4] = Float(Double.cos(weekAngle))
     }
 
+    /// Applies a user's verdict on the samples stamped `from...to` to the scorer (see
+    /// `AnomalyScorer.learn`); `threshold`: where the caller's alerts fire.
+    @discardableResult
+    public func learn(_ verdict: Verdict, from: Double, to: Double, threshold: Double? = nil) -> VerdictEffect {
+        scorer.learn(verdict, from: from, to: to, threshold: threshold)
+    }
+
     /// Whether a training job is due now (every K samples once a window is full).
     public var trainingDue: Bool {
         guard config.training.enabled else { return false }

@@ -37,7 +37,7 @@ extension AnomalyScorer {
         w.write(Int64(min(calmSamples, Int(Int64.max))))
         w.write(UInt64(incident.samples))
         w.write(UInt64(incident.calm))
-        w.write((0..<8).map { gains.values[$0] })
+        for values in [gains.gains, gains.forgiven, gains.forgivenScale] { w.write((0..<8).map { values[$0] }) }
     }
 
     /// `countsAsFloats`: a version 2 record, whose daily counts were floats; `withIncident`: a record
@@ -93,10 +93,11 @@ extension AnomalyScorer {
             withIncident ? IncidentProgress(samples: try r.readInt(), calm: try r.readInt()) : IncidentProgress()
         var gains = SensitivityGains()
         if withGains {
-            let values = try r.readFloats()
-            guard values.count == 8, let stored = SensitivityGains(values: SIMD8(values)) else {
-                throw .invalid("sensitivity gains \(values) are not 8 values within \(SensitivityGains.range)")
-            }
+            let values = [try r.readFloats(), try r.readFloats(), try r.readFloats()]
+            guard values.allSatisfy({ $0.count == 8 }),
+                let stored = SensitivityGains(
+                    gains: SIMD8(values[0]), forgiven: SIMD8(values[1]), forgivenScale: SIMD8(values[2]))
+            else { throw .invalid("sensitivity gains \(values) are not 3 x 8 values within their ranges") }
             gains = stored
         }
         let statistics = [

@@ -1,18 +1,21 @@
 /// What a user's verdict on a stretch of the series does to its scorer.
 ///
 /// - `normal` (a false alert): the fits take in the samples of the stretch that the incident rule kept
-///   from them, and every test that came near the alert level in it counts for less
-///   (`SensitivityGains`), so that its strongest surprise there would now stay at 80% of the alert level. A recurrence of the same size does
-///   not page; one clearly larger (the gain is at least a quarter) still does.
-/// - `anomaly`: the fits go back to a copy taken before the stretch began (they must not learn an
-///   incident as normal), and where the stretch never reached the alert level (a missed incident),
-///   the tests that came closest count for more, so that the stretch would have reached 150% of it
-///   (a recurrence is seldom as surprising as the one marked).
-///   A confirmed alert undoes any lowering of its test's sensitivity.
+///   from them (it keeps all but an incident's first 20, so this matters for verdicts given later
+///   than that), and every test that came near the alert level in it forgives what it saw
+///   (`SensitivityGains.forgive`): surprises up to that level now reach 80% of the alert level, twice
+///   that level counts in full. A recurrence of the same size does not page; a clearly larger one does.
+/// - `anomaly`: where the stretch never reached the alert level (a missed incident, which the fits
+///   learned in full), the fits go back to a copy taken before it, and the tests that came at least
+///   half as close as the closest count for more, so that the stretch would have reached 150% of the
+///   alert level (a recurrence is seldom as surprising as the one marked). A confirmed alert makes
+///   its tests forget what they had forgiven.
 ///
-/// Gains fade back to 1 over `verdictMemory` samples. What a verdict needs of the past (the peaks,
-/// the copies of the fits, the withheld samples) reaches about 500 samples back and is not kept in a
-/// record: after a restart, a verdict on a stretch before it changes only the sensitivity.
+/// Every change fades back to neutral over `verdictMemory` samples. What a verdict needs of the
+/// past (the peaks, the copies of the fits, the withheld samples) reaches about 500 samples back and
+/// is not kept in a record: after a restart, a verdict on a stretch before it changes only the
+/// sensitivities. The settings were chosen with `replay --simulated-user` on both corpora at once
+/// (README, "Feedback").
 extension AnomalyScorer {
     /// Applies a verdict on the samples stamped `from...to`; `threshold` is where alerts fire.
     public mutating func learn(_ verdict: Verdict, from: Double, to: Double, threshold: Double? = nil)
@@ -27,15 +30,20 @@ extension AnomalyScorer {
             for sample in taught { absorb(sample) }
             withheld.removeAll { $0.timestamp >= from && $0.timestamp <= to }
             effect.samples = taught.count
-            // Every test that came near the alert level counts for less, so that none of them would now.
-            for reason in AnomalyReason.allCases where peaks[Int(reason.rawValue)] > 0.8 * alertLevel {
-                let gain = gains[reason] * Double(0.8 * alertLevel / peaks[Int(reason.rawValue)])
-                gains.set(reason, min(gain, gains[reason]))
-                effect.sensitivity[reason] = gains[reason]
+            // Every test that came near the alert level forgives what it saw.
+            for reason in AnomalyReason.allCases where peaks[Int(reason.rawValue)] > Self.forgivenTarget * alertLevel {
+                let peak = peaks[Int(reason.rawValue)]
+                let scale = Double(Self.forgivenTarget * alertLevel / peak)
+                gains.forgive(reason, level: Double(peak), scale: scale)
+                effect.sensitivity[reason] = max(scale, Double(SensitivityGains.scaleRange.lowerBound))
             }
         case .anomaly:
             withheld.removeAll { $0.timestamp >= from && $0.timestamp <= to }
-            if let copy = fitCopies.last(where: { $0.timestamp < from }) ?? fitCopies.first {
+            // A missed incident was learned in full: the fits go back to before it. A confirmed alert's
+            // incident was learned for its first `incidentWorth` samples only, and going back cost more
+            // than it gave (the copy is up to 512 samples old: NAB's second halves +6 false onsets).
+            let missed = peaks.max() < alertLevel
+            if missed, let copy = fitCopies.last(where: { $0.timestamp < from }) ?? fitCopies.first {
                 effect.fitsFromBeforeTheStretch = copy.timestamp < from
                 effect.samples = count - copy.samples
                 fits = copy
@@ -43,11 +51,14 @@ extension AnomalyScorer {
             let closest = peaks.max()
             guard closest > 0 else { break }
             // Missed: every test that came at least half as close as the closest counts for more, so that
-            // the stretch would have reached `missedTarget` times the alert level. Confirmed: a
-            // sensitivity that earlier verdicts lowered is restored.
-            let factor = closest < alertLevel ? Double(Self.missedTarget * alertLevel / closest) : 1
+            // the stretch would have reached `missedTarget` times the alert level. Confirmed: what the
+            // tests had forgiven is forgotten.
             for reason in AnomalyReason.allCases where peaks[Int(reason.rawValue)] >= 0.5 * closest {
-                gains.set(reason, max(gains[reason] * factor, closest < alertLevel ? gains[reason] : 1))
+                if closest < alertLevel {
+                    gains.raise(reason, to: gains[reason] * Double(Self.missedTarget * alertLevel / closest))
+                } else {
+                    gains.unforgive(reason)
+                }
                 effect.sensitivity[reason] = gains[reason]
             }
         }
@@ -56,6 +67,8 @@ extension AnomalyScorer {
 
     /// How far past the alert level a missed stretch's verdict lifts it.
     static let missedTarget: Float = 1.5
+    /// Where a stretch marked normal leaves the tests that came near the alert level: at 80% of it.
+    static let forgivenTarget: Float = 0.8
 
     /// The fits as they stand.
     var fits: ScorerFits {

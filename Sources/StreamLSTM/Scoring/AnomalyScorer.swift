@@ -341,7 +341,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         // Every test's surprise, for the peaks a verdict looks back at.
         var surprises = SIMD8<Float>(repeating: 0)
         func consider(_ surprise: Double, _ reason: AnomalyReason, trust: Double) {
-            let trusted = gains.isNeutral ? surprise * trust : surprise * trust * gains[reason]
+            let trusted = gains.isNeutral ? surprise * trust : gains.weigh(surprise * trust, reason)
             surprises[Int(reason.rawValue)] = Float(min(trusted, Self.maximumSurprise))
             if trusted > strongest.surprise { strongest = (trusted, reason) }
         }

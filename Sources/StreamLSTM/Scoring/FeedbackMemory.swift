@@ -4,46 +4,90 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable {
     case normal, anomaly
 }
 
-/// How much each test's surprise counts for one series, as its user's verdicts have set it: 1 until a
-/// verdict says otherwise, kept within `range`, and fading back to 1 with the fits' memory
-/// (`AnomalyScorer.verdictMemory`): a verdict corrects the fits, and the correction lasts as long as
-/// the fits remember the stretch it was about.
+/// How much each test's surprise counts for one series, as its user's verdicts have set it, and
+/// fading back to neutral with the fits' memory (`AnomalyScorer.verdictMemory`): a verdict corrects
+/// the fits, and the correction lasts as long as the fits remember the stretch it was about.
+///
+/// - A test can count for more (`raise`, a missed incident): its surprise is multiplied by a gain
+///   in `1...4`.
+/// - A test can forgive a level (`forgive`, a false alert): surprises up to the forgiven level are
+///   multiplied by a scale below 1 (at least a quarter), surprises past twice the level count in
+///   full, and the scale rises linearly between: what was forgiven and its like stay quiet, a clearly
+///   larger event still pages. (Scaling every surprise of the test instead cost recall on both
+///   corpora: real incidents that the forgiven test would have found stayed quiet.)
 public struct SensitivityGains: Sendable, Hashable {
-    /// One gain per `AnomalyReason` (by its raw value).
-    public private(set) var values = SIMD8<Float>(repeating: 1)
-    /// Every gain is 1: the common case, which costs one branch a sample.
+    /// Per `AnomalyReason` (by its raw value): the gain, the forgiven level (0: none) and its scale.
+    public private(set) var gains = SIMD8<Float>(repeating: 1)
+    public private(set) var forgiven = SIMD8<Float>(repeating: 0)
+    public private(set) var forgivenScale = SIMD8<Float>(repeating: 1)
+    /// Nothing set: the common case, which costs one branch a sample.
     public private(set) var isNeutral = true
 
-    /// A quarter keeps an event four times as surprising as a forgiven one paging; four lets a
-    /// missed one that was a twentieth of the way to an alert page next time, and no further.
-    public static let range: ClosedRange<Float> = 0.25...4
+    public static let gainRange: ClosedRange<Float> = 1...4
+    public static let scaleRange: ClosedRange<Float> = 0.25...1
 
     public init() {}
 
-    /// Gains as stored; nil when any lies outside `range`.
-    init?(values: SIMD8<Float>) {
-        for index in 0..<8 where !Self.range.contains(values[index]) { return nil }
-        self.values = values
-        isNeutral = values == SIMD8(repeating: 1)
+    /// As stored; nil when a value lies outside its range.
+    init?(gains: SIMD8<Float>, forgiven: SIMD8<Float>, forgivenScale: SIMD8<Float>) {
+        for index in 0..<8 {
+            guard Self.gainRange.contains(gains[index]), Self.scaleRange.contains(forgivenScale[index]),
+                forgiven[index] >= 0, forgiven[index].isFinite
+            else { return nil }
+        }
+        (self.gains, self.forgiven, self.forgivenScale) = (gains, forgiven, forgivenScale)
+        updateNeutral()
     }
 
-    public subscript(reason: AnomalyReason) -> Double { Double(values[Int(reason.rawValue)]) }
+    public subscript(reason: AnomalyReason) -> Double { Double(gains[Int(reason.rawValue)]) }
 
-    /// Sets one gain, within `range`.
-    mutating func set(_ reason: AnomalyReason, _ gain: Double) {
-        values[Int(reason.rawValue)] = min(max(Float(gain), Self.range.lowerBound), Self.range.upperBound)
-        isNeutral = values == SIMD8(repeating: 1)
+    /// A surprise of the test behind `reason` as the verdicts weigh it.
+    @inline(__always)
+    func weigh(_ surprise: Double, _ reason: AnomalyReason) -> Double {
+        let index = Int(reason.rawValue)
+        let raised = surprise * Double(gains[index])
+        let level = Double(forgiven[index])
+        guard level > 0, raised < 2 * level else { return raised }
+        let scale = Double(forgivenScale[index])
+        return raised * (raised <= level ? scale : scale + (1 - scale) * (raised - level) / level)
     }
 
-    /// One sample's fading: every gain moves `1/memory` of its way back to 1; within 0.5% of 1 it is 1.
+    /// Makes a test count for more: its gain becomes at least `gain` (within `gainRange`), and
+    /// anything it had forgiven is forgotten.
+    mutating func raise(_ reason: AnomalyReason, to gain: Double) {
+        let index = Int(reason.rawValue)
+        gains[index] = min(max(Float(gain), gains[index]), Self.gainRange.upperBound)
+        (forgiven[index], forgivenScale[index]) = (0, 1)
+        updateNeutral()
+    }
+
+    /// Makes a test forgive surprises up to `level`, scaled by `scale` (within `scaleRange`); a
+    /// larger level or a smaller scale than one forgiven already wins.
+    mutating func forgive(_ reason: AnomalyReason, level: Double, scale: Double) {
+        let index = Int(reason.rawValue)
+        forgiven[index] = max(forgiven[index], Float(level))
+        forgivenScale[index] = min(max(Float(scale), Self.scaleRange.lowerBound), forgivenScale[index])
+        updateNeutral()
+    }
+
+    /// Forgets what a test had forgiven (a confirmed incident of it).
+    mutating func unforgive(_ reason: AnomalyReason) {
+        let index = Int(reason.rawValue)
+        (forgiven[index], forgivenScale[index]) = (0, 1)
+        updateNeutral()
+    }
+
+    /// One sample's fading: every gain and scale moves `1/memory` of its way back to 1; once all are
+    /// within 0.5% of 1, everything is neutral again.
     mutating func fade(memory: Double) {
         let keep = Float(1 - 1 / memory)
-        values = 1 + (values - 1) * keep
-        let distance = (values - 1).replacing(with: 1 - values, where: values .< 1)
-        if distance.max() < 0.005 {
-            values = SIMD8(repeating: 1)
-            isNeutral = true
-        }
+        gains = 1 + (gains - 1) * keep
+        forgivenScale = 1 - (1 - forgivenScale) * keep
+        if (gains - 1).max() < 0.005 && (1 - forgivenScale).max() < 0.005 { self = SensitivityGains() }
+    }
+
+    private mutating func updateNeutral() {
+        isNeutral = gains == SIMD8(repeating: 1) && forgivenScale == SIMD8(repeating: 1)
     }
 }
 
@@ -133,4 +177,6 @@ public struct VerdictEffect: Sendable, Hashable {
     public var fitsFromBeforeTheStretch = false
     /// The tests whose sensitivity changed, with their gains now.
     public var sensitivity: [AnomalyReason: Double] = [:]
+
+    public init() {}
 }

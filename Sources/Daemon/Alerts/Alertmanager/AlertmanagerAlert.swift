@@ -27,7 +27,7 @@ struct AlertmanagerAlert: Sendable, Equatable {
             ("forecast", alert.predicted.map { "\($0)" } ?? ""),
             ("band", "[\(alert.lower), \(alert.upper)]"),
             ("score", String(format: "%.4f", alert.score)),
-            ("reason", alert.reason.name),
+            ("reason", alert.resolvedByFeedback ? "feedback" : alert.reason.name),
             ("model_version", "\(alert.modelVersion)"),
         ]
         startsAt = alert.startsAt

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import StreamLSTM
+
+/// `streamlstmd feedback`: tell a running daemon that a stretch of a series was normal or an anomaly.
+struct FeedbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feedback",
+        abstract: "Tell a running daemon that a stretch of a series was normal (a false alert) or an anomaly.",
+        discussion: """
+            normal: the series' open alert resolves (reason feedback), its scorer learns the stretch and \
+            counts the tests that alerted for less, and its next training job is made whatever the alert \
+            state. anomaly: the stretch is taken back out of the scorer's fits, the model does not learn \
+            it, and where no alert fired, the tests that came closest count for more. The sensitivity \
+            changes are bounded (0.25-4) and fade over about 2,000 samples. Every verdict is kept in the \
+            state directory (feedback.jsonl, and feedback.json in NAB's windows format for `evaluate \
+            --labels`). Sends POST /feedback to the daemon's HTTP address.
+            """
+    )
+
+    @Option(help: "The series key, as /series lists it.")
+    var series: String
+
+    @Option(help: "Start of the stretch: unix seconds or RFC 3339, in the samples' own time.")
+    var from: String
+
+    @Option(help: "End of the stretch (inclusive).")
+    var to: String
+
+    @Argument(help: "normal or anomaly.")
+    var verdict: String
+
+    @Option(help: "A note kept with the verdict.")
+    var note: String?
+
+    @Option(help: "The daemon's HTTP address (its `http` key).")
+    var http = DaemonConfig().http
+
+    func run() throws {
+        guard let verdict = Verdict(rawValue: verdict) else {
+            throw ValidationError("the verdict is normal or anomaly, not \"\(self.verdict)\"")
+        }
+        let feedback: Feedback
+        do {
+            feedback = try Feedback(
+                series: series, from: try Feedback.time(from, "--from"), to: try Feedback.time(to, "--to"),
+                verdict: verdict, note: note)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let answer: LoopbackRequest.Answer
+        do {
+            answer = try LoopbackRequest.send("POST", address: http, path: "/feedback", body: feedback.json)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(EX_UNAVAILABLE)
+        }
+        guard answer.status == 200 else {
+            // Refused (nothing changed): bad data; otherwise applied but not kept (the state directory).
+            FileHandle.standardError.write(Data("error: \(answer.body)".utf8))
+            throw ExitCode([400, 404, 422].contains(answer.status) ? EX_DATAERR : EX_IOERR)
+        }
+        print(answer.body, terminator: "")
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+
+/// Every verdict a daemon was given, kept in its state directory so that a user's feedback becomes a
+/// labelled corpus of their own:
+///
+/// - `feedback.jsonl`: one JSON object per verdict, appended and synced as it is given (series,
+///   from, to, verdict, note, given_at): the record of what was said;
+/// - `feedback.json`: the stretches marked `anomaly`, by series, in NAB's windows format
+///   (`{"SERIES": [["FROM", "TO"], ...]}`, RFC 3339 times), rewritten after each verdict:
+///   `streamlstmd evaluate --labels STATE/feedback.json RECORDING` scores a recording against it.
+///
+/// At start the journal is read back; a line that cannot be read is skipped and said once.
+final class FeedbackJournal: Sendable {
+    struct Entry: Sendable, Equatable {
+        let feedback: Feedback
+        let givenAt: Double
+    }
+
+    let directory: URL
+    private let entries: Protected<[Entry]>
+    private let logger: Logger
+
+    static let journalName = "feedback.jsonl"
+    static let windowsName = "feedback.json"
+
+    var journalURL: URL { directory.appendingPathComponent(Self.journalName) }
+    var windowsURL: URL { directory.appendingPathComponent(Self.windowsName) }
+
+    /// The journal of `directory`, with the verdicts it already holds.
+    init(directory: String, logger: Logger) {
+        self.directory = URL(fileURLWithPath: directory)
+        self.logger = logger
+        var loaded: [Entry] = []
+        var unreadable = 0
+        let text =
+            (try? String(
+                contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(Self.journalName), encoding: .utf8))
+            ?? ""
+        for line in text.split(separator: "\n") where !line.isEmpty {
+            if let entry = Self.entry(from: line) { loaded.append(entry) } else { unreadable += 1 }
+        }
+        if unreadable > 0 {
+            logger.warning(
+                "feedback journal: skipped unreadable lines",
+                metadata: ["file": "\(directory)/\(Self.journalName)", "lines": "\(unreadable)"])
+        }
+        entries = Protected(loaded)
+    }
+
+    var all: [Entry] { entries.withLock { $0 } }
+
+    /// Appends a verdict (synced before this returns) and rewrites the windows file.
+    func record(_ feedback: Feedback, at time: Double = Date().timeIntervalSince1970) throws(FeedbackJournalError) {
+        let entry = Entry(feedback: feedback, givenAt: time)
+        let failure = entries.withLock { (all: inout [Entry]) -> FeedbackJournalError? in
+            do throws(FeedbackJournalError) {
+                try append(Array((Self.line(entry) + "\n").utf8))
+                all.append(entry)
+                try writeWindows(all)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    private func append(_ bytes: [UInt8]) throws(FeedbackJournalError) {
+        let fd = open(journalURL.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FeedbackJournalError(file: journalURL.path, errno: errno) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw FeedbackJournalError(file: journalURL.path, errno: errno) }
+            offset += written
+        }
+        guard fsync(fd) == 0 else { throw FeedbackJournalError(file: journalURL.path, errno: errno) }
+    }
+
+    private func writeWindows(_ all: [Entry]) throws(FeedbackJournalError) {
+        do {
+            try Data(Self.windowsJSON(all).utf8).write(to: windowsURL, options: .atomic)
+        } catch {
+            throw FeedbackJournalError(file: windowsURL.path, errno: EIO)
+        }
+    }
+
+    /// The stretches marked `anomaly`, by series, in NAB's windows format.
+    static func windowsJSON(_ all: [Entry]) -> String {
+        var windows: [String: [(Double, Double)]] = [:]
+        for entry in all where entry.feedback.verdict == .anomaly {
+            windows[entry.feedback.series, default: []].append((entry.feedback.from, entry.feedback.to))
+        }
+        var text = "{"
+        for (index, series) in windows.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            text += "\n  "
+            JSONWriter.appendQuoted(series, to: &text)
+            let pairs = windows[series]!.sorted { $0.0 < $1.0 }.map { "[\"\(rfc3339($0.0))\", \"\(rfc3339($0.1))\"]" }
+            text += ": [" + pairs.joined(separator: ", ") + "]"
+        }
+        return text + (windows.isEmpty ? "}\n" : "\n}\n")
+    }
+
+    static func line(_ entry: Entry) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.string("series", entry.feedback.series)
+        w.string("from", rfc3339(entry.feedback.from))
+        w.string("to", rfc3339(entry.feedback.to))
+        w.string("verdict", entry.feedback.verdict.rawValue)
+        if let note = entry.feedback.note { w.string("note", note) }
+        w.string("given_at", rfc3339(entry.givenAt))
+        w.endObject()
+        return w.text
+    }
+
+    static func entry(from line: Substring) -> Entry? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let givenText = object["given_at"] as? String, let givenAt = Timestamps.parseRFC3339(givenText)
+        else { return nil }
+        var fields = object
+        fields["given_at"] = nil
+        guard let body = try? JSONSerialization.data(withJSONObject: fields),
+            let feedback = try? Feedback.parse(json: Array(body))
+        else { return nil }
+        return Entry(feedback: feedback, givenAt: givenAt)
+    }
+}
+
+struct FeedbackJournalError: Error, CustomStringConvertible {
+    let file: String
+    let errno: Int32
+
+    var description: String { "cannot write \(file): \(String(cString: strerror(errno)))" }
+}
