@@ -239,6 +239,31 @@ struct SilenceBookTests {
         #expect(SilenceAPI.list(book, now: Self.t0).body == "[]\n")
     }
 
+    /// A new value for each silence key the table calls live, and where the running poller shows it
+    /// (`ReloadVerdictTests` counts these with its own).
+    static let liveChanges: [(yaml: String, shows: @Sendable (SilencePoller) -> Bool)] = [
+        ("alertmanager: {silence_poll: 4.5}", { $0.pollInterval == 4.5 }),
+        ("alertmanager: {silences_pause_learning: false}", { !$0.book.pauseLearning }),
+    ]
+
+    @Test("Each silence key is applied by a reload and named as applied")
+    func reload() throws {
+        let base = try DaemonConfig.load(yaml: "shards: 1")
+        for change in Self.liveChanges {
+            let engine = Engine(config: base.engine, logger: Logger(label: "test")) { _ in }
+            defer { engine.stop() }
+            let poller = try SilencePoller(
+                book: Self.book(), alertmanager: base.alertmanager, silences: base.silences, metricsFactory: nil,
+                logger: Logger(label: "test"))
+            #expect(!change.shows(poller))
+            let new = try DaemonConfig.load(yaml: "shards: 1\n" + change.yaml)
+            let (applied, needRestart) = try Reload.apply(
+                new, over: base, engine: engine, levels: LogLevelSwitch(.info), silences: poller)
+            #expect(applied.count == 1 && needRestart.isEmpty, "\(change.yaml): \(applied) \(needRestart)")
+            #expect(change.shows(poller), "\(change.yaml) did not reach the poller")
+        }
+    }
+
     @Test("Config: alertmanager.silence_poll and silences_pause_learning, defaults, validation, applied at SIGHUP")
     func config() throws {
         #expect(DaemonConfig().silences == SilenceConfig(pollInterval: 30, pauseLearning: true))

@@ -135,6 +135,28 @@ struct SilenceTests {
         #expect(throws: SilenceError.self) { try SilenceJSON.matchers(numeric) }
     }
 
+    @Test("Alertmanager's GET /api/v2/silences reply: active and pending kept, expired left out, garbage refused")
+    func alertmanagerReply() throws {
+        let reply = """
+            [{"id":"a","status":{"state":"active"},"matchers":[{"name":"host","value":"web01","isRegex":false,"isEqual":true}],
+              "startsAt":"2025-01-01T10:00:00.125Z","endsAt":"2025-01-01T12:00:00Z","createdBy":"ops","comment":"c",
+              "updatedAt":"2025-01-01T10:00:00Z"},
+             {"id":"p","status":{"state":"pending"},"matchers":[{"name":"job","value":"api.*","isRegex":true}],
+              "startsAt":"2025-01-02T10:00:00Z","endsAt":"2025-01-02T12:00:00Z","createdBy":"ops","comment":"later"},
+             {"id":"e","status":{"state":"expired"},"matchers":[{"name":"host","value":"x","isRegex":false}],
+              "startsAt":"2024-01-01T10:00:00Z","endsAt":"2024-01-01T12:00:00Z","createdBy":"ops","comment":"old"},
+             {"id":"bad","status":{"state":"active"},"matchers":[{"name":"host","value":"(x","isRegex":true}],
+              "startsAt":"2025-01-01T10:00:00Z","endsAt":"2025-01-01T12:00:00Z","createdBy":"ops","comment":"broken"}]
+            """
+        let (silences, problems) = try SilenceJSON.alertmanagerSilences(Data(reply.utf8), from: "http://am")
+        #expect(silences.map(\.id) == ["a", "p"] && problems.count == 1 && problems[0].contains("bad"))
+        #expect(silences[0].startsAt == 1_735_725_600.125 && silences[0].source == .alertmanager("http://am"))
+        #expect(silences[1].matchers.selector == #"{job=~"api.*"}"#)
+        for garbage in ["not json", "{}", #"[{"id":"x"}]"#, "[1]"] {
+            #expect(throws: SilenceError.self) { try SilenceJSON.alertmanagerSilences(Data(garbage.utf8), from: "u") }
+        }
+    }
+
     @Test(
         "Durations as operators type them",
         arguments: [("90s", 90.0), ("15m", 900), ("2h", 7200), ("1d", 86_400), ("1h30m", 5400), ("1.5h", 5400)])

@@ -184,6 +184,9 @@ final class SilenceBook: Sendable {
     /// The Alertmanagers whose silences the book holds.
     var alertmanagers: [String] { state.withLock { $0.remote.keys.sorted() } }
 
+    /// `alertmanager.silences_pause_learning` in force.
+    var pauseLearning: Bool { state.withLock { $0.pauseLearning } }
+
     /// `alertmanager.silences_pause_learning`.
     func setPauseLearning(_ pause: Bool) {
         state.withLock { state in

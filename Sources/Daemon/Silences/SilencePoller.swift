@@ -77,6 +77,9 @@ final class SilencePoller: Service, Sendable {
         book.setPauseLearning(silences.pauseLearning)
     }
 
+    /// `alertmanager.silence_poll` in force.
+    var pollInterval: Double { settings.withLock { $0.interval } }
+
     func run() async {
         await cancelWhenGracefulShutdown { [self] in await loop() }
         session.invalidateAndCancel()
