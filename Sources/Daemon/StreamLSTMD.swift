@@ -10,7 +10,8 @@ struct StreamLSTMD: AsyncParsableCommand {
         version: BuildInfo.versionLine,
         subcommands: [
             RunCommand.self, DemoCommand.self, ReplayCommand.self, RecordCommand.self, EvaluateCommand.self,
-            PublishCommand.self, AlertsCommand.self, FeedbackCommand.self, CheckConfigCommand.self, KeygenCommand.self,
+            PublishCommand.self, AlertsCommand.self, FeedbackCommand.self, SilenceCommand.self,
+            CheckConfigCommand.self, KeygenCommand.self,
             BenchCommand.self,
         ]
     )

@@ -40,19 +40,13 @@ struct Alert: Equatable, Sendable {
     /// version). Identity is in `labels`, so Alertmanager can deduplicate; the
     /// series' own labels are renamed `label_<name>` where they clash with ours.
     func json(sequence: Int, instance: String) -> String {
-        let reserved: Set<String> = ["alertname", "series", "metric", "severity", "instance"]
         var w = JSONWriter()
         w.beginObject()
         w.string("schema", "streamlstm.alert/v1")
         w.integer("seq", sequence)
         w.string("status", status.rawValue)
         w.beginObject("labels")
-        w.string("alertname", "MetricAnomaly")
-        w.string("series", seriesKey)
-        w.string("metric", series.metric)
-        for (name, value) in series.labels { w.string(reserved.contains(name) ? "label_\(name)" : name, value) }
-        w.string("severity", severity.rawValue)
-        w.string("instance", instance)
+        for (name, value) in series.alertLabels(severity: severity, instance: instance) { w.string(name, value) }
         w.endObject()
         w.beginObject("annotations")
         w.string("summary", summary)
@@ -93,5 +87,26 @@ struct Alert: Equatable, Sendable {
         }
         guard let predicted else { return "\(short(value)) (no prediction yet)" }
         return "\(short(value)) vs expected \(short(predicted)) [\(short(lower)), \(short(upper))]"
+    }
+}
+
+extension SeriesIdentity {
+    /// The label names of the daemon's own; a series label of one of these names is renamed `label_<name>`.
+    static let reservedLabelNames: Set<String> = ["alertname", "series", "metric", "severity", "instance"]
+
+    /// The labels of this series' alerts, in the order the v1 payload has them: alertname, series,
+    /// metric, the series' own labels (renamed `label_<name>` where they clash with ours), severity
+    /// and instance. Without a severity (a series has one only once it alerts), the labels a silence
+    /// is matched against: what an alert of the series would carry whatever its severity.
+    func alertLabels(severity: Severity?, instance: String) -> [(name: String, value: String)] {
+        var labels: [(name: String, value: String)] = [
+            ("alertname", "MetricAnomaly"), ("series", key), ("metric", metric),
+        ]
+        for (name, value) in self.labels {
+            labels.append((Self.reservedLabelNames.contains(name) ? "label_\(name)" : name, value))
+        }
+        if let severity { labels.append(("severity", severity.rawValue)) }
+        labels.append(("instance", instance))
+        return labels
     }
 }

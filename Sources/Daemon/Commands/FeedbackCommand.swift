@@ -33,8 +33,7 @@ struct FeedbackCommand: ParsableCommand {
     @Option(help: "A note kept with the verdict.")
     var note: String?
 
-    @Option(help: "The daemon's HTTP address (its `http` key).")
-    var http = DaemonConfig().http
+    @OptionGroup var daemon: DaemonClientOptions
 
     func run() throws {
         guard let verdict = Verdict(rawValue: verdict) else {
@@ -48,13 +47,7 @@ struct FeedbackCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let answer: LoopbackRequest.Answer
-        do {
-            answer = try LoopbackRequest.send("POST", address: http, path: "/feedback", body: feedback.json)
-        } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(EX_UNAVAILABLE)
-        }
+        let answer = try daemon.request("POST", "/feedback", body: feedback.json)
         guard answer.status == 200 else {
             // Refused (nothing changed): bad data; otherwise applied but not kept (the state directory).
             FileHandle.standardError.write(Data("error: \(answer.body)".utf8))

@@ -143,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
         let http = try HTTPAddress(config.http).map { address in
             try StatusServer.make(
                 host: address.host, port: address.port, registry: registry, readiness: readiness,
-                engine: runtime.engine, feedback: runtime.feedback, logger: logger)
+                engine: runtime.engine, feedback: runtime.feedback, silences: runtime.silences, logger: logger)
         }
         if let http { logger.info("http on \(http.address)") }
         let notifier = SystemdNotifier()
@@ -152,7 +152,8 @@ struct RunCommand: AsyncParsableCommand {
         let reload = ReloadService(
             load: { try command.effectiveConfig() }, hangUps: await UnixSignalsSequence(trapping: .sighup),
             running: Protected(config), engine: runtime.engine,
-            alertmanager: runtime.alertmanager, security: runtime.security, levels: levels, notifier: notifier,
+            alertmanager: runtime.alertmanager, silences: runtime.silencePoller, security: runtime.security,
+            levels: levels, notifier: notifier,
             logger: logger)
         let ready = ReadinessService(
             readiness: readiness, notifier: notifier, engine: runtime.engine, logger: logger,

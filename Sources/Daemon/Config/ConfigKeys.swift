@@ -189,6 +189,8 @@ extension DaemonConfig {
         .whole("alertmanager", "queue_capacity", \.alertmanager.queueCapacity, .live),
         .text("alertmanager", "bearer_token_file", \.alertmanager.bearerTokenFile, .live),
         .text("alertmanager", "external_url", \.alertmanager.externalURL, .live),
+        .number("alertmanager", "silence_poll", \.silences.pollInterval, .live),
+        .flag("alertmanager", "silences_pause_learning", \.silences.pauseLearning, .live),
 
         // The folder's certificates are read again at every SIGHUP; the paths change at a restart.
         .text("alerts_curve", "secret_key_file", \.alertsCurve.secretKeyFile),

@@ -17,6 +17,8 @@ struct DaemonConfig: Sendable {
     }()
     var statusInterval = 10.0
     var alertmanager = AlertmanagerConfig()
+    /// `alertmanager.silence_poll` and `alertmanager.silences_pause_learning`.
+    var silences = SilenceConfig()
     /// The alert socket as a CURVE server (subscribers need an allowed key), or plain text.
     var alertsCurve = CurveServerConfig()
     /// Plain-text alerts on an address other than loopback, refused unless this says so.
@@ -78,6 +80,7 @@ struct DaemonConfig: Sendable {
         if !(checkpointInterval >= 1) { return ConfigError(key: "checkpoint_interval", problem: "must be >= 1 second") }
         if let problem = engine.problem { return ConfigError(key: "", problem: problem) }
         if let problem = alertmanager.problem { return problem }
+        if let problem = silences.problem { return problem }
         if let problem = alertsCurve.problem(at: "alerts_curve") { return problem }
         if !alertsCurve.isOn, !alertsAllowPlaintext, !CurveServerConfig.isLocal(alertsEndpoint) {
             return ConfigError(

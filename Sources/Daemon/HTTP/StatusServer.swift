@@ -19,9 +19,10 @@ final class Readiness: Sendable {
 /// `/metrics` (Prometheus text format), `/healthz` (the process answers),
 /// `/readyz` (200 once ready, 503 while starting or stopping), `/series`
 /// (every series: samples, model version, alert state, residual RMS),
-/// `POST /feedback` (a user's verdict on a stretch of a series: see `Feedback`).
+/// `POST /feedback` (a user's verdict on a stretch of a series: see `Feedback`);
+/// `/silences` lists (GET), makes (POST) and expires (DELETE `?id=`) silences (`SilenceAPI`).
 /// Health and readiness answer on the polling thread; metrics and series,
-/// which wait on the registry and the shards, on workers.
+/// which wait on the registry and the shards, and silences, which may write a file, on workers.
 final class StatusServer: Service {
     private let server: BoundedHTTPServer
 
@@ -32,9 +33,9 @@ final class StatusServer: Service {
     /// A server bound and with its routes in place; it serves once `run()` starts.
     static func make(
         host: String, port: UInt16, registry: PrometheusCollectorRegistry, readiness: Readiness,
-        engine: Engine, feedback journal: FeedbackJournal?, logger: Logger
+        engine: Engine, feedback journal: FeedbackJournal?, silences: SilenceBook? = nil, logger: Logger
     ) throws -> StatusServer {
-        let routes: [BoundedHTTPServer.Route] = [
+        var routes: [BoundedHTTPServer.Route] = [
             .init(path: "/metrics", slow: true) { _ in
                 .init(
                     status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer())
@@ -57,6 +58,7 @@ final class StatusServer: Service {
                 readiness.isReady ? .text(200, "ready\n") : .text(503, "not ready\n")
             },
         ]
+        if let silences { routes += silenceRoutes(silences) }
         return StatusServer(server: try BoundedHTTPServer(host: host, port: port, routes: routes, logger: logger))
     }
 
@@ -90,6 +92,25 @@ final class StatusServer: Service {
             }
             return .init(status: 200, contentType: "application/json", body: Array((outcome.json + "\n").utf8))
         }
+    }
+
+    private static func silenceRoutes(_ book: SilenceBook) -> [BoundedHTTPServer.Route] {
+        @Sendable func response(_ answer: SilenceAPI.Answer) -> BoundedHTTPServer.Response {
+            answer.isJSON
+                ? .init(status: answer.status, contentType: "application/json", body: Array(answer.body.utf8))
+                : .text(answer.status, answer.body)
+        }
+        return [
+            .init(path: "/silences", slow: true) { _ in
+                response(SilenceAPI.list(book, now: Date().timeIntervalSince1970))
+            },
+            .init(method: "POST", path: "/silences", slow: true) { request in
+                response(SilenceAPI.create(book, body: request.body, now: Date().timeIntervalSince1970))
+            },
+            .init(method: "DELETE", path: "/silences", slow: true) { request in
+                response(SilenceAPI.expire(book, query: request.query, now: Date().timeIntervalSince1970))
+            },
+        ]
     }
 
     /// The bound address (with the port chosen for port 0).

@@ -20,6 +20,12 @@ final class DaemonRuntime: Sendable {
     let feedback: FeedbackJournal?
     /// Idle without Alertmanager URLs (a reload may add some).
     let alertmanager: AlertmanagerService
+    /// Every silence in force: local ones (kept in the state directory's `silences.json`) and those
+    /// polled from the Alertmanagers. Silences: the series book reads `runtime.silences` (once per
+    /// batch, `current(now:)`), to be plumbed into the engine from `Sources/Daemon/Shards/`.
+    let silences: SilenceBook
+    /// Polls the Alertmanagers' silences into `silences`.
+    let silencePoller: SilencePoller
     private let inputContext: ZMQContext
     /// Nil when no socket is a CURVE server.
     let security: CurveSecurity?
@@ -56,6 +62,13 @@ final class DaemonRuntime: Sendable {
                 logger: logger)
             self.alertmanager = alertmanager
             started.append { alertmanager.stopSenders() }
+            let silences = SilenceBook(
+                store: config.effectiveStateDirectory.map(SilenceStore.init(directory:)),
+                pauseLearning: config.silences.pauseLearning, logger: logger)
+            self.silences = silences
+            silencePoller = try SilencePoller(
+                book: silences, alertmanager: config.alertmanager, silences: config.silences,
+                metricsFactory: metrics?.factory, logger: logger)
             let engine = Engine(config: config.engine, stats: EngineStats(metrics: metrics), logger: logger) { alert in
                 publisher.publish(alert)
                 alertmanager.take(alert)
@@ -118,6 +131,7 @@ final class DaemonRuntime: Sendable {
         if let http { services.append(http) }
         services.append(PublisherService(publisher: publisher))
         services.append(alertmanager)
+        services.append(silencePoller)
         if let checkpointer { services.append(checkpointer) }
         services.append(ShardsService(engine: engine))
         services.append(StatusLineService(stats: engine.stats, interval: config.statusInterval, logger: logger))

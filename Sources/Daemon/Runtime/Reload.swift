@@ -18,7 +18,7 @@ enum Reload {
     /// Alertmanager's token file or an allow-list cannot be read.
     static func apply(
         _ new: DaemonConfig, over old: DaemonConfig, engine: Engine, levels: LogLevelSwitch,
-        alertmanager: AlertmanagerService? = nil, security: CurveSecurity? = nil
+        alertmanager: AlertmanagerService? = nil, silences: SilencePoller? = nil, security: CurveSecurity? = nil
     ) throws(ConfigError) -> (applied: [String], needRestart: [String]) {
         let changed = changedKeys(from: old, to: new)
         // What can fail is read first, so that a refused reload changes nothing.
@@ -29,6 +29,7 @@ enum Reload {
             throw ConfigError(key: "allowed_keys", problem: "\(error)")
         }
         try alertmanager?.apply(new.alertmanager)
+        try silences?.apply(alertmanager: new.alertmanager, silences: new.silences)
         var live = LiveSettings(new.engine)
         // Jobs keep the window and interval their history was kept for; those change at a restart.
         live.training.every = old.engine.predictor.training.every

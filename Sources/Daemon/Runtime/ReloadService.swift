@@ -15,6 +15,7 @@ struct ReloadService: Service {
     let running: Protected<DaemonConfig>
     let engine: Engine
     let alertmanager: AlertmanagerService?
+    var silences: SilencePoller? = nil
     let security: CurveSecurity?
     let levels: LogLevelSwitch
     let notifier: SystemdNotifier?
@@ -38,7 +39,7 @@ struct ReloadService: Service {
             let old = running.withLock { $0 }
             (applied, needRestart) = try Reload.apply(
                 new, over: old, engine: engine, levels: levels,
-                alertmanager: alertmanager, security: security)
+                alertmanager: alertmanager, silences: silences, security: security)
         } catch {
             logger.error("reload refused: the running configuration stays", metadata: ["error": "\(error)"])
             return

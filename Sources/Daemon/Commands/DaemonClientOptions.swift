@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import FoundationNetworking
+
+/// How the client commands find a running daemon: its HTTP address, given, or read from its
+/// configuration file (`http`), or the default `127.0.0.1:9464`.
+struct DaemonClientOptions: ParsableArguments {
+    @Option(help: "The daemon's HTTP address, HOST:PORT (default: the configuration's http, else 127.0.0.1:9464).")
+    var http: String?
+
+    @Option(help: "The daemon's configuration file, to take its http address from.")
+    var config: String?
+
+    /// HOST:PORT, or a usage error naming the form to write.
+    func address() throws -> String {
+        let address: String
+        if let http {
+            address = http
+        } else if let config {
+            do {
+                address = try DaemonConfig.load(file: config).http
+            } catch {
+                throw ValidationError("\(config): \(error)")
+            }
+        } else {
+            address = DaemonConfig().http
+        }
+        guard address != "off" else {
+            throw ValidationError("the daemon's HTTP is off (http: off): nothing to talk to; give --http HOST:PORT")
+        }
+        guard let parsed = HTTPAddress(address), parsed.port != 0 else {
+            throw ValidationError("--http takes HOST:PORT, as in 127.0.0.1:9464, not \"\(address)\"")
+        }
+        return address
+    }
+
+    func validate() throws {
+        _ = try address()
+    }
+
+    /// One request to the daemon: the status and body of its reply. A daemon that cannot be reached
+    /// ends the command with a message and exit status 69 (EX_UNAVAILABLE).
+    func request(_ method: String, _ path: String, body: String? = nil) throws -> (status: Int, body: String) {
+        let address = try address()
+        guard let url = URL(string: "http://\(address)\(path)") else {
+            throw ValidationError("--http takes HOST:PORT, not \"\(address)\"")
+        }
+        var request = URLRequest(url: url, timeoutInterval: 10)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let reply = Protected<Result<(Int, String), any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let session = URLSession(configuration: .ephemeral)
+        session.dataTask(with: request) { data, response, error in
+            if let error {
+                reply.withLock { $0 = .failure(error) }
+            } else {
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                reply.withLock { $0 = .success((status, String(decoding: data ?? Data(), as: UTF8.self))) }
+            }
+            done.signal()
+        }.resume()
+        _ = done.wait(timeout: .now() + 15)
+        session.invalidateAndCancel()
+        let reason: String
+        switch reply.withLock({ $0 }) {
+        case .success(let (status, body)): return (status, body)
+        case .failure(let error): reason = error.localizedDescription
+        case nil: reason = "no reply within 15 s"
+        }
+        FileHandle.standardError.write(
+            Data(
+                "streamlstmd: no daemon answers at http://\(address) (\(reason)): is it running, and is --http its address?\n"
+                    .utf8))
+        throw ExitCode(EX_UNAVAILABLE)
+    }
+
+    /// Ends the command after a refusal: the daemon's one-line message on standard error, exit
+    /// status 65 (EX_DATAERR) for a request it refused, 69 (EX_UNAVAILABLE) when it failed itself.
+    static func refused(status: Int, body: String) -> ExitCode {
+        let message = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        FileHandle.standardError.write(Data("streamlstmd: the daemon refused (\(status)): \(message)\n".utf8))
+        return ExitCode((400..<500).contains(status) ? EX_DATAERR : EX_UNAVAILABLE)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+
+/// The local silences in the state directory, `silences.json`: written whole at every change
+/// (temporary file, fsync, rename, fsync of the directory), so the file is always the previous
+/// set or the new one. Read at start; a file that cannot be read is set aside, never fatal.
+struct SilenceStore: Sendable {
+    let directory: URL
+    var file: URL { directory.appendingPathComponent("silences.json") }
+    private var temporary: URL { directory.appendingPathComponent("silences.json.tmp") }
+
+    init(directory: String) {
+        self.directory = URL(fileURLWithPath: directory)
+    }
+
+    /// The silences saved, minus those over by `now`. A damaged file is renamed
+    /// `silences.json.bad-<time>` with one error line, and none of it is kept.
+    func load(now: Double, logger: Logger) -> [Silence] {
+        unlink(temporary.path)  // a save cut short by a crash
+        guard let data = FileManager.default.contents(atPath: file.path) else { return [] }
+        do throws(SilenceError) {
+            let silences = try Self.decode(data)
+            let kept = silences.filter { $0.state(at: now) != .expired }
+            if !kept.isEmpty {
+                logger.info(
+                    "local silences restored",
+                    metadata: ["count": "\(kept.count)", "expired_dropped": "\(silences.count - kept.count)"])
+            }
+            return kept
+        } catch {
+            let aside = directory.appendingPathComponent("silences.json.bad-\(Int(Date().timeIntervalSince1970))")
+            let moved = rename(file.path, aside.path) == 0
+            logger.error(
+                "silences file unreadable: set aside, starting without local silences",
+                metadata: [
+                    "file": "\(file.path)", "problem": "\(error)", "set_aside": "\(moved ? aside.path : "-")",
+                ])
+            return []
+        }
+    }
+
+    /// Replaces the file with `silences`.
+    func save(_ silences: [Silence]) throws(SilenceError) {
+        let bytes = Array(Self.encode(silences).utf8)
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("cannot create \(temporary.path)") }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                let error = failure("write to \(temporary.path)")
+                close(fd)
+                unlink(temporary.path)
+                throw error
+            }
+            offset += written
+        }
+        guard fsync(fd) == 0 else {
+            let error = failure("fsync of \(temporary.path)")
+            close(fd)
+            unlink(temporary.path)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary.path, file.path) == 0 else { throw failure("rename to \(file.path)") }
+        let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { throw failure("open \(directory.path)") }
+        defer { close(directoryFD) }
+        guard fsync(directoryFD) == 0 else { throw failure("fsync of \(directory.path)") }
+    }
+
+    private func failure(_ what: String) -> SilenceError {
+        SilenceError("\(what): \(String(cString: strerror(errno)))")
+    }
+
+    // MARK: The format
+
+    /// `{"version":1,"silences":[{"id":...,"matchers":[Alertmanager's matcher objects],
+    /// "startsAt":unix seconds,"endsAt":...,"comment":...,"createdBy":...}]}`.
+    static func encode(_ silences: [Silence]) -> String {
+        let items = silences.map { silence in
+            var o = SilenceJSON.Object()
+            o.string("id", silence.id)
+            o.raw("matchers", SilenceJSON.matchers(silence.matchers))
+            o.number("startsAt", silence.startsAt)
+            o.number("endsAt", silence.endsAt)
+            o.string("comment", silence.comment)
+            o.string("createdBy", silence.createdBy)
+            return o.text
+        }
+        var root = SilenceJSON.Object()
+        root.raw("version", "1")
+        root.raw("silences", SilenceJSON.array(items))
+        return root.text + "\n"
+    }
+
+    static func decode(_ data: Data) throws(SilenceError) -> [Silence] {
+        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw SilenceError("not a JSON object")
+        }
+        guard root["version"] as? Int == 1 else { throw SilenceError("not version 1") }
+        guard let list = root["silences"] as? [[String: Any]] else { throw SilenceError("no list of silences") }
+        return try list.enumerated().map { (index, item) throws(SilenceError) in
+            guard let id = item["id"] as? String, let startsAt = SilenceJSON.number(item["startsAt"]),
+                let endsAt = SilenceJSON.number(item["endsAt"]), let comment = item["comment"] as? String,
+                let createdBy = item["createdBy"] as? String
+            else { throw SilenceError("silence \(index): a field is missing or of the wrong type") }
+            let matchers = try SilenceJSON.matchers(item["matchers"])
+            return Silence(
+                id: id, matchers: matchers, startsAt: startsAt, endsAt: endsAt, comment: comment,
+                createdBy: createdBy, source: .local)
+        }
+    }
+}
