@@ -24,6 +24,8 @@ struct Alert: Equatable, Sendable {
     let threshold: Double
     let reason: AnomalyReason
     let modelVersion: Int
+    /// The id of a silence in force for the series when the alert was raised.
+    var silence: String? = nil
     /// A resolution because a user marked the stretch normal (its `reason` is then `feedback`).
     var resolvedByFeedback = false
 
@@ -35,7 +37,8 @@ struct Alert: Equatable, Sendable {
     /// The `streamlstm.alert/v1` payload: `schema`, a per-publisher `seq`,
     /// `status`, `labels` (alertname, series, metric, severity, instance and
     /// the series' own labels), `annotations` (summary, description),
-    /// `startsAt`/`endsAt` and `fingerprint` as Alertmanager has them, and
+    /// `startsAt`/`endsAt` and `fingerprint` as Alertmanager has them, `silenced`
+    /// (and `silence_id`: a silence was in force for the series), and
     /// `anomaly` (time, value, forecast, band, score, threshold, direction, reason, model
     /// version). Identity is in `labels`, so Alertmanager can deduplicate; the
     /// series' own labels are renamed `label_<name>` where they clash with ours.
@@ -55,6 +58,9 @@ struct Alert: Equatable, Sendable {
         w.string("startsAt", rfc3339(startsAt))
         w.string("endsAt", rfc3339(endsAt))
         w.string("fingerprint", String(fingerprint, radix: 16))
+        // Alertmanager mutes a silenced alert itself; ZeroMQ subscribers are told here.
+        w.bool("silenced", silence != nil)
+        if let silence { w.string("silence_id", silence) }
         w.beginObject("anomaly")
         w.string("ts", rfc3339(sampleTime))
         w.number("value", value)
@@ -75,7 +81,8 @@ struct Alert: Equatable, Sendable {
     var summary: String {
         switch status {
         case .firing: "Anomaly in \(seriesKey)"
-        case .resolved: resolvedByFeedback ? "Anomaly in \(seriesKey) resolved by feedback" : "Anomaly in \(seriesKey) resolved"
+        case .resolved:
+            resolvedByFeedback ? "Anomaly in \(seriesKey) resolved by feedback" : "Anomaly in \(seriesKey) resolved"
         }
     }
 

@@ -48,16 +48,22 @@ struct LabelledCorpus {
                 file: resultURL.path, line: nil,
                 problem: "\(scores.count) result rows for \(rows.count) data rows in \(entry.path)")
         }
+        return NABFile(
+            name: entry.relativePath, scores: scores, windows: rowRanges(rows.map(\.timestamp), windows),
+            alerts: alerts, pages: pages)
+    }
+
+    /// Labelled windows as inclusive ranges of rows stamped `timestamps`, in order; a window with no
+    /// row in it is left out.
+    static func rowRanges(_ timestamps: [Double], _ windows: [(start: Double, end: Double)]) -> [ClosedRange<Int>] {
         var ranges: [ClosedRange<Int>] = []
         for window in windows {
-            guard let low = rows.firstIndex(where: { $0.timestamp >= window.start }),
-                let high = rows.lastIndex(where: { $0.timestamp <= window.end }), low <= high
+            guard let low = timestamps.firstIndex(where: { $0 >= window.start }),
+                let high = timestamps.lastIndex(where: { $0 <= window.end }), low <= high
             else { continue }
             ranges.append(low...high)
         }
-        return NABFile(
-            name: entry.relativePath, scores: scores, windows: ranges.sorted { $0.lowerBound < $1.lowerBound },
-            alerts: alerts, pages: pages)
+        return ranges.sorted { $0.lowerBound < $1.lowerBound }
     }
 
     /// A result CSV's `anomaly_score` column, its `alert` column and its `page` column (where `alert`

@@ -127,6 +127,28 @@ struct NABReport {
         return out
     }
 
+    /// The standard profile's score, windows found and false positives at each fire threshold from
+    /// 0.30 to 0.95: what threshold would have served these labels best (marked), beside the default.
+    var sweep: String {
+        let all = files.map(\.file)
+        var out = pad("threshold", 12) + pad("standard", 10) + pad("low_FP", 10) + pad("low_FN", 10)
+        out += pad("found", 8) + "FP\n"
+        let thresholds = stride(from: 0.30, through: 0.951, by: 0.05).map { ($0 * 100).rounded() / 100 }
+        let standard = thresholds.map { total(all, threshold: $0, profile: .standard) }
+        let best = thresholds.indices.max {
+            (standard[$0].normalised(.standard) ?? 0) < (standard[$1].normalised(.standard) ?? 0)
+        }
+        for (index, threshold) in thresholds.enumerated() {
+            let marks = (index == best ? " best" : "") + (abs(threshold - defaultThreshold) < 1e-9 ? " default" : "")
+            out += pad(String(format: "%.2f", threshold), 12) + pad(score(standard[index].normalised(.standard)), 10)
+            out += pad(score(total(all, threshold: threshold, profile: .rewardLowFP).normalised(.rewardLowFP)), 10)
+            out += pad(score(total(all, threshold: threshold, profile: .rewardLowFN).normalised(.rewardLowFN)), 10)
+            out += pad("\(standard[index].detectedWindows)/\(standard[index].windows)", 8)
+            out += "\(standard[index].falsePositives)\(marks)\n"
+        }
+        return out
+    }
+
     /// The files of each category, categories in name order.
     private var categories: [(name: String, files: [NABFile])] {
         Array(Set(files.map(\.category))).sorted().map { category in

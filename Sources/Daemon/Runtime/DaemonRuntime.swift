@@ -69,7 +69,9 @@ final class DaemonRuntime: Sendable {
             silencePoller = try SilencePoller(
                 book: silences, alertmanager: config.alertmanager, silences: config.silences,
                 metricsFactory: metrics?.factory, logger: logger)
-            let engine = Engine(config: config.engine, stats: EngineStats(metrics: metrics), logger: logger) { alert in
+            let engine = Engine(
+                config: config.engine, stats: EngineStats(metrics: metrics), silences: silences, logger: logger
+            ) { alert in
                 publisher.publish(alert)
                 alertmanager.take(alert)
             }

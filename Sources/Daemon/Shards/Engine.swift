@@ -14,8 +14,9 @@ final class Engine: Sendable {
     /// Alert rules and `learn_after`, which a reload may change.
     let live: LiveSettingsBox
 
+    /// `silences`: what the series consult once per batch (nil: none, as in a replay).
     init(
-        config: EngineConfig, stats: EngineStats = EngineStats(), logger: Logger,
+        config: EngineConfig, stats: EngineStats = EngineStats(), silences: SilenceBook? = nil, logger: Logger,
         raise: @escaping @Sendable (Alert) -> Void
     ) {
         precondition(config.problem == nil, config.problem ?? "")
@@ -41,7 +42,7 @@ final class Engine: Sendable {
         shards = (0..<config.shards).map {
             Shard(
                 index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, learning: learning,
-                live: live, logger: logger, raise: raise)
+                live: live, silences: silences, logger: logger, raise: raise)
         }
         for shard in shards { shard.start() }
     }

@@ -31,6 +31,8 @@ final class SeriesBook {
     private let trainer: TrainingRunner?
     private let learning: LearningSwitch
     private let live: LiveSettingsBox
+    /// Nil in a replay: nothing is silenced there.
+    private let silences: SilenceBook?
     /// Training results for this book's series, waiting to be adopted.
     private let inbox = Protected<[(fingerprint: UInt64, result: TrainingResult)]>([])
     /// Told of every sample when set (replay); the live path leaves it nil.
@@ -38,9 +40,11 @@ final class SeriesBook {
 
     init(
         label: String, config: EngineConfig, stats: EngineStats, prior: [Float16], trainer: TrainingRunner?,
-        learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void
+        learning: LearningSwitch, live: LiveSettingsBox, silences: SilenceBook? = nil, logger: Logger,
+        raise: @escaping @Sendable (Alert) -> Void
     ) {
         self.live = live
+        self.silences = silences
         self.label = label
         self.prior = prior
         self.trainer = trainer
@@ -90,6 +94,8 @@ final class SeriesBook {
         // Once per batch (switching learning takes effect from the next): binding the trainer, an
         // existential, for every sample cost a copy and a retain each, learning on or off.
         let learns = trainer != nil && learning.isOn
+        // The silences in force, asked once per batch on the wall clock (silences are wall-clock times).
+        let silenced = silences?.current(now: Date().timeIntervalSince1970)
         // First every sample's series (found, or made in sample order), then the steps: so that while
         // one series steps, the next ones' memory can be on its way into the cache (`prefetch(after:in:)`).
         // Refusals are told in the second pass, in sample order, like every other outcome.
@@ -115,11 +121,13 @@ final class SeriesBook {
             steps += 1
             let timed = stats.metrics != nil && steps & 63 == 0
             let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
+            if let silenced { state.consult(silenced, instance: config.instance) }
+            let paused = state.silence?.pausesLearning == true
             let result: StepResult
             do {
                 result = try state.predictor.step(
                     value: sample.value, timestamp: sample.timestamp,
-                    workspace: workspace, alertThreshold: settings.alerts.fireThreshold)
+                    workspace: workspace, alertThreshold: settings.alerts.fireThreshold, learns: !paused)
             } catch {
                 let reason: RejectReason =
                     switch error {
@@ -135,6 +143,8 @@ final class SeriesBook {
                 stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             }
             accepted += 1
+            // No training window may hold a silenced sample: training waits until the window has passed it.
+            if paused { state.trainingPausedUntil = state.predictor.sampleCount + config.predictor.training.window }
             state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
             state.record.lastScore = result.anomaly.score
             if let producer = batch.producer { state.producer = producer }
@@ -329,6 +339,6 @@ final class SeriesBook {
             startsAt: since, endsAt: ends, sampleTime: sample.timestamp, value: sample.value,
             predicted: result.predicted, lower: result.lower, upper: result.upper,
             score: result.anomaly.score, threshold: rules.fireThreshold,
-            reason: result.anomaly.reason, modelVersion: state.predictor.modelVersion)
+            reason: result.anomaly.reason, modelVersion: state.predictor.modelVersion, silence: state.silence?.id)
     }
 }

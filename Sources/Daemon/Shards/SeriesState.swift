@@ -11,6 +11,12 @@ final class SeriesState {
     var producer: String?
     /// A verdict of `normal` asked for the next due training job, whatever the alert state.
     var trainSoon = false
+    /// The silence in force for this series, as of `silenceGeneration` of the silences (`consult`).
+    private(set) var silence: SilenceMatch?
+    private var silenceGeneration: UInt64?
+    /// No training before this sample count: a silence held the series until recently (not kept in
+    /// a checkpoint: after a restart the window is learned again).
+    var trainingPausedUntil = 0
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
     init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
@@ -34,13 +40,25 @@ final class SeriesState {
     /// either no alert (and the last incident out of the window) or an alert
     /// that has lasted `learnAfter` samples: a change that persists.
     func mayTrain(learnAfter: Int) -> Bool {
-        guard !trainingInFlight, predictor.trainingDue else { return false }
+        guard !trainingInFlight, predictor.trainingDue, predictor.sampleCount >= trainingPausedUntil else {
+            return false
+        }
         if trainSoon { return true }
         switch record.alert {
         case .normal: return predictor.sampleCount >= record.trainingResumesAt
         case .pending: return false
         case .firing: return record.firingSamples >= learnAfter
         }
+    }
+
+    /// Matches this series against the silences in force when they have changed since it last did:
+    /// most batches cost one comparison.
+    func consult(_ silences: ActiveSilences, instance: String) {
+        guard silences.generation != silenceGeneration else { return }
+        silenceGeneration = silences.generation
+        silence =
+            silences.isEmpty
+            ? nil : silences.silence(for: record.identity.alertLabels(severity: nil, instance: instance))
     }
 
     var summary: SeriesSummary {
@@ -55,7 +73,7 @@ final class SeriesState {
             modelVersion: predictor.modelVersion, alert: alertName,
             residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
             forecast: predictor.forecast,
-            trainingInFlight: trainingInFlight, producer: producer)
+            trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id)
     }
 }
 
@@ -71,6 +89,8 @@ extension SeriesSummary {
             w.integer("samples", summary.samples)
             w.string("last_sample", summary.lastTimestamp.isFinite ? rfc3339(summary.lastTimestamp) : "")
             w.integer("model_version", summary.modelVersion)
+            w.bool("silenced", summary.silence != nil)
+            if let silence = summary.silence { w.string("silence_id", silence) }
             w.string("alert", summary.alert)
             w.number("residual_rms", summary.residualRMS)
             w.number("score", summary.score)

@@ -18,6 +18,8 @@ struct SeriesSummary: Sendable, Equatable {
     let trainingInFlight: Bool
     /// Who sent the newest sample, when known.
     var producer: String? = nil
+    /// The id of the silence in force for it, if any.
+    var silence: String? = nil
 }
 
 /// Work for a shard thread, in arrival order.
@@ -56,13 +58,14 @@ final class Shard: @unchecked Sendable {
 
     init(
         index: Int, config: EngineConfig, stats: EngineStats, prior: [Float16], scheduler: TrainingScheduler?,
-        learning: LearningSwitch, live: LiveSettingsBox, logger: Logger, raise: @escaping @Sendable (Alert) -> Void
+        learning: LearningSwitch, live: LiveSettingsBox, silences: SilenceBook?, logger: Logger,
+        raise: @escaping @Sendable (Alert) -> Void
     ) {
         self.index = index
         queue = BlockingQueue(capacity: config.queueCapacity)
         book = SeriesBook(
             label: "shard \(index)", config: config, stats: stats, prior: prior, trainer: scheduler,
-            learning: learning, live: live, logger: logger, raise: raise)
+            learning: learning, live: live, silences: silences, logger: logger, raise: raise)
     }
 
     /// Series snapshotted in one go between two batches: about a millisecond
