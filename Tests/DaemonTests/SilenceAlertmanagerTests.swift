@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTM
 import Testing
 
 @testable import Daemon
@@ -16,6 +17,8 @@ struct SilenceAlertmanagerTests {
     struct Daemon {
         let process: RunningDaemon
         let http: String
+        let input: String
+        let alerts: String
 
         init(urls: [String] = [], stateDirectory: URL? = nil) throws {
             let folder = try makeTemporaryFolder("silence-daemon")
@@ -32,6 +35,8 @@ struct SilenceAlertmanagerTests {
             ]
             if let stateDirectory { arguments += ["--state-dir", stateDirectory.path] }
             process = try RunningDaemon(arguments)
+            input = try process.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
+            alerts = try process.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
             http = try process.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
             _ = try process.waitForLog("ready")
         }
@@ -90,6 +95,94 @@ struct SilenceAlertmanagerTests {
         try alertmanager.expireSilence(id)
         try waitUntil("the expired silence gone from the daemon's list") {
             try !daemon.silences().contains { $0["id"] as? String == id }
+        }
+    }
+
+    /// `/series` by key: samples, model version, and the silence in force (nil: none).
+    static func seriesState(_ http: String) throws -> [String: (samples: Int, version: Int, silence: String?)] {
+        let list = try JSONSerialization.jsonObject(with: Data(try httpGet(http, "/series").utf8)) as? [[String: Any]]
+        var states: [String: (Int, Int, String?)] = [:]
+        for entry in list ?? [] {
+            guard let key = entry["series"] as? String else { continue }
+            let silence = entry["silenced"] as? Bool == true ? entry["silence_id"] as? String ?? "" : nil
+            states[key] = (entry["samples"] as? Int ?? -1, entry["model_version"] as? Int ?? -1, silence)
+        }
+        return states
+    }
+
+    /// Minute samples `range` of two hosts' sine with a little noise (ending about now; a model learns
+    /// it, and each adopted training result moves the model version), 30 higher for web-1 at `spike`.
+    static func send(_ range: Range<Int>, spike: Int? = nil, to input: String) throws {
+        let end = (Date().timeIntervalSince1970 / 60).rounded(.down) * 60
+        var rng = SplitMix64(seed: UInt64(range.lowerBound) + 1)
+        let producer = try Producer(connect: input)
+        var lines: [String] = []
+        for t in range {
+            let time = Int(end) - 60 * (100_000 - t)
+            for host in ["web-1", "web-2"] {
+                let value = 10 + sin(Double(t) / 10) + 0.1 * rng.gaussian() + (host == "web-1" && t == spike ? 30 : 0)
+                lines.append("sil.cpu;host=\(host) \(value) \(time)")
+            }
+            if lines.count >= 100 {
+                try producer.send(lines.joined(separator: "\n"))
+                lines.removeAll()
+            }
+        }
+        if !lines.isEmpty { try producer.send(lines.joined(separator: "\n")) }
+        producer.close()
+    }
+
+    @Test(
+        "A silence made in Alertmanager for one series stops its learning within one poll while its twin learns; its alerts say so; when it expires, learning resumes"
+    )
+    func silencePausesLearning() throws {
+        let alertmanager = try AlertmanagerServer()
+        let daemon = try Daemon(urls: [alertmanager.url])
+        let (silenced, twin) = (#"sil.cpu{host="web-1"}"#, #"sil.cpu{host="web-2"}"#)
+        let received = Protected<[ReceivedAlert]>([])
+        let subscriber = try AlertSubscriber(endpoint: daemon.alerts) { alert in received.withLock { $0.append(alert) } }
+        defer { subscriber.stop() }
+        try Self.send(0..<300, to: daemon.input)
+        try waitUntil("300 samples of each") {
+            let states = try Self.seriesState(daemon.http)
+            return [silenced, twin].allSatisfy { states[$0]?.samples == 300 }
+        }
+        let made = Date()
+        let id = try alertmanager.addSilence([Self.matcher("host", "web-1")], for: 3600, comment: "maintenance")
+        try waitUntil("the series silenced") { try Self.seriesState(daemon.http)[silenced]?.silence == id }
+        #expect(Date().timeIntervalSince(made) <= Self.poll + 2, "within a poll (\(Self.poll) s) and a margin")
+        let before = try Self.seriesState(daemon.http)
+        #expect(before[twin]?.silence == nil)
+
+        // Samples keep coming (training results are taken between two batches): the twin's model moves,
+        // the silenced one's does not.
+        try Self.send(300..<600, spike: 500, to: daemon.input)
+        var next = 600
+        try waitUntil("the twin learning while the series is silenced") {
+            let states = try Self.seriesState(daemon.http)
+            if (states[twin]?.version ?? 0) > (before[twin]?.version ?? 0) && states[twin]?.samples == next { return true }
+            try Self.send(next..<(next + 10), to: daemon.input)
+            next += 10
+            return false
+        }
+        let during = try Self.seriesState(daemon.http)
+        #expect(during[silenced]?.version == before[silenced]?.version, "the silenced series trained")
+        #expect((during[silenced]?.samples ?? 0) >= 600)
+        try waitUntil("the silenced series' spike alert") {
+            received.withLock { $0 }.contains { $0.series == silenced && $0.status == "firing" }
+        }
+        let alert = try #require(received.withLock { $0 }.first { $0.series == silenced && $0.status == "firing" })
+        #expect(alert.silenceID == id, "the alert says which silence held its series")
+
+        try alertmanager.expireSilence(id)
+        try waitUntil("the silence gone from the series") { try Self.seriesState(daemon.http)[silenced]?.silence == nil }
+        try waitUntil("learning resumed once the window has passed the silence") {
+            if try (Self.seriesState(daemon.http)[silenced]?.version ?? 0) > (during[silenced]?.version ?? 0) {
+                return true
+            }
+            try Self.send(next..<(next + 10), to: daemon.input)
+            next += 10
+            return false
         }
     }
 

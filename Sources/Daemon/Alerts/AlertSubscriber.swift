@@ -13,6 +13,8 @@ struct ReceivedAlert: Sendable {
     let description: String
     let score: Double
     let reason: String
+    /// A silence was in force for the series (its id).
+    let silenceID: String?
     /// When this process received it.
     let arrived: Date
 
@@ -35,6 +37,7 @@ struct ReceivedAlert: Sendable {
         self.description = annotations["description"] as? String ?? ""
         self.score = anomaly["score"] as? Double ?? .nan
         self.reason = anomaly["reason"] as? String ?? ""
+        self.silenceID = alert["silenced"] as? Bool == true ? alert["silence_id"] as? String ?? "" : nil
         self.arrived = arrived
     }
 }

@@ -59,7 +59,13 @@ final class SeriesBook {
 
     var count: Int { series.count }
 
-    var summaries: [SeriesSummary] { series.values.map(\.summary) }
+    /// Every series as it stands, with the silences in force now (not as of its last sample).
+    var summaries: [SeriesSummary] {
+        if let active = silences?.current(now: Date().timeIntervalSince1970) {
+            for state in series.values { state.consult(active, instance: config.instance) }
+        }
+        return series.values.map(\.summary)
+    }
 
     /// Every series as it stands between two batches, detached from this book.
     func snapshots() -> [SeriesSnapshot] {
@@ -307,6 +313,11 @@ final class SeriesBook {
         for (fingerprint, result) in results {
             guard let state = series[fingerprint] else { continue }
             state.trainingInFlight = false
+            // A silenced series' model does not move, not even by a job made before the silence.
+            if state.silence?.pausesLearning == true {
+                training[TrainingOutcome.stale.rawValue] += 1
+                continue
+            }
             let outcome: TrainingOutcome
             switch state.predictor.adopt(result) {
             case .adopted: outcome = .adopted

@@ -13,12 +13,14 @@ final class EngineHarness {
     let lockstep: Bool
     private var fed = 0
 
-    init(config: EngineConfig, lockstep: Bool = true) {
+    init(config: EngineConfig, lockstep: Bool = true, silences: SilenceBook? = nil) {
         var config = config
         // In lockstep the harness waits for every job; low-priority jobs could wait on a busy machine.
         if lockstep { config.trainingPriority = .normal }
         let alerts = self.alerts
-        engine = Engine(config: config, logger: Logger(label: "test")) { alert in alerts.withLock { $0.append(alert) } }
+        engine = Engine(config: config, silences: silences, logger: Logger(label: "test")) { alert in
+            alerts.withLock { $0.append(alert) }
+        }
         self.lockstep = lockstep
     }
 
