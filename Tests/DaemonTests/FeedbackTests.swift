@@ -241,3 +241,52 @@ struct SilencedLearningTests {
         #expect(!silencedAlerts.isEmpty && silencedAlerts.allSatisfy { $0.silence == id })
     }
 }
+
+/// What `POST /feedback` parses, under random and mutated bodies.
+@Suite("Feedback: parsing what a client sends")
+struct FeedbackParsingTests {
+    static let valid =
+        #"{"series": "a.b{x=\"1\"}", "from": "2024-01-01T00:00:00Z", "to": 1704067260, "verdict": "anomaly", "note": "n"}"#
+
+    @Test("A valid body parses to the verdict it says; times as RFC 3339 or unix seconds")
+    func valid() throws {
+        let feedback = try Feedback.parse(json: Array(Self.valid.utf8))
+        #expect(feedback.series == #"a.b{x="1"}"# && feedback.from == 1_704_067_200 && feedback.to == 1_704_067_260)
+        #expect(feedback.verdict == .anomaly && feedback.note == "n")
+        #expect(try Feedback.parse(json: Array(feedback.json.utf8)) == feedback, "the command's body round-trips")
+    }
+
+    static let syntax = Array(#""{}[],:0-e.9"#.utf8)
+
+    @Test("20,000 random and mutated bodies: each parses or is refused with a message, none crashes")
+    func fuzz() {
+        var rng = SplitMix64(seed: 26)
+        let seed = Array(Self.valid.utf8)
+        var (parsed, refused) = (0, 0)
+        for round in 0..<20_000 {
+            var body: [UInt8]
+            if round % 2 == 0 {
+                body = (0..<Int(rng.next() % 200)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            } else {
+                body = seed
+                for _ in 0..<(1 + Int(rng.next() % 4)) {
+                    let at = Int(rng.next() % UInt64(body.count))
+                    switch rng.next() % 3 {
+                    case 0: body[at] = UInt8(truncatingIfNeeded: rng.next())
+                    case 1: body.remove(at: at)
+                    default: body.insert(Self.syntax[Int(rng.next() % UInt64(Self.syntax.count))], at: at)
+                    }
+                }
+            }
+            do {
+                let feedback = try Feedback.parse(json: body)
+                #expect(feedback.from <= feedback.to && feedback.from.isFinite)
+                parsed += 1
+            } catch {
+                #expect(!error.description.isEmpty)
+                refused += 1
+            }
+        }
+        #expect(parsed > 0 && refused > 10_000, "\(parsed) parsed, \(refused) refused")
+    }
+}

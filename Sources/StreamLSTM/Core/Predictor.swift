@@ -373,6 +373,6 @@ public final class Predictor {
         let storage =
             halves.reduce(0) { $0 + $1 * 2 + arrayHeader }  // Float16 and UInt16
             + floats.reduce(0) { $0 + $1 * MemoryLayout<Float>.stride + arrayHeader }
-        return storage + Self.fieldBytes
+        return storage + Self.fieldBytes + scorer.verdictMemoryBytes
     }
 }

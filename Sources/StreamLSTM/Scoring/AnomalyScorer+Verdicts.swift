@@ -65,6 +65,15 @@ extension AnomalyScorer {
         return effect
     }
 
+    /// Bytes of what verdicts look back at (the peaks, the copies of the fits, the withheld samples),
+    /// with their array headers.
+    var verdictMemoryBytes: Int {
+        let header = 32
+        return peaks.blocks.capacity * MemoryLayout<SurprisePeaks.Block>.stride + header
+            + fitCopies.capacity * MemoryLayout<ScorerFits>.stride + header
+            + withheld.capacity * MemoryLayout<WithheldSample>.stride + header
+    }
+
     /// How far past the alert level a missed stretch's verdict lifts it.
     static let missedTarget: Float = 1.5
     /// Where a stretch marked normal leaves the tests that came near the alert level: at 80% of it.
