@@ -7,7 +7,7 @@ import Logging
 /// - `feedback.jsonl`: one JSON object per verdict, appended and synced as it is given (series,
 ///   from, to, verdict, note, given_at): the record of what was said;
 /// - `feedback.json`: the stretches marked `anomaly`, by series, in NAB's windows format
-///   (`{"SERIES": [["FROM", "TO"], ...]}`, RFC 3339 times), rewritten after each verdict:
+///   (`{"SERIES": [["FROM", "TO"], ...]}`, RFC 3339 times), replaced whole (`DurableFile`) after each verdict:
 ///   `streamlstmd evaluate --labels STATE/feedback.json RECORDING` scores a recording against it.
 ///
 /// At start the journal is read back; a line that cannot be read is skipped and said once.
@@ -82,9 +82,9 @@ final class FeedbackJournal: Sendable {
 
     private func writeWindows(_ all: [Entry]) throws(FeedbackJournalError) {
         do {
-            try Data(Self.windowsJSON(all).utf8).write(to: windowsURL, options: .atomic)
+            try DurableFile.replace(windowsURL, with: Array(Self.windowsJSON(all).utf8))
         } catch {
-            throw FeedbackJournalError(file: windowsURL.path, errno: EIO)
+            throw FeedbackJournalError(file: windowsURL.path, reason: error.description)
         }
     }
 
@@ -133,7 +133,17 @@ final class FeedbackJournal: Sendable {
 
 struct FeedbackJournalError: Error, CustomStringConvertible {
     let file: String
-    let errno: Int32
+    let reason: String
 
-    var description: String { "cannot write \(file): \(String(cString: strerror(errno)))" }
+    init(file: String, errno: Int32) {
+        self.file = file
+        reason = String(cString: strerror(errno))
+    }
+
+    init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+
+    var description: String { "cannot write \(file): \(reason)" }
 }

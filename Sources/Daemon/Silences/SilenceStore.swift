@@ -7,7 +7,7 @@ import Logging
 struct SilenceStore: Sendable {
     let directory: URL
     var file: URL { directory.appendingPathComponent("silences.json") }
-    private var temporary: URL { directory.appendingPathComponent("silences.json.tmp") }
+    private var temporary: URL { DurableFile.temporary(for: file) }
 
     init(directory: String) {
         self.directory = URL(fileURLWithPath: directory)
@@ -39,40 +39,13 @@ struct SilenceStore: Sendable {
         }
     }
 
-    /// Replaces the file with `silences`.
+    /// Replaces the file with `silences` (`DurableFile`).
     func save(_ silences: [Silence]) throws(SilenceError) {
-        let bytes = Array(Self.encode(silences).utf8)
-        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw failure("cannot create \(temporary.path)") }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                let error = failure("write to \(temporary.path)")
-                close(fd)
-                unlink(temporary.path)
-                throw error
-            }
-            offset += written
+        do {
+            try DurableFile.replace(file, with: Array(Self.encode(silences).utf8))
+        } catch {
+            throw SilenceError(error.description)
         }
-        guard fsync(fd) == 0 else {
-            let error = failure("fsync of \(temporary.path)")
-            close(fd)
-            unlink(temporary.path)
-            throw error
-        }
-        close(fd)
-        guard rename(temporary.path, file.path) == 0 else { throw failure("rename to \(file.path)") }
-        let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { throw failure("open \(directory.path)") }
-        defer { close(directoryFD) }
-        guard fsync(directoryFD) == 0 else { throw failure("fsync of \(directory.path)") }
-    }
-
-    private func failure(_ what: String) -> SilenceError {
-        SilenceError("\(what): \(String(cString: strerror(errno)))")
     }
 
     // MARK: The format

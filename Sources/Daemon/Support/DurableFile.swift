@@ -1,0 +1,52 @@
+import Foundation
+
+/// Replaces a small file so that a crash leaves the old one or the new one whole, never a mix:
+/// a temporary file beside it, written and synced, renamed over it, and the folder synced (a rename
+/// is durable only once its folder is). For the state directory's small files (`silences.json`,
+/// `feedback.json`); checkpoints stream theirs the same way in chunks (`CheckpointStore`).
+enum DurableFile {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Where a replacement of `file` is written first (a crash may leave one behind: remove it at start).
+    static func temporary(for file: URL) -> URL {
+        file.deletingLastPathComponent().appendingPathComponent(file.lastPathComponent + ".tmp")
+    }
+
+    static func replace(_ file: URL, with bytes: [UInt8]) throws(Failure) {
+        let directory = file.deletingLastPathComponent()
+        let temporary = temporary(for: file)
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("cannot create \(temporary.path)") }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else {
+                let error = failure("write to \(temporary.path)")
+                close(fd)
+                unlink(temporary.path)
+                throw error
+            }
+            offset += written
+        }
+        guard fsync(fd) == 0 else {
+            let error = failure("fsync of \(temporary.path)")
+            close(fd)
+            unlink(temporary.path)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary.path, file.path) == 0 else { throw failure("rename to \(file.path)") }
+        let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { throw failure("open \(directory.path)") }
+        defer { close(directoryFD) }
+        guard fsync(directoryFD) == 0 else { throw failure("fsync of \(directory.path)") }
+    }
+
+    private static func failure(_ what: String) -> Failure {
+        Failure(description: "\(what): \(String(cString: strerror(errno)))")
+    }
+}
