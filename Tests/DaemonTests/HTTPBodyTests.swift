@@ -71,5 +71,8 @@ struct HTTPBodyTests {
         #expect(bad.status == 400)
         let unknown = Self.exchange(server.address, ["PUT /echo HTTP/1.1\r\n\r\n"])
         #expect(unknown.status == 405)
+        let twoLengths = Self.exchange(
+            server.address, ["POST /echo HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nhello"])
+        #expect(twoLengths.status == 400)
     }
 }

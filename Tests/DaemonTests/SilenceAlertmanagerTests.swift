@@ -211,7 +211,9 @@ struct SilenceAlertmanagerTests {
             #"cpu{host="WEB-01"}"#,
             #"cpu{dc="EU-west"}"#, "cpu",
         ]
-        let labelSets = keys.map { SeriesIdentity(key: $0).alertLabels(severity: nil, instance: "silence-test") }
+        let labelSets = keys.map {
+            AlertmanagerAlert.labels(of: SeriesIdentity(key: $0), severity: nil, instance: "silence-test")
+        }
         let alerts = labelSets.map { labels in
             "{\"labels\":{"
                 + labels.map { "\(YAMLText.quoted($0.name)):\(YAMLText.quoted($0.value))" }.joined(separator: ",")

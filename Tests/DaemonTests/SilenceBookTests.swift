@@ -9,10 +9,10 @@ import Testing
 @Suite("Silences: the book, its file and its keys")
 struct SilenceBookTests {
     static let t0 = 1_800_000_000.0
-    static let web01: [(name: String, value: String)] = SeriesIdentity(key: #"cpu{host="web01"}"#)
-        .alertLabels(severity: nil, instance: "n1")
-    static let db1: [(name: String, value: String)] = SeriesIdentity(key: #"cpu{host="db1"}"#)
-        .alertLabels(severity: nil, instance: "n1")
+    static let web01: [(name: String, value: String)] = AlertmanagerAlert.labels(
+        of: SeriesIdentity(key: #"cpu{host="web01"}"#), severity: nil, instance: "n1")
+    static let db1: [(name: String, value: String)] = AlertmanagerAlert.labels(
+        of: SeriesIdentity(key: #"cpu{host="db1"}"#), severity: nil, instance: "n1")
 
     static func book(_ store: SilenceStore? = nil) -> SilenceBook {
         SilenceBook(store: store, now: t0, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })

@@ -201,19 +201,22 @@ struct SilenceTests {
         }
     }
 
-    @Test("A series' silence labels are its alert labels without severity, clashes renamed label_<name>")
+    @Test("A payload's labels keep the series' own names, clashes renamed label_<name>")
     func alertLabels() {
         let series = SeriesIdentity(key: #"cpu.user{host="web01",instance="x",severity="s"}"#)
-        let labels = series.alertLabels(severity: nil, instance: "node-1")
-        #expect(
-            labels.map(\.name) == [
-                "alertname", "series", "metric", "host", "label_instance", "label_severity", "instance",
-            ])
-        #expect(labels.last?.value == "node-1" && labels[3].value == "web01")
         let alerting = series.alertLabels(severity: .critical, instance: "node-1")
         #expect(
             alerting.map(\.name) == [
                 "alertname", "series", "metric", "host", "label_instance", "label_severity", "severity", "instance",
             ])
+    }
+
+    @Test("Silences match the labels Alertmanager gets: valid names, no severity, so both mute the same series")
+    func silenceLabels() throws {
+        let series = SeriesIdentity(key: #"cpu.user{host.name="web01",instance="x"}"#)
+        let labels = AlertmanagerAlert.labels(of: series, severity: nil, instance: "node-1")
+        #expect(labels.map(\.name) == ["alertname", "host_name", "instance", "label_instance", "metric", "series"])
+        let matchers = try SelectorParser.parse(#"{host_name="web01"}"#)
+        #expect(matchers.allSatisfy { $0.matches(labels) })
     }
 }

@@ -103,8 +103,8 @@ extension SeriesIdentity {
 
     /// The labels of this series' alerts, in the order the v1 payload has them: alertname, series,
     /// metric, the series' own labels (renamed `label_<name>` where they clash with ours), severity
-    /// and instance. Without a severity (a series has one only once it alerts), the labels a silence
-    /// is matched against: what an alert of the series would carry whatever its severity.
+    /// and instance. (Silences are matched against the labels Alertmanager gets,
+    /// `AlertmanagerAlert.labels`, whose names are made valid label names.)
     func alertLabels(severity: Severity?, instance: String) -> [(name: String, value: String)] {
         var labels: [(name: String, value: String)] = [
             ("alertname", "MetricAnomaly"), ("series", key), ("metric", metric),

@@ -33,16 +33,18 @@ enum AlertState: Equatable, Sendable {
         return fires && (!wasFiring || notices.count > 1)
     }
 
-    /// Ends an open alert at `time` because a user said the stretch was normal; a pending one is
-    /// dropped. Returns the resolution to publish, if an alert was open. No cool-down follows: the
-    /// alert was not an incident.
-    mutating func resolveByFeedback(at time: Double) -> Notice? {
+    /// Ends an alert that started by `latestStart` at `time`, because a user said the stretch was
+    /// normal; a pending one is dropped. Returns the resolution to publish, if an alert was open. No
+    /// cool-down follows: the alert was not an incident. An alert that started after the stretch is
+    /// about something else, and stays.
+    mutating func resolveByFeedback(at time: Double, startedBy latestStart: Double) -> Notice? {
         switch self {
         case .normal: return nil
-        case .pending:
-            self = .normal(quietUntil: -.infinity)
+        case .pending(let since, _):
+            if since <= latestStart { self = .normal(quietUntil: -.infinity) }
             return nil
         case .firing(let since, _, let severity, _, _):
+            guard since <= latestStart else { return nil }
             self = .normal(quietUntil: -.infinity)
             return .resolved(since: since, at: time, severity: severity)
         }

@@ -48,11 +48,12 @@ struct FeedbackCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         let answer = try daemon.request("POST", "/feedback", body: feedback.json)
-        guard answer.status == 200 else {
-            // Refused (nothing changed): bad data; otherwise applied but not kept (the state directory).
-            FileHandle.standardError.write(Data("error: \(answer.body)".utf8))
-            throw ExitCode([400, 404, 422].contains(answer.status) ? EX_DATAERR : EX_IOERR)
+        if answer.status == 500 {
+            // Applied, but the state directory could not keep it.
+            FileHandle.standardError.write(Data("streamlstmd: \(answer.body)".utf8))
+            throw ExitCode(EX_IOERR)
         }
+        guard answer.status == 200 else { throw DaemonClientOptions.refused(status: answer.status, body: answer.body) }
         print(answer.body, terminator: "")
     }
 }

@@ -58,7 +58,7 @@ struct Feedback: Sendable, Equatable {
 
     /// Unix seconds from a JSON number or an RFC 3339 string.
     static func time(_ value: Any?, _ name: String) throws(FeedbackError) -> Double {
-        if let number = value as? NSNumber, !(value is Bool) { return number.doubleValue }
+        if let number = SilenceJSON.number(value) { return number }
         if let text = value as? String {
             if let seconds = Double(text) { return seconds }
             if let seconds = Timestamps.parseRFC3339(text) { return seconds }
@@ -87,6 +87,8 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
     case unknownSeries(String)
     /// The stretch starts after the series' newest sample.
     case inTheFuture(from: Double, newest: Double)
+    /// The daemon is stopping: its shards take no more work.
+    case stopping
 
     var description: String {
         switch self {
@@ -95,6 +97,7 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
         case .unknownSeries(let key): "no series \(key)"
         case .inTheFuture(let from, let newest):
             "the stretch starts at \(rfc3339(from)), after the series' newest sample (\(rfc3339(newest)))"
+        case .stopping: "the daemon is stopping"
         }
     }
 
@@ -104,6 +107,7 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
         case .malformed, .endBeforeStart: 400
         case .unknownSeries: 404
         case .inTheFuture: 422
+        case .stopping: 503
         }
     }
 }

@@ -67,17 +67,11 @@ final class FeedbackJournal: Sendable {
     }
 
     private func append(_ bytes: [UInt8]) throws(FeedbackJournalError) {
-        let fd = open(journalURL.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw FeedbackJournalError(file: journalURL.path, errno: errno) }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw FeedbackJournalError(file: journalURL.path, errno: errno) }
-            offset += written
+        do {
+            try DurableFile.append(journalURL, bytes)
+        } catch {
+            throw FeedbackJournalError(file: journalURL.path, reason: error.description)
         }
-        guard fsync(fd) == 0 else { throw FeedbackJournalError(file: journalURL.path, errno: errno) }
     }
 
     private func writeWindows(_ all: [Entry]) throws(FeedbackJournalError) {
@@ -134,11 +128,6 @@ final class FeedbackJournal: Sendable {
 struct FeedbackJournalError: Error, CustomStringConvertible {
     let file: String
     let reason: String
-
-    init(file: String, errno: Int32) {
-        self.file = file
-        reason = String(cString: strerror(errno))
-    }
 
     init(file: String, reason: String) {
         self.file = file

@@ -83,8 +83,9 @@ final class BoundedHTTPServer: @unchecked Sendable {
         let fd: Int32
         /// The request as read so far: its head, then its body.
         var head: [UInt8] = []
-        /// Where the head ends, once it has all arrived.
+        /// Where the head ends and what it says, once it has all arrived (the body may still be coming).
         var headEnd: Int?
+        var parsedHead: ParsedHead?
         let deadline: Double
     }
 
@@ -243,11 +244,16 @@ final class BoundedHTTPServer: @unchecked Sendable {
         guard let end else { return false }
         client.headEnd = end
         let parsed: ParsedHead
-        switch Self.parseHead(client.head[..<end], bodyLimit: limits.bodyBytes) {
-        case .failure(let refusal):
-            reply(client.fd, refusal.response)
-            return true
-        case .success(let head): parsed = head
+        if let known = client.parsedHead {
+            parsed = known
+        } else {
+            switch Self.parseHead(client.head[..<end], bodyLimit: limits.bodyBytes) {
+            case .failure(let refusal):
+                reply(client.fd, refusal.response)
+                return true
+            case .success(let head): parsed = head
+            }
+            client.parsedHead = parsed
         }
         guard client.head.count >= end + parsed.bodyLength else { return false }  // the body is still coming
         guard let sameRoute = routes[parsed.path] else {
@@ -291,7 +297,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
         guard ["GET", "HEAD", "POST", "DELETE"].contains(method) else {
             return .failure(Refusal(.text(405, "method not allowed\n")))
         }
-        var bodyLength = 0
+        var bodyLength: Int?
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].lowercased()
@@ -306,6 +312,10 @@ final class BoundedHTTPServer: @unchecked Sendable {
                 guard length <= bodyLimit else {
                     return .failure(Refusal(.text(413, "request body over \(bodyLimit) bytes\n")))
                 }
+                // Two lengths that differ: which one frames the body is ambiguous (request smuggling).
+                guard bodyLength == nil || bodyLength == length else {
+                    return .failure(Refusal(.text(400, "two different Content-Length headers\n")))
+                }
                 bodyLength = length
             }
         }
@@ -313,7 +323,7 @@ final class BoundedHTTPServer: @unchecked Sendable {
         return .success(
             ParsedHead(
                 method: method, path: String(target.prefix { $0 != "?" }),
-                query: queryParameters(target.drop { $0 != "?" }.dropFirst()), bodyLength: bodyLength))
+                query: queryParameters(target.drop { $0 != "?" }.dropFirst()), bodyLength: bodyLength ?? 0))
     }
 
     /// An answer that ends a request before any route sees it.

@@ -19,7 +19,7 @@ struct SimulatedUser {
     private let middleRow: Int
     private var row = 0
     /// Alerts waiting for a verdict: where they started, and the row the verdict is due at.
-    private var waiting: [(start: Double, dueRow: Int, inWindow: Bool)] = []
+    private var waiting: [(series: String, start: Double, dueRow: Int, inWindow: Bool)] = []
     /// Per window: whether the series alerted in it, and whether it has been dealt with.
     private var alerted: [Bool]
     private var passed: [Bool]
@@ -52,11 +52,11 @@ struct SimulatedUser {
         let inside = windows.indices.filter { windows[$0].start <= time && time <= windows[$0].end }
         if firing { for index in inside { alerted[index] = true } }
         if paged {
-            waiting.append((time, row + Self.reactionSamples, !inside.isEmpty))
+            waiting.append((series, time, row + Self.reactionSamples, !inside.isEmpty))
         }
         let giving = row < middleRow
         for alert in waiting where alert.dueRow == row && giving {
-            verdicts.append(verdict(series, from: alert.start, to: time, alert.inWindow ? .anomaly : .normal))
+            verdicts.append(verdict(alert.series, from: alert.start, to: time, alert.inWindow ? .anomaly : .normal))
             if alert.inWindow { counts.confirmed += 1 } else { counts.normal += 1 }
         }
         waiting.removeAll { $0.dueRow <= row }

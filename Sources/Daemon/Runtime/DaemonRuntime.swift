@@ -21,8 +21,7 @@ final class DaemonRuntime: Sendable {
     /// Idle without Alertmanager URLs (a reload may add some).
     let alertmanager: AlertmanagerService
     /// Every silence in force: local ones (kept in the state directory's `silences.json`) and those
-    /// polled from the Alertmanagers. Silences: the series book reads `runtime.silences` (once per
-    /// batch, `current(now:)`), to be plumbed into the engine from `Sources/Daemon/Shards/`.
+    /// polled from the Alertmanagers. The engine's series books ask it once per batch (`current(now:)`).
     let silences: SilenceBook
     /// Polls the Alertmanagers' silences into `silences`.
     let silencePoller: SilencePoller

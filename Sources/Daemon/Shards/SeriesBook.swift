@@ -150,7 +150,7 @@ final class SeriesBook {
             }
             accepted += 1
             // No training window may hold a silenced sample: training waits until the window has passed it.
-            if paused { state.trainingPausedUntil = state.predictor.sampleCount + config.predictor.training.window }
+            if paused { state.trainingHeldUntil = state.predictor.sampleCount + config.predictor.training.window }
             state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
             state.record.lastScore = result.anomaly.score
             if let producer = batch.producer { state.producer = producer }
@@ -190,10 +190,10 @@ final class SeriesBook {
 
     /// Applies a user's verdict to its series, between two batches (see `AnomalyScorer.learn`).
     ///
-    /// `normal`: an open alert resolves (reason `feedback`), and the next due training job is made
-    /// whatever the alert state (the stretch is in its window when the verdict comes within
-    /// `training.window` samples of it). `anomaly`: training holds off until the window no longer
-    /// holds the stretch; an open alert stays open. Refused, changing nothing: an unknown series, or
+    /// `normal`: an alert open since the stretch or before resolves (reason `feedback`), and the next
+    /// due training job is made whatever the alert state (the stretch is in its window when the
+    /// verdict comes within `training.window` samples of it). `anomaly`: training holds off until the
+    /// window no longer holds the stretch, whatever later verdicts say; an open alert stays open. Refused, changing nothing: an unknown series, or
     /// a stretch that starts after the series' newest sample.
     func apply(_ feedback: Feedback) -> Result<FeedbackOutcome, FeedbackError> {
         let fingerprint = SeriesKey.fingerprint(feedback.series)
@@ -210,7 +210,7 @@ final class SeriesBook {
         switch feedback.verdict {
         case .normal:
             let now = state.record.lastTimestamp
-            if let notice = state.record.alert.resolveByFeedback(at: now) {
+            if let notice = state.record.alert.resolveByFeedback(at: now, startedBy: feedback.to) {
                 guard case .resolved(let since, let end, let severity) = notice else { preconditionFailure() }
                 var alert = Alert(
                     status: .resolved, severity: severity, series: state.record.identity, startsAt: since,
@@ -218,18 +218,19 @@ final class SeriesBook {
                     score: state.record.lastScore, threshold: rules.fireThreshold, reason: .predictionError,
                     modelVersion: state.predictor.modelVersion)
                 alert.resolvedByFeedback = true
+                alert.silence = state.silence?.id
                 stats.metrics?.count(alert)
                 stats.add(resolved: 1)
                 raise(alert)
                 outcome.resolvedAlert = true
+                state.record.firingSamples = 0
             }
-            state.record.firingSamples = 0
             state.record.trainingResumesAt = 0
             state.trainSoon = true
             outcome.trainingSoon = true
         case .anomaly:
             let clear = state.predictor.sampleCount + config.predictor.training.window
-            state.record.trainingResumesAt = max(state.record.trainingResumesAt, clear)
+            state.trainingHeldUntil = max(state.trainingHeldUntil, clear)
             state.trainSoon = false
             outcome.trainingHeldOff = true
         }

@@ -14,9 +14,10 @@ final class SeriesState {
     /// The silence in force for this series, as of `silenceGeneration` of the silences (`consult`).
     private(set) var silence: SilenceMatch?
     private var silenceGeneration: UInt64?
-    /// No training before this sample count: a silence held the series until recently (not kept in
-    /// a checkpoint: after a restart the window is learned again).
-    var trainingPausedUntil = 0
+    /// No training before this sample count, whatever else says: a silence held the series until
+    /// recently, or a user confirmed an anomaly in the window. Not kept in a checkpoint: a restart
+    /// within a window of either may learn that window.
+    var trainingHeldUntil = 0
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
     init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
@@ -40,7 +41,7 @@ final class SeriesState {
     /// either no alert (and the last incident out of the window) or an alert
     /// that has lasted `learnAfter` samples: a change that persists.
     func mayTrain(learnAfter: Int) -> Bool {
-        guard !trainingInFlight, predictor.trainingDue, predictor.sampleCount >= trainingPausedUntil else {
+        guard !trainingInFlight, predictor.trainingDue, predictor.sampleCount >= trainingHeldUntil else {
             return false
         }
         if trainSoon { return true }
@@ -58,7 +59,8 @@ final class SeriesState {
         silenceGeneration = silences.generation
         silence =
             silences.isEmpty
-            ? nil : silences.silence(for: record.identity.alertLabels(severity: nil, instance: instance))
+            ? nil
+            : silences.silence(for: AlertmanagerAlert.labels(of: record.identity, severity: nil, instance: instance))
     }
 
     var summary: SeriesSummary {

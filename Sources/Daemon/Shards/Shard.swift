@@ -137,7 +137,7 @@ final class Shard: @unchecked Sendable {
 
     /// Asks the shard thread to apply a verdict; `reply` runs on that thread (or at once, refused, when stopping).
     func apply(_ feedback: Feedback, reply: @escaping @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void) {
-        if !queue.put(.feedback(feedback, reply)) { reply(.failure(.unknownSeries(feedback.series))) }
+        if !queue.put(.feedback(feedback, reply)) { reply(.failure(.stopping)) }
     }
 
     func ping(_ reply: @escaping @Sendable () -> Void) {

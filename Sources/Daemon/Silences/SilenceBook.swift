@@ -50,6 +50,9 @@ final class SilenceBook: Sendable {
     }
 
     private let state = Protected(State())
+    /// One change of the local silences at a time, held while the file is written: the state itself
+    /// is locked only to read and to swap, so the shards asking `current(now:)` never wait on a disk.
+    private let localWriter = Protected(())
     private let store: SilenceStore?
     private let logger: Logger
 
@@ -144,8 +147,8 @@ final class SilenceBook: Sendable {
     /// Applies `change` to the local silences (expired ones dropped), saves them, and only then
     /// puts them in force: a change that cannot be saved changes nothing.
     private func changeLocal(now: Double, _ change: (inout [Silence]) -> Void) throws(SilenceBookError) {
-        let outcome: Result<Void, SilenceBookError> = state.withLock { state in
-            var local = state.local.filter { $0.state(at: now) != .expired }
+        let outcome: Result<Void, SilenceBookError> = localWriter.withLock { _ in
+            var local = state.withLock { $0.local }.filter { $0.state(at: now) != .expired }
             change(&local)
             if let store {
                 do throws(SilenceError) {
@@ -154,8 +157,10 @@ final class SilenceBook: Sendable {
                     return .failure(.cannotSave(error.description))
                 }
             }
-            state.local = local
-            state.changed = true
+            state.withLock { state in
+                state.local = local
+                state.changed = true
+            }
             return .success(())
         }
         try outcome.get()

@@ -20,20 +20,9 @@ enum DurableFile {
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("cannot create \(temporary.path)") }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                let error = failure("write to \(temporary.path)")
-                close(fd)
-                unlink(temporary.path)
-                throw error
-            }
-            offset += written
-        }
-        guard fsync(fd) == 0 else {
-            let error = failure("fsync of \(temporary.path)")
+        do throws(Failure) {
+            try writeAndSync(fd, bytes, name: temporary.path)
+        } catch {
             close(fd)
             unlink(temporary.path)
             throw error
@@ -44,6 +33,25 @@ enum DurableFile {
         guard directoryFD >= 0 else { throw failure("open \(directory.path)") }
         defer { close(directoryFD) }
         guard fsync(directoryFD) == 0 else { throw failure("fsync of \(directory.path)") }
+    }
+
+    /// Appends `bytes` to `file` (made if missing) and syncs it before returning: a journal's line.
+    static func append(_ file: URL, _ bytes: [UInt8]) throws(Failure) {
+        let fd = open(file.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("cannot open \(file.path)") }
+        defer { close(fd) }
+        try writeAndSync(fd, bytes, name: file.path)
+    }
+
+    private static func writeAndSync(_ fd: Int32, _ bytes: [UInt8], name: String) throws(Failure) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw failure("write to \(name)") }
+            offset += written
+        }
+        guard fsync(fd) == 0 else { throw failure("fsync of \(name)") }
     }
 
     private static func failure(_ what: String) -> Failure {

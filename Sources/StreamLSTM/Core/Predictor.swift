@@ -176,7 +176,7 @@ public final class Predictor {
         let residual = predicted.map { value - $0 } ?? 0
         let anomaly = scorer.score(
             value: value, predicted: predicted, timestamp: timestamp, threshold: alertThreshold, learns: learns)
-        if predicted != nil {
+        if predicted != nil && learns {
             let weight = max(1 / Double(sampleCount), 1 / config.normalizer.timeConstant)
             residualMeanSquare += weight * (residual * residual - residualMeanSquare)
         }

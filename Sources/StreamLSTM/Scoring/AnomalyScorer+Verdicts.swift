@@ -42,8 +42,14 @@ extension AnomalyScorer {
             // A missed incident was learned in full: the fits go back to before it. A confirmed alert's
             // incident was learned for its first `incidentWorth` samples only, and going back cost more
             // than it gave (the copy is up to 512 samples old: NAB's second halves +6 false onsets).
+            // The newest copy from before the stretch, or, for a stretch that began before the oldest
+            // copy, that copy if the stretch goes on past it (it holds part of the stretch); a stretch
+            // wholly older than both copies leaves the fits alone.
             let missed = peaks.max() < alertLevel
-            if missed, let copy = fitCopies.last(where: { $0.timestamp < from }) ?? fitCopies.first {
+            let copy =
+                fitCopies.last(where: { $0.timestamp < from })
+                ?? fitCopies.first.flatMap { $0.timestamp < to ? $0 : nil }
+            if missed, let copy {
                 effect.fitsFromBeforeTheStretch = copy.timestamp < from
                 effect.samples = count - copy.samples
                 fits = copy

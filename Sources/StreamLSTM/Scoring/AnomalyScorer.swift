@@ -342,7 +342,8 @@ public struct AnomalyScorer: Sendable, Hashable {
         var surprises = SIMD8<Float>(repeating: 0)
         func consider(_ surprise: Double, _ reason: AnomalyReason, trust: Double) {
             let trusted = gains.isNeutral ? surprise * trust : gains.weigh(surprise * trust, reason)
-            surprises[Int(reason.rawValue)] = Float(min(trusted, Self.maximumSurprise))
+            // A NaN from a degenerate fit counts as no surprise (it would stay a block's peak).
+            surprises[Int(reason.rawValue)] = trusted.isNaN ? 0 : Float(min(trusted, Self.maximumSurprise))
             if trusted > strongest.surprise { strongest = (trusted, reason) }
         }
         // The likelihood's distribution is fitted from the end of the warm-up and judged by only
@@ -374,7 +375,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         if let distance = driftDistance {
             consider(config.driftSensitivity * driftTail.surprise(distance), .levelDrift, trust: trust)
         }
-        stuck.observe(value)
+        stuck.observe(value, learns: learns)
         consider(config.stuckSensitivity * stuck.surprise, .stuck, trust: trust)
         if count > Self.outOfRangeAfter, let beyond = distanceOutOfRange(value) {
             consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
@@ -382,13 +383,13 @@ public struct AnomalyScorer: Sendable, Hashable {
 
         // The fits learn this sample, unless it is part of an incident they have learned enough of
         // (then it is kept aside for a verdict) or the series is not learning.
-        let learned = WithheldSample(
-            timestamp: timestamp, residual: residual, error: error,
-            shortMean: likelihood.count > config.warmUp ? likelihood.shortMean : .nan, dailyDeviation: dailyDeviation,
-            dailyScaled: dailyScaled, driftDistance: driftDistance, floor: floor)
         let incidentAllows = learnsFromIncident(
             alertLevel: strongest.surprise >= AnomalyScore.surprise(score: threshold))
         if learns {
+            let learned = WithheldSample(
+                timestamp: timestamp, residual: residual, error: error,
+                shortMean: likelihood.count > config.warmUp ? likelihood.shortMean : .nan,
+                dailyDeviation: dailyDeviation, dailyScaled: dailyScaled, driftDistance: driftDistance, floor: floor)
             if incidentAllows {
                 absorb(learned)
             } else {

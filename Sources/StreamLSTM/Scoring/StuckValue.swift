@@ -59,11 +59,17 @@ public struct StuckValue: Sendable, Hashable {
         return start + length
     }
 
-    public mutating func observe(_ value: Double) {
+    /// `learns` false (a silenced series): the run is followed, but neither the rates nor the run
+    /// lengths learn from it.
+    public mutating func observe(_ value: Double, learns: Bool = true) {
         defer { previous = value }
         guard !previous.isNaN else { return }
-        count += 1
         let repeated = value == previous
+        guard learns else {
+            run = repeated ? run + 1 : 0
+            return
+        }
+        count += 1
         if !repeated && run > 0 { lengths.observe(Double(run)) }
         let starts = repeated && run == 0
         if starts { changeRateBeforeRun = changeRate }

@@ -21,8 +21,8 @@ struct AlertmanagerAlert: Sendable, Equatable {
     init(_ alert: Alert, instance: String) {
         labels = Self.labels(of: alert.series, severity: alert.severity, instance: instance)
         annotations = [
-            ("summary", "Anomaly in \(alert.seriesKey)"),
-            ("description", alert.description),
+            ("summary", alert.summary),
+            ("description", alert.resolvedByFeedback ? "marked normal by a user" : alert.description),
             ("value", "\(alert.value)"),
             ("forecast", alert.predicted.map { "\($0)" } ?? ""),
             ("band", "[\(alert.lower), \(alert.upper)]"),
@@ -56,14 +56,17 @@ struct AlertmanagerAlert: Sendable, Equatable {
     }
 
     /// alertname, series, metric, severity and instance, then the series' own labels (renamed
-    /// `label_<name>` where they clash with those), every name made a valid label name.
-    static func labels(of series: SeriesIdentity, severity: Severity, instance: String) -> [(
+    /// `label_<name>` where they clash with those), every name made a valid label name. Without a
+    /// severity (a series has one only once it alerts): what silences are matched against, the labels
+    /// Alertmanager would see on any alert of the series, so that a silence holds here exactly where
+    /// Alertmanager mutes.
+    static func labels(of series: SeriesIdentity, severity: Severity?, instance: String) -> [(
         name: String, value: String
     )] {
         var labels: [String: String] = [
-            "alertname": "MetricAnomaly", "series": series.key, "metric": series.metric,
-            "severity": severity.rawValue, "instance": instance,
+            "alertname": "MetricAnomaly", "series": series.key, "metric": series.metric, "instance": instance,
         ]
+        if let severity { labels["severity"] = severity.rawValue }
         for (name, value) in series.labels {
             let valid = labelName(name)
             labels[labels[valid] == nil ? valid : labelName("label_" + name)] = value
