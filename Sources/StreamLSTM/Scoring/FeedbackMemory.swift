@@ -92,7 +92,8 @@ public struct SensitivityGains: Sendable, Hashable {
 }
 
 /// Each test's strongest surprise in each recent block of samples, for as far back as a verdict
-/// usually reaches: a verdict on a stretch asks how close each test came to alerting in it.
+/// usually reaches: a verdict on a stretch asks how close each test came to alerting in it. The block
+/// being filled is held inline (a step writes a few fields, no array); a full one joins a ring.
 struct SurprisePeaks: Sendable, Hashable {
     struct Block: Sendable, Hashable {
         var first: Double
@@ -102,7 +103,12 @@ struct SurprisePeaks: Sendable, Hashable {
         var samples: Int
     }
 
-    /// A ring of `blockCount` blocks; empty until the first sample.
+    /// The block being filled (`samples` 0: none yet).
+    private var first = 0.0
+    private var last = 0.0
+    private var surprises = SIMD8<Float>(repeating: 0)
+    private var samples = 0
+    /// Full blocks, a ring of `blockCount − 1`; empty until the first is full.
     private(set) var blocks: [Block] = []
     private var newest = 0
 
@@ -110,22 +116,26 @@ struct SurprisePeaks: Sendable, Hashable {
     static let blockSamples = 64
     static let blockCount = 8
 
-    mutating func note(_ surprises: SIMD8<Float>, at timestamp: Double) {
-        if !blocks.isEmpty && blocks[newest].samples < Self.blockSamples {
-            blocks[newest].last = timestamp
-            blocks[newest].samples += 1
-            blocks[newest].surprises = pointwiseMax(blocks[newest].surprises, surprises)
-            return
-        }
-        let block = Block(first: timestamp, last: timestamp, surprises: surprises, samples: 1)
-        if blocks.count < Self.blockCount {
-            if blocks.isEmpty { blocks.reserveCapacity(Self.blockCount) }
+    @inline(__always)
+    mutating func note(_ sample: SIMD8<Float>, at timestamp: Double) {
+        if samples == Self.blockSamples { closeBlock() }
+        if samples == 0 { first = timestamp }
+        last = timestamp
+        samples += 1
+        surprises = pointwiseMax(surprises, sample)
+    }
+
+    private mutating func closeBlock() {
+        let block = Block(first: first, last: last, surprises: surprises, samples: samples)
+        if blocks.count < Self.blockCount - 1 {
+            if blocks.isEmpty { blocks.reserveCapacity(Self.blockCount - 1) }
             blocks.append(block)
             newest = blocks.count - 1
         } else {
-            newest = (newest + 1) % Self.blockCount
+            newest = (newest + 1) % (Self.blockCount - 1)
             blocks[newest] = block
         }
+        (samples, surprises) = (0, SIMD8(repeating: 0))
     }
 
     /// Each test's strongest surprise in the blocks that overlap `from...to` (all 0 when none does).
@@ -134,6 +144,7 @@ struct SurprisePeaks: Sendable, Hashable {
         for block in blocks where block.last >= from && block.first <= to {
             strongest = pointwiseMax(strongest, block.surprises)
         }
+        if samples > 0 && last >= from && first <= to { strongest = pointwiseMax(strongest, surprises) }
         return strongest
     }
 }
