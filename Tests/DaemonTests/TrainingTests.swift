@@ -172,7 +172,7 @@ struct ConcurrencyTests {
         let checkpointer = Thread {
             var lastCount: [String: Int] = [:]
             while !done.withLock({ $0 }) {
-                let (snapshots, _) = engine.snapshot()
+                let snapshots = engine.snapshot().snapshots
                 for snapshot in snapshots {
                     let entry = CheckpointFile.entry(snapshot)
                     let contents = CheckpointFile.read(

@@ -25,12 +25,43 @@ final class Checkpointer: Service, Sendable {
 
     func run() async {
         while (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: .seconds(self.interval)) })) != nil {
+            await onQueue { self.writePeriodic() }
+        }
+        if Self.injectedStopRace {
+            // The race this guards against, made certain: a periodic snapshot after the shards have
+            // stopped, then no final checkpoint (as if the process were killed first).
             await onQueue {
-                let (snapshots, pause) = self.engine.snapshot()
-                self.write(snapshots, pause: pause, final: false)
+                while !self.engine.isStopping { usleep(1000) }
+                self.writePeriodic()
+                self.logger.warning("fault injected: the final checkpoint is withheld")
             }
+            try? await Task.sleep(for: .seconds(3600))
         }
         await onQueue { self.writeFinal() }
+    }
+
+    /// A fault for the tests: with `STREAMLSTMD_FAULT_CHECKPOINT_STOP_RACE=1` in the environment, a
+    /// periodic checkpoint is taken after the shards have stopped, and the final one is withheld.
+    static let injectedStopRace = ProcessInfo.processInfo.environment["STREAMLSTMD_FAULT_CHECKPOINT_STOP_RACE"] == "1"
+
+    /// A periodic checkpoint: every series, or nothing. A snapshot that lacks series (a shard was
+    /// stopping and could not answer, or fewer series than there were before it was asked for: no
+    /// series ever leaves a running daemon) is not written over the last good file; it is counted
+    /// (`streamlstmd_checkpoint_incomplete_total`) and logged, and the final checkpoint at the stop
+    /// writes every series.
+    func writePeriodic() {
+        let expected = engine.stats.series.load(ordering: .acquiring)
+        let (snapshots, pause, missingShards) = engine.snapshot()
+        guard missingShards == 0 && snapshots.count >= expected else {
+            metrics?.checkpointsIncomplete.increment()
+            logger.warning(
+                "checkpoint not written: the snapshot lacks series; the previous one is kept",
+                metadata: [
+                    "series": "\(snapshots.count)", "expected": "\(expected)", "shards_missing": "\(missingShards)",
+                ])
+            return
+        }
+        write(snapshots, pause: pause, final: false)
     }
 
     /// The checkpoint at shutdown, after the shards have stopped.

@@ -34,6 +34,8 @@ final class DaemonMetrics: Sendable {
     /// Unix time of the last checkpoint written: its age is now minus this.
     let checkpointTime: Gauge
     let checkpointFailures: Counter
+    /// Periodic checkpoints not written because their snapshot lacked series (a shard stopping).
+    let checkpointsIncomplete: Counter
 
     /// Where metrics made later (one set per Alertmanager) come from.
     let factory: any MetricsFactory
@@ -70,6 +72,7 @@ final class DaemonMetrics: Sendable {
         checkpointBytes = Gauge(label: "streamlstmd_checkpoint_bytes", factory: factory)
         checkpointTime = Gauge(label: "streamlstmd_checkpoint_timestamp_seconds", factory: factory)
         checkpointFailures = Counter(label: "streamlstmd_checkpoint_failures_total", factory: factory)
+        checkpointsIncomplete = Counter(label: "streamlstmd_checkpoint_incomplete_total", factory: factory)
     }
 
     /// The daemon's metrics in a Prometheus registry (what `/metrics` serves).

@@ -13,6 +13,7 @@ final class Engine: Sendable {
     let learning: LearningSwitch
     /// Alert rules and `learn_after`, which a reload may change.
     let live: LiveSettingsBox
+    private let stopping = Atomic<Bool>(false)
 
     /// `silences`: what the series consult once per batch (nil: none, as in a replay).
     init(
@@ -103,16 +104,17 @@ final class Engine: Sendable {
         return group.wait(timeout: .now() + timeout) == .success
     }
 
-    /// Snapshots of every series, each taken by its shard between two
-    /// batches, and the longest time a shard paused detection to take them.
-    func snapshot() -> (snapshots: [SeriesSnapshot], longestPause: UInt64) {
-        let collected = Protected<(snapshots: [SeriesSnapshot], longestPause: UInt64)>(([], 0))
+    /// Snapshots of every series, each taken by its shard between two batches, the longest time a
+    /// shard paused detection to take them, and how many shards could not answer (stopping: their
+    /// series are missing, and such a snapshot must not replace a checkpoint).
+    func snapshot() -> (snapshots: [SeriesSnapshot], longestPause: UInt64, missingShards: Int) {
+        let collected = Protected<(snapshots: [SeriesSnapshot], longestPause: UInt64, missingShards: Int)>(([], 0, 0))
         let group = DispatchGroup()
         for shard in shards {
             group.enter()
             shard.snapshot { snapshots, pause in
                 collected.withLock {
-                    $0.snapshots += snapshots
+                    if let snapshots { $0.snapshots += snapshots } else { $0.missingShards += 1 }
                     $0.longestPause = max($0.longestPause, pause)
                 }
                 group.leave()
@@ -122,6 +124,9 @@ final class Engine: Sendable {
         return collected.withLock { $0 }
     }
 
+    /// Whether `stop()` has begun: the shards take no more work.
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
     /// Snapshots of every series after `stop()`: the last checkpoint's.
     func snapshotAfterStop() -> [SeriesSnapshot] {
         shards.flatMap { $0.snapshotAfterStop() }
@@ -130,6 +135,7 @@ final class Engine: Sendable {
     /// Finishes every queued sample, stops the shard threads, then lets the
     /// training jobs in hand finish (their results are no longer adopted).
     func stop() {
+        stopping.store(true, ordering: .releasing)
         for shard in shards { shard.stopAndWait() }
         scheduler?.drain()
     }

@@ -32,7 +32,7 @@ enum ShardWork: Sendable {
     /// Answer as soon as the shard gets here: proof that it makes progress.
     case ping(@Sendable () -> Void)
     /// Snapshot every series for a checkpoint; `reply` gets them and the nanoseconds detection paused.
-    case snapshot(@Sendable ([SeriesSnapshot], UInt64) -> Void)
+    case snapshot(@Sendable ([SeriesSnapshot]?, UInt64) -> Void)
     /// Apply a user's verdict to its series (between two batches) and tell `reply` what it did.
     case feedback(Feedback, @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void)
 }
@@ -78,7 +78,7 @@ final class Shard: @unchecked Sendable {
         var next = 0
         var taken: [SeriesSnapshot] = []
         var longestPause: UInt64 = 0
-        let reply: @Sendable ([SeriesSnapshot], UInt64) -> Void
+        let reply: @Sendable ([SeriesSnapshot]?, UInt64) -> Void
     }
 
     func start() {
@@ -148,9 +148,10 @@ final class Shard: @unchecked Sendable {
         queue.put(.restore(snapshots))
     }
 
-    /// Asks the shard thread for snapshots of its series; `reply` runs on that thread.
-    func snapshot(_ reply: @escaping @Sendable ([SeriesSnapshot], UInt64) -> Void) {
-        if !queue.put(.snapshot(reply)) { reply([], 0) }
+    /// Asks the shard thread for snapshots of its series; `reply` runs on that thread, or at once with
+    /// nil when the shard is stopping and can take no more work (its series are not in the answer).
+    func snapshot(_ reply: @escaping @Sendable ([SeriesSnapshot]?, UInt64) -> Void) {
+        if !queue.put(.snapshot(reply)) { reply(nil, 0) }
     }
 
     /// The series' snapshots once the thread has stopped (for the last checkpoint).
