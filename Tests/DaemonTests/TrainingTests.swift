@@ -126,7 +126,7 @@ struct ConcurrencyTests {
         let stop = Protected(false)
         let watcher = Thread {
             while !stop.withLock({ $0 }) {
-                if let summary = engine.inspect().first(where: { $0.key == "hot" }) {
+                if let summary = try? engine.inspect(key: "hot", within: 60).get() {
                     observed.withLock { $0.append(summary.modelVersion) }
                 }
             }

@@ -1,11 +1,16 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Publishes alerts on a bound PUB socket as `[topic, json]` from its own
 /// thread (the socket's owner), numbering them in the order they go out.
 final class AlertPublisher: Sendable {
     let endpoint: String
     private let queue = BlockingQueue<Alert>(capacity: 65_536)
+    /// Alerts not published because the publisher's thread had ended (its context shut down).
+    private let dropped = Atomic<Int>(0)
+    private let dropLog = Protected(RateLimiter(interval: 60))
+    private let logger: Logger
     private let sender: OwnedThread<Void>
     private let context: ZMQContext
 
@@ -18,6 +23,7 @@ final class AlertPublisher: Sendable {
         logger: Logger
     ) throws(ZMQError) {
         self.context = context
+        self.logger = logger
         let bound = BlockingQueue<Result<String, ZMQError>>(capacity: 1)
         let queue = self.queue
         sender = OwnedThread(name: "alert-publisher") {
@@ -50,6 +56,9 @@ final class AlertPublisher: Sendable {
                 }
             }
             socket.close()  // bounded linger: queued alerts get at most that long
+            // No one takes alerts any more: publishing returns at once (and counts) instead of filling
+            // the queue and then blocking a shard for good.
+            queue.close()
         }
         switch bound.take()! {
         case .success(let endpoint): self.endpoint = endpoint
@@ -59,10 +68,23 @@ final class AlertPublisher: Sendable {
         }
     }
 
-    /// Queues an alert for publishing. Any thread.
+    /// Queues an alert for publishing. Any thread. Blocks while 65,536 wait for a live publisher;
+    /// once its thread has ended, returns at once and counts the alert as dropped.
     func publish(_ alert: Alert) {
-        queue.put(alert)
+        guard queue.put(alert) else {
+            let total = dropped.add(1, ordering: .relaxed).newValue
+            dropLog.withLock {
+                if $0.allows() {
+                    logger.error(
+                        "alerts dropped: the publisher has stopped", metadata: ["dropped_total": "\(total)"])
+                }
+            }
+            return
+        }
     }
+
+    /// Alerts dropped because the publisher had stopped.
+    var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
     /// Sends what is queued, closes the socket, and returns.
     func stop() {

@@ -247,7 +247,7 @@ struct DaemonBenchmark {
 
     /// Of the regular series (the probes left out), the share whose model has learned (model version > 0).
     static func learnedShare(_ engine: Engine) -> Double {
-        let regular = engine.inspect().filter { !$0.key.hasPrefix("probe") }
+        let regular = ((try? engine.inspect(within: 600).get()) ?? []).filter { !$0.key.hasPrefix("probe") }
         return regular.isEmpty ? 0 : Double(regular.filter { $0.modelVersion > 0 }.count) / Double(regular.count)
     }
 

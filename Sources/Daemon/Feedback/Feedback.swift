@@ -89,6 +89,8 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
     case inTheFuture(from: Double, newest: Double)
     /// The daemon is stopping: its shards take no more work.
     case stopping
+    /// The shard that owns the series did not answer in time; the verdict is still queued there.
+    case shardBusy(shard: Int)
 
     var description: String {
         switch self {
@@ -98,6 +100,8 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
         case .inTheFuture(let from, let newest):
             "the stretch starts at \(rfc3339(from)), after the series' newest sample (\(rfc3339(newest)))"
         case .stopping: "the daemon is stopping"
+        case .shardBusy(let shard):
+            "shard \(shard) did not answer in time; the verdict is queued there and will be applied"
         }
     }
 
@@ -107,7 +111,7 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
         case .malformed, .endBeforeStart: 400
         case .unknownSeries: 404
         case .inTheFuture: 422
-        case .stopping: 503
+        case .stopping, .shardBusy: 503
         }
     }
 }

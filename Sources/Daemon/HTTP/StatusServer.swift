@@ -35,6 +35,7 @@ final class StatusServer: Service {
         host: String, port: UInt16, registry: PrometheusCollectorRegistry, readiness: Readiness,
         engine: Engine, feedback journal: FeedbackJournal?, silences: SilenceBook? = nil, logger: Logger
     ) throws -> StatusServer {
+        let stuckLog = Protected(RateLimiter(interval: 60))
         var routes: [BoundedHTTPServer.Route] = [
             .init(path: "/metrics", slow: true) { _ in
                 .init(
@@ -42,13 +43,16 @@ final class StatusServer: Service {
             },
             // Every series, or with `?key=K` that series alone (the link in each Alertmanager alert).
             .init(path: "/series", slow: true) { request in
-                guard let key = request.query["key"] else {
+                let answer = request.query["key"].map { key in engine.inspect(key: key).map { $0.map { [$0] } } }
+                switch answer ?? engine.inspect().map(Optional.some) {
+                case .failure(let stuck):
+                    stuckLog.withLock { if $0.allows() { logger.warning("/series: \(stuck)") } }
+                    return .text(503, "\(stuck)\n")
+                case .success(nil): return .text(404, "no series \(request.query["key"] ?? "")\n")
+                case .success(let summaries?):
                     return .init(
-                        status: 200, contentType: "application/json",
-                        body: Array(SeriesSummary.json(engine.inspect()).utf8))
+                        status: 200, contentType: "application/json", body: Array(SeriesSummary.json(summaries).utf8))
                 }
-                guard let one = engine.inspect(key: key) else { return .text(404, "no series \(key)\n") }
-                return .init(status: 200, contentType: "application/json", body: Array(SeriesSummary.json([one]).utf8))
             },
             .init(method: "POST", path: "/feedback", slow: true) { request in
                 Self.feedback(request.body, engine: engine, journal: journal, logger: logger)

@@ -140,44 +140,63 @@ final class Engine: Sendable {
         scheduler?.drain()
     }
 
-    /// Every series, sorted by key, as the shards see them between two batches.
-    func inspect() -> [SeriesSummary] {
-        let collected = Protected<[SeriesSummary]>([])
+    /// How long a caller waits for shards to answer (`/series`, a verdict) before it is told which
+    /// did not: a stuck shard must not hang the HTTP workers behind it.
+    static let answerTimeout = 2.0
+
+    /// Every series, sorted by key, as the shards see them between two batches; or the shards that
+    /// did not answer within `timeout` seconds.
+    func inspect(within timeout: Double = answerTimeout) -> Result<[SeriesSummary], ShardsDidNotAnswer> {
+        let collected = Protected<(summaries: [SeriesSummary], answered: Set<Int>)>(([], []))
         let group = DispatchGroup()
-        for shard in shards {
+        for (index, shard) in shards.enumerated() {
             group.enter()
             shard.inspect { summaries in
-                collected.withLock { $0 += summaries }
+                collected.withLock {
+                    $0.summaries += summaries
+                    $0.answered.insert(index)
+                }
                 group.leave()
             }
         }
-        group.wait()
-        return collected.withLock { $0 }.sorted { $0.key < $1.key }
+        guard group.wait(timeout: .now() + timeout) == .success else {
+            let answered = collected.withLock { $0.answered }
+            return .failure(
+                ShardsDidNotAnswer(shards: shards.indices.filter { !answered.contains($0) }, within: timeout))
+        }
+        return .success(collected.withLock { $0.summaries }.sorted { $0.key < $1.key })
     }
 
     /// One series, asked of the shard that owns it; nil if there is no such series.
-    func inspect(key: String) -> SeriesSummary? {
-        let fingerprint = SeriesKey.fingerprint(key)
+    func inspect(key: String, within timeout: Double = answerTimeout) -> Result<SeriesSummary?, ShardsDidNotAnswer> {
+        let index = shardIndex(of: SeriesKey.fingerprint(key))
         let found = Protected<SeriesSummary?>(nil)
         let done = DispatchSemaphore(value: 0)
-        shards[shardIndex(of: fingerprint)].inspect { summaries in
+        shards[index].inspect { summaries in
             found.withLock { $0 = summaries.first { $0.key == key } }
             done.signal()
         }
-        done.wait()
-        return found.withLock { $0 }
+        guard done.wait(timeout: .now() + timeout) == .success else {
+            return .failure(ShardsDidNotAnswer(shards: [index], within: timeout))
+        }
+        return .success(found.withLock { $0 })
     }
 
     /// Applies a user's verdict to its series, on the shard that owns it, between two batches; waits
     /// for the answer (the shard's queue ahead of it first).
-    func apply(_ feedback: Feedback) -> Result<FeedbackOutcome, FeedbackError> {
+    /// Past `timeout` seconds the caller is told the shard is busy; the verdict stays queued and is
+    /// applied when the shard gets to it (it is never half applied).
+    func apply(_ feedback: Feedback, within timeout: Double = 5 * answerTimeout) -> Result<
+        FeedbackOutcome, FeedbackError
+    > {
+        let index = shardIndex(of: SeriesKey.fingerprint(feedback.series))
         let answer = Protected<Result<FeedbackOutcome, FeedbackError>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        shards[shardIndex(of: SeriesKey.fingerprint(feedback.series))].apply(feedback) { result in
+        shards[index].apply(feedback) { result in
             answer.withLock { $0 = result }
             done.signal()
         }
-        done.wait()
+        guard done.wait(timeout: .now() + timeout) == .success else { return .failure(.shardBusy(shard: index)) }
         return answer.withLock { $0 }!
     }
 
@@ -197,5 +216,15 @@ final class LearningSwitch: Sendable {
 
     func set(_ on: Bool) {
         flag.store(on, ordering: .relaxed)
+    }
+}
+
+/// Shards that did not answer a question in time (stuck on a batch, or stopping).
+struct ShardsDidNotAnswer: Error, CustomStringConvertible {
+    let shards: [Int]
+    let within: Double
+
+    var description: String {
+        "shard \(shards.map(String.init).joined(separator: ", ")) did not answer within \(within) s"
     }
 }

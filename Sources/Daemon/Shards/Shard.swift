@@ -68,6 +68,10 @@ final class Shard: @unchecked Sendable {
             learning: learning, live: live, silences: silences, logger: logger, raise: raise)
     }
 
+    /// A fault for the tests: with `STREAMLSTMD_FAULT_STALL_SERIES=KEY` in the environment, a shard
+    /// given a sample of that series stops for 30 s before it processes the batch.
+    static let injectedStall = ProcessInfo.processInfo.environment["STREAMLSTMD_FAULT_STALL_SERIES"]
+
     /// Series snapshotted in one go between two batches: about a millisecond
     /// of detection paused, however many series the shard holds.
     static let snapshotChunk = 512
@@ -101,7 +105,11 @@ final class Shard: @unchecked Sendable {
 
     private func handle(_ work: ShardWork, _ snapshot: inout SnapshotInProgress?) {
         switch work {
-        case .samples(let batch): book.process(batch)
+        case .samples(let batch):
+            if let stalled = Self.injectedStall, batch.samples.contains(where: { $0.key == stalled }) {
+                sleep(30)  // a shard stuck on a batch, for the tests of what waits on shards
+            }
+            book.process(batch)
         case .inspect(let reply): reply(book.summaries)
         case .restore(let states): book.restore(states)
         case .ping(let reply): reply()

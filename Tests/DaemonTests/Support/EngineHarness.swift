@@ -28,7 +28,7 @@ final class EngineHarness {
 
     var raised: [Alert] { alerts.withLock { $0 } }
 
-    func summary(_ key: String) -> SeriesSummary? { engine.inspect().first { $0.key == key } }
+    func summary(_ key: String) -> SeriesSummary? { (try? engine.inspect(key: key, within: 60).get()) ?? nil }
 
     /// Feeds `values` to series `key` (one per minute of sample time) and
     /// returns each value's residual against the forecast made for it.
