@@ -45,7 +45,8 @@ struct CurveTests {
         let alerts: String
         let http: String
 
-        init(_ keys: Keys) throws {
+        /// `extra`: more top-level YAML for the configuration.
+        init(_ keys: Keys, extra: String = "") throws {
             let config = keys.folder.appendingPathComponent("streamlstmd.yaml")
             try """
             inputs:
@@ -59,6 +60,7 @@ struct CurveTests {
               allowed_keys: "\(keys.subscribers.path)"
             alerts:
               resend_interval: 100000
+            \(extra)
             """.write(to: config, atomically: true, encoding: .utf8)
             process = try RunningDaemon([
                 "run", "--config", config.path, "--http", "127.0.0.1:0", "--status-interval", "0", "--shards", "1",
@@ -155,6 +157,31 @@ struct CurveTests {
         try FileManager.default.removeItem(at: keys.allowed)
         daemon.process.signal(SIGHUP)
         _ = try daemon.process.waitForLog("allowed_keys.*reload refused")
+    }
+
+    @Test(
+        "A reload that an unreadable Alertmanager token refuses leaves the allow-list as it was; the same reload with the token applies"
+    )
+    func refusedReloadChangesNothing() throws {
+        let keys = try Keys()
+        let token = keys.folder.appendingPathComponent("token")
+        try "secret\n".write(to: token, atomically: true, encoding: .utf8)
+        let daemon = try Daemon(keys, extra: "alertmanager:\n  bearer_token_file: \"\(token.path)\"")
+        try FileManager.default.copyItem(
+            at: keys.publicCertificate("producer-b"), to: keys.allowed.appendingPathComponent("producer-b.key"))
+        try FileManager.default.removeItem(at: token)
+        daemon.process.signal(SIGHUP)
+        _ = try daemon.process.waitForLog("bearer_token_file.*reload refused")  // metadata come first
+        // The allow-list was readable and would have let producer-b in: it is not in force.
+        try Self.produce(daemon, keys, client: keys.secretCertificate("producer-b").path, series: "refused.b")
+        try waitUntil("producer-b turned away") { try daemon.handshakes("not_allowed") >= 1 }
+        #expect(
+            try !seriesList(daemon.http).contains { $0.key == "refused.b" }, "a refused reload changed the allow-list")
+        try "secret\n".write(to: token, atomically: true, encoding: .utf8)
+        daemon.process.signal(SIGHUP)
+        _ = try daemon.process.waitForLog("configuration reloaded")
+        try Self.produce(daemon, keys, client: keys.secretCertificate("producer-b").path, series: "applied.b")
+        try waitUntil("producer-b's samples") { try seriesList(daemon.http).contains { $0.key == "applied.b" } }
     }
 
     @Test("An alert subscriber with an allowed key receives alerts; one without gets none")

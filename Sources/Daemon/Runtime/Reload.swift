@@ -21,15 +21,18 @@ enum Reload {
         alertmanager: AlertmanagerService? = nil, silences: SilencePoller? = nil, security: CurveSecurity? = nil
     ) throws(ConfigError) -> (applied: [String], needRestart: [String]) {
         let changed = changedKeys(from: old, to: new)
-        // What can fail is read first, so that a refused reload changes nothing.
-        _ = try new.alertmanager.bearerToken()
+        // Everything that can fail is read first; nothing below can fail, so a refused reload
+        // changes nothing and an accepted one changes every part.
+        let token = try new.alertmanager.bearerToken()
+        let allowLists: [String: AllowList]?
         do {
-            try security?.reload()
+            allowLists = try security?.readAllowLists()
         } catch {
             throw ConfigError(key: "allowed_keys", problem: "\(error)")
         }
-        try alertmanager?.apply(new.alertmanager)
-        try silences?.apply(alertmanager: new.alertmanager, silences: new.silences)
+        if let allowLists { security?.install(allowLists) }
+        alertmanager?.apply(new.alertmanager, bearerToken: token)
+        silences?.apply(alertmanager: new.alertmanager, silences: new.silences, bearerToken: token)
         var live = LiveSettings(new.engine)
         // Jobs keep the window and interval their history was kept for; those change at a restart.
         live.training.every = old.engine.predictor.training.every

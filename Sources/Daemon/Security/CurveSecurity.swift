@@ -75,8 +75,18 @@ final class CurveSecurity: Sendable {
     /// Returns how many keys each domain allows now.
     @discardableResult
     func reload() throws(CurveCertificate.Problem) -> [String: Int] {
-        let lists = try Self.readAllowLists(servers)
-        handler.update(lists)
+        let lists = try readAllowLists()
+        install(lists)
         return lists.mapValues(\.names.count)
+    }
+
+    /// Every allow-list as its folder holds it now, in force only once `install`ed: a reload reads
+    /// everything that can fail before it changes anything.
+    func readAllowLists() throws(CurveCertificate.Problem) -> [String: AllowList] {
+        try Self.readAllowLists(servers)
+    }
+
+    func install(_ lists: [String: AllowList]) {
+        handler.update(lists)
     }
 }

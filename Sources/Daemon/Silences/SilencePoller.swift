@@ -65,7 +65,11 @@ final class SilencePoller: Service, Sendable {
     /// Settings from a reload: Alertmanagers added are polled at once, those removed take their
     /// silences with them. An unreadable token file refuses the change (the running settings stay).
     func apply(alertmanager: AlertmanagerConfig, silences: SilenceConfig) throws(ConfigError) {
-        let token = try alertmanager.bearerToken()
+        apply(alertmanager: alertmanager, silences: silences, bearerToken: try alertmanager.bearerToken())
+    }
+
+    /// As `apply(alertmanager:silences:)` with the token already read: cannot fail.
+    func apply(alertmanager: AlertmanagerConfig, silences: SilenceConfig, bearerToken token: String?) {
         let removed = settings.withLock { settings in
             let removed = settings.urls.filter { !alertmanager.urls.contains($0) }
             settings = Settings(

@@ -143,11 +143,19 @@ final class AlertmanagerSender: Sendable {
         }
     }
 
+    /// Refusals already logged, by status and message; at most `refusalsRemembered` of them (then
+    /// forgotten and logged anew), so that an Alertmanager refusing with ever new messages cannot
+    /// grow it without bound.
     private let refusalsLogged = Protected(Set<String>())
+    static let refusalsRemembered = 64
 
     private func logRefusal(status: Int, message: String) {
-        let key = "\(status) \(message)"
-        guard refusalsLogged.withLock({ $0.insert(key).inserted }) else { return }
+        let key = "\(status) \(message.prefix(500))"
+        let fresh = refusalsLogged.withLock { logged in
+            if logged.count >= Self.refusalsRemembered && !logged.contains(key) { logged.removeAll() }
+            return logged.insert(key).inserted
+        }
+        guard fresh else { return }
         logger.error(
             "Alertmanager refused the alerts; not retried until they change or fall due again",
             metadata: ["status": "\(status)", "reply": "\(message.prefix(500))"])

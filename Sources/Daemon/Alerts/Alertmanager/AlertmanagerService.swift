@@ -43,7 +43,11 @@ final class AlertmanagerService: Service, Sendable {
     /// Settings from the start or a reload; the token file is read here, and an unreadable one
     /// refuses the whole change (the running settings stay).
     func apply(_ config: AlertmanagerConfig) throws(ConfigError) {
-        let token = try config.bearerToken()
+        apply(config, bearerToken: try config.bearerToken())
+    }
+
+    /// As `apply(_:)` with the token already read: cannot fail (a reload reads first, then applies).
+    func apply(_ config: AlertmanagerConfig, bearerToken token: String?) {
         book.configure(config)
         let removed = senders.withLock { senders -> [AlertmanagerSender] in
             let gone = senders.filter { !config.urls.contains($0.key) }
