@@ -135,9 +135,9 @@ struct AlertPayloadTests {
     }
 
     @Test("Series keys parse back into name and labels, escapes included")
-    func keyRoundTrip() {
+    func keyRoundTrip() throws {
         let labels = [("a", #"q"uote\back"#), ("b", "new\nline"), ("c", "x,y=z")]
-        let key = SeriesKey.make(name: "m.n", labels: labels)
+        let key = try SeriesKey.make(name: "m.n", labels: labels)
         let parsed = SeriesKey.parse(key)
         #expect(parsed.name == "m.n")
         #expect(parsed.labels.map(\.0) == ["a", "b", "c"])

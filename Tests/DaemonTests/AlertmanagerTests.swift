@@ -95,6 +95,18 @@ struct AlertmanagerTests {
         return (formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text))?.timeIntervalSince1970
     }
 
+    @Test("A Graphite tag name Prometheus would refuse (host-name) reaches Alertmanager mapped, with its alert")
+    func invalidLabelNameMapped() throws {
+        let alertmanager = try AlertmanagerServer()
+        let daemon = try Daemon(urls: [alertmanager.url])
+        let key = #"am.disk{host_name="web-1"}"#
+        let firing = Self.stream("am.disk;host-name=web-1", count: 601, spikes: [600], endingMinutesAgo: 40)
+        try Self.send(firing.messages, to: daemon.input)
+        try waitUntil("the alert in Alertmanager") { try !alertmanager.alerts(series: key).isEmpty }
+        let labels = try #require(alertmanager.alerts(series: key).first?["labels"] as? [String: String])
+        #expect(labels["host_name"] == "web-1" && labels["series"] == key && labels["host-name"] == nil)
+    }
+
     @Test(
         "A spike appears in Alertmanager with the daemon's labels, annotations and a link it answers; calm resolves it")
     func spikeAppearsAndResolves() throws {

@@ -18,6 +18,36 @@ private func pairs(_ result: ParseResult) -> [String] {
     result.samples.map { "\($0.key) \($0.value) \($0.timestamp)" }
 }
 
+@Suite("Series keys: one key, one series")
+struct SeriesKeyRuleTests {
+    @Test("Labels that differ only by a quote or = in a name are two series, never one; invalid names are mapped")
+    func unambiguous() {
+        let tricky = parse(#"{"series": "m", "labels": {"b=\"1\",c": "2"}, "value": 1}"#, .json)
+        let plain = parse(#"{"series": "m", "labels": {"b": "1", "c": "2"}, "value": 1}"#, .json)
+        #expect(tricky.samples.count == 1 && plain.samples.count == 1)
+        #expect(tricky.samples.first?.key != plain.samples.first?.key)
+        #expect(tricky.samples.first?.key == #"m{b__1__c="2"}"#)
+        #expect(plain.samples.first?.key == #"m{b="1",c="2"}"#)
+        let graphite = parse("disk.used;host-name=web-1;9zone=a 1 1700000000", .graphite)
+        #expect(pairs(graphite) == [#"disk.used{_9zone="a",host_name="web-1"} 1.0 1700000000.0"#])
+    }
+
+    @Test("Two names that are one after mapping, an empty name, or a series name with a brace are refused as bad_name")
+    func refused() {
+        let cases: [(String, PayloadFormat)] = [
+            (#"{"series": "m", "labels": {"host-name": "a", "host_name": "b"}, "value": 1}"#, .json),
+            (#"{"series": "m", "labels": {"": "a"}, "value": 1}"#, .json),
+            (#"{"series": "m{x=\"1\"}", "value": 1}"#, .json),
+            ("a{b}.c 1 1700000000", .graphite),
+            ("m,host-name=a,host_name=b v=1", .influx),
+        ]
+        for (payload, format) in cases {
+            let result = parse(payload, format)
+            #expect(result.samples.isEmpty && result.rejections[.badName] == 1, "\(payload)")
+        }
+    }
+}
+
 @Suite("Graphite plaintext")
 struct GraphiteParserTests {
     @Test("Path, value and timestamp; absent or -1 timestamp means now")
@@ -84,7 +114,8 @@ struct InfluxParserTests {
             my\\ load,tag\\,key=val\\ ue note="a, b c=d",up=true,n=1.5 1700000000000000000
             """
         let result = parse(payload, .influx)
-        #expect(pairs(result) == ["my load.n{tag,key=\"val ue\"} 1.5 1700000000.0"])
+        // The escaped comma is unescaped, then mapped: a label name is Prometheus' syntax.
+        #expect(pairs(result) == ["my load.n{tag_key=\"val ue\"} 1.5 1700000000.0"])
         #expect(result.rejections.total == 0)
     }
 
@@ -176,8 +207,8 @@ struct IngestBasicsTests {
     }
 
     @Test("Keys sort labels and escape values; fingerprints match an independent FNV-1a + SplitMix64")
-    func keysAndFingerprints() {
-        #expect(SeriesKey.make(name: "m", labels: [("z", "1"), ("a", "q\"uote\\")]) == #"m{a="q\"uote\\",z="1"}"#)
+    func keysAndFingerprints() throws {
+        #expect(try SeriesKey.make(name: "m", labels: [("z", "1"), ("a", "q\"uote\\")]) == #"m{a="q\"uote\\",z="1"}"#)
         // Expected values computed with a few lines of Python, not with this code.
         #expect(SeriesKey.fingerprint(#"cpu.user{host="web01"}"#) == 0x2404_D9E7_9371_33A5)
         #expect(SeriesKey.fingerprint("servers.web01.cpu") == 0x6BCA_7219_F54F_2859)

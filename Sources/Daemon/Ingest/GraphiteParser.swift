@@ -49,7 +49,14 @@ struct GraphiteParser {
             result.rejections.add(.unparseable, "graphite: expected `path value [timestamp]`, got \(quoted(line))")
             return
         }
-        guard let key = key(UnsafeBufferPointer(rebasing: line[fields.0])) else {
+        let parsedKey: String?
+        do {
+            parsedKey = try key(UnsafeBufferPointer(rebasing: line[fields.0]))
+        } catch {
+            result.rejections.add(.badName, "graphite: \(error)")
+            return
+        }
+        guard let key = parsedKey else {
             result.rejections.add(.unparseable, "graphite: bad path or tags in \(quoted(line))")
             return
         }
@@ -85,10 +92,11 @@ struct GraphiteParser {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    /// `path` or `path;tag=value;...` as a canonical series key.
-    private func key(_ path: UnsafeBufferPointer<UInt8>) -> String? {
+    /// `path` or `path;tag=value;...` as a canonical series key; nil when it does not parse, a
+    /// `SeriesKey.Problem` when it makes no key.
+    private func key(_ path: UnsafeBufferPointer<UInt8>) throws(SeriesKey.Problem) -> String? {
         guard let firstSemicolon = path.firstIndex(of: UInt8(ascii: ";")) else {
-            return path.isEmpty ? nil : String(decoding: path, as: UTF8.self)
+            return path.isEmpty ? nil : try SeriesKey.make(name: String(decoding: path, as: UTF8.self), labels: [])
         }
         guard firstSemicolon > 0 else { return nil }
         let parts = path.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false)
@@ -103,7 +111,7 @@ struct GraphiteParser {
                     String(decoding: tag[tag.index(after: equals)...], as: UTF8.self)
                 ))
         }
-        return SeriesKey.make(name: String(decoding: parts[0], as: UTF8.self), labels: labels)
+        return try SeriesKey.make(name: String(decoding: parts[0], as: UTF8.self), labels: labels)
     }
 }
 

@@ -81,7 +81,13 @@ struct InfluxParser {
             }
         }
         for (field, value) in numeric {
-            let key = SeriesKey.make(name: measurement + "." + field, labels: tags)
+            let key: String
+            do {
+                key = try SeriesKey.make(name: measurement + "." + field, labels: tags)
+            } catch {
+                result.rejections.add(.badName, "influx: \(error)")
+                continue
+            }
             guard key.utf8.count <= maxKeyLength else {
                 result.rejections.add(
                     .keyTooLong, "influx: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")

@@ -35,7 +35,13 @@ struct JSONParser {
         case .rejected(let reason, let problem):
             result.rejections.add(reason, "json: \(problem)")
         case .sample(let name, let labels, let timestamp, let value):
-            let key = SeriesKey.make(name: name, labels: labels)
+            let key: String
+            do {
+                key = try SeriesKey.make(name: name, labels: labels)
+            } catch {
+                result.rejections.add(.badName, "json: \(error)")
+                return
+            }
             guard key.utf8.count <= maxKeyLength else {
                 result.rejections.add(
                     .keyTooLong, "json: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")

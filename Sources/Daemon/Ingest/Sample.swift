@@ -34,6 +34,8 @@ enum RejectReason: Int, CaseIterable, Sendable {
     case outOfOrder
     /// A new series past the series cap.
     case seriesLimit
+    /// A series name or label names that make no unambiguous key (`SeriesKey.make`).
+    case badName
 
     /// The label value in metrics and logs.
     var name: String {
@@ -46,6 +48,7 @@ enum RejectReason: Int, CaseIterable, Sendable {
         case .oversizedMessage: "oversized_message"
         case .outOfOrder: "out_of_order"
         case .seriesLimit: "series_limit"
+        case .badName: "bad_name"
         }
     }
 }

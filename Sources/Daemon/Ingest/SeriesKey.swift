@@ -1,12 +1,42 @@
+import Foundation
+
 /// Series identity: canonical keys and their fingerprints.
+///
+/// A key names one series and no other: label names follow Prometheus' syntax
+/// (`[a-zA-Z_][a-zA-Z0-9_]*`; any other character becomes `_`, and a name
+/// starting with a digit gets a leading `_`, as Prometheus' own Graphite and
+/// StatsD exporters map them), label values are escaped, and a series name may
+/// not hold `{`, `}` or `"`. So `{"b=\"1\",c": "2"}` cannot pass for
+/// `{"b": "1", "c": "2"}`, and every label reaches Alertmanager as it is named here.
 enum SeriesKey {
+    /// Why a name and labels make no key; the sample is refused (`bad_name`).
+    struct Problem: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// `name{k="v",...}` with labels sorted by name and values escaped as in
     /// Prometheus' text format (`\\`, `\"`, `\n`); just `name` without labels.
-    static func make<S: StringProtocol>(name: S, labels: [(String, String)]) -> String {
+    /// Throws for an empty name or one holding `{`, `}` or `"`, an empty label name, or two label
+    /// names that are one after mapping (`host-name` and `host_name`).
+    static func make<S: StringProtocol>(name: S, labels: [(String, String)]) throws(Problem) -> String {
+        guard !name.isEmpty, !name.contains(where: { $0 == "{" || $0 == "}" || $0 == "\"" }) else {
+            throw Problem(description: "series name \"\(name.prefix(200))\" is empty or holds {, } or \"")
+        }
         guard !labels.isEmpty else { return String(name) }
+        var named = labels
+        for index in named.indices where !isLabelName(named[index].0) {
+            guard !named[index].0.isEmpty else {
+                throw Problem(description: "an empty label name in \(name.prefix(200))")
+            }
+            named[index].0 = labelName(named[index].0)
+        }
+        named.sort { $0.0 < $1.0 }
+        for index in named.indices.dropFirst() where named[index].0 == named[index - 1].0 {
+            throw Problem(description: "label \(named[index].0) given twice (after mapping) in \(name.prefix(200))")
+        }
         var key = String(name)
         key.append("{")
-        for (index, (label, value)) in labels.sorted(by: { $0.0 < $1.0 }).enumerated() {
+        for (index, (label, value)) in named.enumerated() {
             if index > 0 { key.append(",") }
             key.append(label)
             key.append("=\"")
@@ -22,6 +52,29 @@ enum SeriesKey {
         }
         key.append("}")
         return key
+    }
+
+    /// Whether `name` is a label name as Prometheus has them.
+    static func isLabelName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else {
+            return false
+        }
+        return name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        }
+    }
+
+    /// `name` with every character outside `[a-zA-Z0-9_]` replaced by `_`, and a leading `_` before a digit.
+    static func labelName(_ name: String) -> String {
+        var out = String(
+            name.unicodeScalars.map { scalar in
+                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_")
+                    ? Character(scalar) : "_"
+            })
+        if out.first.map({ $0.isNumber }) ?? true { out = "_" + out }
+        return out
     }
 
     /// The name and labels of a key that `make` built; the inverse of `make`.

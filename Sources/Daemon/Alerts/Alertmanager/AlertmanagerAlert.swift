@@ -74,15 +74,10 @@ struct AlertmanagerAlert: Sendable, Equatable {
         return labels.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
     }
 
-    /// `name` with every character outside `[a-zA-Z0-9_]` replaced by `_`, and a leading `_` before a digit.
+    /// A valid label name (`SeriesKey.labelName`: keys made now already have them; a series
+    /// restored from an older checkpoint may not).
     static func labelName(_ name: String) -> String {
-        var out = String(
-            name.unicodeScalars.map { scalar in
-                scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "_")
-                    ? Character(scalar) : "_"
-            })
-        if out.first.map({ $0.isNumber }) ?? true { out = "_" + out }
-        return out
+        SeriesKey.isLabelName(name) ? name : SeriesKey.labelName(name)
     }
 
     static func generatorURL(base: String, key: String) -> String {
