@@ -56,6 +56,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Series the daemon will track at most; new ones past it are rejected.")
     var maxSeries: Int?
 
+    @Option(help: "Bytes the series may hold in all (0: no budget); new ones past it are rejected.")
+    var maxMemory: Int?
+
     @Option(help: "Online learning: on or off.")
     var training: Switch?
 
@@ -100,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
         if let alerts { config.alertsEndpoint = alerts }
         if let shards { config.engine.shards = shards }
         if let maxSeries { config.engine.maxSeries = maxSeries }
+        if let maxMemory { config.engine.maxMemory = maxMemory }
         if let shard {
             guard let parsed = InstanceShard(shard) else { throw ValidationError("--shard takes I/N, not \(shard)") }
             config.engine.instanceShard = parsed

@@ -120,6 +120,7 @@ extension DaemonConfig {
             },
             print: { YAMLText.quoted($0.engine.instanceShard.description) }),
         .whole("", "max_series", \.engine.maxSeries),
+        .whole("", "max_memory", \.engine.maxMemory),
         .whole("", "queue_capacity", \.engine.queueCapacity),
         .number("", "status_interval", \.statusInterval),
         .choice("", "log_level", \.logLevel, .live),

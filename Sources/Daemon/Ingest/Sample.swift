@@ -36,6 +36,8 @@ enum RejectReason: Int, CaseIterable, Sendable {
     case seriesLimit
     /// A series name or label names that make no unambiguous key (`SeriesKey.make`).
     case badName
+    /// A new series past the memory budget (`max_memory`).
+    case memoryLimit
 
     /// The label value in metrics and logs.
     var name: String {
@@ -49,6 +51,7 @@ enum RejectReason: Int, CaseIterable, Sendable {
         case .outOfOrder: "out_of_order"
         case .seriesLimit: "series_limit"
         case .badName: "bad_name"
+        case .memoryLimit: "memory_limit"
         }
     }
 }

@@ -18,6 +18,8 @@ final class DaemonMetrics: Sendable {
     /// One counter per `RejectReason`, indexed by its raw value.
     let rejected: [Counter]
     let series: Gauge
+    /// Bytes the series hold (what `max_memory` budgets).
+    let seriesBytes: Gauge
     /// Keyed by `Alert.topic` minus the `alert.` prefix: `firing.critical`, ...
     let alerts: [String: Counter]
     /// Training jobs by outcome, indexed by `TrainingOutcome.rawValue`.
@@ -52,6 +54,7 @@ final class DaemonMetrics: Sendable {
             Counter(label: "streamlstmd_rejected_total", dimensions: [("reason", $0.name)], factory: factory)
         }
         series = Gauge(label: "streamlstmd_series", factory: factory)
+        seriesBytes = Gauge(label: "streamlstmd_series_bytes", factory: factory)
         var alerts: [String: Counter] = [:]
         for status in [Alert.Status.firing, .resolved] {
             for severity in Severity.allCases {

@@ -7,6 +7,9 @@ struct EngineConfig: Sendable {
     var shards: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// New series past this many are rejected (`series_limit`).
     var maxSeries: Int = 100_000
+    /// Bytes the series may hold in all (`Predictor.ownBytes` each); past it new series are refused
+    /// (`memory_limit`) and the series there keep working. 0: no budget.
+    var maxMemory: Int = 0
     var predictor = PredictorConfig()
     var alerts = AlertRules()
     /// Whether models learn online, on background training queues.
@@ -32,6 +35,7 @@ struct EngineConfig: Sendable {
     var problem: String? {
         if shards < 1 || shards > 256 { return "shards must lie in 1...256" }
         if maxSeries < 1 { return "max_series must be at least 1" }
+        if maxMemory < 0 { return "max_memory must be >= 0 bytes (0: no budget)" }
         if queueCapacity < 1 { return "queue_capacity must be at least 1" }
         if trainingConcurrency < 1 { return "training.concurrency must be at least 1" }
         if trainingQueueLimit < 1 { return "training.queue_limit must be at least 1" }

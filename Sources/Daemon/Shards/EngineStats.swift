@@ -67,8 +67,11 @@ final class EngineStats: Sendable {
         if skipped > 0 { metrics.skipped.increment(by: skipped) }
     }
 
-    /// Takes a place for a new series; false at the cap.
-    func admitSeries(limit: Int) -> Bool {
+    /// Takes a place for a new series that holds `bytes`: nil when admitted, else why not (the
+    /// series cap, or the memory budget: `budget` bytes in all, 0 for none). Shards admit at once,
+    /// so the budget may be passed by a few series' bytes, never more.
+    func admitSeries(limit: Int, bytes: Int = 0, budget: Int = 0) -> RejectReason? {
+        if budget > 0 && seriesBytes.load(ordering: .relaxed) + bytes > budget { return .memoryLimit }
         var current = series.load(ordering: .relaxed)
         while current < limit {
             let (exchanged, original) = series.compareExchange(
@@ -76,10 +79,21 @@ final class EngineStats: Sendable {
                 ordering: .relaxed)
             if exchanged {
                 metrics?.series.record(current + 1)
-                return true
+                charge(bytes)
+                return nil
             }
             current = original
         }
-        return false
+        return .seriesLimit
+    }
+
+    /// Bytes the series hold (`Predictor.ownBytes`, each as last charged).
+    let seriesBytes = Atomic<Int>(0)
+
+    /// A change in the bytes a series holds (it was admitted, or it learned and has weights of its own).
+    func charge(_ bytes: Int) {
+        guard bytes != 0 else { return }
+        let total = seriesBytes.add(bytes, ordering: .relaxed).newValue
+        metrics?.seriesBytes.record(total)
     }
 }

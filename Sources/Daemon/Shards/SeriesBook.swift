@@ -27,6 +27,12 @@ final class SeriesBook {
     private let workspace: Workspace
     /// Weights new series start from, one copy for all of them.
     private let prior: [Float16]
+    /// What a new series holds but for its identity's strings (`SeriesState.heldBytes`), charged when
+    /// it is admitted.
+    private lazy var newSeriesBytes: Int = {
+        let probe = SeriesState(identity: SeriesIdentity(key: "new"), config: config.predictor, prior: prior)
+        return probe.heldBytes - SeriesState.identityBytes(probe.record.identity)
+    }()
     /// Nil when training is off.
     private let trainer: TrainingRunner?
     private let learning: LearningSwitch
@@ -83,8 +89,13 @@ final class SeriesBook {
     /// Takes restored series over, within the series cap.
     func restore(_ snapshots: [SeriesSnapshot]) {
         for snapshot in snapshots where series[snapshot.fingerprint] == nil {
-            guard stats.admitSeries(limit: config.maxSeries) else { break }
-            series[snapshot.fingerprint] = snapshot.makeState()
+            let state = snapshot.makeState()
+            let bytes = state.heldBytes
+            guard stats.admitSeries(limit: config.maxSeries, bytes: bytes, budget: config.maxMemory) == nil else {
+                break
+            }
+            state.chargedBytes = bytes
+            series[snapshot.fingerprint] = state
         }
     }
 
@@ -273,12 +284,17 @@ final class SeriesBook {
             }
             return .series(Unmanaged.passUnretained(existing))
         }
-        guard stats.admitSeries(limit: config.maxSeries) else {
-            return .refused(.seriesLimit, "new series \(sample.key) past the cap of \(config.maxSeries)")
+        let identity = SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint)
+        let bytes = newSeriesBytes + SeriesState.identityBytes(identity)
+        switch stats.admitSeries(limit: config.maxSeries, bytes: bytes, budget: config.maxMemory) {
+        case nil: break
+        case .memoryLimit?:
+            return .refused(.memoryLimit, "new series \(sample.key) past max_memory of \(config.maxMemory) bytes")
+        case let reason?:
+            return .refused(reason, "new series \(sample.key) past the cap of \(config.maxSeries)")
         }
-        let state = SeriesState(
-            identity: SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint),
-            config: config.predictor, prior: prior)
+        let state = SeriesState(identity: identity, config: config.predictor, prior: prior)
+        state.chargedBytes = bytes
         series[sample.fingerprint] = state
         return .series(Unmanaged.passUnretained(state))
     }
@@ -327,6 +343,10 @@ final class SeriesBook {
             case .stale: outcome = .stale
             }
             training[outcome.rawValue] += 1
+            // A series that learned holds weights and moments of its own now.
+            let bytes = state.heldBytes
+            stats.charge(bytes - state.chargedBytes)
+            state.chargedBytes = bytes
         }
     }
 

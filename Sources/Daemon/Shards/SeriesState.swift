@@ -11,6 +11,8 @@ final class SeriesState {
     var producer: String?
     /// A verdict of `normal` asked for the next due training job, whatever the alert state.
     var trainSoon = false
+    /// The bytes this series was last charged against the memory budget (`Predictor.ownBytes`).
+    var chargedBytes = 0
     /// The silence in force for this series, as of `silenceGeneration` of the silences (`consult`).
     private(set) var silence: SilenceMatch?
     private var silenceGeneration: UInt64?
@@ -33,6 +35,19 @@ final class SeriesState {
 
     /// Bytes of the object, about (header, record, references, flags): what the shard prefetches.
     static let objectBytes = 16 + MemoryLayout<SeriesRecord>.size + 8 + 8 + 16
+
+    /// What the memory budget charges this series: its predictor's own bytes, this object, its slot
+    /// in the book, the strings of its identity that are not stored inline, and malloc's 16 bytes
+    /// for each of the dozen blocks a series allocates.
+    var heldBytes: Int {
+        predictor.ownBytes + Self.objectBytes + 24 + Self.identityBytes(record.identity) + 12 * 16
+    }
+
+    /// Heap bytes of an identity's strings (those of 15 bytes or fewer are stored inline).
+    static func identityBytes(_ identity: SeriesIdentity) -> Int {
+        let strings = [identity.key, identity.metric].map(\.utf8.count).filter { $0 > 15 }.reduce(0) { $0 + $1 + 32 }
+        return strings + identity.labels.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+    }
 
     var key: String { record.identity.key }
     var fingerprint: UInt64 { record.identity.fingerprint }
@@ -75,7 +90,7 @@ final class SeriesState {
             modelVersion: predictor.modelVersion, alert: alertName,
             residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
             forecast: predictor.forecast,
-            trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id)
+            trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id, bytes: chargedBytes)
     }
 }
 
@@ -91,6 +106,7 @@ extension SeriesSummary {
             w.integer("samples", summary.samples)
             w.string("last_sample", summary.lastTimestamp.isFinite ? rfc3339(summary.lastTimestamp) : "")
             w.integer("model_version", summary.modelVersion)
+            w.integer("bytes", summary.bytes)
             w.bool("silenced", summary.silence != nil)
             if let silence = summary.silence { w.string("silence_id", silence) }
             w.string("alert", summary.alert)

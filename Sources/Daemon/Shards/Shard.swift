@@ -20,6 +20,8 @@ struct SeriesSummary: Sendable, Equatable {
     var producer: String? = nil
     /// The id of the silence in force for it, if any.
     var silence: String? = nil
+    /// The bytes it holds, as the memory budget counts them.
+    var bytes = 0
 }
 
 /// Work for a shard thread, in arrival order.

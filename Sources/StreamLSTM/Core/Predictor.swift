@@ -62,6 +62,9 @@ public final class Predictor {
     var stateSnapshots: [Float]
     /// Sample count at which the last training job was made.
     var lastJobAt: Int = 0
+    /// The weights are still the shared initial ones (`init(config:initialWeights:)`): the series
+    /// holds no copy of its own until its first adopted result.
+    public private(set) var sharesInitialWeights = false
 
     /// A new series' predictor. `initialWeights`, when given, are the
     /// starting weights (a prior shared by many series: the array's storage
@@ -74,6 +77,7 @@ public final class Predictor {
         if let initialWeights {
             precondition(initialWeights.count == network.parameterCount, "initial weights of the wrong size")
             weights = initialWeights
+            sharesInitialWeights = true
         } else {
             weights = Self.initialWeights(network, seed: config.seed)
         }
@@ -143,6 +147,7 @@ public final class Predictor {
         historyTargets = other.historyTargets
         stateSnapshots = other.stateSnapshots
         lastJobAt = other.lastJobAt
+        sharesInitialWeights = other.sharesInitialWeights
     }
 
     /// The largest magnitude a value may have: squares of larger ones overflow a Double.
@@ -352,7 +357,14 @@ public final class Predictor {
         HalfPrecision.copy(result.weights, into: &weights)
         moments.overwrite(with: result.moments)
         modelVersion += 1
+        sharesInitialWeights = false
         return .adopted
+    }
+
+    /// Bytes this series holds of its own: `ownedBytes` less the initial weights it still shares
+    /// (its live and previous weights), what a memory budget charges it.
+    public var ownBytes: Int {
+        sharesInitialWeights ? ownedBytes - 2 * (weights.capacity * 2 + 32) : ownedBytes
     }
 
     /// Bytes of memory this series holds: its arrays' storage, their headers
