@@ -113,25 +113,26 @@ final class AlertmanagerBook: Sendable {
     /// Up to `limit` alerts for `url`, oldest waiting first, after marking the alerts that are due for
     /// a re-send as waiting; the alerts taken wait no more until `delivered` or `failed` says what became of them.
     func batch(for url: String, now: Double, limit: Int = 256) -> Batch {
-        state.withLock { state in
+        // The alerts are chosen under the lock, and encoded after it: shards take the same lock in `take`.
+        let chosen = state.withLock { state -> (alerts: [(Key, AlertmanagerAlert)], endsAt: Double, base: String) in
             Self.expire(&state, now: now)
             let resend = state.config.resendInterval
             for (key, entry) in state.entries where now - (entry.sentAt[url] ?? -.infinity) >= resend {
                 if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
             }
-            guard let waiting = state.targets[url]?.waiting, !waiting.isEmpty else {
-                return Batch(keys: [], body: "[]")
-            }
+            guard let waiting = state.targets[url]?.waiting, !waiting.isEmpty else { return ([], 0, "") }
             let keys = waiting.sorted { $0.value < $1.value }.prefix(limit).map(\.key)
-            let firingEndsAt = now + 4 * resend
-            let base = state.generatorBase
-            let body =
-                "["
-                + keys.compactMap { state.entries[$0]?.alert.json(firingEndsAt: firingEndsAt, generatorBase: base) }
-                .joined(separator: ",") + "]"
             for key in keys { state.targets[url]?.waiting[key] = nil }
-            return Batch(keys: keys, body: body)
+            return (
+                keys.compactMap { key in state.entries[key].map { (key, $0.alert) } }, now + 4 * resend,
+                state.generatorBase
+            )
         }
+        let body =
+            "["
+            + chosen.alerts.map { $0.1.json(firingEndsAt: chosen.endsAt, generatorBase: chosen.base) }
+            .joined(separator: ",") + "]"
+        return Batch(keys: chosen.alerts.map(\.0), body: body)
     }
 
     /// `url` took the batch (or refused it for good): each alert is sent again at the re-send interval,
@@ -167,9 +168,13 @@ final class AlertmanagerBook: Sendable {
         }
     }
 
+    /// Past the capacity the oldest are dropped, a hundredth of the capacity more than the excess at
+    /// once: the sort that finds them then runs once per that many alerts, not for every alert a shard
+    /// raises while an Alertmanager is away.
     private static func enforceCapacity(_ url: String, in state: inout State) {
         guard var target = state.targets[url], target.waiting.count > state.config.queueCapacity else { return }
-        let excess = target.waiting.count - state.config.queueCapacity
+        let excess = min(
+            target.waiting.count - state.config.queueCapacity + state.config.queueCapacity / 100, target.waiting.count)
         for (key, _) in target.waiting.sorted(by: { $0.value < $1.value }).prefix(excess) { target.waiting[key] = nil }
         target.dropped += excess
         state.targets[url] = target
