@@ -7,8 +7,73 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure this machine: the model, the running daemon end to end, checkpoints.",
-        subcommands: [ModelBenchCommand.self, DaemonBenchCommand.self, CheckpointBenchCommand.self]
+        subcommands: [
+            ModelBenchCommand.self, DaemonBenchCommand.self, CheckpointBenchCommand.self, AlertmanagerBenchCommand.self,
+        ]
     )
+}
+
+struct AlertmanagerBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alertmanager",
+        abstract: "A shard's time per sample with every series firing and an Alertmanager that is away.",
+        discussion: """
+            In process, one shard, learning off: SERIES series warm up, then all shift and fire, and every \
+            sample re-sends its alert (re-send interval 1 s, samples a minute apart). Runs with no \
+            Alertmanager and with one that refuses every connection (its queue full and dropping), \
+            alternating, and prints p50 and p99 of the time per sample of batches of 1,000.
+            """
+    )
+
+    @Option(help: "Series, all firing.")
+    var series = 20_000
+
+    @Option(help: "Samples per series timed, per run.")
+    var rounds = 10
+
+    @Option(help: "Runs of each kind, alternating.")
+    var runs = 3
+
+    func run() throws {
+        let unreachable = "http://127.0.0.1:\(try Self.closedPort())"
+        var none: [AlertmanagerBenchmark.Result] = []
+        var away: [AlertmanagerBenchmark.Result] = []
+        let benchmark = AlertmanagerBenchmark(series: series)
+        for _ in 0..<runs {
+            none.append(try benchmark.run(alertmanager: nil, rounds: rounds))
+            away.append(try benchmark.run(alertmanager: unreachable, rounds: rounds))
+        }
+        func line(_ name: String, _ results: [AlertmanagerBenchmark.Result]) -> String {
+            let p50 = results.map { $0.quantile(0.5) * 1e6 }.sorted()
+            let p99 = results.map { $0.quantile(0.99) * 1e6 }.sorted()
+            return String(
+                format: "  %@: p50 %.2f us, p99 %.2f us per sample (medians of %d runs); %d alerts raised, %d dropped",
+                name, p50[p50.count / 2], p99[p99.count / 2], results.count, results.last?.alertsTaken ?? 0,
+                results.last?.dropped ?? 0)
+        }
+        print("streamlstmd bench alertmanager: \(series) series firing, every sample re-sending, one shard")
+        print(line("no Alertmanager", none))
+        print(line("Alertmanager away", away))
+        let ratio = zip(away, none).map { $0.quantile(0.99) / $1.quantile(0.99) }.sorted()
+        print(String(format: "  p99 away / none: x%.2f (median of paired runs)", ratio[ratio.count / 2]))
+    }
+
+    /// A loopback port nothing listens on: bound, then closed.
+    static func closedPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw ValidationError("no loopback port to use") }
+        return UInt16(bigEndian: address.sin_port)
+    }
 }
 
 struct CheckpointBenchCommand: ParsableCommand {

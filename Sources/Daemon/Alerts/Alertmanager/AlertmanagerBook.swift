@@ -6,8 +6,11 @@ import Foundation
 /// down gets, when it is back, the alerts as they are now (and the recently
 /// resolved ones), once each.
 ///
-/// Shards call `take` for every alert they raise; it only takes a lock, so
-/// detection never waits for delivery.
+/// Shards call `take` for every alert they raise; it puts the alert in an
+/// inbox (the newest notice per alert, under a lock of its own) and returns:
+/// the book itself (its scans, its queue limits, the encoding) is worked on by
+/// the senders, which take the inbox in first, so detection never waits for
+/// delivery, nor for an Alertmanager that is away.
 final class AlertmanagerBook: Sendable {
     struct Key: Hashable, Sendable {
         let fingerprint: UInt64
@@ -51,6 +54,16 @@ final class AlertmanagerBook: Sendable {
 
     private let state: Protected<State>
 
+    /// Alerts taken and not yet in the book: the newest notice of each alert, in order of arrival.
+    private struct Inbox {
+        typealias Notices = [Key: (order: Int, alert: Alert, now: Double)]
+        var notices: Notices = [:]
+        /// The storage of the last inbox taken, emptied, for the next: shards do not regrow it.
+        var spare: Notices = [:]
+        var next = 0
+    }
+    private let inbox = Protected(Inbox())
+
     /// The daemon's name in every alert's labels.
     private let instance: String
 
@@ -78,25 +91,50 @@ final class AlertmanagerBook: Sendable {
         }
     }
 
-    /// An alert a shard raised, at wall-clock time `now`. A series whose alert escalates (warning to
-    /// critical) changes its labels: the alert under the old ones is resolved.
+    /// An alert a shard raised, at wall-clock time `now`: into the inbox (a later notice of the same
+    /// alert replaces an earlier one still there), for the senders to take into the book.
     func take(_ alert: Alert, now: Double) {
         let key = Key(fingerprint: alert.fingerprint, severity: alert.severity)
-        let new = AlertmanagerAlert(alert, instance: instance)  // outside the lock the senders take too
-        state.withLock { state in
-            if alert.status == .firing {
-                for severity in Severity.allCases where severity != alert.severity {
-                    let other = Key(fingerprint: alert.fingerprint, severity: severity)
-                    guard let entry = state.entries[other], entry.alert.resolvedAt == nil else { continue }
-                    state.entries[other]?.alert.resolvedAt = alert.sampleTime
-                    state.entries[other]?.resolvedKnownAt = now
-                    Self.markWaiting(other, in: &state, now: now)
-                }
-            }
-            state.entries[key, default: Entry(alert: new)].alert = new
-            state.entries[key]?.resolvedKnownAt = alert.status == .resolved ? now : nil
-            Self.markWaiting(key, in: &state, now: now)
+        // Nothing is allocated here: the alert is converted (labels, annotations) by the sender that
+        // takes the inbox in, so a shard and a sender do not meet in the allocator either.
+        inbox.withLock { inbox in
+            inbox.next += 1
+            inbox.notices[key] = (inbox.next, alert, now)
         }
+    }
+
+    /// Takes the inbox into the book, in order of arrival. A series whose alert escalates (warning to
+    /// critical) changes its labels: the alert under the old ones is resolved.
+    private func takeInbox(into state: inout State) {
+        var notices = inbox.withLock { inbox in
+            let taken = inbox.notices
+            inbox.notices = inbox.spare
+            inbox.spare = [:]
+            return taken
+        }
+        for (key, notice) in notices.sorted(by: { $0.value.order < $1.value.order }) {
+            let converted = AlertmanagerAlert(notice.alert, instance: instance)
+            Self.apply(notice.alert, converted: converted, key: key, now: notice.now, to: &state)
+        }
+        notices.removeAll(keepingCapacity: true)  // emptied here, on the sender's thread
+        inbox.withLock { if $0.spare.isEmpty { swap(&$0.spare, &notices) } }
+    }
+
+    private static func apply(
+        _ alert: Alert, converted new: AlertmanagerAlert, key: Key, now: Double, to state: inout State
+    ) {
+        if alert.status == .firing {
+            for severity in Severity.allCases where severity != alert.severity {
+                let other = Key(fingerprint: alert.fingerprint, severity: severity)
+                guard let entry = state.entries[other], entry.alert.resolvedAt == nil else { continue }
+                state.entries[other]?.alert.resolvedAt = alert.sampleTime
+                state.entries[other]?.resolvedKnownAt = now
+                markWaiting(other, in: &state, now: now)
+            }
+        }
+        state.entries[key, default: Entry(alert: new)].alert = new
+        state.entries[key]?.resolvedKnownAt = alert.status == .resolved ? now : nil
+        markWaiting(key, in: &state, now: now)
     }
 
     /// A series that was firing in the checkpoint the daemon started from.
@@ -115,6 +153,7 @@ final class AlertmanagerBook: Sendable {
     func batch(for url: String, now: Double, limit: Int = 256) -> Batch {
         // The alerts are chosen under the lock, and encoded after it: shards take the same lock in `take`.
         let chosen = state.withLock { state -> (alerts: [(Key, AlertmanagerAlert)], endsAt: Double, base: String) in
+            takeInbox(into: &state)
             Self.expire(&state, now: now)
             let resend = state.config.resendInterval
             for (key, entry) in state.entries where now - (entry.sentAt[url] ?? -.infinity) >= resend {
@@ -158,7 +197,10 @@ final class AlertmanagerBook: Sendable {
 
     /// Alerts waiting for `url`, and how many were dropped for it so far.
     func queue(of url: String) -> (length: Int, dropped: Int) {
-        state.withLock { ($0.targets[url]?.waiting.count ?? 0, $0.targets[url]?.dropped ?? 0) }
+        state.withLock { state in
+            takeInbox(into: &state)
+            return (state.targets[url]?.waiting.count ?? 0, state.targets[url]?.dropped ?? 0)
+        }
     }
 
     private static func markWaiting(_ key: Key, in state: inout State, now: Double) {
@@ -172,12 +214,13 @@ final class AlertmanagerBook: Sendable {
     /// once: the sort that finds them then runs once per that many alerts, not for every alert a shard
     /// raises while an Alertmanager is away.
     private static func enforceCapacity(_ url: String, in state: inout State) {
-        guard var target = state.targets[url], target.waiting.count > state.config.queueCapacity else { return }
-        let excess = min(
-            target.waiting.count - state.config.queueCapacity + state.config.queueCapacity / 100, target.waiting.count)
-        for (key, _) in target.waiting.sorted(by: { $0.value < $1.value }).prefix(excess) { target.waiting[key] = nil }
-        target.dropped += excess
-        state.targets[url] = target
+        let capacity = state.config.queueCapacity
+        guard let count = state.targets[url]?.waiting.count, count > capacity else { return }
+        let excess = min(count - capacity + capacity / 100, count)
+        let oldest = state.targets[url]!.waiting.sorted { $0.value < $1.value }.prefix(excess).map(\.key)
+        // In place: a copy of the target would copy its whole waiting map for every alert dropped.
+        for key in oldest { state.targets[url]?.waiting[key] = nil }
+        state.targets[url]?.dropped += excess
     }
 
     /// Forgets alerts resolved longer ago than the retention.
