@@ -116,7 +116,11 @@ final class AlertmanagerBook: Sendable {
             let converted = AlertmanagerAlert(notice.alert, instance: instance)
             Self.apply(notice.alert, converted: converted, key: key, now: notice.now, to: &state)
         }
-        notices.removeAll(keepingCapacity: true)  // emptied here, on the sender's thread
+        // Emptied here, on the sender's thread, and grown to twice what came in since the last time:
+        // shards then fill it without growing it (a rehash of thousands of entries on a shard's thread).
+        let arrived = notices.count
+        notices.removeAll(keepingCapacity: true)
+        if notices.capacity < 2 * arrived { notices.reserveCapacity(2 * arrived) }
         inbox.withLock { if $0.spare.isEmpty { swap(&$0.spare, &notices) } }
     }
 

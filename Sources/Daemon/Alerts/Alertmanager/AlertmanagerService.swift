@@ -10,6 +10,9 @@ import ServiceLifecycle
 final class AlertmanagerService: Service, Sendable {
     let book: AlertmanagerBook
     private let senders = Protected<[String: AlertmanagerSender]>([:])
+    /// The same senders as a list, made when they change: what a shard reads for every alert (a
+    /// list copied out of the map would be allocated every time).
+    private let senderList = Protected<[AlertmanagerSender]>([])
     private let metricsFactory: (any MetricsFactory)?
     private let logger: Logger
 
@@ -27,7 +30,7 @@ final class AlertmanagerService: Service, Sendable {
     /// An alert a shard raised. Any thread; takes a lock, never waits for the network.
     /// Without Alertmanagers nothing is kept (one added by a reload hears of firing alerts at their next re-send).
     func take(_ alert: Alert) {
-        let senders = self.senders.withLock { Array($0.values) }
+        let senders = senderList.withLock { $0 }
         guard !senders.isEmpty else { return }
         book.take(alert, now: Date().timeIntervalSince1970)
         for sender in senders { sender.poke() }
@@ -62,6 +65,8 @@ final class AlertmanagerService: Service, Sendable {
                     logger.info("alerts to Alertmanager", metadata: ["alertmanager": "\(url)"])
                 }
             }
+            let list = Array(senders.values)
+            senderList.withLock { $0 = list }
             return Array(gone.values)
         }
         for sender in removed { sender.stop(flush: false) }
