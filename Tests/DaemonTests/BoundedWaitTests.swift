@@ -9,10 +9,16 @@ import Testing
 struct BoundedWaitTests {
     @Test("A stuck shard (fault hook): /series answers 503 naming it within the bound, /healthz answers at once")
     func stuckShardSeries() throws {
+        // A queue of two batches a shard: samples that keep coming fill the stuck shard's queue, and
+        // a question for it cannot even be queued.
+        let folder = try makeTemporaryFolder("stuck")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("streamlstmd.yaml")
+        try "queue_capacity: 2\n".write(to: config, atomically: true, encoding: .utf8)
         let daemon = try RunningDaemon(
             [
-                "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*", "--http", "127.0.0.1:0",
-                "--status-interval", "0", "--shards", "2",
+                "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+                "--http", "127.0.0.1:0", "--status-interval", "0", "--shards", "2",
             ], environment: ["STREAMLSTMD_FAULT_STALL_SERIES": "stuck.x"])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
@@ -20,6 +26,9 @@ struct BoundedWaitTests {
         try producer.send("calm.a 1 1700000000")
         try waitUntil("calm.a in /series") { try seriesList(http).contains { $0.key == "calm.a" } }
         try producer.send("stuck.x 1 1700000000")
+        for t in 1...20 {
+            try producer.send((0..<10).map { "more.s\($0) 1 \(1_700_000_000 + 60 * t)" }.joined(separator: "\n"))
+        }
         producer.close()
         let shard = Int(SeriesKey.fingerprint("stuck.x") % 2)
         // The next /series finds that shard stuck (it sleeps 30 s on the batch).

@@ -8,7 +8,7 @@ final class AlertPublisher: Sendable {
     let endpoint: String
     private let queue = BlockingQueue<Alert>(capacity: 65_536)
     /// Alerts not published because the publisher's thread had ended (its context shut down).
-    private let dropped = Atomic<Int>(0)
+    private let dropped = Protected(0)
     private let dropLog = Protected(RateLimiter(interval: 60))
     private let logger: Logger
     private let sender: OwnedThread<Void>
@@ -26,6 +26,7 @@ final class AlertPublisher: Sendable {
         self.logger = logger
         let bound = BlockingQueue<Result<String, ZMQError>>(capacity: 1)
         let queue = self.queue
+        let dropped = self.dropped
         sender = OwnedThread(name: "alert-publisher") {
             let socket: ZMQSocket
             do throws(ZMQError) {
@@ -57,8 +58,11 @@ final class AlertPublisher: Sendable {
             }
             socket.close()  // bounded linger: queued alerts get at most that long
             // No one takes alerts any more: publishing returns at once (and counts) instead of filling
-            // the queue and then blocking a shard for good.
+            // the queue and then blocking a shard for good; what was still queued is counted too.
             queue.close()
+            var left = 0
+            while queue.take() != nil { left += 1 }
+            if left > 0 { dropped.withLock { $0 += left } }
         }
         switch bound.take()! {
         case .success(let endpoint): self.endpoint = endpoint
@@ -72,7 +76,10 @@ final class AlertPublisher: Sendable {
     /// once its thread has ended, returns at once and counts the alert as dropped.
     func publish(_ alert: Alert) {
         guard queue.put(alert) else {
-            let total = dropped.add(1, ordering: .relaxed).newValue
+            let total = dropped.withLock { count -> Int in
+                count += 1
+                return count
+            }
             dropLog.withLock {
                 if $0.allows() {
                     logger.error(
@@ -84,7 +91,7 @@ final class AlertPublisher: Sendable {
     }
 
     /// Alerts dropped because the publisher had stopped.
-    var droppedCount: Int { dropped.load(ordering: .relaxed) }
+    var droppedCount: Int { dropped.withLock { $0 } }
 
     /// Sends what is queued, closes the socket, and returns.
     func stop() {

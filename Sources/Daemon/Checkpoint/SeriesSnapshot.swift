@@ -21,6 +21,18 @@ struct SeriesSnapshot: @unchecked Sendable {
     var key: String { record.identity.key }
     var fingerprint: UInt64 { record.identity.fingerprint }
 
+    /// The same series under another key (a key made by an older release: label names are mapped
+    /// now), everything else as it was.
+    func rekeyed(_ key: String) -> SeriesSnapshot {
+        var moved = SeriesRecord(identity: SeriesIdentity(key: key))
+        moved.alert = record.alert
+        moved.lastTimestamp = record.lastTimestamp
+        moved.lastScore = record.lastScore
+        moved.firingSamples = record.firingSamples
+        moved.trainingResumesAt = record.trainingResumesAt
+        return SeriesSnapshot(record: moved, predictor: predictor)
+    }
+
     /// The series state a shard can own again; no training job is in flight after a restore.
     func makeState() -> SeriesState {
         SeriesState(record: record, predictor: predictor)

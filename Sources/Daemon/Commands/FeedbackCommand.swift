@@ -48,6 +48,11 @@ struct FeedbackCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         let answer = try daemon.request("POST", "/feedback", body: feedback.json)
+        if answer.status == 202 {
+            // Queued behind a busy shard: it will be applied and kept.
+            FileHandle.standardError.write(Data("streamlstmd: \(answer.body)".utf8))
+            return
+        }
         if answer.status == 500 {
             // Applied, but the state directory could not keep it.
             FileHandle.standardError.write(Data("streamlstmd: \(answer.body)".utf8))

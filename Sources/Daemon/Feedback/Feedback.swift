@@ -89,8 +89,9 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
     case inTheFuture(from: Double, newest: Double)
     /// The daemon is stopping: its shards take no more work.
     case stopping
-    /// The shard that owns the series did not answer in time; the verdict is still queued there.
-    case shardBusy(shard: Int)
+    /// The shard that owns the series did not answer in time: the verdict is queued there (it will
+    /// be applied and kept), or could not even be queued (nothing happens).
+    case shardBusy(shard: Int, queued: Bool)
 
     var description: String {
         switch self {
@@ -100,8 +101,10 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
         case .inTheFuture(let from, let newest):
             "the stretch starts at \(rfc3339(from)), after the series' newest sample (\(rfc3339(newest)))"
         case .stopping: "the daemon is stopping"
-        case .shardBusy(let shard):
-            "shard \(shard) did not answer in time; the verdict is queued there and will be applied"
+        case .shardBusy(let shard, let queued):
+            queued
+                ? "shard \(shard) is busy: the verdict is queued there and will be applied and kept; do not send it again"
+                : "shard \(shard) is busy and its queue is full: the verdict was not taken; send it again later"
         }
     }
 
@@ -111,6 +114,7 @@ enum FeedbackError: Error, Equatable, CustomStringConvertible {
         case .malformed, .endBeforeStart: 400
         case .unknownSeries: 404
         case .inTheFuture: 422
+        case .shardBusy(_, queued: true): 202
         case .stopping, .shardBusy: 503
         }
     }

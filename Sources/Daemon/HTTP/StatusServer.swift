@@ -76,7 +76,18 @@ final class StatusServer: Service {
         } catch {
             return .text(error.status, "\(error)\n")
         }
-        switch engine.apply(feedback) {
+        let keep: @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void = { result in
+            // A verdict applied after the answer went out is kept as well, off the shard's thread.
+            guard case .success = result else { return }
+            DispatchQueue.global(qos: .utility).async {
+                do {
+                    try journal?.record(feedback)
+                } catch {
+                    logger.error("feedback not kept", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        switch engine.apply(feedback, late: keep) {
         case .failure(let error):
             return .text(error.status, "\(error)\n")
         case .success(let outcome):

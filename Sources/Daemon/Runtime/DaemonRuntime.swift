@@ -79,7 +79,7 @@ final class DaemonRuntime: Sendable {
             if let directory = config.effectiveStateDirectory {
                 let store = try CheckpointStore(directory: directory)
                 let restored = store.restore(config: config.engine.predictor, logger: logger)
-                let kept = engine.restore(restored.snapshots)
+                let kept = engine.restore(restored.snapshots, logger: logger)
                 alertmanager.restore(kept.map(\.record))
                 if !restored.snapshots.isEmpty || restored.contents.problem != nil {
                     logger.info(

@@ -27,6 +27,7 @@ final class Engine: Sendable {
         // untrained series cost no weight memory of their own and keep one copy warm in the cache.
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         let prior = Predictor.initialWeights(network, seed: config.predictor.seed)
+        self.prior = prior
         // Made whenever models can learn, so that a reload may switch learning on.
         let scheduler =
             config.predictor.training.enabled
@@ -47,6 +48,9 @@ final class Engine: Sendable {
         }
         for shard in shards { shard.start() }
     }
+
+    /// The weights every new series starts from (shared).
+    let prior: [Float16]
 
     /// Which shard thread owns a series. Uses the fingerprint's low bits;
     /// `--shard i/N` between instances uses the high ones.
@@ -83,11 +87,46 @@ final class Engine: Sendable {
         }
     }
 
-    /// Hands restored series to their shards, ahead of any sample; those of
-    /// other instances (`--shard`) are left out. Returns the series kept.
+    /// Hands restored series to their shards, ahead of any sample; those of other instances
+    /// (`--shard`) are left out. Keys made by an older release are made again (label names mapped),
+    /// and every series is admitted here, against the series cap and the memory budget, so that
+    /// what this returns is exactly what the shards hold; refusals are counted and logged.
     @discardableResult
-    func restore(_ snapshots: [SeriesSnapshot]) -> [SeriesSnapshot] {
-        let kept = snapshots.filter { config.instanceShard.keeps($0.fingerprint) }
+    func restore(_ snapshots: [SeriesSnapshot], logger: Logger? = nil) -> [SeriesSnapshot] {
+        var rekeyed = 0
+        var unusable = 0
+        var refused = Rejections()
+        var seen = Set<UInt64>()
+        var kept: [SeriesSnapshot] = []
+        for original in snapshots {
+            let (name, labels) = SeriesKey.parse(original.key)
+            guard let key = try? SeriesKey.make(name: name, labels: labels) else {
+                unusable += 1
+                refused.add(.badName, "restored series \(original.key): its name makes no key now")
+                continue
+            }
+            if key != original.key { rekeyed += 1 }
+            let snapshot = key == original.key ? original : original.rekeyed(key)
+            guard config.instanceShard.keeps(snapshot.fingerprint), seen.insert(snapshot.fingerprint).inserted else {
+                continue
+            }
+            snapshot.predictor.shareInitialWeights(prior)
+            let bytes = snapshot.makeState().heldBytes
+            if let reason = stats.admitSeries(limit: config.maxSeries, bytes: bytes, budget: config.maxMemory) {
+                refused.add(reason, "restored series \(snapshot.key) past the cap or the memory budget")
+                continue
+            }
+            kept.append(snapshot)
+        }
+        if refused.total > 0 { stats.add(rejections: refused) }
+        if rekeyed > 0 || refused.total > 0 {
+            logger?.warning(
+                "restore: some series changed key or were refused",
+                metadata: [
+                    "rekeyed": "\(rekeyed)", "refused": "\(refused.total - unusable)", "unusable_names": "\(unusable)",
+                    "first": "\(refused.firstProblem ?? "")",
+                ])
+        }
         var states = [[SeriesSnapshot]](repeating: [], count: shards.count)
         for snapshot in kept { states[shardIndex(of: snapshot.fingerprint)].append(snapshot) }
         for (index, batch) in states.enumerated() where !batch.isEmpty { shards[index].restore(batch) }
@@ -149,22 +188,25 @@ final class Engine: Sendable {
     func inspect(within timeout: Double = answerTimeout) -> Result<[SeriesSummary], ShardsDidNotAnswer> {
         let collected = Protected<(summaries: [SeriesSummary], answered: Set<Int>)>(([], []))
         let group = DispatchGroup()
+        let deadline = Date(timeIntervalSinceNow: timeout)
         for (index, shard) in shards.enumerated() {
             group.enter()
-            shard.inspect { summaries in
+            let queued = shard.inspect(within: max(0, deadline.timeIntervalSinceNow)) { summaries in
                 collected.withLock {
                     $0.summaries += summaries
                     $0.answered.insert(index)
                 }
                 group.leave()
             }
+            if !queued { group.leave() }  // it will never answer: it counts as not answering below
         }
-        guard group.wait(timeout: .now() + timeout) == .success else {
-            let answered = collected.withLock { $0.answered }
+        _ = group.wait(timeout: .now() + timeout)
+        let (summaries, answered) = collected.withLock { ($0.summaries, $0.answered) }
+        guard answered.count == shards.count else {
             return .failure(
                 ShardsDidNotAnswer(shards: shards.indices.filter { !answered.contains($0) }, within: timeout))
         }
-        return .success(collected.withLock { $0.summaries }.sorted { $0.key < $1.key })
+        return .success(summaries.sorted { $0.key < $1.key })
     }
 
     /// One series, asked of the shard that owns it; nil if there is no such series.
@@ -172,11 +214,11 @@ final class Engine: Sendable {
         let index = shardIndex(of: SeriesKey.fingerprint(key))
         let found = Protected<SeriesSummary?>(nil)
         let done = DispatchSemaphore(value: 0)
-        shards[index].inspect { summaries in
+        let queued = shards[index].inspect(within: timeout) { summaries in
             found.withLock { $0 = summaries.first { $0.key == key } }
             done.signal()
         }
-        guard done.wait(timeout: .now() + timeout) == .success else {
+        guard queued, done.wait(timeout: .now() + timeout) == .success else {
             return .failure(ShardsDidNotAnswer(shards: [index], within: timeout))
         }
         return .success(found.withLock { $0 })
@@ -184,20 +226,31 @@ final class Engine: Sendable {
 
     /// Applies a user's verdict to its series, on the shard that owns it, between two batches; waits
     /// for the answer (the shard's queue ahead of it first).
-    /// Past `timeout` seconds the caller is told the shard is busy; the verdict stays queued and is
-    /// applied when the shard gets to it (it is never half applied).
-    func apply(_ feedback: Feedback, within timeout: Double = 5 * answerTimeout) -> Result<
-        FeedbackOutcome, FeedbackError
-    > {
+    /// Past `timeout` seconds the caller is told the shard is busy (`.shardBusy`): a verdict that
+    /// could be queued stays queued, is applied when the shard gets to it (never half applied), and
+    /// `late` is told what became of it (on the shard's thread: hand any slow work on); one that
+    /// could not be queued (the queue full) is not applied at all.
+    func apply(
+        _ feedback: Feedback, within timeout: Double = 5 * answerTimeout,
+        late: @escaping @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void = { _ in }
+    ) -> Result<FeedbackOutcome, FeedbackError> {
         let index = shardIndex(of: SeriesKey.fingerprint(feedback.series))
-        let answer = Protected<Result<FeedbackOutcome, FeedbackError>?>(nil)
+        // The answer, taken by the caller in time or, once it has given up, handed to `late`.
+        let answer = Protected<(result: Result<FeedbackOutcome, FeedbackError>?, givenUp: Bool)>((nil, false))
         let done = DispatchSemaphore(value: 0)
-        shards[index].apply(feedback) { result in
-            answer.withLock { $0 = result }
-            done.signal()
+        shards[index].apply(feedback, within: timeout) { result in
+            let lateOne = answer.withLock { state -> Bool in
+                state.result = result
+                return state.givenUp
+            }
+            if lateOne { late(result) } else { done.signal() }
         }
-        guard done.wait(timeout: .now() + timeout) == .success else { return .failure(.shardBusy(shard: index)) }
-        return answer.withLock { $0 }!
+        if done.wait(timeout: .now() + timeout) == .success { return answer.withLock { $0.result }! }
+        let finished = answer.withLock { state -> Result<FeedbackOutcome, FeedbackError>? in
+            state.givenUp = true
+            return state.result
+        }
+        return finished ?? .failure(.shardBusy(shard: index, queued: true))
     }
 
     /// Training jobs waiting or running.

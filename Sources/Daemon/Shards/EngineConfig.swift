@@ -7,7 +7,7 @@ struct EngineConfig: Sendable {
     var shards: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// New series past this many are rejected (`series_limit`).
     var maxSeries: Int = 100_000
-    /// Bytes the series may hold in all (`Predictor.ownBytes` each); past it new series are refused
+    /// Bytes the series may hold in all (`SeriesState.heldBytes` each); past it new series are refused
     /// (`memory_limit`) and the series there keep working. 0: no budget.
     var maxMemory: Int = 0
     var predictor = PredictorConfig()

@@ -87,7 +87,7 @@ final class EngineStats: Sendable {
         return .seriesLimit
     }
 
-    /// Bytes the series hold (`Predictor.ownBytes`, each as last charged).
+    /// Bytes the series hold (`SeriesState.heldBytes`, each as last charged).
     let seriesBytes = Atomic<Int>(0)
 
     /// A change in the bytes a series holds (it was admitted, or it learned and has weights of its own).

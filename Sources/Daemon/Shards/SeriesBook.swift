@@ -86,15 +86,11 @@ final class SeriesBook {
         keys.compactMap { series[$0].map(SeriesSnapshot.init) }
     }
 
-    /// Takes restored series over, within the series cap.
+    /// Takes restored series over: `Engine.restore` has admitted them (and charged their bytes).
     func restore(_ snapshots: [SeriesSnapshot]) {
         for snapshot in snapshots where series[snapshot.fingerprint] == nil {
             let state = snapshot.makeState()
-            let bytes = state.heldBytes
-            guard stats.admitSeries(limit: config.maxSeries, bytes: bytes, budget: config.maxMemory) == nil else {
-                break
-            }
-            state.chargedBytes = bytes
+            state.chargedBytes = state.heldBytes
             series[snapshot.fingerprint] = state
         }
     }
@@ -160,6 +156,9 @@ final class SeriesBook {
                 stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             }
             accepted += 1
+            // What a series holds grows as it goes (the blocks and copies verdicts look back at, an
+            // incident's withheld samples): recharged every 64 samples, a few reads of capacities.
+            if state.predictor.sampleCount & 63 == 0 { recharge(state) }
             // No training window may hold a silenced sample: training waits until the window has passed it.
             if paused { state.trainingHeldUntil = state.predictor.sampleCount + config.predictor.training.window }
             state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
@@ -284,17 +283,20 @@ final class SeriesBook {
             }
             return .series(Unmanaged.passUnretained(existing))
         }
-        let identity = SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint)
-        let bytes = newSeriesBytes + SeriesState.identityBytes(identity)
-        switch stats.admitSeries(limit: config.maxSeries, bytes: bytes, budget: config.maxMemory) {
+        // Admitted on an estimate of its identity's bytes (parsing the key costs a refused sample too
+        // much in a flood), charged exactly once it is made.
+        let estimate = newSeriesBytes + 2 * sample.key.utf8.count + 64
+        switch stats.admitSeries(limit: config.maxSeries, bytes: estimate, budget: config.maxMemory) {
         case nil: break
         case .memoryLimit?:
             return .refused(.memoryLimit, "new series \(sample.key) past max_memory of \(config.maxMemory) bytes")
         case let reason?:
             return .refused(reason, "new series \(sample.key) past the cap of \(config.maxSeries)")
         }
+        let identity = SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint)
         let state = SeriesState(identity: identity, config: config.predictor, prior: prior)
-        state.chargedBytes = bytes
+        state.chargedBytes = newSeriesBytes + SeriesState.identityBytes(identity)
+        stats.charge(state.chargedBytes - estimate)
         series[sample.fingerprint] = state
         return .series(Unmanaged.passUnretained(state))
     }
@@ -321,6 +323,13 @@ final class SeriesBook {
         }
     }
 
+    /// Charges a series what it holds now against the memory budget.
+    private func recharge(_ state: SeriesState) {
+        let bytes = state.heldBytes
+        stats.charge(bytes - state.chargedBytes)
+        state.chargedBytes = bytes
+    }
+
     /// Takes the results that came back since the last batch: between two samples, never during one.
     private func adoptTrainingResults(counting training: inout [Int]) {
         let results = inbox.withLock { waiting in
@@ -344,9 +353,7 @@ final class SeriesBook {
             }
             training[outcome.rawValue] += 1
             // A series that learned holds weights and moments of its own now.
-            let bytes = state.heldBytes
-            stats.charge(bytes - state.chargedBytes)
-            state.chargedBytes = bytes
+            recharge(state)
         }
     }
 

@@ -11,7 +11,7 @@ final class SeriesState {
     var producer: String?
     /// A verdict of `normal` asked for the next due training job, whatever the alert state.
     var trainSoon = false
-    /// The bytes this series was last charged against the memory budget (`Predictor.ownBytes`).
+    /// The bytes this series was last charged against the memory budget (`heldBytes`).
     var chargedBytes = 0
     /// The silence in force for this series, as of `silenceGeneration` of the silences (`consult`).
     private(set) var silence: SilenceMatch?

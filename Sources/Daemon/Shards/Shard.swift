@@ -140,14 +140,25 @@ final class Shard: @unchecked Sendable {
         queue.put(.samples(batch))
     }
 
-    /// Asks the shard thread for a summary of its series; `reply` runs on that thread.
-    func inspect(_ reply: @escaping @Sendable ([SeriesSummary]) -> Void) {
-        if !queue.put(.inspect(reply)) { reply([]) }
+    /// Asks the shard thread for a summary of its series; `reply` runs on that thread. False when the
+    /// question could not even be queued within `seconds` (the queue full behind a stuck batch) or
+    /// the shard is stopping: `reply` is then never called.
+    @discardableResult
+    func inspect(within seconds: Double = .infinity, _ reply: @escaping @Sendable ([SeriesSummary]) -> Void) -> Bool {
+        queue.put(.inspect(reply), within: seconds) == .queued
     }
 
-    /// Asks the shard thread to apply a verdict; `reply` runs on that thread (or at once, refused, when stopping).
-    func apply(_ feedback: Feedback, reply: @escaping @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void) {
-        if !queue.put(.feedback(feedback, reply)) { reply(.failure(.stopping)) }
+    /// Asks the shard thread to apply a verdict; `reply` runs on that thread, or at once, refused,
+    /// when the shard is stopping or its queue stays full for `seconds` (the verdict is then not queued).
+    func apply(
+        _ feedback: Feedback, within seconds: Double,
+        reply: @escaping @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void
+    ) {
+        switch queue.put(.feedback(feedback, reply), within: seconds) {
+        case .queued: break
+        case .full: reply(.failure(.shardBusy(shard: index, queued: false)))
+        case .closed: reply(.failure(.stopping))
+        }
     }
 
     func ping(_ reply: @escaping @Sendable () -> Void) {

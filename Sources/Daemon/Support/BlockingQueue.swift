@@ -29,6 +29,24 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
         return true
     }
 
+    /// Appends `element`, waiting at most `seconds` for room: `.queued`, `.full` (no room in time),
+    /// or `.closed`. For callers that must not hang behind a stuck consumer.
+    enum Offer { case queued, full, closed }
+
+    func put(_ element: Element, within seconds: Double) -> Offer {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while stored == items.count && !closed {
+            guard condition.wait(until: deadline) else { return closed ? .closed : .full }
+        }
+        guard !closed else { return .closed }
+        items[(head + stored) % items.count] = element
+        stored += 1
+        condition.broadcast()
+        return .queued
+    }
+
     /// The oldest element, waiting for one; nil once closed and empty.
     func take() -> Element? {
         condition.lock()

@@ -361,6 +361,15 @@ public final class Predictor {
         return .adopted
     }
 
+    /// A series restored before it ever learned holds a copy of the initial weights it started from;
+    /// it shares `initial` again instead (what it held before the restart), when they are equal.
+    public func shareInitialWeights(_ initial: [Float16]) {
+        guard modelVersion == 0, !sharesInitialWeights, weights == initial, previousWeights == initial else { return }
+        weights = initial
+        previousWeights = initial
+        sharesInitialWeights = true
+    }
+
     /// Bytes this series holds of its own: `ownedBytes` less the initial weights it still shares
     /// (its live and previous weights), what a memory budget charges it.
     public var ownBytes: Int {

@@ -127,11 +127,13 @@ final class AlertmanagerBook: Sendable {
     private static func apply(
         _ alert: Alert, converted new: AlertmanagerAlert, key: Key, now: Double, to state: inout State
     ) {
-        if alert.status == .firing {
-            for severity in Severity.allCases where severity != alert.severity {
-                let other = Key(fingerprint: alert.fingerprint, severity: severity)
-                guard let entry = state.entries[other], entry.alert.resolvedAt == nil else { continue }
-                state.entries[other]?.alert.resolvedAt = alert.sampleTime
+        // A firing alert resolves its twins of the other severities (an escalation changes the labels);
+        // so does a resolution, for an escalation whose firing the inbox replaced by this resolution.
+        for severity in Severity.allCases where severity != alert.severity {
+            let other = Key(fingerprint: alert.fingerprint, severity: severity)
+            guard let entry = state.entries[other], entry.alert.resolvedAt == nil else { continue }
+            if alert.status == .firing || entry.alert.startsAt <= alert.startsAt {
+                state.entries[other]?.alert.resolvedAt = alert.status == .firing ? alert.sampleTime : alert.endsAt
                 state.entries[other]?.resolvedKnownAt = now
                 markWaiting(other, in: &state, now: now)
             }
@@ -155,7 +157,7 @@ final class AlertmanagerBook: Sendable {
     /// Up to `limit` alerts for `url`, oldest waiting first, after marking the alerts that are due for
     /// a re-send as waiting; the alerts taken wait no more until `delivered` or `failed` says what became of them.
     func batch(for url: String, now: Double, limit: Int = 256) -> Batch {
-        // The alerts are chosen under the lock, and encoded after it: shards take the same lock in `take`.
+        // The alerts are chosen under the lock, and encoded after it: other senders and readers wait on it.
         let chosen = state.withLock { state -> (alerts: [(Key, AlertmanagerAlert)], endsAt: Double, base: String) in
             takeInbox(into: &state)
             Self.expire(&state, now: now)
