@@ -2,6 +2,7 @@ import Foundation
 import FoundationNetworking
 import Logging
 import Metrics
+import Synchronization
 
 /// One Alertmanager's sender: a thread of its own that takes batches of the
 /// alerts waiting for this Alertmanager from the book and POSTs them to
@@ -17,6 +18,10 @@ final class AlertmanagerSender: Sendable {
     private let metrics: NotifierMetrics?
     private let logger: Logger
     private let wake = DispatchSemaphore(value: 0)
+    /// A poke is on its way and not yet seen, or the sender is backing off (a poke would change
+    /// nothing): shards then poke without a system call, however many alerts they raise.
+    private let poked = Atomic<Bool>(false)
+    private let backingOff = Atomic<Bool>(false)
     private let stopping = Protected(false)
     /// Whether the last attempt succeeded.
     private let healthy = Protected(true)
@@ -46,7 +51,8 @@ final class AlertmanagerSender: Sendable {
 
     /// An alert changed: send soon. Any thread; never blocks.
     func poke() {
-        wake.signal()
+        guard !backingOff.load(ordering: .relaxed) else { return }
+        if !poked.exchange(true, ordering: .acquiringAndReleasing) { wake.signal() }
     }
 
     /// Ends the thread; with `flush`, after one last attempt at what is waiting (the resolutions
@@ -67,6 +73,7 @@ final class AlertmanagerSender: Sendable {
         var failing = false
         var reported = 0
         while !isStopping {
+            poked.store(false, ordering: .releasing)  // alerts from here on poke again
             switch sendOnce(now: Date().timeIntervalSince1970, quiet: failing) {
             case .nothing:
                 // Re-sends fall due with time: look again within a second even if no alert changes.
@@ -82,7 +89,9 @@ final class AlertmanagerSender: Sendable {
                 // At most one re-send interval: an Alertmanager that is back gets the alerts within
                 // one interval, as it would have had them had it stayed up.
                 backoff = min(max(backoff * 2, 0.5), 30, book.config.resendInterval)
+                backingOff.store(true, ordering: .releasing)
                 pause(backoff)
+                backingOff.store(false, ordering: .releasing)
             }
             let (length, dropped) = book.queue(of: url)
             metrics?.queueLength.record(length)
