@@ -23,36 +23,15 @@ struct HTTPBodyTests {
         return server
     }
 
-    /// Sends `pieces` one after another (each a separate write) and reads the answer: its status and body.
-    static func exchange(_ address: String, _ pieces: [String]) -> (status: Int?, body: String) {
-        let fd = HTTPTests.connectTo(address)
-        guard fd >= 0 else { return (nil, "") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        for piece in pieces { HTTPTests.send(fd, Array(piece.utf8)) }
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            guard n > 0 else { break }
-            response += buffer[0..<n]
-        }
-        let text = String(decoding: response, as: UTF8.self)
-        let line = text.prefix { $0 != "\r" }.split(separator: " ")
-        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-        return (line.count >= 2 ? Int(line[1]) : nil, body)
-    }
-
     @Test("A body in pieces reaches the route whole; GET and POST of one path reach their own routes")
     func bodyInPieces() throws {
         let server = try Self.echoServer()
         defer { server.stop() }
-        let answer = Self.exchange(
+        let answer = HTTPTests.exchange(
             server.address,
             ["POST /echo HTTP/1.1\r\nHost: t\r\ncontent-length: 11\r\n\r\nhello", " world"])
         #expect(answer.status == 200 && answer.body == "hello world")
-        let get = Self.exchange(server.address, ["GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"])
+        let get = HTTPTests.exchange(server.address, ["GET /echo HTTP/1.1\r\nHost: t\r\n\r\n"])
         #expect(get.status == 200 && get.body == "get")
     }
 
@@ -60,18 +39,18 @@ struct HTTPBodyTests {
     func refusals() throws {
         let server = try Self.echoServer()
         defer { server.stop() }
-        let large = Self.exchange(server.address, ["POST /echo HTTP/1.1\r\nContent-Length: 1025\r\n\r\n"])
+        let large = HTTPTests.exchange(server.address, ["POST /echo HTTP/1.1\r\nContent-Length: 1025\r\n\r\n"])
         #expect(large.status == 413)
-        let chunked = Self.exchange(
+        let chunked = HTTPTests.exchange(
             server.address, ["POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"])
         #expect(chunked.status == 411)
-        let delete = Self.exchange(server.address, ["DELETE /echo HTTP/1.1\r\n\r\n"])
+        let delete = HTTPTests.exchange(server.address, ["DELETE /echo HTTP/1.1\r\n\r\n"])
         #expect(delete.status == 405 && delete.body.contains("GET, POST"))
-        let bad = Self.exchange(server.address, ["POST /echo HTTP/1.1\r\nContent-Length: -3\r\n\r\n"])
+        let bad = HTTPTests.exchange(server.address, ["POST /echo HTTP/1.1\r\nContent-Length: -3\r\n\r\n"])
         #expect(bad.status == 400)
-        let unknown = Self.exchange(server.address, ["PUT /echo HTTP/1.1\r\n\r\n"])
+        let unknown = HTTPTests.exchange(server.address, ["PUT /echo HTTP/1.1\r\n\r\n"])
         #expect(unknown.status == 405)
-        let twoLengths = Self.exchange(
+        let twoLengths = HTTPTests.exchange(
             server.address, ["POST /echo HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\nhello"])
         #expect(twoLengths.status == 400)
     }

@@ -35,12 +35,19 @@ struct HTTPTests {
     /// The status line's code of `GET path` and the seconds the exchange took (a 5 s receive timeout).
     static func get(_ address: String, _ path: String) -> (status: Int?, seconds: Double) {
         let start = Date()
+        let status = exchange(address, ["GET \(path) HTTP/1.1\r\nHost: test\r\n\r\n"]).status
+        return (status, Date().timeIntervalSince(start))
+    }
+
+    /// Sends `pieces` one after another (each a separate write) and reads the answer: its status and
+    /// body (nil and empty when no connection was made; a 5 s receive timeout).
+    static func exchange(_ address: String, _ pieces: [String]) -> (status: Int?, body: String) {
         let fd = connectTo(address)
-        guard fd >= 0 else { return (nil, Date().timeIntervalSince(start)) }
+        guard fd >= 0 else { return (nil, "") }
         defer { close(fd) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        send(fd, Array("GET \(path) HTTP/1.1\r\nHost: test\r\n\r\n".utf8))
+        for piece in pieces { send(fd, Array(piece.utf8)) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -48,8 +55,10 @@ struct HTTPTests {
             guard n > 0 else { break }
             response += buffer[0..<n]
         }
-        let line = String(decoding: response.prefix(while: { $0 != 13 }), as: UTF8.self).split(separator: " ")
-        return (line.count >= 2 ? Int(line[1]) : nil, Date().timeIntervalSince(start))
+        let text = String(decoding: response, as: UTF8.self)
+        let line = text.prefix { $0 != "\r" }.split(separator: " ")
+        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+        return (line.count >= 2 ? Int(line[1]) : nil, body)
     }
 
     @Test(

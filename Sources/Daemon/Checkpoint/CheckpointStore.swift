@@ -8,12 +8,12 @@ struct CheckpointError: Error, CustomStringConvertible {
 }
 
 /// The state directory: `series.ckpt` with every series, replaced atomically
-/// (temporary file, fsync, rename, fsync of the directory), so that at any
+/// (`DurableFile`: temporary file, fsync, rename, fsync of the directory), so that at any
 /// moment the file is either the previous checkpoint or the new one whole.
 struct CheckpointStore: Sendable {
     let directory: URL
     var file: URL { directory.appendingPathComponent("series.ckpt") }
-    private var temporary: URL { directory.appendingPathComponent("series.ckpt.tmp") }
+    private var temporary: URL { DurableFile.temporary(for: file) }
 
     init(directory: String) throws(CheckpointError) {
         self.directory = URL(fileURLWithPath: directory)
@@ -37,57 +37,29 @@ struct CheckpointStore: Sendable {
         -> Written
     {
         let start = DispatchTime.now().uptimeNanoseconds
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw failure("cannot create \(temporary.path)") }
         var total = 0
-        do throws(CheckpointError) {
-            var buffer = CheckpointFile.header(writtenAt: time)
-            buffer.reserveCapacity(1 << 20)
-            for snapshot in snapshots {
-                buffer += CheckpointFile.entry(snapshot)
-                if buffer.count >= 1 << 20 {
-                    try writeAll(fd, buffer)
-                    total += buffer.count
-                    buffer.removeAll(keepingCapacity: true)
+        do throws(DurableFile.Failure) {
+            try DurableFile.replace(file) { (write) throws(DurableFile.Failure) in
+                var buffer = CheckpointFile.header(writtenAt: time)
+                buffer.reserveCapacity(1 << 20)
+                for snapshot in snapshots {
+                    buffer += CheckpointFile.entry(snapshot)
+                    if buffer.count >= 1 << 20 {
+                        try write(buffer)
+                        total += buffer.count
+                        buffer.removeAll(keepingCapacity: true)
+                    }
                 }
+                buffer += CheckpointFile.end(count: snapshots.count)
+                try write(buffer)
+                total += buffer.count
             }
-            buffer += CheckpointFile.end(count: snapshots.count)
-            try writeAll(fd, buffer)
-            total += buffer.count
-            guard fsync(fd) == 0 else { throw failure("fsync of \(temporary.path)") }
         } catch {
-            close(fd)
-            unlink(temporary.path)
-            throw error
+            throw CheckpointError(description: error.description)
         }
-        close(fd)
-        guard rename(temporary.path, file.path) == 0 else { throw failure("rename to \(file.path)") }
-        // The rename is durable only once the directory is.
-        let directoryFD = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard directoryFD >= 0 else { throw failure("open \(directory.path)") }
-        defer { close(directoryFD) }
-        guard fsync(directoryFD) == 0 else { throw failure("fsync of \(directory.path)") }
         return Written(
             series: snapshots.count, bytes: total,
             seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(CheckpointError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { raw in
-                Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw failure("write to \(temporary.path)")
-            }
-            offset += written
-        }
-    }
-
-    private func failure(_ what: String) -> CheckpointError {
-        CheckpointError(description: "\(what): \(String(cString: strerror(errno)))")
     }
 
     /// What a restore found.

@@ -43,7 +43,7 @@ struct SilenceAddCommand: ParsableCommand {
     }
 
     func run() throws {
-        var body = SilenceJSON.Object()
+        var body = JSONWriter.object()
         body.string("matchers", selector)
         body.string("for", duration)
         if let startsAt {
@@ -57,7 +57,7 @@ struct SilenceAddCommand: ParsableCommand {
         body.string(
             "createdBy",
             author ?? ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? "unknown")
-        let reply = try daemon.request("POST", "/silences", body: body.text)
+        let reply = try daemon.request("POST", "/silences", body: body.finishObject())
         guard reply.status == 201,
             let object = try? JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any],
             let id = object["id"] as? String

@@ -48,8 +48,6 @@ final class FeedbackJournal: Sendable {
         entries = Protected(loaded)
     }
 
-    var all: [Entry] { entries.withLock { $0 } }
-
     /// Appends a verdict (synced before this returns) and rewrites the windows file.
     func record(_ feedback: Feedback, at time: Double = Date().timeIntervalSince1970) throws(FeedbackJournalError) {
         let entry = Entry(feedback: feedback, givenAt: time)

@@ -3,7 +3,7 @@ import Logging
 import StreamLSTM
 
 /// What a replay did, for its summary line.
-struct ReplaySummary: Equatable {
+struct ReplaySummary {
     var files = 0
     var failedFiles = 0
     var samples = 0
@@ -16,10 +16,6 @@ struct ReplaySummary: Equatable {
     var seconds = 0.0
     /// What a simulated user said, and how many of its verdicts were refused; nil without one.
     var verdicts: (counts: SimulatedUser.Counts, refused: Int)?
-
-    static func == (a: ReplaySummary, b: ReplaySummary) -> Bool {
-        a.line == b.line && a.verdicts?.counts == b.verdicts?.counts && a.verdicts?.refused == b.verdicts?.refused
-    }
 
     var line: String {
         let rate = seconds > 0 ? Int((Double(samples) / seconds).rounded()) : 0

@@ -41,9 +41,9 @@ enum SilenceAPI {
             let id = try book.add(
                 matchers: request.matchers, startsAt: request.startsAt, endsAt: request.endsAt,
                 comment: request.comment, createdBy: request.createdBy, now: now)
-            var o = SilenceJSON.Object()
+            var o = JSONWriter.object()
             o.string("id", id)
-            return Answer(status: 201, isJSON: true, body: o.text + "\n")
+            return Answer(status: 201, isJSON: true, body: o.finishObject() + "\n")
         } catch {
             return refusal(error)
         }
@@ -55,10 +55,10 @@ enum SilenceAPI {
         }
         do throws(SilenceBookError) {
             try book.expire(id: id, now: now)
-            var o = SilenceJSON.Object()
+            var o = JSONWriter.object()
             o.string("id", id)
             o.bool("expired", true)
-            return Answer(status: 200, isJSON: true, body: o.text + "\n")
+            return Answer(status: 200, isJSON: true, body: o.finishObject() + "\n")
         } catch {
             return refusal(error)
         }
@@ -76,7 +76,7 @@ enum SilenceAPI {
     /// One silence of the list.
     static func json(_ listed: ListedSilence) -> String {
         let silence = listed.silence
-        var o = SilenceJSON.Object()
+        var o = JSONWriter.object()
         o.string("id", silence.id)
         o.string("selector", silence.matchers.selector)
         o.raw("matchers", SilenceJSON.matchers(silence.matchers))
@@ -87,6 +87,6 @@ enum SilenceAPI {
         o.string("source", silence.source.description)
         o.string("state", listed.state.rawValue)
         o.bool("pauses_learning", listed.pausesLearning)
-        return o.text
+        return o.finishObject()
     }
 }

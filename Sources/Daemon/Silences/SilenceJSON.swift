@@ -1,50 +1,21 @@
 import Foundation
 
 /// Silences and matchers in JSON: Alertmanager's API v2 shapes (`{"name","value","isRegex","isEqual"}`,
-/// a silence with `status.state` and RFC 3339 times), and the small builder the daemon's own answers use.
+/// a silence with `status.state` and RFC 3339 times).
 enum SilenceJSON {
-    /// A JSON object with keys in the order given.
-    struct Object {
-        private var fields: [String] = []
-
-        mutating func raw(_ key: String, _ json: String) {
-            var field = ""
-            JSONWriter.appendQuoted(key, to: &field)
-            fields.append(field + ":" + json)
-        }
-
-        mutating func string(_ key: String, _ value: String) {
-            var quoted = ""
-            JSONWriter.appendQuoted(value, to: &quoted)
-            raw(key, quoted)
-        }
-
-        mutating func number(_ key: String, _ value: Double) {
-            raw(
-                key,
-                value.isFinite
-                    ? (value == value.rounded() && abs(value) < 1e15 ? "\(Int64(value))" : "\(value)") : "null")
-        }
-
-        mutating func bool(_ key: String, _ value: Bool) {
-            raw(key, value ? "true" : "false")
-        }
-
-        var text: String { "{" + fields.joined(separator: ",") + "}" }
-    }
-
+    /// A JSON array of values already written.
     static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
 
     /// `[{"name":"host","value":"web01","isRegex":false,"isEqual":true}, ...]`.
     static func matchers(_ matchers: [SilenceMatcher]) -> String {
         array(
             matchers.map { matcher in
-                var o = Object()
+                var o = JSONWriter.object()
                 o.string("name", matcher.name)
                 o.string("value", matcher.value)
                 o.bool("isRegex", matcher.isRegex)
                 o.bool("isEqual", matcher.isEqual)
-                return o.text
+                return o.finishObject()
             })
     }
 

@@ -54,19 +54,19 @@ struct SilenceStore: Sendable {
     /// "startsAt":unix seconds,"endsAt":...,"comment":...,"createdBy":...}]}`.
     static func encode(_ silences: [Silence]) -> String {
         let items = silences.map { silence in
-            var o = SilenceJSON.Object()
+            var o = JSONWriter.object()
             o.string("id", silence.id)
             o.raw("matchers", SilenceJSON.matchers(silence.matchers))
             o.number("startsAt", silence.startsAt)
             o.number("endsAt", silence.endsAt)
             o.string("comment", silence.comment)
             o.string("createdBy", silence.createdBy)
-            return o.text
+            return o.finishObject()
         }
-        var root = SilenceJSON.Object()
+        var root = JSONWriter.object()
         root.raw("version", "1")
         root.raw("silences", SilenceJSON.array(items))
-        return root.text + "\n"
+        return root.finishObject() + "\n"
     }
 
     static func decode(_ data: Data) throws(SilenceError) -> [Silence] {

@@ -2,8 +2,8 @@ import Foundation
 
 /// Replaces a small file so that a crash leaves the old one or the new one whole, never a mix:
 /// a temporary file beside it, written and synced, renamed over it, and the folder synced (a rename
-/// is durable only once its folder is). For the state directory's small files (`silences.json`,
-/// `feedback.json`); checkpoints stream theirs the same way in chunks (`CheckpointStore`).
+/// is durable only once its folder is). For every file of the state directory: `silences.json` and
+/// `feedback.json` whole, checkpoints streamed in chunks (`CheckpointStore`).
 enum DurableFile {
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -15,13 +15,22 @@ enum DurableFile {
     }
 
     static func replace(_ file: URL, with bytes: [UInt8]) throws(Failure) {
+        try replace(file) { (write) throws(Failure) in try write(bytes) }
+    }
+
+    /// As `replace(_:with:)`, the contents handed to `write` by `body` a piece at a time (a
+    /// checkpoint of many series need not be held whole).
+    static func replace(
+        _ file: URL, writing body: (_ write: ([UInt8]) throws(Failure) -> Void) throws(Failure) -> Void
+    ) throws(Failure) {
         let directory = file.deletingLastPathComponent()
         let temporary = temporary(for: file)
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw failure("cannot create \(temporary.path)") }
         do throws(Failure) {
-            try writeAndSync(fd, bytes, name: temporary.path)
+            try body { (bytes) throws(Failure) in try writeAll(fd, bytes, name: temporary.path) }
+            guard fsync(fd) == 0 else { throw failure("fsync of \(temporary.path)") }
         } catch {
             close(fd)
             unlink(temporary.path)
@@ -44,6 +53,11 @@ enum DurableFile {
     }
 
     private static func writeAndSync(_ fd: Int32, _ bytes: [UInt8], name: String) throws(Failure) {
+        try writeAll(fd, bytes, name: name)
+        guard fsync(fd) == 0 else { throw failure("fsync of \(name)") }
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8], name: String) throws(Failure) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
@@ -51,7 +65,6 @@ enum DurableFile {
             guard written > 0 else { throw failure("write to \(name)") }
             offset += written
         }
-        guard fsync(fd) == 0 else { throw failure("fsync of \(name)") }
     }
 
     private static func failure(_ what: String) -> Failure {

@@ -39,6 +39,25 @@ struct JSONWriter {
         text.append(value ? "true" : "false")
     }
 
+    /// JSON already written (a nested value made elsewhere), as it is.
+    mutating func raw(_ key: String?, _ json: String) {
+        prefix(key)
+        text.append(json)
+    }
+
+    /// A writer with an object begun, for `finishObject()`.
+    static func object() -> JSONWriter {
+        var writer = JSONWriter()
+        writer.beginObject()
+        return writer
+    }
+
+    /// Ends the object `object()` began and returns the text.
+    mutating func finishObject() -> String {
+        endObject()
+        return text
+    }
+
     private mutating func prefix(_ key: String?) {
         if needsComma[needsComma.count - 1] { text.append(",") }
         needsComma[needsComma.count - 1] = true
