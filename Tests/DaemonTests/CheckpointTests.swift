@@ -117,6 +117,26 @@ struct CheckpointTests {
         }
     }
 
+    @Test("A checkpoint of record version 5 (no recent range) restores every series, its recent range empty")
+    func versionFive() throws {
+        // Written by the daemon of the previous release (record version 5) on two series (a sine and a
+        // ramp, 400 samples 60 s apart, published at 200 samples/s), default settings.
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/checkpoint-record-v5.ckpt")
+        let contents = try MappedFile(path: fixture.path).withBytes { CheckpointFile.read($0, config: Self.config) }
+        // Read with version 6's layout, every entry would be short by the recent range, and damaged.
+        #expect(contents.problem == nil && contents.damaged == 0)
+        #expect(Set(contents.snapshots.map(\.key)) == ["fixture.sine", "fixture.ramp"])
+        for snapshot in contents.snapshots {
+            let predictor = snapshot.predictor
+            #expect(predictor.sampleCount == 400 && predictor.modelVersion > 1)
+            #expect(predictor.scorer.recent == RecentRange())
+            #expect(predictor.config.scorer.recentRangeMargin == ScorerConfig().recentRangeMargin)
+            let bytes = predictor.serialized()
+            #expect(try Predictor(serialized: bytes).serialized() == bytes)
+        }
+    }
+
     @Test("Damage costs only the series it touches: truncation, a flipped bit, another version")
     func damage() throws {
         let originals = Self.snapshots(count: 5)

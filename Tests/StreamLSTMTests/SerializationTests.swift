@@ -28,6 +28,7 @@ struct SerializationTests {
         #expect(copy.serialized() == bytes)
         #expect(copy.config == config)
         #expect(copy.modelVersion == original.modelVersion)
+        #expect(copy.scorer.recent == original.scorer.recent && copy.scorer.recent != RecentRange())
 
         let workspace = Workspace(network: copy.network)
         let trainer = Trainer(network: copy.network, maxWindow: 64)

@@ -22,11 +22,12 @@ struct Driver {
     let predictor: Predictor
     let workspace: Workspace
     let trainer: Trainer
-    /// Seconds between samples (5 minutes, like most of NAB).
-    let interval: Double = 300
+    /// Seconds between samples (by default 5 minutes, like most of NAB).
+    let interval: Double
     private(set) var results: [StepResult] = []
 
-    init(config: PredictorConfig = PredictorConfig()) {
+    init(config: PredictorConfig = PredictorConfig(), interval: Double = 300) {
+        self.interval = interval
         predictor = Predictor(config: config)
         workspace = Workspace(network: predictor.network)
         trainer = Trainer(network: predictor.network, maxWindow: max(config.training.window, 1))

@@ -167,6 +167,7 @@ extension DaemonConfig {
         .number("scorer", "stuck_sensitivity", \.engine.predictor.scorer.stuckSensitivity),
         .number("scorer", "residual_floor", \.engine.predictor.scorer.residualFloor),
         .number("scorer", "out_of_range_margin", \.engine.predictor.scorer.outOfRangeMargin),
+        .number("scorer", "recent_range_margin", \.engine.predictor.scorer.recentRangeMargin),
         .number("scorer", "minimum_absolute_deviation", \.engine.predictor.scorer.minimumAbsoluteDeviation),
         .number("scorer", "minimum_relative_deviation", \.engine.predictor.scorer.minimumRelativeDeviation),
         .whole("scorer", "refractory", \.engine.predictor.scorer.refractory),

@@ -38,14 +38,16 @@ extension AnomalyScorer {
         w.write(UInt64(incident.samples))
         w.write(UInt64(incident.calm))
         for values in [gains.gains, gains.forgiven, gains.forgivenScale] { w.write((0..<8).map { values[$0] }) }
+        recent.encode(into: &w)
     }
 
     /// `countsAsFloats`: a version 2 record, whose daily counts were floats; `withIncident`: a record
     /// of version 4 or later, which keeps the incident's progress (before, a series was in none);
-    /// `withGains`: of version 5 or later, which keeps the verdicts' gains (before, there were none).
+    /// `withGains`: of version 5 or later, which keeps the verdicts' gains (before, there were none);
+    /// `withRecentRange`: of version 6 or later, which keeps the recent range (before, it starts empty).
     init(
         config: ScorerConfig, decoding r: inout ByteReader, countsAsFloats: Bool = false, withIncident: Bool = true,
-        withGains: Bool = true
+        withGains: Bool = true, withRecentRange: Bool = true
     ) throws(SerializationError) {
         let count = try r.readInt()
         let errorScale = RunningScale(
@@ -100,6 +102,7 @@ extension AnomalyScorer {
             else { throw .invalid("sensitivity gains \(values) are not 3 x 8 values within their ranges") }
             gains = stored
         }
+        let recent = withRecentRange ? try RecentRange(decoding: &r) : RecentRange()
         let statistics = [
             errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
             drift.longVariance, stuck.startRate,
@@ -113,6 +116,37 @@ extension AnomalyScorer {
             stuck: stuck, minimum: minimum, maximum: maximum,
             lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm, incident: incident)
         self.gains = gains
+        self.recent = recent
+    }
+}
+
+extension RecentRange {
+    func encode(into w: inout ByteWriter) {
+        for values in [lows, highs] { for i in 0..<Self.days { w.write(values[i]) } }
+        for extremes in [burstsToday, burstsYesterday] {
+            w.write(extremes.low)
+            w.write(extremes.high)
+        }
+        w.write(day)
+        w.write(since)
+    }
+
+    init(decoding r: inout ByteReader) throws(SerializationError) {
+        var lows = SIMD8<Double>()
+        var highs = SIMD8<Double>()
+        for i in 0..<Self.days { lows[i] = try r.readDouble() }
+        for i in 0..<Self.days { highs[i] = try r.readDouble() }
+        let today = Extremes(low: try r.readDouble(), high: try r.readDouble())
+        let yesterday = Extremes(low: try r.readDouble(), high: try r.readDouble())
+        let day = try r.read(Int64.self)
+        let since = try r.readDouble()
+        // An empty day is +∞ and −∞; anything else must be a number, and a day's low at most its high.
+        let all = [lows.min(), highs.max(), today.low, today.high, yesterday.low, yesterday.high]
+        guard !all.contains(where: \.isNaN),
+            (0..<Self.days).allSatisfy({ lows[$0] <= highs[$0] || lows[$0] == .infinity }),
+            day == .min ? since == .infinity : since.isFinite
+        else { throw .invalid("recent range with a NaN, a day whose low is above its high, or no first sample time") }
+        self.init(lows: lows, highs: highs, burstsToday: today, burstsYesterday: yesterday, day: day, since: since)
     }
 }
 

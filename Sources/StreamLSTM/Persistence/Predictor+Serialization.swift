@@ -4,7 +4,9 @@
 ///
 /// All little-endian; the CRC covers everything before it. Floats are stored
 /// as bit patterns, so a round trip is bit-exact and a restored predictor
-/// continues exactly as the original would have. Version 5 adds the
+/// continues exactly as the original would have. Version 6 adds the recent
+/// range (its margin and its days; older records start it empty, with the
+/// test off when read without a configuration). Version 5 adds the
 /// sensitivity gains that users' verdicts set (read as neutral from older
 /// records). Version 4 adds the scorer's
 /// incident (its progress and `incidentWorth`); version 3 keeps weights and
@@ -15,7 +17,9 @@
 /// state, in the order of `encodeState`.
 extension Predictor {
     static let recordMagic: [UInt8] = Array("SLSM".utf8)
-    public static let recordVersion: UInt16 = 5
+    public static let recordVersion: UInt16 = 6
+    /// The last version without the recent range.
+    static let withoutRecentRangeVersion: UInt16 = 5
     /// The last version without the verdicts' sensitivity gains.
     static let withoutGainsVersion: UInt16 = 4
     /// The last version without the scorer's incident.
@@ -77,13 +81,16 @@ extension Predictor {
         }
 
         var reader = ByteReader(bytes[(start + Self.headerSize)..<(end - 4)])
-        let recorded = try Self.decodeConfig(from: &reader, withIncident: version > Self.withoutIncidentVersion)
+        let recorded = try Self.decodeConfig(
+            from: &reader, withIncident: version > Self.withoutIncidentVersion,
+            withRecentRange: version > Self.withoutRecentRangeVersion)
         if let problem = recorded.problem { throw .invalid(problem) }
         if let current, let difference = Self.shapeDifference(recorded, current) { throw .incompatible(difference) }
         self.init(restoring: current ?? recorded)
         try decodeState(
             from: &reader, halves: version > Self.fullPrecisionVersion,
-            withIncident: version > Self.withoutIncidentVersion, withGains: version > Self.withoutGainsVersion)
+            withIncident: version > Self.withoutIncidentVersion, withGains: version > Self.withoutGainsVersion,
+            withRecentRange: version > Self.withoutRecentRangeVersion)
         guard reader.remaining == 0 else { throw .invalid("\(reader.remaining) unread payload bytes") }
     }
 
@@ -129,7 +136,7 @@ extension Predictor {
     }
 
     private func decodeState(
-        from r: inout ByteReader, halves: Bool, withIncident: Bool, withGains: Bool
+        from r: inout ByteReader, halves: Bool, withIncident: Bool, withGains: Bool, withRecentRange: Bool
     ) throws(SerializationError) {
         sampleCount = try r.readInt()
         modelVersion = try r.readInt()
@@ -143,7 +150,7 @@ extension Predictor {
             count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
         scorer = try AnomalyScorer(
             config: config.scorer, decoding: &r, countsAsFloats: !halves, withIncident: withIncident,
-            withGains: withGains)
+            withGains: withGains, withRecentRange: withRecentRange)
         if halves {
             weights = try r.readHalves()
             previousWeights = try r.readHalves()
@@ -222,6 +229,7 @@ extension Predictor {
         }
         w.write(UInt32(s.refractory))
         w.write(UInt32(s.incidentWorth))
+        w.write(s.recentRangeMargin)
         let t = c.training
         w.write(UInt32(t.every))
         w.write(UInt32(t.window))
@@ -236,7 +244,7 @@ extension Predictor {
     }
 
     private static func decodeConfig(
-        from r: inout ByteReader, withIncident: Bool
+        from r: inout ByteReader, withIncident: Bool, withRecentRange: Bool
     ) throws(SerializationError) -> PredictorConfig {
         var c = PredictorConfig()
         c.model.cell = try cellKind(try r.read(UInt8.self))
@@ -266,6 +274,7 @@ extension Predictor {
         c.scorer.threshold = try r.readDouble()
         c.scorer.refractory = Int(try r.read(UInt32.self))
         c.scorer.incidentWorth = withIncident ? Int(try r.read(UInt32.self)) : 0
+        c.scorer.recentRangeMargin = withRecentRange ? try r.readDouble() : -1
         c.training.every = Int(try r.read(UInt32.self))
         c.training.window = Int(try r.read(UInt32.self))
         c.training.optimizer.learningRate = try r.readDouble()

@@ -34,6 +34,9 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
     /// A value further than this fraction of the range seen so far beyond
     /// its minimum or maximum is out of range; negative turns the rule off.
     public var outOfRangeMargin: Double
+    /// A value further than this many widths of the past week's ordinary range beyond it (incidents
+    /// kept apart, see `RecentRange`) is out of range too; negative turns the rule off.
+    public var recentRangeMargin: Double
     /// Deviations from the prediction smaller than these never score: tiny
     /// changes on flat series page nobody. Zero turns a rule off.
     public var minimumAbsoluteDeviation: Double
@@ -56,7 +59,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         distributionTimeConstant: Double = 2000, meanFloor: Double = 0.03, varianceFloor: Double = 0.0003,
         spikeSensitivity: Double = 1.4, dailySensitivity: Double = 1.3, driftSensitivity: Double = 1.5,
         stuckSensitivity: Double = 1, residualFloor: Double = 0.01,
-        outOfRangeMargin: Double = 0.05, minimumAbsoluteDeviation: Double = 0,
+        outOfRangeMargin: Double = 0.05, recentRangeMargin: Double = 2, minimumAbsoluteDeviation: Double = 0,
         minimumRelativeDeviation: Double = 0, threshold: Double = 0.5, refractory: Int = 50,
         incidentWorth: Int = 20
     ) {
@@ -73,6 +76,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         self.stuckSensitivity = stuckSensitivity
         self.residualFloor = residualFloor
         self.outOfRangeMargin = outOfRangeMargin
+        self.recentRangeMargin = recentRangeMargin
         self.minimumAbsoluteDeviation = minimumAbsoluteDeviation
         self.minimumRelativeDeviation = minimumRelativeDeviation
         self.threshold = threshold
@@ -89,6 +93,9 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         let sensitivities = [spikeSensitivity, dailySensitivity, driftSensitivity, stuckSensitivity]
         if !sensitivities.allSatisfy({ $0 >= 0 && $0 <= 10 }) { return "scorer sensitivities must lie in 0...10" }
         if !(residualFloor >= 0 && residualFloor < 1) { return "scorer residual floor must lie in [0, 1)" }
+        if recentRangeMargin.isNaN || recentRangeMargin > 1000 {
+            return "scorer recent range margin \(recentRangeMargin) is above 1000 (negative turns it off)"
+        }
         if !(minimumAbsoluteDeviation >= 0) || !(minimumRelativeDeviation >= 0) {
             return "scorer minimum deviations must be >= 0"
         }
@@ -107,7 +114,8 @@ public enum AnomalyReason: UInt8, Sendable, Hashable, Codable, CaseIterable {
     case warmingUp = 0
     /// The recent prediction errors are large for this series (the error likelihood).
     case predictionError = 1
-    /// The value left the range seen so far by more than the margin.
+    /// The value left the range seen so far by more than the margin, or the past week's ordinary range
+    /// by more than its own margin.
     case outOfRange = 2
     /// The deviation was below the minimum-deviation rules.
     case belowMinimumDeviation = 3
@@ -203,6 +211,8 @@ public struct AnomalyScorer: Sendable, Hashable {
     var stuck: StuckValue
     public internal(set) var minimum: Double = .infinity
     public internal(set) var maximum: Double = -.infinity
+    /// The past week's ordinary range and the last two days' bursts (the recent-range test).
+    public internal(set) var recent = RecentRange()
     public private(set) var lastTimestamp: Double?
     /// Samples in a row whose score stayed under the threshold (refractory rule).
     public private(set) var calmSamples: Int = .max
@@ -380,6 +390,13 @@ public struct AnomalyScorer: Sendable, Hashable {
         if count > Self.outOfRangeAfter, let beyond = distanceOutOfRange(value) {
             consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
         }
+        // The past week's range speaks long before the whole range does (300 samples are 12.5 days of an
+        // hourly series), and after an incident: it keeps incidents apart and forgets.
+        if config.recentRangeMargin >= 0,
+            let beyond = recent.beyond(value, at: timestamp, margin: config.recentRangeMargin)
+        {
+            consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
+        }
 
         // The fits learn this sample, unless it is part of an incident they have learned enough of
         // (then it is kept aside for a verdict) or the series is not learning.
@@ -397,6 +414,7 @@ public struct AnomalyScorer: Sendable, Hashable {
             }
             daily.observe(value, at: timestamp, previous: lastTimestamp)
             drift.observe(value)
+            if config.recentRangeMargin >= 0 { recent.observe(value, at: timestamp, burst: incident.isUnderWay) }
             minimum = min(minimum, value)
             maximum = max(maximum, value)
             if count % Self.fitCopyInterval == 0 { keepCopyOfFits(at: timestamp) }
@@ -501,6 +519,9 @@ public struct IncidentProgress: Sendable, Hashable {
         self.samples = samples
         self.calm = calm
     }
+
+    /// In an incident that has not lasted long enough to be the new normal: its samples are a burst.
+    var isUnderWay: Bool { samples > 0 && samples <= AnomalyScorer.incidentBecomesNormalAfter }
 
     /// One more sample; an incident starts at an alert-level one and ends `endsAfter` calm ones later.
     mutating func advance(alertLevel: Bool, endsAfter: Int) {
