@@ -14,6 +14,9 @@
 #
 # A corpus is a folder with data/ and labels/*windows.json (NAB's layout):
 # ../shared/nab and every ../shared/corpora/*. Nothing is tuned per corpus.
+# A synthetic service-telemetry corpus (scripts/synthetic_telemetry.py, hourly
+# series with repeated incidents) is generated and scored beside them: it
+# checks mechanisms, and no setting is chosen on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${STREAMLSTMD:-.build/release/streamlstmd}
@@ -36,6 +39,13 @@ for dir in "$shared"/corpora/*/; do [ -d "$dir/data" ] && corpora+=("${dir%/}");
 work=${keep:-$(mktemp -d)}
 mkdir -p "$work"
 [ -n "$keep" ] || trap 'rm -rf "$work"' EXIT
+if python3 -c 'import numpy' 2>/dev/null; then
+    rm -rf "$work/corpus/synthetic-telemetry"
+    scripts/synthetic_telemetry.py "$work/corpus/synthetic-telemetry" > /dev/null
+    corpora+=("$work/corpus/synthetic-telemetry")
+else
+    echo "evaluate: python3 with numpy is missing (make setup): the synthetic telemetry corpus is left out" >&2
+fi
 table="$work/table.tsv"
 echo "corpus	category	profile	files	windows	optimised	threshold	default	found	FP	precision	recall	F1" > "$table"
 alerts="$work/alerts.tsv"
