@@ -44,7 +44,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // libzmq through pkg-config; only the ZeroMQ wrapper in Daemon imports it.
+        // libzmq through pkg-config; only the ZeroMQ target imports it.
         .systemLibrary(
             name: "CZMQ",
             pkgConfig: "libzmq",
@@ -73,14 +73,17 @@ let package = Package(
                 .unsafeFlags(targetCPUFlags),
             ] + cpuDefines
         ),
-        .executableTarget(
-            name: "Daemon",
+        // The ZeroMQ wrapper: the only module that imports libzmq.
+        .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
+        // The daemon as a library: ingest, shards, alerts, checkpoints, configuration, security,
+        // HTTP, silences, feedback and the runtime that assembles them. No command line.
+        .target(
+            name: "StreamLSTMDaemon",
             dependencies: [
-                "CZMQ",
+                "ZeroMQ",
                 "CPrefetch",
                 "CBuildInfo",
                 "StreamLSTM",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -89,11 +92,51 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // What users run beside the daemon: replay, record, evaluate, bench, demo, publish.
+        .target(
+            name: "StreamLSTMTools",
+            dependencies: [
+                "StreamLSTMDaemon",
+                "ZeroMQ",
+                "StreamLSTM",
+                .product(name: "RealModule", package: "swift-numerics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The executable: argument parsing, and nothing else.
+        .executableTarget(
+            name: "Daemon",
+            dependencies: [
+                "StreamLSTM",
+                "StreamLSTMDaemon",
+                "StreamLSTMTools",
+                "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Test support both test targets may use: a running daemon, an engine harness, producers,
+        // waiting with a deadline, a real Alertmanager on a free port.
+        .target(
+            name: "StreamLSTMTesting",
+            dependencies: [
+                "StreamLSTM",
+                "StreamLSTMDaemon",
+                "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "StreamLSTMTests", dependencies: ["StreamLSTM"]),
         // Interop/ holds the Python (pyzmq) peers the end-to-end tests run; Fixtures/ files they read.
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["Daemon", "StreamLSTM", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            dependencies: [
+                "StreamLSTMDaemon", "StreamLSTMTools", "StreamLSTMTesting", "StreamLSTM", "ZeroMQ",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             exclude: ["Interop", "Fixtures"]
         ),
     ]

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// The `streamlstmd` command: the daemon and the tools that go with it.
 @main

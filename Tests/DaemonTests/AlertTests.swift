@@ -1,8 +1,11 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 @Suite("Alert state")
 struct AlertStateTests {

@@ -1,8 +1,11 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// The built daemon delivering to Debian's real Alertmanager, started by each test on free
 /// loopback ports; what Alertmanager holds is read from its own `/api/v2/alerts`.

@@ -1,8 +1,11 @@
 import Foundation
 import Logging
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// Nothing waits forever on another thread: a stuck shard, a publisher whose thread has ended.
 @Suite("Waits across threads have a bound")

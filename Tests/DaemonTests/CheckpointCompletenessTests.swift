@@ -1,9 +1,12 @@
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// No checkpoint holds fewer series than the daemon had: a periodic snapshot that meets a stopping
 /// shard is not written over the last good file.

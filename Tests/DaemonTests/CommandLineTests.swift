@@ -1,7 +1,10 @@
 import Foundation
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 @Suite("The streamlstmd command line")
 struct CommandLineTests {

@@ -1,8 +1,11 @@
 import Foundation
 import Logging
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// Keys made by the built binary's `keygen` and by pyzmq, a daemon whose input and alert sockets
 /// are CURVE servers, and pyzmq peers (Interop/curve_peers.py) with and without allowed keys.

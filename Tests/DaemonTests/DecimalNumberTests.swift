@@ -1,7 +1,10 @@
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// The payload number parser against the standard library's `Double(String)`, bit for bit.
 @Suite("Decimal numbers in payloads")

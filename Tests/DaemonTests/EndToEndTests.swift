@@ -1,7 +1,10 @@
 import Foundation
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// The built daemon, fed and watched by pyzmq over loopback TCP.
 @Suite("End to end: pyzmq producer and subscriber against the built daemon")

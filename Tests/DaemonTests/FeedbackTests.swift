@@ -1,8 +1,11 @@
 import Foundation
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
 @testable import StreamLSTM
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// Verdicts through the built daemon: `POST /feedback` (Foundation's HTTP client) and the
 /// `feedback` command, the alert they resolve, the journal in the state directory, the refusals,

@@ -1,8 +1,11 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// Seeded random and crafted input in every format against the built daemon,
 /// while one control series carries a spike that must still be found.

@@ -1,8 +1,11 @@
 import Foundation
 import Logging
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// Requests with bodies (`POST /feedback`, `POST /silences`) on the bounded server, in process.
 @Suite("HTTP request bodies")

@@ -1,7 +1,10 @@
 import Foundation
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// The built daemon's HTTP under clients that misbehave, over raw loopback sockets.
 @Suite("HTTP under hostile local clients")

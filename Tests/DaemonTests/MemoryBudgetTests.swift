@@ -1,7 +1,10 @@
 import Foundation
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// `max_memory`: new series stop at the budget, the series there keep working.
 @Suite("A memory budget for the series")

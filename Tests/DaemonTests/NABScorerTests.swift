@@ -1,7 +1,10 @@
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// NAB's scoring rules against cases worked by hand (values from the
 /// formulas in ../shared/nab/README.md, computed separately in Python).

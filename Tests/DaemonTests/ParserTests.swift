@@ -1,6 +1,9 @@
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 private let now = 1_800_000_000.0
 

@@ -1,8 +1,11 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// `record`, `replay` and their promises, against the built binary.
 @Suite("Replay and record")

@@ -1,9 +1,12 @@
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// What a review of the issue-21 work found, each shown mended.
 @Suite("Alert inbox, restore and memory charges")

@@ -1,8 +1,11 @@
 import RealModule
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// Service telemetry as the held-out corpus has it, built from a seed: hourly
 /// request counts with a daily cycle and Poisson noise, 300-1,200 samples,

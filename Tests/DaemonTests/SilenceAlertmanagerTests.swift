@@ -1,8 +1,11 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// Silences with Debian's real Alertmanager and the built daemon, each started by the test on free
 /// loopback ports: what Alertmanager holds reaches the daemon, the matching agrees with

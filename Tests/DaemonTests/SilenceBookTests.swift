@@ -1,8 +1,11 @@
 import Foundation
 import Logging
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// The book on an injected clock (no sleeping): what is in force when, and how cheaply it says so;
 /// the local silences in the state directory; the configuration keys.

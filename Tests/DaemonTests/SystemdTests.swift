@@ -1,7 +1,10 @@
 import Foundation
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// A datagram socket standing in for systemd's notify socket.
 final class NotifyListener {

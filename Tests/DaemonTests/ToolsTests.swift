@@ -1,8 +1,11 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// `publish` and `alerts`, the tools users test a deployment with, against the built daemon.
 @Suite("publish and alerts")

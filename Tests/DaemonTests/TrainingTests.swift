@@ -1,9 +1,12 @@
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMTesting
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// Online fine-tuning in the engine: shards, the background training queues, adoption.
 @Suite("Online training")

@@ -1,9 +1,12 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMTesting
 import Synchronization
 import Testing
+import ZeroMQ
 
-@testable import Daemon
+@testable import StreamLSTMDaemon
+@testable import StreamLSTMTools
 
 /// The ZeroMQ wrapper over real libzmq sockets: inproc and loopback TCP,
 /// ports chosen by the system, every wait bounded by a deadline.

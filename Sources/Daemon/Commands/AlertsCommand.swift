@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import StreamLSTMDaemon
+import StreamLSTMTools
+import ZeroMQ
 
 /// `streamlstmd alerts`: subscribe to a daemon's alerts and print them.
 struct AlertsCommand: ParsableCommand {

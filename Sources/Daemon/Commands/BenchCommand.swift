@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import StreamLSTM
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd bench`: measurements of this machine, for capacity planning.
 struct BenchCommand: ParsableCommand {

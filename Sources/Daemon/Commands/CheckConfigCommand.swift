@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd check-config FILE`: validate a configuration and print it in full;
 /// `--keys`: every key with its default and whether a reload applies it.

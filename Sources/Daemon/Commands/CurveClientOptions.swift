@@ -1,4 +1,6 @@
 import ArgumentParser
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `--curve-server-key FILE --curve-key FILE`: the project's tools talking to a daemon whose socket is a CURVE server.
 struct CurveClientOptions: ParsableArguments {

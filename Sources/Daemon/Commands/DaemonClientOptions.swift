@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import FoundationNetworking
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// How the client commands find a running daemon: its HTTP address, given, or read from its
 /// configuration file (`http`), or the default `127.0.0.1:9464`.

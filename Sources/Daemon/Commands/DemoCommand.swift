@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd demo`: the daemon and a synthetic producer over real ZeroMQ
 /// sockets on loopback, alerts printed live with a status line.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd evaluate`: NAB scores of replay results.
 struct EvaluateCommand: ParsableCommand {

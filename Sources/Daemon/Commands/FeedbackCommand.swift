@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import StreamLSTM
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd feedback`: tell a running daemon that a stretch of a series was normal or an anomaly.
 struct FeedbackCommand: ParsableCommand {

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import StreamLSTMDaemon
+import StreamLSTMTools
+import ZeroMQ
 
 /// `streamlstmd keygen`: a CURVE key pair as czmq certificates.
 struct KeygenCommand: ParsableCommand {

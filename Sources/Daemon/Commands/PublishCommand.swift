@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd publish`: send a recording as a live stream.
 struct PublishCommand: ParsableCommand {

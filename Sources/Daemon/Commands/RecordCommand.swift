@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd record`: capture a live stream for replay.
 struct RecordCommand: ParsableCommand {

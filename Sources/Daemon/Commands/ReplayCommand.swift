@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd replay`: recordings through the live detection code, deterministically.
 struct ReplayCommand: ParsableCommand {

@@ -1,10 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import Metrics
-import Prometheus
-import ServiceLifecycle
-import UnixSignals
+import StreamLSTMDaemon
 
 extension PayloadFormat: ExpressibleByArgument {}
 
@@ -130,56 +127,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try effectiveConfig()
-        let levels = LogLevelSwitch(config.logLevel)
-        LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, levels: levels) }
-        let logger = Logger(label: "streamlstmd")
-        ProcessLimits.raiseDescriptorLimit(logger: logger)
-        let registry = PrometheusCollectorRegistry()
-        let runtime: DaemonRuntime
+        let command = self
         do {
-            runtime = try DaemonRuntime(config: config, logger: logger, metrics: DaemonMetrics(registry: registry))
-        } catch {
-            logger.critical("could not start", metadata: ["error": "\(error)"])
+            try await DaemonProcess.run(config: config, reload: { try command.effectiveConfig() })
+        } catch is DaemonProcess.CouldNotStart {
             throw ExitCode(EX_UNAVAILABLE)
         }
-        let readiness = Readiness()
-        // Listening from here on (connections wait in the backlog until the server runs).
-        let http = try HTTPAddress(config.http).map { address in
-            try StatusServer.make(
-                host: address.host, port: address.port, registry: registry, readiness: readiness,
-                engine: runtime.engine, feedback: runtime.feedback, silences: runtime.silences, logger: logger)
-        }
-        if let http { logger.info("http on \(http.address)") }
-        let notifier = SystemdNotifier()
-        let command = self
-        runtime.alertmanager.book.setHTTPAddress(http?.address)
-        let reload = ReloadService(
-            load: { try command.effectiveConfig() }, hangUps: await UnixSignalsSequence(trapping: .sighup),
-            running: Protected(config), engine: runtime.engine,
-            alertmanager: runtime.alertmanager, silences: runtime.silencePoller, security: runtime.security,
-            levels: levels, notifier: notifier,
-            logger: logger)
-        let ready = ReadinessService(
-            readiness: readiness, notifier: notifier, engine: runtime.engine, logger: logger,
-            summary: [
-                "shards": "\(config.engine.shards)", "training": "\(config.engine.training)",
-                "state_dir": "\(config.effectiveStateDirectory ?? "none")",
-            ])
-        // Whichever part ends, on its own or with an error, the whole group stops in order.
-        let services = runtime.services(http: http, readiness: ready, reload: reload).map {
-            ServiceGroupConfiguration.ServiceConfiguration(
-                service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
-                failureTerminationBehavior: .gracefullyShutdownGroup)
-        }
-        var group = ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger)
-        group.maximumGracefulShutdownDuration = .seconds(30)
-        // The group's signal sources see SIGTERM and SIGINT only once their default action
-        // (terminate the process) is off; Darwin's service-lifecycle does this itself, Linux's not.
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        defer { runtime.logTotals() }
-        try await ServiceGroup(configuration: group).run()
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd silence add --match SELECTOR --for DURATION --comment TEXT`.
 struct SilenceAddCommand: ParsableCommand {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd silence add|list|expire`: the silences of a running daemon, through its HTTP.
 struct SilenceCommand: ParsableCommand {

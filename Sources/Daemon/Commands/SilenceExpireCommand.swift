@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd silence expire ID`.
 struct SilenceExpireCommand: ParsableCommand {

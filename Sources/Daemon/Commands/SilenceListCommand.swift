@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import StreamLSTMDaemon
+import StreamLSTMTools
 
 /// `streamlstmd silence list`: a table of the silences in force or pending.
 struct SilenceListCommand: ParsableCommand {

@@ -1,0 +1,242 @@
+import Foundation
+
+/// The current state of every alert Alertmanager should know of, by
+/// identity (a series and a severity), and for each Alertmanager the alerts
+/// waiting to be sent to it. Not a queue of events: an Alertmanager that was
+/// down gets, when it is back, the alerts as they are now (and the recently
+/// resolved ones), once each.
+///
+/// Shards call `take` for every alert they raise; it puts the alert in an
+/// inbox (the newest notice per alert, under a lock of its own) and returns:
+/// the book itself (its scans, its queue limits, the encoding) is worked on by
+/// the senders, which take the inbox in first, so detection never waits for
+/// delivery, nor for an Alertmanager that is away.
+package final class AlertmanagerBook: Sendable {
+    package struct Key: Hashable, Sendable {
+        package let fingerprint: UInt64
+        package let severity: Severity
+    }
+
+    /// What a sender gets: the alerts to send, in the order they began waiting.
+    package struct Batch: Sendable {
+        package let keys: [Key]
+        /// A JSON array, ready to POST.
+        package let body: String
+        package var isEmpty: Bool { keys.isEmpty }
+    }
+
+    private struct Entry {
+        package var alert: AlertmanagerAlert
+        /// When each Alertmanager last took it.
+        package var sentAt: [String: Double] = [:]
+        /// Wall-clock time the resolution became known: the retention counts from it.
+        package var resolvedKnownAt: Double?
+    }
+
+    private struct Target {
+        /// Alerts waiting, with the time each began waiting (the oldest are dropped past the capacity).
+        package var waiting: [Key: Double] = [:]
+        package var dropped = 0
+    }
+
+    private struct State {
+        package var entries: [Key: Entry] = [:]
+        package var targets: [String: Target] = [:]
+        package var config: AlertmanagerConfig
+        /// The daemon's own HTTP address, once it listens.
+        package var httpAddress: String?
+
+        /// The base of the links to each series: the external URL if configured, else the daemon's own HTTP.
+        package var generatorBase: String {
+            !config.externalURL.isEmpty ? config.externalURL : httpAddress.map { "http://\($0)" } ?? ""
+        }
+    }
+
+    private let state: Protected<State>
+
+    /// Alerts taken and not yet in the book: the newest notice of each alert, in order of arrival.
+    private struct Inbox {
+        package typealias Notices = [Key: (order: Int, alert: Alert, now: Double)]
+        package var notices: Notices = [:]
+        /// The storage of the last inbox taken, emptied, for the next: shards do not regrow it.
+        package var spare: Notices = [:]
+        package var next = 0
+    }
+    private let inbox = Protected(Inbox())
+
+    /// The daemon's name in every alert's labels.
+    private let instance: String
+
+    package init(config: AlertmanagerConfig, instance: String) {
+        self.instance = instance
+        state = Protected(State(config: config))
+        configure(config)
+    }
+
+    /// The daemon's HTTP address, for the links to each series (unless `external_url` is set).
+    package func setHTTPAddress(_ address: String?) {
+        state.withLock { $0.httpAddress = address }
+    }
+
+    /// New settings (a reload): targets for new URLs (they get every alert there is), none for removed ones.
+    package func configure(_ config: AlertmanagerConfig) {
+        state.withLock { state in
+            state.config = config
+            for url in state.targets.keys where !config.urls.contains(url) { state.targets[url] = nil }
+            for url in config.urls where state.targets[url] == nil {
+                var target = Target()
+                for key in state.entries.keys { target.waiting[key] = 0 }
+                state.targets[url] = target
+            }
+        }
+    }
+
+    /// An alert a shard raised, at wall-clock time `now`: into the inbox (a later notice of the same
+    /// alert replaces an earlier one still there), for the senders to take into the book.
+    package func take(_ alert: Alert, now: Double) {
+        let key = Key(fingerprint: alert.fingerprint, severity: alert.severity)
+        // Nothing is allocated here: the alert is converted (labels, annotations) by the sender that
+        // takes the inbox in, so a shard and a sender do not meet in the allocator either.
+        inbox.withLock { inbox in
+            inbox.next += 1
+            inbox.notices[key] = (inbox.next, alert, now)
+        }
+    }
+
+    /// Takes the inbox into the book, in order of arrival. A series whose alert escalates (warning to
+    /// critical) changes its labels: the alert under the old ones is resolved.
+    private func takeInbox(into state: inout State) {
+        var notices = inbox.withLock { inbox in
+            let taken = inbox.notices
+            inbox.notices = inbox.spare
+            inbox.spare = [:]
+            return taken
+        }
+        for (key, notice) in notices.sorted(by: { $0.value.order < $1.value.order }) {
+            let converted = AlertmanagerAlert(notice.alert, instance: instance)
+            Self.apply(notice.alert, converted: converted, key: key, now: notice.now, to: &state)
+        }
+        // Emptied here, on the sender's thread, and grown to twice what came in since the last time:
+        // shards then fill it without growing it (a rehash of thousands of entries on a shard's thread).
+        let arrived = notices.count
+        notices.removeAll(keepingCapacity: true)
+        if notices.capacity < 2 * arrived { notices.reserveCapacity(2 * arrived) }
+        inbox.withLock { if $0.spare.isEmpty { swap(&$0.spare, &notices) } }
+    }
+
+    private static func apply(
+        _ alert: Alert, converted new: AlertmanagerAlert, key: Key, now: Double, to state: inout State
+    ) {
+        // A firing alert resolves its twins of the other severities (an escalation changes the labels);
+        // so does a resolution, for an escalation whose firing the inbox replaced by this resolution.
+        for severity in Severity.allCases where severity != alert.severity {
+            let other = Key(fingerprint: alert.fingerprint, severity: severity)
+            guard let entry = state.entries[other], entry.alert.resolvedAt == nil else { continue }
+            if alert.status == .firing || entry.alert.startsAt <= alert.startsAt {
+                state.entries[other]?.alert.resolvedAt = alert.status == .firing ? alert.sampleTime : alert.endsAt
+                state.entries[other]?.resolvedKnownAt = now
+                markWaiting(other, in: &state, now: now)
+            }
+        }
+        state.entries[key, default: Entry(alert: new)].alert = new
+        state.entries[key]?.resolvedKnownAt = alert.status == .resolved ? now : nil
+        markWaiting(key, in: &state, now: now)
+    }
+
+    /// A series that was firing in the checkpoint the daemon started from.
+    package func restore(_ record: SeriesRecord, now: Double) {
+        guard case .firing(_, _, let severity, _, _) = record.alert else { return }
+        let key = Key(fingerprint: record.identity.fingerprint, severity: severity)
+        let alert = AlertmanagerAlert(restoring: record, instance: instance)
+        state.withLock { state in
+            state.entries[key] = Entry(alert: alert)
+            Self.markWaiting(key, in: &state, now: now)
+        }
+    }
+
+    /// Up to `limit` alerts for `url`, oldest waiting first, after marking the alerts that are due for
+    /// a re-send as waiting; the alerts taken wait no more until `delivered` or `failed` says what became of them.
+    package func batch(for url: String, now: Double, limit: Int = 256) -> Batch {
+        // The alerts are chosen under the lock, and encoded after it: other senders and readers wait on it.
+        let chosen = state.withLock { state -> (alerts: [(Key, AlertmanagerAlert)], endsAt: Double, base: String) in
+            takeInbox(into: &state)
+            Self.expire(&state, now: now)
+            let resend = state.config.resendInterval
+            for (key, entry) in state.entries where now - (entry.sentAt[url] ?? -.infinity) >= resend {
+                if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
+            }
+            guard let waiting = state.targets[url]?.waiting, !waiting.isEmpty else { return ([], 0, "") }
+            let keys = waiting.sorted { $0.value < $1.value }.prefix(limit).map(\.key)
+            for key in keys { state.targets[url]?.waiting[key] = nil }
+            return (
+                keys.compactMap { key in state.entries[key].map { (key, $0.alert) } }, now + 4 * resend,
+                state.generatorBase
+            )
+        }
+        let body =
+            "["
+            + chosen.alerts.map { $0.1.json(firingEndsAt: chosen.endsAt, generatorBase: chosen.base) }
+            .joined(separator: ",") + "]"
+        return Batch(keys: chosen.alerts.map(\.0), body: body)
+    }
+
+    /// `url` took the batch (or refused it for good): each alert is sent again at the re-send interval,
+    /// or sooner if it changes.
+    package func delivered(_ batch: Batch, to url: String, at now: Double) {
+        state.withLock { state in
+            for key in batch.keys { state.entries[key]?.sentAt[url] = now }
+        }
+    }
+
+    /// Sending the batch to `url` failed: its alerts wait again (unless a newer state of one already does).
+    package func failed(_ batch: Batch, to url: String, at now: Double) {
+        state.withLock { state in
+            for key in batch.keys where state.entries[key] != nil {
+                if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
+            }
+            Self.enforceCapacity(url, in: &state)
+        }
+    }
+
+    /// The settings in force.
+    package var config: AlertmanagerConfig { state.withLock { $0.config } }
+
+    /// Alerts waiting for `url`, and how many were dropped for it so far.
+    package func queue(of url: String) -> (length: Int, dropped: Int) {
+        state.withLock { state in
+            takeInbox(into: &state)
+            return (state.targets[url]?.waiting.count ?? 0, state.targets[url]?.dropped ?? 0)
+        }
+    }
+
+    private static func markWaiting(_ key: Key, in state: inout State, now: Double) {
+        for url in state.targets.keys {
+            if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
+            enforceCapacity(url, in: &state)
+        }
+    }
+
+    /// Past the capacity the oldest are dropped, a hundredth of the capacity more than the excess at
+    /// once: the sort that finds them then runs once per that many alerts, not for every alert a shard
+    /// raises while an Alertmanager is away.
+    private static func enforceCapacity(_ url: String, in state: inout State) {
+        let capacity = state.config.queueCapacity
+        guard let count = state.targets[url]?.waiting.count, count > capacity else { return }
+        let excess = min(count - capacity + capacity / 100, count)
+        let oldest = state.targets[url]!.waiting.sorted { $0.value < $1.value }.prefix(excess).map(\.key)
+        // In place: a copy of the target would copy its whole waiting map for every alert dropped.
+        for key in oldest { state.targets[url]?.waiting[key] = nil }
+        state.targets[url]?.dropped += excess
+    }
+
+    /// Forgets alerts resolved longer ago than the retention.
+    private static func expire(_ state: inout State, now: Double) {
+        let retention = state.config.resolvedRetention
+        let expired = state.entries.filter { ($0.value.resolvedKnownAt.map { now - $0 > retention }) ?? false }.map(
+            \.key)
+        for key in expired {
+            state.entries[key] = nil
+            for url in state.targets.keys { state.targets[url]?.waiting[key] = nil }
+        }
+    }
+}

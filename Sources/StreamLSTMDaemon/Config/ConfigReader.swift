@@ -1,0 +1,111 @@
+import Foundation
+
+/// Why a configuration was refused: the key, as a dotted path, and what is wrong with it.
+package struct ConfigError: Error, Equatable, CustomStringConvertible {
+    package let key: String
+    package let problem: String
+
+    package var description: String { key.isEmpty ? problem : "\(key): \(problem)" }
+}
+
+/// Reads one mapping of a parsed YAML document strictly: every key it does
+/// not ask for is an error (a misspelt key must not be silently ignored),
+/// and every value must have the type asked for.
+package struct ConfigReader {
+    package let path: String
+    private let values: [String: Any]
+    private var used: Set<String> = []
+
+    package init(_ value: Any?, path: String) throws(ConfigError) {
+        self.path = path
+        switch value {
+        case nil, is NSNull: values = [:]
+        case let mapping as [String: Any]: values = mapping
+        default: throw ConfigError(key: path, problem: "expected a mapping of keys to values")
+        }
+    }
+
+    package func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    package mutating func raw(_ name: String) -> Any? {
+        used.insert(name)
+        return values[name]
+    }
+
+    package mutating func double(_ name: String, _ fallback: Double) throws(ConfigError) -> Double {
+        switch raw(name) {
+        case nil: return fallback
+        case let value as Double: return value
+        case let value as Int: return Double(value)
+        case let other?: throw ConfigError(key: key(name), problem: "expected a number, got \(describe(other))")
+        }
+    }
+
+    package mutating func int(_ name: String, _ fallback: Int) throws(ConfigError) -> Int {
+        switch raw(name) {
+        case nil: return fallback
+        case let value as Int: return value
+        case let other?: throw ConfigError(key: key(name), problem: "expected a whole number, got \(describe(other))")
+        }
+    }
+
+    package mutating func bool(_ name: String, _ fallback: Bool) throws(ConfigError) -> Bool {
+        switch raw(name) {
+        case nil: return fallback
+        case let value as Bool: return value
+        case let other?: throw ConfigError(key: key(name), problem: "expected true or false, got \(describe(other))")
+        }
+    }
+
+    package mutating func string(_ name: String, _ fallback: String) throws(ConfigError) -> String {
+        switch raw(name) {
+        case nil: return fallback
+        case let value as String: return value
+        case let other?: throw ConfigError(key: key(name), problem: "expected a string, got \(describe(other))")
+        }
+    }
+
+    /// A string that must be one of `choices`.
+    package mutating func choice<T: RawRepresentable>(_ name: String, _ fallback: T) throws(ConfigError) -> T
+    where T.RawValue == String {
+        let text = try string(name, fallback.rawValue)
+        guard let value = T(rawValue: text) else {
+            throw ConfigError(key: key(name), problem: "\"\(text)\" is not one of the allowed values")
+        }
+        return value
+    }
+
+    /// A list of strings; a single string is taken as a list of one.
+    package mutating func strings(_ name: String, _ fallback: [String]) throws(ConfigError) -> [String] {
+        switch raw(name) {
+        case nil: return fallback
+        case let value as String: return [value]
+        case let list as [Any]:
+            var strings: [String] = []
+            for (index, item) in list.enumerated() {
+                guard let text = item as? String else {
+                    throw ConfigError(
+                        key: "\(key(name))[\(index)]", problem: "expected a string, got \(describe(item))")
+                }
+                strings.append(text)
+            }
+            return strings
+        case let other?:
+            throw ConfigError(key: key(name), problem: "expected a list of strings, got \(describe(other))")
+        }
+    }
+
+    /// Refuses the keys nobody asked for.
+    package func finish() throws(ConfigError) {
+        if let unknown = Set(values.keys).subtracting(used).sorted().first {
+            throw ConfigError(key: key(unknown), problem: "unknown key")
+        }
+    }
+
+    private func describe(_ value: Any) -> String {
+        if let text = value as? String { return "\"\(text)\"" }
+        if value is [Any] { return "a list" }
+        if value is [String: Any] { return "a mapping" }
+        return "\(value)"
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import StreamLSTM
+import Yams
+
+/// Everything `streamlstmd run` can be told, from one YAML file. Every key
+/// has a default, so no file (or an empty one) is a working configuration.
+package struct DaemonConfig: Sendable {
+    package init() {}
+
+    package var inputs: [InputConfig] = [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:5555"])]
+    package var alertsEndpoint = "tcp://127.0.0.1:5556"
+    /// HOST:PORT of the status server, or `off`.
+    package var http = "127.0.0.1:9464"
+    package var engine: EngineConfig = {
+        var engine = EngineConfig()
+        engine.instance = ProcessInfo.processInfo.hostName
+        return engine
+    }()
+    package var statusInterval = 10.0
+    package var alertmanager = AlertmanagerConfig()
+    /// `alertmanager.silence_poll` and `alertmanager.silences_pause_learning`.
+    package var silences = SilenceConfig()
+    /// The alert socket as a CURVE server (subscribers need an allowed key), or plain text.
+    package var alertsCurve = CurveServerConfig()
+    /// Plain-text alerts on an address other than loopback, refused unless this says so.
+    package var alertsAllowPlaintext = false
+    package var logLevel = Logger.Level.info
+    /// Where checkpoints live; empty: `$STATE_DIRECTORY` (systemd's StateDirectory=) if set, else none.
+    package var stateDirectory = ""
+    /// Seconds between checkpoints: a killed daemon loses at most this much learning.
+    package var checkpointInterval = 60.0
+
+    /// A daemon inside a tool's process (the demo, the benchmark): one input and the alert
+    /// socket on free loopback ports, no HTTP, no status lines, no state kept.
+    package static func inProcess(_ engine: EngineConfig) -> DaemonConfig {
+        var config = DaemonConfig()
+        config.inputs = [InputConfig(mode: .listen, endpoints: ["tcp://127.0.0.1:*"])]
+        config.alertsEndpoint = "tcp://127.0.0.1:*"
+        config.http = "off"
+        config.engine = engine
+        config.statusInterval = 0
+        return config
+    }
+
+    /// The state directory in use: the configured one, or systemd's, or none.
+    package var effectiveStateDirectory: String? {
+        if !stateDirectory.isEmpty { return stateDirectory }
+        // systemd may list several, separated by colons; the first is ours.
+        let fromSystemd = ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?.split(separator: ":").first
+        return fromSystemd.map(String.init)
+    }
+
+    /// The first reason this configuration cannot run, naming its key.
+    package var problem: ConfigError? {
+        if inputs.isEmpty { return ConfigError(key: "inputs", problem: "at least one input is needed") }
+        for (index, input) in inputs.enumerated() {
+            if input.endpoints.isEmpty { return ConfigError(key: "inputs[\(index)]", problem: "no endpoints") }
+            if input.maxMessageBytes < 1 {
+                return ConfigError(key: "inputs[\(index)].max_message_bytes", problem: "must be >= 1")
+            }
+            if let problem = input.curve.problem(at: "inputs[\(index)].curve") { return problem }
+            if input.curve.isOn && input.mode == .connect {
+                return ConfigError(key: "inputs[\(index)].curve", problem: "CURVE is for listening inputs")
+            }
+            if input.mode == .listen, !input.curve.isOn, !input.allowPlaintext,
+                let open = input.endpoints.first(where: { !CurveServerConfig.isLocal($0) })
+            {
+                return ConfigError(
+                    key: "inputs[\(index)]",
+                    problem: "\(open) would take plain-text samples from the network: give it a curve: section, "
+                        + "or set allow_plaintext: true on this input")
+            }
+            if input.maxKeyLength < 1 {
+                return ConfigError(key: "inputs[\(index)].max_key_length", problem: "must be >= 1")
+            }
+        }
+        if http != "off" && HTTPAddress(http) == nil {
+            return ConfigError(key: "http", problem: "expected HOST:PORT or off, got \"\(http)\"")
+        }
+        if !(statusInterval >= 0) { return ConfigError(key: "status_interval", problem: "must be >= 0") }
+        if !(checkpointInterval >= 1) { return ConfigError(key: "checkpoint_interval", problem: "must be >= 1 second") }
+        if let problem = engine.problem { return ConfigError(key: "", problem: problem) }
+        if let problem = alertmanager.problem { return problem }
+        if let problem = silences.problem { return problem }
+        if let problem = alertsCurve.problem(at: "alerts_curve") { return problem }
+        if !alertsCurve.isOn, !alertsAllowPlaintext, !CurveServerConfig.isLocal(alertsEndpoint) {
+            return ConfigError(
+                key: "alerts_endpoint",
+                problem: "\(alertsEndpoint) would publish alerts in plain text to the network: give an alerts_curve "
+                    + "section, or set alerts_allow_plaintext: true")
+        }
+        return nil
+    }
+
+    // MARK: Reading
+
+    package static func load(file: String) throws(ConfigError) -> DaemonConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigError(key: "", problem: "cannot read \(file): \(error.localizedDescription)")
+        }
+        return try load(yaml: text)
+    }
+
+    package static func load(yaml text: String) throws(ConfigError) -> DaemonConfig {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigError(key: "", problem: "not valid YAML: \(error)")
+        }
+        var root = try ConfigReader(document, path: "")
+        var config = DaemonConfig()
+        if let list = root.raw("inputs") {
+            guard let items = list as? [Any] else {
+                throw ConfigError(key: "inputs", problem: "expected a list of inputs")
+            }
+            config.inputs = try items.enumerated().map { (index, item) throws(ConfigError) in
+                try readInput(item, path: "inputs[\(index)]")
+            }
+        }
+        for section in sections {
+            var reader = section.isEmpty ? root : try ConfigReader(root.raw(section), path: section)
+            for key in keys where key.section == section { try key.read(&reader, &config) }
+            if section.isEmpty { root = reader } else { try reader.finish() }
+        }
+        try root.finish()
+        if let problem = config.problem { throw problem }
+        return config
+    }
+
+    private static func readInput(_ item: Any, path: String) throws(ConfigError) -> InputConfig {
+        var r = try ConfigReader(item, path: path)
+        let listen = try r.strings("listen", [])
+        let connect = try r.strings("connect", [])
+        guard listen.isEmpty != connect.isEmpty else {
+            throw ConfigError(key: path, problem: "give exactly one of listen and connect")
+        }
+        var input = InputConfig(mode: listen.isEmpty ? .connect : .listen, endpoints: listen.isEmpty ? connect : listen)
+        input.subscriptions = try r.strings("subscribe", input.subscriptions)
+        input.format = try r.choice("format", input.format)
+        input.influxPrecision = try r.choice("influx_precision", input.influxPrecision)
+        input.maxMessageBytes = try r.int("max_message_bytes", input.maxMessageBytes)
+        input.maxKeyLength = try r.int("max_key_length", input.maxKeyLength)
+        input.acceptOutOfOrder = try r.choice("out_of_order", OutOfOrder.drop) == .accept
+        input.allowPlaintext = try r.bool("allow_plaintext", input.allowPlaintext)
+        if let curve = r.raw("curve") {
+            var c = try ConfigReader(curve, path: "\(path).curve")
+            input.curve.secretKeyFile = try c.string("secret_key_file", "")
+            input.curve.allowedKeys = try c.string("allowed_keys", "")
+            try c.finish()
+        }
+        try r.finish()
+        return input
+    }
+
+    package enum OutOfOrder: String {
+        case drop, accept
+    }
+
+    // MARK: Writing
+
+    /// The effective configuration as YAML, every key with its value.
+    package var yaml: String {
+        var lines = ["inputs:"] + inputs.flatMap(\.yamlLines)
+        for section in Self.sections {
+            if !section.isEmpty { lines.append("\(section):") }
+            for key in Self.keys where key.section == section {
+                lines.append("\(section.isEmpty ? "" : "  ")\(key.name): \(key.print(self))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension InputConfig {
+    /// This input as an item of the YAML list `inputs`.
+    package var yamlLines: [String] {
+        [
+            "  - \(mode == .listen ? "listen" : "connect"): [\(endpoints.map(YAMLText.quoted).joined(separator: ", "))]",
+            "    subscribe: [\(subscriptions.map(YAMLText.quoted).joined(separator: ", "))]",
+            "    format: \(format.rawValue)",
+            "    influx_precision: \(influxPrecision.rawValue)",
+            "    max_message_bytes: \(maxMessageBytes)",
+            "    max_key_length: \(maxKeyLength)",
+            "    out_of_order: \(acceptOutOfOrder ? "accept" : "drop")",
+            "    allow_plaintext: \(allowPlaintext)",
+        ]
+            + (curve.isOn
+                ? [
+                    "    curve:",
+                    "      secret_key_file: \(YAMLText.quoted(curve.secretKeyFile))",
+                    "      allowed_keys: \(YAMLText.quoted(curve.allowedKeys))",
+                ] : [])
+    }
+}
+
+/// `HOST:PORT`.
+package struct HTTPAddress: Equatable {
+    package let host: String
+    package let port: UInt16
+
+    package init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
+            let port = UInt16(text[text.index(after: colon)...])
+        else { return nil }
+        host = String(text[..<colon])
+        self.port = port
+    }
+}

@@ -1,0 +1,23 @@
+import StreamLSTM
+
+/// What every parser checks of a sample's numbers, in one place, so that no
+/// input format lets through what another refuses.
+package enum SampleChecks {
+    /// Unix seconds of 1900-01-01 and 2200-01-01. A timestamp outside is a
+    /// mistake (milliseconds or nanoseconds sent as seconds, a garbage
+    /// number), and no time format could show it.
+    package static let earliestTimestamp = -2_208_988_800.0
+    package static let latestTimestamp = 7_258_118_400.0
+    /// Values beyond ±1e100 are refused: their squares would overflow the
+    /// statistics a series keeps, and no metric is that large.
+    package static let largestValue = Predictor.largestValue
+
+    package static func valueProblem(_ value: Double) -> RejectReason? {
+        guard value.isFinite else { return .nonFiniteValue }
+        return abs(value) <= largestValue ? nil : .valueOutOfRange
+    }
+
+    package static func isPlausible(timestamp: Double) -> Bool {
+        timestamp >= earliestTimestamp && timestamp < latestTimestamp  // false for NaN too
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ZeroMQ
+
+/// A daemon's parts, built and connected: inputs → engine (shards) → alert publisher,
+/// with the checkpointer beside the shards.
+///
+/// Inputs and the publisher have separate ZeroMQ contexts so that stopping
+/// can go in order: shut the input context down (every receive returns
+/// ETERM), let the shards finish what is queued, let the publisher send the
+/// alerts that produced, then close it.
+package final class DaemonRuntime: Sendable {
+    package let config: DaemonConfig
+    package let engine: Engine
+    package let publisher: AlertPublisher
+    package let inputs: [Input]
+    /// Nil without a state directory.
+    package let checkpointer: Checkpointer?
+    /// The verdicts users gave (`POST /feedback`); nil without a state directory (they still apply).
+    package let feedback: FeedbackJournal?
+    /// Idle without Alertmanager URLs (a reload may add some).
+    package let alertmanager: AlertmanagerService
+    /// Every silence in force: local ones (kept in the state directory's `silences.json`) and those
+    /// polled from the Alertmanagers. The engine's series books ask it once per batch (`current(now:)`).
+    package let silences: SilenceBook
+    /// Polls the Alertmanagers' silences into `silences`.
+    package let silencePoller: SilencePoller
+    private let inputContext: ZMQContext
+    /// Nil when no socket is a CURVE server.
+    package let security: CurveSecurity?
+    package let logger: Logger
+
+    /// Starts the shards and the publisher, restores every series from the state directory
+    /// (when there is one), then opens the inputs: nothing arrives before the state it meets.
+    package init(config: DaemonConfig, logger: Logger, metrics: DaemonMetrics? = nil) throws {
+        self.config = config
+        self.logger = logger
+        let outputContext = try ZMQContext()
+        let inputContext = try ZMQContext()
+        self.inputContext = inputContext
+        // What has started so far, stopped in reverse if a later part cannot start.
+        var started: [() -> Void] = [
+            {
+                inputContext.shutdown()
+                outputContext.shutdown()
+            }
+        ]
+        var inputs: [Input] = []
+        do {
+            // The ZAP handler binds in both contexts before any CURVE socket exists.
+            let security = try CurveSecurity.start(
+                config: config, contexts: [inputContext, outputContext], metrics: metrics?.factory, logger: logger)
+            self.security = security
+            let publisher = try AlertPublisher(
+                context: outputContext, endpoint: config.alertsEndpoint, instance: config.engine.instance,
+                curve: security?.servers[CurveSecurity.alertsDomain], logger: logger)
+            self.publisher = publisher
+            started.append { publisher.stop() }
+            let alertmanager = try AlertmanagerService(
+                config: config.alertmanager, instance: config.engine.instance, metricsFactory: metrics?.factory,
+                logger: logger)
+            self.alertmanager = alertmanager
+            started.append { alertmanager.stopSenders() }
+            let silences = SilenceBook(
+                store: config.effectiveStateDirectory.map(SilenceStore.init(directory:)),
+                pauseLearning: config.silences.pauseLearning, logger: logger)
+            self.silences = silences
+            silencePoller = try SilencePoller(
+                book: silences, alertmanager: config.alertmanager, silences: config.silences,
+                metricsFactory: metrics?.factory, logger: logger)
+            let engine = Engine(
+                config: config.engine, stats: EngineStats(metrics: metrics), silences: silences, logger: logger
+            ) { alert in
+                publisher.publish(alert)
+                alertmanager.take(alert)
+            }
+            self.engine = engine
+            started.append { engine.stop() }
+            if let directory = config.effectiveStateDirectory {
+                let store = try CheckpointStore(directory: directory)
+                let restored = store.restore(config: config.engine.predictor, logger: logger)
+                let kept = engine.restore(restored.snapshots, logger: logger)
+                alertmanager.restore(kept.map(\.record))
+                if !restored.snapshots.isEmpty || restored.contents.problem != nil {
+                    logger.info(
+                        "restored",
+                        metadata: [
+                            "series": "\(kept.count)", "other_instances": "\(restored.snapshots.count - kept.count)",
+                            "checkpoint_age_s":
+                                "\(restored.contents.writtenAt.map { CheckpointFile.age(writtenAt: $0) } ?? "unknown")",
+                            "seconds": "\(String(format: "%.3f", restored.seconds))",
+                        ])
+                }
+                checkpointer = Checkpointer(
+                    store: store, engine: engine, interval: config.checkpointInterval, logger: logger, metrics: metrics)
+                feedback = FeedbackJournal(directory: directory, logger: logger)
+            } else {
+                checkpointer = nil
+                feedback = nil
+            }
+            for (index, input) in config.inputs.enumerated() {
+                let opened = try Input(
+                    config: input, context: inputContext, engine: engine,
+                    curve: security?.servers[CurveSecurity.inputDomain(index)], logger: logger)
+                inputs.append(opened)
+                started.append {
+                    inputContext.shutdown()
+                    opened.wait()
+                }
+            }
+        } catch {
+            for stop in started.reversed() { stop() }
+            throw error
+        }
+        self.inputs = inputs
+        for input in inputs {
+            logger.info(
+                "input \(input.config.mode.rawValue)ing",
+                metadata: [
+                    "endpoints": "\(input.endpoints.joined(separator: " "))",
+                    "format": "\(input.config.format.rawValue)",
+                ])
+        }
+        logger.info("alerts on \(publisher.endpoint)")
+    }
+
+    /// The daemon's parts as services, in the order they start; the service group stops
+    /// them in reverse: readiness goes first, then the inputs close, the shards drain, the
+    /// last checkpoint is written, the publisher flushes, and HTTP answers to the end.
+    package func services(http: StatusServer?, readiness: ReadinessService, reload: ReloadService) -> [any Service] {
+        var services: [any Service] = []
+        if let http { services.append(http) }
+        services.append(PublisherService(publisher: publisher))
+        services.append(alertmanager)
+        services.append(silencePoller)
+        if let checkpointer { services.append(checkpointer) }
+        services.append(ShardsService(engine: engine))
+        services.append(StatusLineService(stats: engine.stats, interval: config.statusInterval, logger: logger))
+        services.append(reload)
+        services.append(InputsService(inputs: inputs, context: inputContext, logger: logger))
+        services.append(readiness)
+        return services
+    }
+
+    /// For the tools that run a daemon inside their own process (the demo, the benchmark):
+    /// stops it in the services' order, blocking.
+    package func stop() {
+        inputContext.shutdown()
+        for input in inputs { input.wait() }
+        engine.stop()
+        checkpointer?.writeFinal()
+        alertmanager.stopSenders()
+        publisher.stop()
+    }
+
+    /// The totals of the run, once it has stopped.
+    package func logTotals() {
+        let totals = engine.stats.snapshot
+        var rejected: Logger.Metadata = [:]
+        for reason in RejectReason.allCases where totals.rejected(reason) > 0 {
+            rejected[reason.name] = "\(totals.rejected(reason))"
+        }
+        logger.info(
+            "stopped",
+            metadata: [
+                "samples": "\(totals.samples)", "series": "\(engine.stats.series.load(ordering: .relaxed))",
+                "rejected": .dictionary(rejected), "alerts_firing": "\(totals.alertsFiring)",
+                "alerts_resolved": "\(totals.alertsResolved)",
+                "training_adopted": "\(totals.training(.adopted))", "training_skipped": "\(totals.training(.skipped))",
+            ])
+    }
+}

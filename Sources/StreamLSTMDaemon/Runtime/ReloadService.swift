@@ -1,0 +1,80 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// SIGHUP re-reads the configuration and applies what may change while
+/// running (`Reload`); a configuration that does not load is refused and the
+/// running one stays. systemd hears RELOADING and READY around it.
+package struct ReloadService: Service {
+    package init(
+        load: @escaping @Sendable () throws -> DaemonConfig, hangUps: UnixSignalsSequence,
+        running: Protected<DaemonConfig>, engine: Engine, alertmanager: AlertmanagerService?,
+        silences: SilencePoller? = nil, security: CurveSecurity?, levels: LogLevelSwitch, notifier: SystemdNotifier?,
+        logger: Logger
+    ) {
+        self.load = load
+        self.hangUps = hangUps
+        self.running = running
+        self.engine = engine
+        self.alertmanager = alertmanager
+        self.silences = silences
+        self.security = security
+        self.levels = levels
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    /// Reads the configuration again (the file, with the command line on top).
+    package let load: @Sendable () throws -> DaemonConfig
+    /// SIGHUP, registered before the group starts: a reload sent once the daemon says it is ready
+    /// is never lost to the moment this service takes to start.
+    package let hangUps: UnixSignalsSequence
+    /// The configuration in force (the one the daemon started with, until a reload applies).
+    package let running: Protected<DaemonConfig>
+    package let engine: Engine
+    package let alertmanager: AlertmanagerService?
+    package var silences: SilencePoller? = nil
+    package let security: CurveSecurity?
+    package let levels: LogLevelSwitch
+    package let notifier: SystemdNotifier?
+    package let logger: Logger
+
+    package func run() async {
+        // SIGHUP has been ignored since the process started (StreamLSTMD.main), and queued since `hangUps` was made.
+        for await _ in hangUps.cancelOnGracefulShutdown() {
+            reload()
+        }
+    }
+
+    package func reload() {
+        notifier?.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)")
+        defer { notifier?.send("READY=1\nSTATUS=reloaded") }
+        let new: DaemonConfig
+        let applied: [String]
+        let needRestart: [String]
+        do {
+            new = try load()
+            let old = running.withLock { $0 }
+            (applied, needRestart) = try Reload.apply(
+                new, over: old, engine: engine, levels: levels,
+                alertmanager: alertmanager, silences: silences, security: security)
+        } catch {
+            logger.error("reload refused: the running configuration stays", metadata: ["error": "\(error)"])
+            return
+        }
+        running.withLock { $0 = new }
+        logger.notice(
+            "configuration reloaded",
+            metadata: [
+                "applied": "\(applied.joined(separator: " "))",
+                "after_restart": "\(needRestart.joined(separator: " "))",
+            ])
+        if !needRestart.isEmpty {
+            logger.warning(
+                "these changes take effect at the next restart",
+                metadata: [
+                    "keys": "\(needRestart.joined(separator: " "))"
+                ])
+        }
+    }
+}

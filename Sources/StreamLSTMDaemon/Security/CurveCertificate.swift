@@ -1,0 +1,99 @@
+import Foundation
+import ZeroMQ
+
+/// A CURVE certificate in czmq's format (ZPL, ZeroMQ RFC 4): a `metadata`
+/// section (name and whatever else) and a `curve` section with the Z85
+/// `public-key` and, in the secret file only, `secret-key`. Files made by
+/// czmq, pyzmq's `zmq.auth.create_certificates` and `streamlstmd keygen`
+/// are interchangeable.
+package struct CurveCertificate: Sendable, Equatable {
+    package let publicKey: String
+    /// Nil in a public certificate.
+    package let secretKey: String?
+    package var metadata: [String: String] = [:]
+
+    package var name: String? { metadata["name"] }
+
+    /// Why a certificate file was refused.
+    package struct Problem: Error, CustomStringConvertible {
+        package let file: String
+        package let problem: String
+        package var description: String { "\(file): \(problem)" }
+    }
+
+    package init(publicKey: String, secretKey: String?, metadata: [String: String] = [:]) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+        self.metadata = metadata
+    }
+
+    /// Reads a certificate; a secret one must hold a secret key whose public key is the one it names.
+    package static func load(_ path: String, secret: Bool = false) throws(Problem) -> CurveCertificate {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw Problem(file: path, problem: "cannot read: \(error.localizedDescription)")
+        }
+        let sections = parse(text)
+        guard let publicKey = sections["curve"]?["public-key"], ZMQCurve.isKey(publicKey) else {
+            throw Problem(file: path, problem: "no valid curve public-key")
+        }
+        let secretKey = sections["curve"]?["secret-key"]
+        if secret {
+            guard let secretKey, ZMQCurve.publicKey(ofSecret: secretKey) == publicKey else {
+                throw Problem(file: path, problem: "no curve secret-key that matches its public-key")
+            }
+        }
+        return CurveCertificate(
+            publicKey: publicKey, secretKey: secret ? secretKey : nil,
+            metadata: sections["metadata"] ?? [:])
+    }
+
+    /// `section → name → value` from ZPL text: sections at the left margin, `name = "value"` indented under them.
+    package static func parse(_ text: String) -> [String: [String: String]] {
+        var sections: [String: [String: String]] = [:]
+        var section = ""
+        for raw in text.split(whereSeparator: \.isNewline) {
+            // Only whole lines are comments: Z85 keys may hold a `#`.
+            let line = Substring(raw)
+            let content = line.trimmingCharacters(in: .whitespaces)
+            guard !content.isEmpty, !content.hasPrefix("#") else { continue }
+            let indented = line.first?.isWhitespace ?? false
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard indented, let equals = trimmed.firstIndex(of: "=") else {
+                section = trimmed
+                continue
+            }
+            let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
+            sections[section, default: [:]][name] = value
+        }
+        return sections
+    }
+
+    /// The certificate's text: the secret file when `secret`, else the public one.
+    package func text(secret: Bool, generatedAt date: Date = Date()) -> String {
+        var lines = ["#   ****  Generated on \(ISO8601DateFormatter().string(from: date)) by streamlstmd  ****"]
+        if secret {
+            lines += [
+                "#   ZeroMQ CURVE **Secret** Certificate",
+                "#   DO NOT PROVIDE THIS FILE TO OTHER USERS nor change its permissions.",
+            ]
+        } else {
+            lines += [
+                "#   ZeroMQ CURVE Public Certificate",
+                "#   Exchange securely, or use a secure mechanism to verify the contents",
+                "#   of this file after exchange.",
+            ]
+        }
+        lines += ["", "metadata"]
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { lines.append("    \(name) = \"\(value)\"") }
+        lines += ["curve", "    public-key = \"\(publicKey)\""]
+        if secret, let secretKey { lines.append("    secret-key = \"\(secretKey)\"") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

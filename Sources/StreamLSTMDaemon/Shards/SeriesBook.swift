@@ -1,0 +1,383 @@
+import CPrefetch
+import Foundation
+import Logging
+import StreamLSTM
+
+/// What became of one sample, for replay's per-row output: the step's
+/// result (nil when the sample was rejected), whether its series is firing
+/// after it, and whether it paged (a new alert fired at it).
+package typealias StepObserver = (_ sample: Sample, _ result: StepResult?, _ firing: Bool, _ paged: Bool) -> Void
+
+/// The series of one shard and everything that happens to a sample: step
+/// through its predictor, score, alert state, training. Owned by one thread
+/// (a shard's, or the replaying one), so nothing here takes a lock; training
+/// results come back through `inbox` and are adopted between batches, so the
+/// live model is never torn or locked during a step.
+package final class SeriesBook {
+    private let config: EngineConfig
+    private let stats: EngineStats
+    private let raise: @Sendable (Alert) -> Void
+    private let logger: Logger
+    private let label: String
+    private var series: [UInt64: SeriesState] = [:]
+    /// Where each sample of the batch being processed goes (kept to reuse its storage).
+    private var placements: [Placement] = []
+    /// Steps taken, for sampling which ones are timed.
+    private var steps = 0
+    private let workspace: Workspace
+    /// Weights new series start from, one copy for all of them.
+    private let prior: [Float16]
+    /// What a new series holds but for its identity's strings (`SeriesState.heldBytes`), charged when
+    /// it is admitted.
+    private lazy var newSeriesBytes: Int = {
+        let probe = SeriesState(identity: SeriesIdentity(key: "new"), config: config.predictor, prior: prior)
+        return probe.heldBytes - SeriesState.identityBytes(probe.record.identity)
+    }()
+    /// Nil when training is off.
+    private let trainer: TrainingRunner?
+    private let learning: LearningSwitch
+    private let live: LiveSettingsBox
+    /// Nil in a replay: nothing is silenced there.
+    private let silences: SilenceBook?
+    /// Training results for this book's series, waiting to be adopted.
+    private let inbox = Protected<[(fingerprint: UInt64, result: TrainingResult)]>([])
+    /// Told of every sample when set (replay); the live path leaves it nil.
+    package var observer: StepObserver?
+
+    package init(
+        label: String, config: EngineConfig, stats: EngineStats, prior: [Float16], trainer: TrainingRunner?,
+        learning: LearningSwitch, live: LiveSettingsBox, silences: SilenceBook? = nil, logger: Logger,
+        raise: @escaping @Sendable (Alert) -> Void
+    ) {
+        self.live = live
+        self.silences = silences
+        self.label = label
+        self.prior = prior
+        self.trainer = trainer
+        self.learning = learning
+        self.config = config
+        self.stats = stats
+        self.raise = raise
+        self.logger = logger
+        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
+        workspace = Workspace(network: network)
+    }
+
+    package var count: Int { series.count }
+
+    /// Every series as it stands, with the silences in force now (not as of its last sample).
+    package var summaries: [SeriesSummary] {
+        if let active = silences?.current(now: Date().timeIntervalSince1970) {
+            for state in series.values { state.consult(active, instance: config.instance) }
+        }
+        return series.values.map(\.summary)
+    }
+
+    /// Every series as it stands between two batches, detached from this book.
+    package func snapshots() -> [SeriesSnapshot] {
+        snapshots(of: fingerprints[...])
+    }
+
+    /// The series there are now, to snapshot a chunk at a time.
+    package var fingerprints: [UInt64] { Array(series.keys) }
+
+    /// Snapshots of these series (those still here).
+    package func snapshots(of keys: ArraySlice<UInt64>) -> [SeriesSnapshot] {
+        keys.compactMap { series[$0].map(SeriesSnapshot.init) }
+    }
+
+    /// Takes restored series over: `Engine.restore` has admitted them (and charged their bytes).
+    package func restore(_ snapshots: [SeriesSnapshot]) {
+        for snapshot in snapshots where series[snapshot.fingerprint] == nil {
+            let state = snapshot.makeState()
+            state.chargedBytes = state.heldBytes
+            series[snapshot.fingerprint] = state
+        }
+    }
+
+    package func process(_ batch: SampleBatch) {
+        var rejections = Rejections()
+        var accepted = 0
+        var firing = 0
+        var incidents = 0
+        var resolved = 0
+        var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
+        adoptTrainingResults(counting: &training)
+        let settings = live.current
+        // Once per batch (switching learning takes effect from the next): binding the trainer, an
+        // existential, for every sample cost a copy and a retain each, learning on or off.
+        let learns = trainer != nil && learning.isOn
+        // The silences in force, asked once per batch on the wall clock (silences are wall-clock times).
+        let silenced = silences?.current(now: Date().timeIntervalSince1970)
+        // First every sample's series (found, or made in sample order), then the steps: so that while
+        // one series steps, the next ones' memory can be on its way into the cache (`prefetch(after:in:)`).
+        // Refusals are told in the second pass, in sample order, like every other outcome.
+        defer { placements.removeAll(keepingCapacity: true) }  // no unretained series outlives the batch
+        for sample in batch.samples { placements.append(placement(of: sample)) }
+        for (index, sample) in batch.samples.enumerated() {
+            let state: SeriesState
+            switch placements[index] {
+            case .series(let found): state = found.takeUnretainedValue()
+            case .refused(let reason, let why):
+                rejections.add(reason, why)
+                observer?(sample, nil, false, false)
+                continue
+            }
+            prefetch(after: index, in: batch.samples)
+            if sample.timestamp < state.record.lastTimestamp && !batch.acceptOutOfOrder {
+                rejections.add(
+                    .outOfOrder, "\(sample.key): timestamp \(sample.timestamp) before \(state.record.lastTimestamp)")
+                observer?(sample, nil, state.record.alert.isFiring, false)
+                continue
+            }
+            // One step in 64 is timed: the clock would cost a tenth of a step.
+            steps += 1
+            let timed = stats.metrics != nil && steps & 63 == 0
+            let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
+            if let silenced { state.consult(silenced, instance: config.instance) }
+            let paused = state.silence?.pausesLearning == true
+            let result: StepResult
+            do {
+                result = try state.predictor.step(
+                    value: sample.value, timestamp: sample.timestamp,
+                    workspace: workspace, alertThreshold: settings.alerts.fireThreshold, learns: !paused)
+            } catch {
+                let reason: RejectReason =
+                    switch error {
+                    case .nonFiniteValue: .nonFiniteValue
+                    case .valueOutOfRange: .valueOutOfRange
+                    case .nonFiniteTimestamp: .badTimestamp
+                    }
+                rejections.add(reason, "\(sample.key): value \(sample.value) at \(sample.timestamp) refused")
+                observer?(sample, nil, state.record.alert.isFiring, false)
+                continue
+            }
+            if timed {
+                stats.metrics?.stepDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+            }
+            accepted += 1
+            // What a series holds grows as it goes (the blocks and copies verdicts look back at, an
+            // incident's withheld samples): recharged every 64 samples, a few reads of capacities.
+            if state.predictor.sampleCount & 63 == 0 { recharge(state) }
+            // No training window may hold a silenced sample: training waits until the window has passed it.
+            if paused { state.trainingHeldUntil = state.predictor.sampleCount + config.predictor.training.window }
+            state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
+            state.record.lastScore = result.anomaly.score
+            if let producer = batch.producer { state.producer = producer }
+            let wasFiring = state.record.alert.isFiring
+            let notices = state.record.alert.advance(
+                score: result.anomaly.score, unheld: result.anomaly.unheldScore, at: sample.timestamp,
+                rules: settings.alerts)
+            let paged = AlertState.pages(notices, wasFiring: wasFiring)
+            for notice in notices {
+                let alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
+                if alert.status == .firing {
+                    firing += 1
+                    if paged { incidents += 1 }
+                } else {
+                    resolved += 1
+                    // A short incident is still in the window: learn from it only once it has passed.
+                    if state.record.firingSamples < settings.learnAfter {
+                        state.record.trainingResumesAt = state.predictor.sampleCount + config.predictor.training.window
+                    }
+                }
+                stats.metrics?.count(alert)
+                raise(alert)
+            }
+            state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
+            observer?(sample, result, state.record.alert.isFiring, paged)
+            if learns, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
+                scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
+            }
+        }
+        stats.add(
+            samples: accepted, rejections: rejections, firing: firing, incidents: incidents, resolved: resolved,
+            training: training)
+        if let problem = rejections.firstProblem {
+            logger.debug("\(label) rejected \(rejections.total) samples", metadata: ["first": "\(problem)"])
+        }
+    }
+
+    /// Applies a user's verdict to its series, between two batches (see `AnomalyScorer.learn`).
+    ///
+    /// `normal`: an alert open since the stretch or before resolves (reason `feedback`), and the next
+    /// due training job is made whatever the alert state (the stretch is in its window when the
+    /// verdict comes within `training.window` samples of it). `anomaly`: training holds off until the
+    /// window no longer holds the stretch, whatever later verdicts say; an open alert stays open. Refused, changing nothing: an unknown series, or
+    /// a stretch that starts after the series' newest sample.
+    package func apply(_ feedback: Feedback) -> Result<FeedbackOutcome, FeedbackError> {
+        let fingerprint = SeriesKey.fingerprint(feedback.series)
+        guard let state = series[fingerprint], state.key == feedback.series else {
+            return .failure(.unknownSeries(feedback.series))
+        }
+        guard feedback.from <= state.record.lastTimestamp else {
+            return .failure(.inTheFuture(from: feedback.from, newest: state.record.lastTimestamp))
+        }
+        let rules = live.current.alerts
+        var outcome = FeedbackOutcome()
+        outcome.effect = state.predictor.learn(
+            feedback.verdict, from: feedback.from, to: feedback.to, threshold: rules.fireThreshold)
+        switch feedback.verdict {
+        case .normal:
+            let now = state.record.lastTimestamp
+            if let notice = state.record.alert.resolveByFeedback(at: now, startedBy: feedback.to) {
+                guard case .resolved(let since, let end, let severity) = notice else { preconditionFailure() }
+                var alert = Alert(
+                    status: .resolved, severity: severity, series: state.record.identity, startsAt: since,
+                    endsAt: end, sampleTime: now, value: .nan, predicted: nil, lower: .nan, upper: .nan,
+                    score: state.record.lastScore, threshold: rules.fireThreshold, reason: .predictionError,
+                    modelVersion: state.predictor.modelVersion)
+                alert.resolvedByFeedback = true
+                alert.silence = state.silence?.id
+                stats.metrics?.count(alert)
+                stats.add(resolved: 1)
+                raise(alert)
+                outcome.resolvedAlert = true
+                state.record.firingSamples = 0
+            }
+            state.record.trainingResumesAt = 0
+            state.trainSoon = true
+            outcome.trainingSoon = true
+        case .anomaly:
+            let clear = state.predictor.sampleCount + config.predictor.training.window
+            state.trainingHeldUntil = max(state.trainingHeldUntil, clear)
+            state.trainSoon = false
+            outcome.trainingHeldOff = true
+        }
+        return .success(outcome)
+    }
+
+    /// Where a sample of a batch goes: its series, or nowhere, and why. The series unretained: the
+    /// book holds every series throughout a batch, and a retain would touch the object's memory,
+    /// which `prefetch(after:in:)` asks for ahead of time instead.
+    private enum Placement {
+        case series(Unmanaged<SeriesState>)
+        case refused(RejectReason, String)
+    }
+
+    /// Brings the next samples' series into the cache in stages, so that no step waits for memory:
+    /// three samples ahead, the series object; two ahead, its predictor object (whose address the
+    /// series object holds); one ahead, the weights, state and scorer lines (whose addresses the
+    /// predictor holds).
+    @inline(__always)
+    private func prefetch(after index: Int, in batch: [Sample]) {
+        if index + 3 < placements.count, case .series(let series) = placements[index + 3] {
+            streamlstm_prefetch(series.toOpaque(), SeriesState.objectBytes)
+        }
+        if index + 2 < placements.count, case .series(let series) = placements[index + 2] {
+            series._withUnsafeGuaranteedRef { $0.predictor.prefetchObject() }
+        }
+        if index + 1 < placements.count, case .series(let series) = placements[index + 1] {
+            let timestamp = batch[index + 1].timestamp
+            series._withUnsafeGuaranteedRef { $0.predictor.prefetchStorage(forSampleAt: timestamp) }
+        }
+    }
+
+    /// The series a sample belongs to, made if it is new and there is room; refused if there is
+    /// none or another key has its fingerprint.
+    private func placement(of sample: Sample) -> Placement {
+        if let existing = series[sample.fingerprint] {
+            // Two keys with one 64-bit fingerprint: astronomically rare; keep the first.
+            guard existing.key == sample.key else {
+                return .refused(.seriesLimit, "fingerprint collision between \(existing.key) and \(sample.key)")
+            }
+            return .series(Unmanaged.passUnretained(existing))
+        }
+        // Admitted on an estimate of its identity's bytes (parsing the key costs a refused sample too
+        // much in a flood), charged exactly once it is made.
+        let estimate = newSeriesBytes + 2 * sample.key.utf8.count + 64
+        switch stats.admitSeries(limit: config.maxSeries, bytes: estimate, budget: config.maxMemory) {
+        case nil: break
+        case .memoryLimit?:
+            return .refused(.memoryLimit, "new series \(sample.key) past max_memory of \(config.maxMemory) bytes")
+        case let reason?:
+            return .refused(reason, "new series \(sample.key) past the cap of \(config.maxSeries)")
+        }
+        let identity = SeriesIdentity(key: sample.key, fingerprint: sample.fingerprint)
+        let state = SeriesState(identity: identity, config: config.predictor, prior: prior)
+        state.chargedBytes = newSeriesBytes + SeriesState.identityBytes(identity)
+        stats.charge(state.chargedBytes - estimate)
+        series[sample.fingerprint] = state
+        return .series(Unmanaged.passUnretained(state))
+    }
+
+    private func scheduleTraining(
+        _ state: SeriesState, on trainer: TrainingRunner, settings: TrainingConfig,
+        counting training: inout [Int]
+    ) {
+        // Behind: skip without building the job (a window copy the shard would throw away).
+        guard trainer.hasRoom else {
+            if state.predictor.skipTrainingJob() { training[TrainingOutcome.skipped.rawValue] += 1 }
+            return
+        }
+        guard var job = state.predictor.makeTrainingJob() else { return }
+        if job.config != settings { job = job.tuned(settings) }  // changed by a reload
+        let inbox = self.inbox
+        let fingerprint = state.fingerprint
+        if trainer.submit(job, deliver: { result in inbox.withLock { $0.append((fingerprint, result)) } }) {
+            state.trainingInFlight = true
+            state.trainSoon = false
+            training[TrainingOutcome.started.rawValue] += 1
+        } else {
+            training[TrainingOutcome.skipped.rawValue] += 1
+        }
+    }
+
+    /// Charges a series what it holds now against the memory budget.
+    private func recharge(_ state: SeriesState) {
+        let bytes = state.heldBytes
+        stats.charge(bytes - state.chargedBytes)
+        state.chargedBytes = bytes
+    }
+
+    /// Takes the results that came back since the last batch: between two samples, never during one.
+    private func adoptTrainingResults(counting training: inout [Int]) {
+        let results = inbox.withLock { waiting in
+            defer { waiting.removeAll(keepingCapacity: true) }
+            return waiting
+        }
+        for (fingerprint, result) in results {
+            guard let state = series[fingerprint] else { continue }
+            state.trainingInFlight = false
+            // A silenced series' model does not move, not even by a job made before the silence.
+            if state.silence?.pausesLearning == true {
+                training[TrainingOutcome.stale.rawValue] += 1
+                continue
+            }
+            let outcome: TrainingOutcome
+            switch state.predictor.adopt(result) {
+            case .adopted: outcome = .adopted
+            case .rejected: outcome = .rejected
+            case .rolledBack: outcome = .rolledBack
+            case .stale: outcome = .stale
+            }
+            training[outcome.rawValue] += 1
+            // A series that learned holds weights and moments of its own now.
+            recharge(state)
+        }
+    }
+
+    private func makeAlert(
+        _ notice: AlertState.Notice, state: SeriesState, sample: Sample, result: StepResult,
+        rules: AlertRules
+    ) -> Alert {
+        let status: Alert.Status
+        let severity: Severity
+        let since: Double
+        let ends: Double
+        switch notice {
+        case .firing(let start, let level):
+            (status, severity, since) = (.firing, level, start)
+            // Alertmanager's convention: taken as over unless re-sent before then.
+            ends = sample.timestamp + 4 * rules.resendInterval
+        case .resolved(let start, let end, let level):
+            (status, severity, since, ends) = (.resolved, level, start, end)
+        }
+        return Alert(
+            status: status, severity: severity, series: state.record.identity,
+            startsAt: since, endsAt: ends, sampleTime: sample.timestamp, value: sample.value,
+            predicted: result.predicted, lower: result.lower, upper: result.upper,
+            score: result.anomaly.score, threshold: rules.fireThreshold,
+            reason: result.anomaly.reason, modelVersion: state.predictor.modelVersion, silence: state.silence?.id)
+    }
+}

@@ -1,0 +1,123 @@
+import StreamLSTM
+
+/// Everything the daemon keeps for one series: its record, its model and
+/// whether a training job is out. Owned by one shard thread.
+package final class SeriesState {
+    package var record: SeriesRecord
+    package let predictor: Predictor
+    /// A training job of this series is queued or running: at most one at a time.
+    package var trainingInFlight = false
+    /// Who sent the newest sample, when known (a CURVE producer's user id).
+    package var producer: String?
+    /// A verdict of `normal` asked for the next due training job, whatever the alert state.
+    package var trainSoon = false
+    /// The bytes this series was last charged against the memory budget (`heldBytes`).
+    package var chargedBytes = 0
+    /// The silence in force for this series, as of `silenceGeneration` of the silences (`consult`).
+    package private(set) var silence: SilenceMatch?
+    private var silenceGeneration: UInt64?
+    /// No training before this sample count, whatever else says: a silence held the series until
+    /// recently, or a user confirmed an anomaly in the window. Not kept in a checkpoint: a restart
+    /// within a window of either may learn that window.
+    package var trainingHeldUntil = 0
+
+    /// A new series. `prior`: the starting weights every new series shares until its first training result.
+    package init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
+        record = SeriesRecord(identity: identity)
+        predictor = Predictor(config: config, initialWeights: prior)
+    }
+
+    /// A series as a snapshot kept it.
+    package init(record: SeriesRecord, predictor: Predictor) {
+        self.record = record
+        self.predictor = predictor
+    }
+
+    /// Bytes of the object, about (header, record, references, flags): what the shard prefetches.
+    package static let objectBytes = 16 + MemoryLayout<SeriesRecord>.size + 8 + 8 + 16
+
+    /// What the memory budget charges this series: its predictor's own bytes, this object, its slot
+    /// in the book, the strings of its identity that are not stored inline, and malloc's 16 bytes
+    /// for each of the dozen blocks a series allocates.
+    package var heldBytes: Int {
+        predictor.ownBytes + Self.objectBytes + 24 + Self.identityBytes(record.identity) + 12 * 16
+    }
+
+    /// Heap bytes of an identity's strings (those of 15 bytes or fewer are stored inline).
+    package static func identityBytes(_ identity: SeriesIdentity) -> Int {
+        let strings = [identity.key, identity.metric].map(\.utf8.count).filter { $0 > 15 }.reduce(0) { $0 + $1 + 32 }
+        return strings + identity.labels.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 32 }
+    }
+
+    package var key: String { record.identity.key }
+    package var fingerprint: UInt64 { record.identity.fingerprint }
+
+    /// Whether a training job may be made now: none in flight, one due, and
+    /// either no alert (and the last incident out of the window) or an alert
+    /// that has lasted `learnAfter` samples: a change that persists.
+    package func mayTrain(learnAfter: Int) -> Bool {
+        guard !trainingInFlight, predictor.trainingDue, predictor.sampleCount >= trainingHeldUntil else {
+            return false
+        }
+        if trainSoon { return true }
+        switch record.alert {
+        case .normal: return predictor.sampleCount >= record.trainingResumesAt
+        case .pending: return false
+        case .firing: return record.firingSamples >= learnAfter
+        }
+    }
+
+    /// Matches this series against the silences in force when they have changed since it last did:
+    /// most batches cost one comparison.
+    package func consult(_ silences: ActiveSilences, instance: String) {
+        guard silences.generation != silenceGeneration else { return }
+        silenceGeneration = silences.generation
+        silence =
+            silences.isEmpty
+            ? nil
+            : silences.silence(for: AlertmanagerAlert.labels(of: record.identity, severity: nil, instance: instance))
+    }
+
+    package var summary: SeriesSummary {
+        let alertName: String
+        switch record.alert {
+        case .normal: alertName = "normal"
+        case .pending: alertName = "pending"
+        case .firing: alertName = "firing"
+        }
+        return SeriesSummary(
+            key: key, samples: predictor.sampleCount, lastTimestamp: record.lastTimestamp,
+            modelVersion: predictor.modelVersion, alert: alertName,
+            residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
+            forecast: predictor.forecast,
+            trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id, bytes: chargedBytes)
+    }
+}
+
+extension SeriesSummary {
+    /// `[{"series":...,"samples":...,"model_version":...,...}, ...]`.
+    package static func json(_ summaries: [SeriesSummary]) -> String {
+        var text = "["
+        for (index, summary) in summaries.enumerated() {
+            if index > 0 { text += ",\n" }
+            var w = JSONWriter()
+            w.beginObject()
+            w.string("series", summary.key)
+            w.integer("samples", summary.samples)
+            w.string("last_sample", summary.lastTimestamp.isFinite ? rfc3339(summary.lastTimestamp) : "")
+            w.integer("model_version", summary.modelVersion)
+            w.integer("bytes", summary.bytes)
+            w.bool("silenced", summary.silence != nil)
+            if let silence = summary.silence { w.string("silence_id", silence) }
+            w.string("alert", summary.alert)
+            w.number("residual_rms", summary.residualRMS)
+            w.number("score", summary.score)
+            w.number("forecast", summary.forecast)
+            w.bool("training", summary.trainingInFlight)
+            if let producer = summary.producer { w.string("producer", producer) }
+            w.endObject()
+            text += w.text
+        }
+        return text + "]\n"
+    }
+}

@@ -1,0 +1,56 @@
+import Logging
+import Synchronization
+
+/// The daemon's log level, which a reload may change for every logger at once.
+package final class LogLevelSwitch: Sendable {
+    private let raw: Atomic<UInt8>
+
+    package init(_ level: Logger.Level) {
+        raw = Atomic(Self.code(level))
+    }
+
+    package var level: Logger.Level { Logger.Level.allCases[Int(raw.load(ordering: .relaxed))] }
+
+    package func set(_ level: Logger.Level) {
+        raw.store(Self.code(level), ordering: .relaxed)
+    }
+
+    private static func code(_ level: Logger.Level) -> UInt8 {
+        UInt8(Logger.Level.allCases.firstIndex(of: level)!)
+    }
+}
+
+/// Standard error output (journald takes it under systemd) at the level the switch says now.
+package struct ReloadableLogHandler: LogHandler {
+    private var inner: StreamLogHandler
+    package let levels: LogLevelSwitch
+
+    package init(label: String, levels: LogLevelSwitch) {
+        inner = StreamLogHandler.standardError(label: label)
+        self.levels = levels
+    }
+
+    package func log(event: LogEvent) {
+        inner.log(event: event)
+    }
+
+    package var logLevel: Logger.Level {
+        get { levels.level }
+        set { levels.set(newValue) }
+    }
+
+    package var metadataProvider: Logger.MetadataProvider? {
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue }
+    }
+
+    package var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import StreamLSTMDaemon
+
+/// Sends recorded samples as a live stream: JSON batches of `batch` samples
+/// (series, labels, timestamp, value) in recording order, at `rate` samples a
+/// second (0: as fast as the producer takes them).
+package struct RecordingPublisher {
+    package init(producer: Producer, topic: String, batch: Int, rate: Double) {
+        self.producer = producer
+        self.topic = topic
+        self.batch = batch
+        self.rate = rate
+    }
+
+    package let producer: Producer
+    package let topic: String
+    package let batch: Int
+    package let rate: Double
+
+    /// Returns how many samples were sent.
+    package func publish(_ samples: [RecordedSample]) throws -> Int {
+        let start = Date()
+        var sent = 0
+        while sent < samples.count {
+            let chunk = samples[sent..<min(sent + batch, samples.count)]
+            try producer.send(topic: topic, Self.json(chunk))
+            sent += chunk.count
+            if rate > 0 {
+                let due = start.addingTimeInterval(Double(sent) / rate).timeIntervalSinceNow
+                if due > 0 { Thread.sleep(forTimeInterval: due) }
+            }
+        }
+        return sent
+    }
+
+    /// A JSON array of sample objects, as the daemon's JSON format reads them.
+    package static func json(_ samples: ArraySlice<RecordedSample>) -> String {
+        var text = "["
+        for (index, sample) in samples.enumerated() {
+            if index > 0 { text += "," }
+            let (name, labels) = SeriesKey.parse(sample.key)
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.string("series", name)
+            if !labels.isEmpty {
+                writer.beginObject("labels")
+                for (label, value) in labels { writer.string(label, value) }
+                writer.endObject()
+            }
+            writer.number("ts", sample.timestamp)
+            writer.number("value", sample.value)
+            writer.endObject()
+            text += writer.text
+        }
+        return text + "]"
+    }
+}
