@@ -12,10 +12,13 @@ setup:
 demo: setup
 	swift run -c release streamlstmd demo
 
-# Every test: unit, numerical, and the end-to-end ones over real sockets; then
+# Every test: first a build that fails if a module imports a target it does not declare (lint
+# runs scripts/check_imports.sh for the rest of the walls); unit, numerical, and the end-to-end
+# ones over real sockets; then
 # the concurrency tests again under ThreadSanitizer (a build of its own); then
 # the Debian package installed and driven under a real systemd (test-package).
 test: setup lint
+	swift build --build-tests --explicit-target-dependency-import-check error
 	swift test
 	swift test --sanitize=thread --scratch-path .build-tsan --filter ConcurrencyTests
 	$(MAKE) test-package
@@ -27,6 +30,7 @@ format:
 
 lint:
 	swift format lint --strict --recursive --parallel Sources Tests Package.swift
+	scripts/check_imports.sh
 
 release: setup
 	swift build -c release
