@@ -60,6 +60,54 @@ struct RecentRangeTests {
         #expect(range.beyond(1000, at: later + 3600, margin: 2) == nil)
     }
 
+    @Test("Days skipped by a gap are cleared, and the day moves on before a sample is judged")
+    func gaps() {
+        var range = RecentRange()
+        range.observe(50, at: Self.start, burst: false)
+        range.observe(10, at: Self.start + 3600, burst: false)
+        range.observe(100, at: Self.start + 2 * 3600, burst: true)
+        for d in 1...2 { range.observe(20, at: Self.start + Double(d) * Self.day, burst: false) }
+        // Three days later: days 0-2 are still in the week, the burst of day 0 is not remembered.
+        let later = Self.start + 5 * Self.day
+        range.advance(to: later)
+        #expect(range.beyond(110, at: later, margin: 2) == nil)  // 10...50: up to 130
+        #expect(range.beyond(170, at: later, margin: 2) == 1)
+        // Eight days after day 0, judged before anything of that day is learned: day 0 is gone.
+        let eighth = Self.start + 8 * Self.day
+        range.advance(to: eighth)
+        #expect(range.beyond(60, at: eighth, margin: 2) == nil)  // days 1-2 only: 20...20, no spread
+        range.observe(10, at: eighth, burst: false)
+        #expect(range.beyond(60, at: eighth, margin: 2) == 2)  // 10...20: (60 − 40) / 10
+    }
+
+    @Test("A damaged range in a record is refused: a NaN, a low above its high, a day no timestamp gives")
+    func damagedRecord() throws {
+        let range = Self.ordinary(hours: 30)
+        var writer = ByteWriter()
+        range.encode(into: &writer)
+        var reader = ByteReader(writer.bytes[...])
+        #expect(try RecentRange(decoding: &reader) == range)
+        var empty = ByteWriter()
+        RecentRange().encode(into: &empty)
+        var emptyReader = ByteReader(empty.bytes[...])
+        #expect(try RecentRange(decoding: &emptyReader) == RecentRange())
+        // Doubles in order: 8 lows, 8 highs, two bursts' low and high, then the day and the first time.
+        func damaged(_ index: Int, _ value: UInt64) -> [UInt8] {
+            var bytes = writer.bytes
+            withUnsafeBytes(of: value.littleEndian) { bytes.replaceSubrange((8 * index)..<(8 * index + 8), with: $0) }
+            return bytes
+        }
+        let dayIndex = 20
+        for bytes in [
+            damaged(0, Double.nan.bitPattern), damaged(8, Double.nan.bitPattern),
+            damaged(0, (1e9 as Double).bitPattern), damaged(17, (5 as Double).bitPattern),
+            damaged(dayIndex, UInt64(bitPattern: Int64.min + 1)),
+        ] {
+            var damagedReader = ByteReader(bytes[...])
+            #expect(throws: SerializationError.self) { try RecentRange(decoding: &damagedReader) }
+        }
+    }
+
     /// Unheld scores of an hourly series with a daily cycle (level 100, ±50, noise 8) and `spikes`
     /// (hour: times the level) through the predictor, training as the daemon does.
     static func hourly(hours: Int, spikes: [Int: Double], recentRangeMargin: Double) -> [AnomalyScore] {
@@ -100,6 +148,8 @@ struct RecentRangeTests {
         let outOfRange = spikes.keys.sorted().filter {
             scores[$0].reason == .outOfRange && scores[$0].unheldScore >= threshold
         }
+        let first = spikes.keys.min()!
+        #expect(scores[first].unheldScore >= threshold, "the first burst paged nobody: \(scores[first])")
         #expect(outOfRange.count <= 1, "bursts paged out of range at hours \(outOfRange)")
     }
 }

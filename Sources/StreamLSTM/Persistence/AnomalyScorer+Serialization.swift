@@ -140,12 +140,19 @@ extension RecentRange {
         let yesterday = Extremes(low: try r.readDouble(), high: try r.readDouble())
         let day = try r.read(Int64.self)
         let since = try r.readDouble()
-        // An empty day is +∞ and −∞; anything else must be a number, and a day's low at most its high.
-        let all = [lows.min(), highs.max(), today.low, today.high, yesterday.low, yesterday.high]
-        guard !all.contains(where: \.isNaN),
-            (0..<Self.days).allSatisfy({ lows[$0] <= highs[$0] || lows[$0] == .infinity }),
-            day == .min ? since == .infinity : since.isFinite
-        else { throw .invalid("recent range with a NaN, a day whose low is above its high, or no first sample time") }
+        // Each day and each burst pair is empty (+∞, −∞) or two numbers, low ≤ high; before the first
+        // sample (day Int64.min) everything is empty; a day number is one a timestamp can give.
+        func valid(_ low: Double, _ high: Double) -> Bool {
+            (low == .infinity && high == -.infinity) || (low.isFinite && high.isFinite && low <= high)
+        }
+        let pairs =
+            (0..<Self.days).map { (lows[$0], highs[$0]) } + [(today.low, today.high), (yesterday.low, yesterday.high)]
+        let empty = pairs.allSatisfy { $0.0 == .infinity && $0.1 == -.infinity }
+        guard pairs.allSatisfy({ valid($0.0, $0.1) }),
+            day == .min ? (empty && since == .infinity) : (abs(day) < Self.largestDay && since.isFinite)
+        else {
+            throw .invalid("recent range with a day that is not empty nor a low at most its high, or no first time")
+        }
         self.init(lows: lows, highs: highs, burstsToday: today, burstsYesterday: yesterday, day: day, since: since)
     }
 }

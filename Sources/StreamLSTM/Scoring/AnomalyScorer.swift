@@ -94,7 +94,7 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
         if !sensitivities.allSatisfy({ $0 >= 0 && $0 <= 10 }) { return "scorer sensitivities must lie in 0...10" }
         if !(residualFloor >= 0 && residualFloor < 1) { return "scorer residual floor must lie in [0, 1)" }
         if recentRangeMargin.isNaN || recentRangeMargin > 1000 {
-            return "scorer recent range margin \(recentRangeMargin) is above 1000 (negative turns it off)"
+            return "scorer recent range margin \(recentRangeMargin) is not a number up to 1000 (negative turns it off)"
         }
         if !(minimumAbsoluteDeviation >= 0) || !(minimumRelativeDeviation >= 0) {
             return "scorer minimum deviations must be >= 0"
@@ -392,10 +392,12 @@ public struct AnomalyScorer: Sendable, Hashable {
         }
         // The past week's range speaks long before the whole range does (300 samples are 12.5 days of an
         // hourly series), and after an incident: it keeps incidents apart and forgets.
-        if config.recentRangeMargin >= 0,
-            let beyond = recent.beyond(value, at: timestamp, margin: config.recentRangeMargin)
-        {
-            consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
+        // (The day moves on before the sample is judged, learned or not: a silenced series forgets too.)
+        if config.recentRangeMargin >= 0 {
+            recent.advance(to: timestamp)
+            if let beyond = recent.beyond(value, at: timestamp, margin: config.recentRangeMargin) {
+                consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
+            }
         }
 
         // The fits learn this sample, unless it is part of an incident they have learned enough of
@@ -454,8 +456,9 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// this bound a series' first long incident set its scales and tails for good, and its later
     /// incidents scored far less than the first.
     mutating func learnsFromIncident(alertLevel: Bool) -> Bool {
-        guard config.incidentWorth > 0 else { return true }
+        // The incident is followed even when it teaches the fits in full: the recent range keeps it apart.
         incident.advance(alertLevel: alertLevel, endsAfter: Self.incidentEndsAfter)
+        guard config.incidentWorth > 0 else { return true }
         if incident.samples == 1 && !withheld.isEmpty { withheld = [] }  // a new incident: the last one's are stale
         return incident.samples <= config.incidentWorth || incident.samples > Self.incidentBecomesNormalAfter
     }

@@ -50,33 +50,40 @@ public struct RecentRange: Sendable, Hashable {
         self.since = since
     }
 
+    /// Day numbers stay below this in size, so that differences of two never overflow.
+    static let largestDay: Int64 = 1_000_000_000_000_000
+
     /// The day number of `timestamp`, or nil for a time no calendar holds.
     static func dayNumber(_ timestamp: Double) -> Int64? {
         let days = (timestamp / secondsPerDay).rounded(.down)
-        return abs(days) < 1e15 ? Int64(days) : nil
+        return abs(days) < Double(largestDay) ? Int64(days) : nil
     }
 
     private static func slot(_ day: Int64) -> Int { Int(day & Int64(days - 1)) }
 
-    /// Takes a value seen at `timestamp`: into the day's ordinary range, or as a `burst` into the day's bursts.
+    /// Moves to the day of `timestamp` before a sample is judged (whether or not it is then learned):
+    /// days without a sample are cleared, today's bursts become yesterday's, and after a week without
+    /// samples nothing is left and the range needs a whole day again.
+    mutating func advance(to timestamp: Double) {
+        guard let today = Self.dayNumber(timestamp), day != .min, today > day else { return }
+        for skipped in (day + 1)...min(today, day + Int64(Self.days)) {
+            lows[Self.slot(skipped)] = .infinity
+            highs[Self.slot(skipped)] = -.infinity
+        }
+        burstsYesterday = today == day + 1 ? burstsToday : Extremes()
+        burstsToday = Extremes()
+        if today - day >= Int64(Self.days) { since = timestamp }
+        day = today
+    }
+
+    /// Takes a value seen at `timestamp` (after `advance(to:)`): into the day's ordinary range, or as a
+    /// `burst` into the day's bursts. A sample older than the latest day counts for the latest (time runs
+    /// back within a series only with `accept_out_of_order`).
     mutating func observe(_ value: Double, at timestamp: Double, burst: Bool) {
         guard let today = Self.dayNumber(timestamp) else { return }
-        if day == .min {
-            since = timestamp
-            day = today
-        } else if today > day {
-            // Days without a sample are cleared too (all of them after a week's gap).
-            for skipped in (day + 1)...min(today, day + Int64(Self.days)) {
-                lows[Self.slot(skipped)] = .infinity
-                highs[Self.slot(skipped)] = -.infinity
-            }
-            burstsYesterday = today == day + 1 ? burstsToday : Extremes()
-            burstsToday = Extremes()
-            // After a week without a sample nothing is left: the range needs a whole day again.
-            if today - day >= Int64(Self.days) { since = timestamp }
-            day = today
-        }
-        // A sample older than the latest day (time never runs back within a series) counts for the latest.
+        if day == .min { day = today }
+        advance(to: timestamp)
+        since = min(since, timestamp)
         if burst {
             burstsToday.take(value)
         } else {
