@@ -16,6 +16,7 @@ declare -A allowed=(
     [StreamLSTMTests]="StreamLSTM RealModule Testing"
     [DaemonTests]="StreamLSTMTesting StreamLSTMTools StreamLSTMDaemon StreamLSTM ZeroMQ RealModule Logging Metrics MetricsTestKit Testing $system"
 )
+import_pattern='^[[:space:]]*(@[A-Za-z_]+[[:space:]]+)*((public|package|internal|fileprivate|private)[[:space:]]+)?import[[:space:]]+((typealias|struct|class|enum|protocol|let|var|func)[[:space:]]+)?([A-Za-z0-9_]+)'
 status=0
 for dir in Sources/* Tests/*; do
     module=$(basename "$dir")
@@ -27,12 +28,18 @@ for module in "${!allowed[@]}"; do
     dir=Sources/$module
     [ -d "$dir" ] || dir=Tests/$module
     [ -d "$dir" ] || { echo "check_imports: no folder for module $module" >&2; status=1; continue; }
+    # Any import: with attributes (@testable, @preconcurrency, ...), an access level, indented
+    # inside #if, of one declaration (import struct M.T), of a submodule (M.Sub: M is checked).
     while IFS=: read -r file line text; do
-        imported=$(sed -E 's/^(@testable )?import ((class|struct|enum|func|protocol|typealias) )?([A-Za-z0-9_]+).*/\4/' <<< "$text")
+        if grep -q '@_exported' <<< "$text"; then
+            echo "$file:$line: re-exports make the walls invisible: import what you use where you use it" >&2
+            status=1
+        fi
+        imported=$(sed -E "s/$import_pattern.*/\\6/" <<< "$text")
         if ! grep -qw -- "$imported" <<< "${allowed[$module]}"; then
             echo "$file:$line: $module may not import $imported (scripts/check_imports.sh lists what it may)" >&2
             status=1
         fi
-    done < <(grep -rnE --include='*.swift' '^(@testable )?import ' "$dir")
+    done < <(grep -rnE --include='*.swift' "$import_pattern" "$dir")
 done
 exit $status
