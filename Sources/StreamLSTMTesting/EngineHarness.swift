@@ -17,9 +17,9 @@ package final class EngineHarness {
         // In lockstep the harness waits for every job; low-priority jobs could wait on a busy machine.
         if lockstep { config.trainingPriority = .normal }
         let alerts = self.alerts
-        engine = Engine(config: config, silences: silences, logger: Logger(label: "test")) { alert in
-            alerts.withLock { $0.append(alert) }
-        }
+        engine = Engine(
+            config: config, silences: silences, logger: Logger(label: "test"),
+            alerts: AlertHandler { alert in alerts.withLock { $0.append(alert) } })
         self.lockstep = lockstep
     }
 

@@ -62,12 +62,12 @@ struct BoundedWaitTests {
             sampleTime: 0, value: 1, predicted: 0, lower: 0, upper: 0, score: 0.9, threshold: 0.5,
             reason: .spike, modelVersion: 0)
         context.shutdown()  // the next send fails with ETERM and the thread ends
-        publisher.publish(alert)
+        publisher.take(alert)
         try waitUntil("the publisher refusing alerts") {
-            publisher.publish(alert)
+            publisher.take(alert)
             return publisher.droppedCount > 0
         }
-        for _ in 0..<70_000 { publisher.publish(alert) }
+        for _ in 0..<70_000 { publisher.take(alert) }
         #expect(publisher.droppedCount >= 70_000)
         publisher.stop()
     }

@@ -27,7 +27,7 @@ struct CheckpointCompletenessTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         var config = EngineConfig()
         config.shards = 3
-        let engine = Engine(config: config, logger: Logger(label: "test")) { _ in }
+        let engine = Engine(config: config, logger: Logger(label: "test"), alerts: AlertHandler { _ in })
         let store = try CheckpointStore(directory: folder.path)
         let checkpointer = Checkpointer(
             store: store, engine: engine, interval: 3600, logger: Logger(label: "test"), metrics: nil)

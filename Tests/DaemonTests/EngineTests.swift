@@ -82,7 +82,7 @@ struct ReloadVerdictTests {
     func liveKeysAreApplied() throws {
         let base = try DaemonConfig.load(yaml: "shards: 1")
         for change in Self.liveChanges {
-            let engine = Engine(config: base.engine, logger: Logger(label: "test")) { _ in }
+            let engine = Engine(config: base.engine, logger: Logger(label: "test"), alerts: AlertHandler { _ in })
             defer { engine.stop() }
             let levels = LogLevelSwitch(base.logLevel)
             let sink = try AlertmanagerService(
@@ -98,7 +98,7 @@ struct ReloadVerdictTests {
         #expect(
             live.count == Self.liveChanges.count + SilenceBookTests.liveChanges.count,
             "a live key without a test of its reload: \(live.sorted())")
-        let engine = Engine(config: base.engine, logger: Logger(label: "test")) { _ in }
+        let engine = Engine(config: base.engine, logger: Logger(label: "test"), alerts: AlertHandler { _ in })
         defer { engine.stop() }
         let restart = try DaemonConfig.load(yaml: "shards: 1\nmodel: {hidden_size: 8}\nscorer: {warm_up: 50}")
         let (applied, needRestart) = try Reload.apply(
@@ -121,7 +121,7 @@ struct ReloadVerdictTests {
 struct EngineTests {
     /// Runs one sample of each of `series` series through an engine and waits until all are accounted for.
     func feed(series: Int, config: EngineConfig) throws -> EngineStats.Snapshot {
-        let engine = Engine(config: config, logger: Logger(label: "test")) { _ in }
+        let engine = Engine(config: config, logger: Logger(label: "test"), alerts: AlertHandler { _ in })
         let samples = (0..<series).map { Sample(key: "s\($0)", timestamp: 0, value: 1) }
         engine.submit(samples, acceptOutOfOrder: false)
         try waitUntil("every sample accounted for", poll: 0.001) {
@@ -166,11 +166,14 @@ struct EngineTests {
             config.training = false
             config.instanceShard = shard
             let raised = Protected<[String]>([])
-            let engine = Engine(config: config, logger: Logger(label: "test")) { alert in
-                raised.withLock {
-                    $0.append("\(alert.seriesKey) \(alert.status) \(alert.severity) \(alert.sampleTime) \(alert.score)")
-                }
-            }
+            let engine = Engine(
+                config: config, logger: Logger(label: "test"),
+                alerts: AlertHandler { alert in
+                    raised.withLock {
+                        $0.append(
+                            "\(alert.seriesKey) \(alert.status) \(alert.severity) \(alert.sampleTime) \(alert.score)")
+                    }
+                })
             for batch in stride(from: 0, to: samples.count, by: 240) {
                 engine.submit(Array(samples[batch..<min(batch + 240, samples.count)]), acceptOutOfOrder: false)
             }
@@ -212,7 +215,7 @@ struct SeriesBookTests {
             label: "test", config: config, stats: EngineStats(),
             prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
             learning: LearningSwitch(on: false), live: LiveSettingsBox(LiveSettings(config)),
-            logger: Logger(label: "test"), raise: { _ in })
+            logger: Logger(label: "test"), alerts: AlertHandler { _ in })
         var seen: [String] = []
         // A replay matches the observer's calls to its rows by order: a refusal out of place shifts every result.
         book.observer = { sample, result, _, _ in seen.append("\(sample.key):\(result == nil ? "refused" : "stepped")")

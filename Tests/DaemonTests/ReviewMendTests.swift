@@ -54,14 +54,14 @@ struct ReviewMendTests {
             return try! SeriesSnapshot.decode(bytes[...], config: config.predictor)
         }
         let old = snapshot(#"x{host-name="a"}"#, samples: 30)
-        let fresh = Engine(config: config, logger: Logger(label: "test")) { _ in }
+        let fresh = Engine(config: config, logger: Logger(label: "test"), alerts: AlertHandler { _ in })
         defer { fresh.stop() }
         #expect(fresh.restore([old]).count == 1)
         let restored = try #require(try fresh.inspect(key: #"x{host_name="a"}"#).get())
         #expect(restored.samples == 30 && restored.bytes < 8_000, "\(restored.bytes) bytes: the prior is shared again")
         // A budget for about three such series: of ten, three are kept, the rest refused and counted.
         config.maxMemory = 3 * restored.bytes + restored.bytes / 2
-        let tight = Engine(config: config, logger: Logger(label: "test")) { _ in }
+        let tight = Engine(config: config, logger: Logger(label: "test"), alerts: AlertHandler { _ in })
         defer { tight.stop() }
         let kept = tight.restore((0..<10).map { snapshot("r\($0)", samples: 30) })
         #expect(kept.count == 3 && tight.stats.snapshot.rejected(.memoryLimit) == 7)

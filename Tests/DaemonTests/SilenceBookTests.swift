@@ -253,7 +253,7 @@ struct SilenceBookTests {
     func reload() throws {
         let base = try DaemonConfig.load(yaml: "shards: 1")
         for change in Self.liveChanges {
-            let engine = Engine(config: base.engine, logger: Logger(label: "test")) { _ in }
+            let engine = Engine(config: base.engine, logger: Logger(label: "test"), alerts: AlertHandler { _ in })
             defer { engine.stop() }
             let poller = try SilencePoller(
                 book: Self.book(), alertmanager: base.alertmanager, silences: base.silences, metricsFactory: nil,

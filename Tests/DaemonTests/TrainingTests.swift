@@ -166,7 +166,7 @@ struct ConcurrencyTests {
     @Test("Checkpoint snapshots taken and encoded on another thread while samples and training results land")
     func snapshotsWhileRunning() throws {
         let config = Self.busyTraining
-        let engine = Engine(config: config, logger: Logger(label: "test")) { _ in }
+        let engine = Engine(config: config, logger: Logger(label: "test"), alerts: AlertHandler { _ in })
         defer { engine.stop() }
         let predictorConfig = config.predictor
         let seriesCount = 1500  // several snapshot chunks per shard

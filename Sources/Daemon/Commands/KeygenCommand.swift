@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import StreamLSTMDaemon
-import StreamLSTMTools
-import ZeroMQ
 
 /// `streamlstmd keygen`: a CURVE key pair as czmq certificates.
 struct KeygenCommand: ParsableCommand {
@@ -30,21 +28,12 @@ struct KeygenCommand: ParsableCommand {
     }
 
     func run() throws {
-        let keys = try ZMQCurve.keyPair()
-        let certificate = CurveCertificate(
-            publicKey: keys.publicKey, secretKey: keys.secretKey, metadata: ["name": name])
+        let certificate = try CurveCertificate.generate(name: name)
         guard let output else {
             Swift.print(certificate.text(secret: false) + "\n" + certificate.text(secret: true), terminator: "")
             return
         }
-        let folder = URL(fileURLWithPath: output)
-        // A folder made here is the owner's alone: it will hold a secret key.
-        try FileManager.default.createDirectory(
-            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try SecureFile.writeNew(
-            folder.appendingPathComponent("\(name).key"), certificate.text(secret: false), mode: 0o644)
-        try SecureFile.writeNew(
-            folder.appendingPathComponent("\(name).key_secret"), certificate.text(secret: true), mode: 0o600)
+        try certificate.writePair(in: URL(fileURLWithPath: output), name: name)
         FileHandle.standardError.write(Data("wrote \(name).key and \(name).key_secret in \(output)\n".utf8))
     }
 }

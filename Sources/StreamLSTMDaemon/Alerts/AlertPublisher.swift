@@ -5,7 +5,7 @@ import ZeroMQ
 
 /// Publishes alerts on a bound PUB socket as `[topic, json]` from its own
 /// thread (the socket's owner), numbering them in the order they go out.
-package final class AlertPublisher: Sendable {
+package final class AlertPublisher: AlertSink {
     package let endpoint: String
     private let queue = BlockingQueue<Alert>(capacity: 65_536)
     /// Alerts not published because the publisher's thread had ended (its context shut down).
@@ -38,7 +38,7 @@ package final class AlertPublisher: Sendable {
                 try socket.set(.heartbeatInterval(milliseconds: 10_000))
                 try socket.set(.heartbeatTimeout(milliseconds: 30_000))
                 try socket.set(.maxMessageSize(bytes: 64 << 10))
-                if let curve { try Input.makeCurveServer(socket, curve) }
+                if let curve { try curve.install(on: socket) }
                 try socket.bind(requested)
                 bound.put(.success(try socket.lastEndpoint()))
             } catch {
@@ -75,7 +75,7 @@ package final class AlertPublisher: Sendable {
 
     /// Queues an alert for publishing. Any thread. Blocks while 65,536 wait for a live publisher;
     /// once its thread has ended, returns at once and counts the alert as dropped.
-    package func publish(_ alert: Alert) {
+    package func take(_ alert: Alert) {
         guard queue.put(alert) else {
             let total = dropped.withLock { count -> Int in
                 count += 1

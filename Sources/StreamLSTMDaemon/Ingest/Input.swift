@@ -34,7 +34,7 @@ package struct InputConfig: Equatable, Sendable {
 }
 
 /// The ingest thread of one input: receives messages, parses them, routes the
-/// samples to the engine, counts what it rejects and says so in the log at a
+/// samples to its sink, counts what it rejects and says so in the log at a
 /// limited rate. It runs until its context shuts down, or until receiving fails.
 package final class Input: Sendable {
     package let config: InputConfig
@@ -46,10 +46,12 @@ package final class Input: Sendable {
 
     /// Binds or connects (on the input's own thread, the socket's owner) before returning,
     /// so that a bad endpoint fails the start instead of a thread.
-    /// `curve`: this input as a CURVE server (the ZAP handler is bound in `context` already).
+    /// `sink`: where parsed samples and rejections go; `metrics`: the input's counters (messages,
+    /// producers, disconnects, failed handshakes); `curve`: this input as a CURVE server (the ZAP
+    /// handler is bound in `context` already).
     package init(
-        config: InputConfig, context: ZMQContext, engine: Engine, curve: CurveSecurity.Server? = nil,
-        logger: Logger
+        config: InputConfig, context: ZMQContext, sink: any SampleSink, metrics: DaemonMetrics?,
+        curve: CurveSecurity.Server? = nil, logger: Logger
     ) throws(ZMQError) {
         self.config = config
         let ready = BlockingQueue<Result<[String], ZMQError>>(capacity: 1)
@@ -69,12 +71,12 @@ package final class Input: Sendable {
                     try socket.set(.heartbeatInterval(milliseconds: 10_000))
                     try socket.set(.heartbeatTimeout(milliseconds: 30_000))
                 }
-                if let curve { try Self.makeCurveServer(socket, curve) }
+                if let curve { try curve.install(on: socket) }
                 let monitorAddress = try socket.startMonitor([
                     .disconnected, .handshakeFailedNoDetail, .handshakeFailedProtocol,
                 ])
                 monitor.withLock {
-                    $0 = Self.startMonitor(monitorAddress, context: context, engine: engine, logger: logger)
+                    $0 = Self.startMonitor(monitorAddress, context: context, metrics: metrics, logger: logger)
                 }
                 try socket.set(.receiveHighWaterMark(100_000))
                 try socket.set(.reconnectInterval(milliseconds: 100))
@@ -97,7 +99,10 @@ package final class Input: Sendable {
                 return nil
             }
             defer { socket.close() }
-            guard let error = Self.receiveLoop(socket: socket, config: config, engine: engine, logger: logger) else {
+            guard
+                let error = Self.receiveLoop(
+                    socket: socket, config: config, sink: sink, metrics: metrics, logger: logger)
+            else {
                 return nil
             }
             logger.critical("input stopped", metadata: ["error": "\(error)", "endpoints": "\(config.endpoints)"])
@@ -113,7 +118,7 @@ package final class Input: Sendable {
 
     /// Counts the disconnects of this input's producers, until the context shuts down.
     private static func startMonitor(
-        _ address: String, context: ZMQContext, engine: Engine,
+        _ address: String, context: ZMQContext, metrics: DaemonMetrics?,
         logger: Logger
     ) -> OwnedThread<Void> {
         OwnedThread(name: "input-monitor") {
@@ -131,10 +136,10 @@ package final class Input: Sendable {
                 guard kind == .disconnected else {
                     // A plain-text client at a CURVE socket, or a bad handshake: refused before ZAP is asked.
                     // (A peer that never speaks ZMTP at all, such as garbage, is only a dropped connection.)
-                    Self.countProtocolError(engine: engine, logger: logger, endpoint: peer, log: &handshakeLog)
+                    Self.countProtocolError(metrics: metrics, logger: logger, endpoint: peer, log: &handshakeLog)
                     continue
                 }
-                engine.stats.metrics?.inputDisconnects.increment()
+                metrics?.inputDisconnects.increment()
                 unlogged += 1
                 guard log.allows() else { continue }
                 logger.notice(
@@ -156,20 +161,13 @@ package final class Input: Sendable {
 
     /// A handshake that failed before ZAP was asked: plain text at a CURVE socket, or not ZMTP at all.
     private static func countProtocolError(
-        engine: Engine, logger: Logger, endpoint: String,
+        metrics: DaemonMetrics?, logger: Logger, endpoint: String,
         log: inout RateLimiter
     ) {
-        engine.stats.metrics?.handshakeProtocolErrors.increment()
+        metrics?.handshakeProtocolErrors.increment()
         if log.allows() {
             logger.warning("a handshake failed (not ZMTP, or not CURVE)", metadata: ["endpoint": "\(endpoint)"])
         }
-    }
-
-    /// Makes `socket` a CURVE server whose handshakes the ZAP handler judges in `server`'s domain.
-    package static func makeCurveServer(_ socket: ZMQSocket, _ server: CurveSecurity.Server) throws(ZMQError) {
-        try socket.set(.curveServer(true))
-        try socket.set(.curveSecretKey(server.secretKey))
-        try socket.set(.zapDomain(server.domain))
     }
 
     /// From a task: the end of receiving, nil when the context shut down, else the error that ended it.
@@ -186,7 +184,7 @@ package final class Input: Sendable {
 
     /// Receives until the context shuts down (nil) or receiving fails (the error).
     private static func receiveLoop(
-        socket: ZMQSocket, config: InputConfig, engine: Engine,
+        socket: ZMQSocket, config: InputConfig, sink: any SampleSink, metrics: DaemonMetrics?,
         logger: Logger
     ) -> ZMQError? {
         var faultAfter = Self.injectedFaultAfter
@@ -210,20 +208,20 @@ package final class Input: Sendable {
                 return error.isTerminated ? nil : error
             }
             result.removeAll()
-            engine.stats.metrics?.inputMessages.increment()
+            metrics?.inputMessages.increment()
             decode(message, config: config, parser: parser, now: Date().timeIntervalSince1970, into: &result)
             let producer = socket.lastUserId.flatMap { $0.isEmpty ? nil : $0 }
             if let producer {
                 if producerCounters[producer] == nil, producerCounters.count < 10_000 {
-                    producerCounters[producer] = engine.stats.metrics?.producerMessages(producer)
+                    producerCounters[producer] = metrics?.producerMessages(producer)
                 }
                 producerCounters[producer]?.increment()
             }
             if !result.samples.isEmpty {
-                engine.submit(result.samples, acceptOutOfOrder: config.acceptOutOfOrder, producer: producer)
+                sink.submit(result.samples, acceptOutOfOrder: config.acceptOutOfOrder, producer: producer)
             }
             if result.rejections.total > 0 {
-                engine.stats.add(rejections: result.rejections)
+                sink.count(result.rejections)
                 log.note(result.rejections)
             }
         }

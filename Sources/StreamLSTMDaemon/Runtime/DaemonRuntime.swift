@@ -70,11 +70,8 @@ package final class DaemonRuntime: Sendable {
                 book: silences, alertmanager: config.alertmanager, silences: config.silences,
                 metricsFactory: metrics?.factory, logger: logger)
             let engine = Engine(
-                config: config.engine, stats: EngineStats(metrics: metrics), silences: silences, logger: logger
-            ) { alert in
-                publisher.publish(alert)
-                alertmanager.take(alert)
-            }
+                config: config.engine, stats: EngineStats(metrics: metrics), silences: silences, logger: logger,
+                alerts: AlertFanOut([publisher, alertmanager]))
             self.engine = engine
             started.append { engine.stop() }
             if let directory = config.effectiveStateDirectory {
@@ -101,7 +98,7 @@ package final class DaemonRuntime: Sendable {
             }
             for (index, input) in config.inputs.enumerated() {
                 let opened = try Input(
-                    config: input, context: inputContext, engine: engine,
+                    config: input, context: inputContext, sink: engine, metrics: metrics,
                     curve: security?.servers[CurveSecurity.inputDomain(index)], logger: logger)
                 inputs.append(opened)
                 started.append {

@@ -76,6 +76,21 @@ package struct CurveCertificate: Sendable, Equatable {
     }
 
     /// The certificate's text: the secret file when `secret`, else the public one.
+    /// A new key pair named `name` (in the certificates' metadata).
+    package static func generate(name: String) throws(ZMQError) -> CurveCertificate {
+        let keys = try ZMQCurve.keyPair()
+        return CurveCertificate(publicKey: keys.publicKey, secretKey: keys.secretKey, metadata: ["name": name])
+    }
+
+    /// Writes `folder/name.key` (public, 0644) and `folder/name.key_secret` (0600), never over an
+    /// existing file; a folder made here is the owner's alone, as it holds a secret key.
+    package func writePair(in folder: URL, name: String) throws {
+        try FileManager.default.createDirectory(
+            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try SecureFile.writeNew(folder.appendingPathComponent("\(name).key"), text(secret: false), mode: 0o644)
+        try SecureFile.writeNew(folder.appendingPathComponent("\(name).key_secret"), text(secret: true), mode: 0o600)
+    }
+
     package func text(secret: Bool, generatedAt date: Date = Date()) -> String {
         var lines = ["#   ****  Generated on \(ISO8601DateFormatter().string(from: date)) by streamlstmd  ****"]
         if secret {

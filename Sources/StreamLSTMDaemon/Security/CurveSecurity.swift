@@ -12,6 +12,13 @@ package final class CurveSecurity: Sendable {
         package let domain: String
         package let secretKey: String
         package let allowedKeys: String
+
+        /// Makes `socket` a CURVE server of this domain: its handshakes are checked by the ZAP handler.
+        package func install(on socket: ZMQSocket) throws(ZMQError) {
+            try socket.set(.curveServer(true))
+            try socket.set(.curveSecretKey(secretKey))
+            try socket.set(.zapDomain(domain))
+        }
     }
 
     /// Why CURVE could not be set up: a clear error at start, or a refused reload.

@@ -4,7 +4,7 @@ import StreamLSTM
 import Synchronization
 
 /// The shards, and the routing of samples to them by fingerprint.
-package final class Engine: Sendable {
+package final class Engine: SampleSink {
     package let config: EngineConfig
     package let stats: EngineStats
     private let shards: [Shard]
@@ -15,10 +15,11 @@ package final class Engine: Sendable {
     package let live: LiveSettingsBox
     private let stopping = Atomic<Bool>(false)
 
-    /// `silences`: what the series consult once per batch (nil: none, as in a replay).
+    /// `silences`: what the series consult once per batch (nil: none, as in a replay); `alerts`: where
+    /// the alerts they raise go.
     package init(
         config: EngineConfig, stats: EngineStats = EngineStats(), silences: SilenceBook? = nil, logger: Logger,
-        raise: @escaping @Sendable (Alert) -> Void
+        alerts: any AlertSink
     ) {
         precondition(config.problem == nil, config.problem ?? "")
         self.config = config
@@ -44,7 +45,7 @@ package final class Engine: Sendable {
         shards = (0..<config.shards).map {
             Shard(
                 index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, learning: learning,
-                live: live, silences: silences, logger: logger, raise: raise)
+                live: live, silences: silences, logger: logger, alerts: alerts)
         }
         for shard in shards { shard.start() }
     }
@@ -71,6 +72,11 @@ package final class Engine: Sendable {
             return route(mine)
         }
         route(message)
+    }
+
+    /// Counts what an input's parsing refused.
+    package func count(_ rejections: Rejections) {
+        stats.add(rejections: rejections)
     }
 
     private func route(_ message: SampleBatch) {

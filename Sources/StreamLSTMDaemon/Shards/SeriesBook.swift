@@ -16,7 +16,7 @@ package typealias StepObserver = (_ sample: Sample, _ result: StepResult?, _ fir
 package final class SeriesBook {
     private let config: EngineConfig
     private let stats: EngineStats
-    private let raise: @Sendable (Alert) -> Void
+    private let alerts: any AlertSink
     private let logger: Logger
     private let label: String
     private var series: [UInt64: SeriesState] = [:]
@@ -47,7 +47,7 @@ package final class SeriesBook {
     package init(
         label: String, config: EngineConfig, stats: EngineStats, prior: [Float16], trainer: TrainingRunner?,
         learning: LearningSwitch, live: LiveSettingsBox, silences: SilenceBook? = nil, logger: Logger,
-        raise: @escaping @Sendable (Alert) -> Void
+        alerts: any AlertSink
     ) {
         self.live = live
         self.silences = silences
@@ -57,7 +57,7 @@ package final class SeriesBook {
         self.learning = learning
         self.config = config
         self.stats = stats
-        self.raise = raise
+        self.alerts = alerts
         self.logger = logger
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         workspace = Workspace(network: network)
@@ -182,7 +182,7 @@ package final class SeriesBook {
                     }
                 }
                 stats.metrics?.count(alert)
-                raise(alert)
+                alerts.take(alert)
             }
             state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
             observer?(sample, result, state.record.alert.isFiring, paged)
@@ -231,7 +231,7 @@ package final class SeriesBook {
                 alert.silence = state.silence?.id
                 stats.metrics?.count(alert)
                 stats.add(resolved: 1)
-                raise(alert)
+                alerts.take(alert)
                 outcome.resolvedAlert = true
                 state.record.firingSamples = 0
             }

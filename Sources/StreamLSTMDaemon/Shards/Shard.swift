@@ -67,13 +67,13 @@ package final class Shard: @unchecked Sendable {
     package init(
         index: Int, config: EngineConfig, stats: EngineStats, prior: [Float16], scheduler: TrainingScheduler?,
         learning: LearningSwitch, live: LiveSettingsBox, silences: SilenceBook?, logger: Logger,
-        raise: @escaping @Sendable (Alert) -> Void
+        alerts: any AlertSink
     ) {
         self.index = index
         queue = BlockingQueue(capacity: config.queueCapacity)
         book = SeriesBook(
             label: "shard \(index)", config: config, stats: stats, prior: prior, trainer: scheduler,
-            learning: learning, live: live, silences: silences, logger: logger, raise: raise)
+            learning: learning, live: live, silences: silences, logger: logger, alerts: alerts)
     }
 
     /// A fault for the tests: with `STREAMLSTMD_FAULT_STALL_SERIES=KEY` in the environment, a shard

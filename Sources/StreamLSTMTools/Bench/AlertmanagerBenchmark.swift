@@ -40,10 +40,8 @@ package struct AlertmanagerBenchmark {
         let service = try AlertmanagerService(config: amConfig, instance: "bench", metricsFactory: nil, logger: logger)
         defer { service.stopSenders() }
         let taken = Protected(0)
-        let engine = Engine(config: config, logger: logger) { alert in
-            taken.withLock { $0 += 1 }
-            service.take(alert)
-        }
+        let counted = AlertHandler { _ in taken.withLock { $0 += 1 } }
+        let engine = Engine(config: config, logger: logger, alerts: AlertFanOut([counted, service]))
         defer { engine.stop() }
         var fed = 0
         func feed(_ samples: [Sample]) -> Double {

@@ -4,7 +4,7 @@ import StreamLSTMDaemon
 import ZeroMQ
 
 /// Where replay's alerts go: a JSON-lines file and/or a PUB socket.
-package final class ReplayAlertSink: @unchecked Sendable {
+package final class ReplayAlertSink: AlertSink, @unchecked Sendable {
     // @unchecked: used by the replaying thread only.
     private let log: FileHandle?
     private let publisher: AlertPublisher?
@@ -38,7 +38,7 @@ package final class ReplayAlertSink: @unchecked Sendable {
     package func take(_ alert: Alert) {
         sequence += 1
         log?.write(Data((alert.json(sequence: sequence, instance: instance) + "\n").utf8))
-        publisher?.publish(alert)
+        publisher?.take(alert)
     }
 
     package func finish() {

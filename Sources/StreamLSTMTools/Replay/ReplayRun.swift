@@ -47,8 +47,7 @@ package struct ReplayRun {
             logPath: alertLog, endpoint: alertsEndpoint, instance: config.engine.instance,
             logger: logger)
         let replayer = Replayer(
-            config: config.engine, speed: speed, plot: plotter, logger: logger,
-            raise: { sink.take($0) })
+            config: config.engine, speed: speed, plot: plotter, logger: logger, alerts: sink)
         let bar = ProgressBar(enabled: progress)
         var summary = ReplaySummary()
         let start = DispatchTime.now().uptimeNanoseconds

@@ -60,8 +60,7 @@ package final class Replayer {
     package private(set) var refusedVerdicts = 0
 
     package init(
-        config: EngineConfig, speed: Double?, plot: PlotCollector?, logger: Logger,
-        raise: @escaping @Sendable (Alert) -> Void
+        config: EngineConfig, speed: Double?, plot: PlotCollector?, logger: Logger, alerts: any AlertSink
     ) {
         let stats = EngineStats()
         self.stats = stats
@@ -76,7 +75,7 @@ package final class Replayer {
                 ? InlineTrainer(network: network, maxWindow: config.predictor.training.window)
                 : nil,
             learning: LearningSwitch(on: true), live: LiveSettingsBox(LiveSettings(config)),
-            logger: logger, raise: raise)
+            logger: logger, alerts: alerts)
         book.observer = { [unowned self] sample, result, firing, paged in observe(sample, result, firing, paged) }
     }
 

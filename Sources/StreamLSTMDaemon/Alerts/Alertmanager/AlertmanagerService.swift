@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// book keeps the current state of every alert, one sender per Alertmanager
 /// sends it. A reload may add, remove or change Alertmanagers. At shutdown
 /// (after the shards have drained) each healthy sender makes one last pass.
-package final class AlertmanagerService: Service, Sendable {
+package final class AlertmanagerService: Service, AlertSink {
     package let book: AlertmanagerBook
     private let senders = Protected<[String: AlertmanagerSender]>([:])
     /// The same senders as a list, made when they change: what a shard reads for every alert (a
