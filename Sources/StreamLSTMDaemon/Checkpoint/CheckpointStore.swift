@@ -2,13 +2,19 @@ import Foundation
 import Logging
 import StreamLSTM
 
-/// Why a checkpoint could not be written.
-package struct CheckpointError: Error, CustomStringConvertible {
-    package init(description: String) {
-        self.description = description
-    }
+/// Why the state directory could not be used or a checkpoint not written.
+package enum CheckpointError: Error, CustomStringConvertible {
+    /// The state directory could not be made (`reason`: the file system's own error).
+    case directory(path: String, reason: String)
+    /// Writing, syncing or renaming the checkpoint failed (`ENOSPC`: the disk is full).
+    case write(SystemCallError)
 
-    package let description: String
+    package var description: String {
+        switch self {
+        case .directory(let path, let reason): "cannot create the state directory \(path): \(reason)"
+        case .write(let failure): "\(failure)"
+        }
+    }
 }
 
 /// The state directory: `series.ckpt` with every series, replaced atomically
@@ -24,8 +30,7 @@ package struct CheckpointStore: Sendable {
         do {
             try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         } catch {
-            throw CheckpointError(
-                description: "cannot create the state directory \(directory): \(error.localizedDescription)")
+            throw .directory(path: directory, reason: error.localizedDescription)
         }
     }
 
@@ -60,7 +65,7 @@ package struct CheckpointStore: Sendable {
                 total += buffer.count
             }
         } catch {
-            throw CheckpointError(description: error.description)
+            throw .write(error)
         }
         return Written(
             series: snapshots.count, bytes: total,

@@ -10,16 +10,12 @@ package final class MappedFile {
     private let base: UnsafeMutableRawPointer?
     package let count: Int
 
-    package struct Failure: Error, CustomStringConvertible {
-        package let description: String
-    }
-
-    package init(path: String) throws {
+    package init(path: String) throws(SystemCallError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw .last("open", path) }
         defer { close(fd) }
         var status = stat()
-        guard fstat(fd, &status) == 0 else { throw Failure(description: String(cString: strerror(errno))) }
+        guard fstat(fd, &status) == 0 else { throw .last("fstat", path) }
         count = Int(status.st_size)
         guard count > 0 else {
             base = nil
@@ -27,7 +23,7 @@ package final class MappedFile {
         }
         // Populated at once: the whole file is read anyway, and faulting it in page by page costs more.
         let mapped = mmap(nil, count, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0)
-        guard let mapped, mapped != MAP_FAILED else { throw Failure(description: String(cString: strerror(errno))) }
+        guard let mapped, mapped != MAP_FAILED else { throw .last("mmap", path) }
         madvise(mapped, count, MADV_SEQUENTIAL)
         base = mapped
     }

@@ -91,16 +91,18 @@ package final class BoundedHTTPServer: @unchecked Sendable {
         package let deadline: Double
     }
 
-    package init(host: String, port: UInt16, routes: [Route], limits: Limits = Limits(), logger: Logger) throws {
+    package init(
+        host: String, port: UInt16, routes: [Route], limits: Limits = Limits(), logger: Logger
+    ) throws(HTTPServerError) {
         var bind = sockaddr_in()
         bind.sin_family = sa_family_t(AF_INET)
         bind.sin_port = port.bigEndian
         guard inet_pton(AF_INET, host, &bind.sin_addr) == 1 else {
-            throw HTTPServerError("not an IPv4 address: \(host)")
+            throw .notIPv4(host)
         }
         let fd = socket(
             AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw HTTPServerError("socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw .system(.last("socket", "\(host):\(port)")) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         let bound = withUnsafePointer(to: &bind) {
@@ -109,9 +111,9 @@ package final class BoundedHTTPServer: @unchecked Sendable {
             }
         }
         guard bound == 0, listen(fd, 128) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let failure = SystemCallError.last(bound == 0 ? "listen" : "bind", "\(host):\(port)")
             close(fd)
-            throw HTTPServerError("bind or listen on \(host):\(port): \(reason)")
+            throw .system(failure)
         }
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -121,8 +123,9 @@ package final class BoundedHTTPServer: @unchecked Sendable {
         address = "\(host):\(UInt16(bigEndian: actual.sin_port))"
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else {
+            let failure = SystemCallError.last("pipe", "\(host):\(port)")
             close(fd)
-            throw HTTPServerError("pipe: \(String(cString: strerror(errno)))")
+            throw .system(failure)
         }
         for end in pipeEnds { Self.makeNonBlocking(end) }
         listener = fd
@@ -391,7 +394,17 @@ package final class BoundedHTTPServer: @unchecked Sendable {
     }
 }
 
-package struct HTTPServerError: Error, CustomStringConvertible {
-    package let description: String
-    package init(_ description: String) { self.description = description }
+/// Why the HTTP server could not start.
+package enum HTTPServerError: Error, Equatable, CustomStringConvertible {
+    /// The host is not an IPv4 address (names are resolved before, by `HTTPAddress`).
+    case notIPv4(String)
+    /// A socket call failed (`EADDRINUSE`: the port is taken; `EACCES`: a port below 1024).
+    case system(SystemCallError)
+
+    package var description: String {
+        switch self {
+        case .notIPv4(let host): "not an IPv4 address: \(host)"
+        case .system(let failure): "\(failure)"
+        }
+    }
 }

@@ -7,6 +7,13 @@ import StreamLSTMDaemon
 /// writing (encode, checksum, fsync, rename) and restoring, for N learned
 /// series with the default model.
 package struct CheckpointBenchmark {
+    /// The benchmark's own check: a restore gave back fewer series than were written.
+    package struct Incomplete: Error, CustomStringConvertible {
+        package let restored: Int
+        package let written: Int
+        package var description: String { "restored \(restored) of \(written) series" }
+    }
+
     package init(directory: String) {
         self.directory = directory
     }
@@ -54,7 +61,7 @@ package struct CheckpointBenchmark {
         let written = try store.write(snapshots)
         let restored = store.restore(config: config, logger: Logger(label: "bench"))
         guard restored.snapshots.count == count, restored.contents.problem == nil else {
-            throw CheckpointError(description: "restored \(restored.snapshots.count) of \(count) series")
+            throw Incomplete(restored: restored.snapshots.count, written: count)
         }
         try? FileManager.default.removeItem(at: store.file)
         return Result(
