@@ -8,30 +8,12 @@ package func httpRequest(_ method: String, _ url: String, json body: String? = n
     status: Int, body: String
 ) {
     guard let endpoint = URL(string: url) else { throw RunningDaemon.Failure("not a URL: \(url)") }
-    var request = URLRequest(url: endpoint, timeoutInterval: timeout)
-    request.httpMethod = method
-    if let body {
-        request.httpBody = Data(body.utf8)
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    }
-    let reply = Protected<Result<(Int, String), any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
     let session = URLSession(configuration: .ephemeral)
     defer { session.invalidateAndCancel() }
-    session.dataTask(with: request) { data, response, error in
-        reply.withLock {
-            $0 =
-                error.map { .failure($0) }
-                ?? .success(
-                    ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data ?? Data(), as: UTF8.self)))
-        }
-        done.signal()
-    }.resume()
-    _ = done.wait(timeout: .now() + timeout + 1)
-    switch reply.withLock({ $0 }) {
-    case .success(let (status, text)): return (status, text)
+    let request = HTTPExchange.request(method, endpoint, json: body.map { Data($0.utf8) }, timeout: timeout)
+    switch HTTPExchange.perform(request, session: session, timeout: timeout) {
+    case .success(let reply): return reply
     case .failure(let error): throw RunningDaemon.Failure("\(method) \(url): \(error)")
-    case nil: throw RunningDaemon.Failure("\(method) \(url): no reply in \(timeout) s")
     }
 }
 

@@ -47,31 +47,14 @@ struct DaemonClientOptions: ParsableArguments {
         guard let url = URL(string: "http://\(address)\(path)") else {
             throw ValidationError("--http takes HOST:PORT, not \"\(address)\"")
         }
-        var request = URLRequest(url: url, timeoutInterval: 10)
-        request.httpMethod = method
-        if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let reply = Protected<Result<(Int, String), any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
         let session = URLSession(configuration: .ephemeral)
-        session.dataTask(with: request) { data, response, error in
-            if let error {
-                reply.withLock { $0 = .failure(error) }
-            } else {
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                reply.withLock { $0 = .success((status, String(decoding: data ?? Data(), as: UTF8.self))) }
-            }
-            done.signal()
-        }.resume()
-        _ = done.wait(timeout: .now() + 15)
-        session.invalidateAndCancel()
+        defer { session.invalidateAndCancel() }
+        let request = HTTPExchange.request(method, url, json: body.map { Data($0.utf8) }, timeout: 10)
         let reason: String
-        switch reply.withLock({ $0 }) {
-        case .success(let (status, body)): return (status, body)
+        switch HTTPExchange.perform(request, session: session, timeout: 10) {
+        case .success(let reply): return reply
+        case .failure(let error as HTTPExchange.TimedOut): reason = "\(error)"
         case .failure(let error): reason = error.localizedDescription
-        case nil: reason = "no reply within 15 s"
         }
         FileHandle.standardError.write(
             Data(

@@ -170,34 +170,15 @@ package final class AlertmanagerSender: Sendable {
             metadata: ["status": "\(status)", "reply": "\(message.prefix(500))"])
     }
 
-    package struct TimedOut: Error, CustomStringConvertible {
-        package var description: String { "no reply in time" }
-    }
-
     /// One POST; the status and body of the reply, or why there was none.
     private func post(_ body: Data, timeout: Double, bearerToken: String?) -> Result<(Int, String), any Error> {
-        var request = URLRequest(url: endpoint, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        var request = HTTPExchange.request("POST", endpoint, json: body, timeout: timeout)
         request.setValue("streamlstmd/\(BuildInfo.version)", forHTTPHeaderField: "User-Agent")
         if let token = bearerToken { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let reply = Protected<Result<(Int, String), any Error>>(.failure(TimedOut()))
-        let done = DispatchSemaphore(value: 0)
-        let task = session.dataTask(with: request) { data, response, error in
-            if let error {
-                reply.withLock { $0 = .failure(error) }
-            } else {
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                reply.withLock { $0 = .success((status, String(decoding: data ?? Data(), as: UTF8.self))) }
-            }
-            done.signal()
-        }
-        inFlight.withLock { $0 = task }
-        task.resume()
-        if done.wait(timeout: .now() + timeout + 1) == .timedOut { task.cancel() }
-        inFlight.withLock { $0 = nil }
-        return reply.withLock { $0 }
+        defer { inFlight.withLock { $0 = nil } }
+        return HTTPExchange.perform(request, session: session, timeout: timeout) { task in
+            inFlight.withLock { $0 = task }
+        }.map { ($0.status, $0.body) }
     }
 }
 
