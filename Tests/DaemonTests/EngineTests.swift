@@ -226,4 +226,35 @@ struct SeriesBookTests {
         book.process(SampleBatch(samples: batch, acceptOutOfOrder: false))
         #expect(seen == ["a:stepped", "b:refused", "a:stepped", "c:refused", "a:stepped"])
     }
+
+    @Test("Samples refused by the book are logged as the inputs log theirs: once per reason, with an example of it")
+    func refusalsLogged() {
+        var config = EngineConfig()
+        config.maxSeries = 1
+        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
+        let (logger, lines) = RecordingLogHandler.logger()
+        let book = SeriesBook(
+            label: "shard-0", config: config, stats: EngineStats(),
+            prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
+            learning: LearningSwitch(on: false), live: LiveSettingsBox(LiveSettings(config)),
+            logger: logger, alerts: AlertHandler { _ in })
+        let first = (0..<5).map { Sample(key: "a", timestamp: 1_700_000_000 + Double($0), value: Double($0)) }
+        book.process(SampleBatch(samples: first, acceptOutOfOrder: false))
+        #expect(lines.all.isEmpty)
+        // The same samples again (a file published twice), and one series past the cap.
+        book.process(
+            SampleBatch(
+                samples: first + [Sample(key: "b", timestamp: 1_700_000_010, value: 1)], acceptOutOfOrder: false))
+        let logged = lines.all.filter { $0.message == "rejected input" }
+        #expect(logged.count == 2, "\(lines.all)")
+        let byReason = Dictionary(uniqueKeysWithValues: logged.map { ("\($0.metadata["reason"]!)", $0.metadata) })
+        #expect(byReason["out_of_order"]?["count"] == "4")  // the last sample again is not older than itself
+        #expect("\(byReason["out_of_order"]?["example"] ?? "")".hasPrefix("a: timestamp"))
+        #expect(byReason["series_limit"]?["count"] == "1")
+        #expect("\(byReason["series_limit"]?["example"] ?? "")".contains("b"))
+        #expect(logged.allSatisfy { $0.level == .warning && $0.metadata["series_book"] == "shard-0" })
+        // Within the interval, more of the same are counted for the next line, not logged.
+        book.process(SampleBatch(samples: first, acceptOutOfOrder: false))
+        #expect(lines.all.filter { $0.message == "rejected input" }.count == 2)
+    }
 }

@@ -87,6 +87,11 @@ struct GraphiteParserTests {
         #expect(result.rejections[.nonFiniteValue] == 1)
         #expect(result.rejections[.badTimestamp] == 1)
         #expect(result.rejections.firstProblem?.contains("too many fields here") == true)
+        // Each reason keeps an example of its own, so a log line about one never shows another's.
+        #expect(result.rejections.firstProblem(of: .unparseable)?.contains("too many fields here") == true)
+        #expect(result.rejections.firstProblem(of: .nonFiniteValue)?.contains("not.finite") == true)
+        #expect(result.rejections.firstProblem(of: .badTimestamp)?.contains("yesterday") == true)
+        #expect(result.rejections.firstProblem(of: .outOfOrder) == nil)
     }
 
     @Test("A key over the length limit is rejected as such")

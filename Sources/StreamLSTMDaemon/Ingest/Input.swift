@@ -132,19 +132,21 @@ package final class Input: Sendable {
             var handshakeLog = RateLimiter(interval: 10)
             while let event = try? monitor.receive() {
                 guard event.count == 2, let kind = ZMQSocket.MonitoredEvent(frame: event[0]) else { continue }
-                let peer = String(decoding: event[1], as: UTF8.self)
+                let endpoint = String(decoding: event[1], as: UTF8.self)
                 guard kind == .disconnected else {
                     // A plain-text client at a CURVE socket, or a bad handshake: refused before ZAP is asked.
                     // (A peer that never speaks ZMTP at all, such as garbage, is only a dropped connection.)
-                    Self.countProtocolError(metrics: metrics, logger: logger, endpoint: peer, log: &handshakeLog)
+                    Self.countProtocolError(metrics: metrics, logger: logger, endpoint: endpoint, log: &handshakeLog)
                     continue
                 }
+                // A producer that finishes (every `publish` does) ends its connection: normal, so info. The
+                // monitor names the input's own endpoint, not the producer's address.
                 metrics?.inputDisconnects.increment()
                 unlogged += 1
                 guard log.allows() else { continue }
-                logger.notice(
-                    "a producer's connection ended (a message over max_message_bytes, or it went away)",
-                    metadata: ["peer": "\(peer)", "count": "\(unlogged)"])
+                logger.info(
+                    "producer disconnected (a message over max_message_bytes also ends a connection)",
+                    metadata: ["endpoint": "\(endpoint)", "count": "\(unlogged)"])
                 unlogged = 0
             }
         }
@@ -246,37 +248,6 @@ extension Input {
                 "message of \(message[message.count - 1].count) bytes (limit \(config.maxMessageBytes))")
         } else {
             parser.parse(message[message.count - 1][...], now: now, into: &result)
-        }
-    }
-}
-
-/// Says what input was rejected, at most once per interval per reason, with
-/// how many more were rejected for that reason since the last line.
-package struct RateLimitedLog {
-    package let logger: Logger
-    package let interval: TimeInterval
-    private var lastLine = [Date](repeating: .distantPast, count: RejectReason.allCases.count)
-    private var suppressed = [Int](repeating: 0, count: RejectReason.allCases.count)
-
-    package init(logger: Logger, interval: TimeInterval) {
-        self.logger = logger
-        self.interval = interval
-    }
-
-    package mutating func note(_ rejections: Rejections) {
-        let now = Date()
-        for reason in RejectReason.allCases where rejections[reason] > 0 {
-            let index = reason.rawValue
-            suppressed[index] += rejections[reason]
-            guard now.timeIntervalSince(lastLine[index]) >= interval else { continue }
-            logger.warning(
-                "rejected input",
-                metadata: [
-                    "reason": "\(reason.name)", "count": "\(suppressed[index])",
-                    "example": "\(rejections.firstProblem ?? "-")",
-                ])
-            lastLine[index] = now
-            suppressed[index] = 0
         }
     }
 }

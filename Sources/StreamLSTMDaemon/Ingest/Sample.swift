@@ -62,24 +62,40 @@ package struct Rejections: Equatable, Sendable {
     package init() {}
 
     package private(set) var counts = [Int](repeating: 0, count: RejectReason.allCases.count)
+    /// The first problem of each reason (a log line about one reason shows an example of that reason).
+    private var problems = [String?](repeating: nil, count: RejectReason.allCases.count)
+    /// The first problem of all.
     package private(set) var firstProblem: String?
 
     package subscript(reason: RejectReason) -> Int { counts[reason.rawValue] }
 
     package var total: Int { counts.reduce(0, +) }
 
+    /// The first problem of `reason`, if any.
+    package func firstProblem(of reason: RejectReason) -> String? { problems[reason.rawValue] }
+
     package mutating func add(_ reason: RejectReason, _ problem: @autoclosure () -> String) {
         counts[reason.rawValue] += 1
-        if firstProblem == nil { firstProblem = problem() }
+        guard problems[reason.rawValue] == nil else { return }
+        let text = problem()
+        problems[reason.rawValue] = text
+        if firstProblem == nil { firstProblem = text }
     }
 
     package mutating func merge(_ other: Rejections) {
-        for i in counts.indices { counts[i] += other.counts[i] }
+        for i in counts.indices {
+            counts[i] += other.counts[i]
+            if problems[i] == nil { problems[i] = other.problems[i] }
+        }
         if firstProblem == nil { firstProblem = other.firstProblem }
     }
 
     package mutating func removeAll() {
-        for i in counts.indices { counts[i] = 0 }
+        guard firstProblem != nil else { return }  // nothing added since the last time
+        for i in counts.indices {
+            counts[i] = 0
+            problems[i] = nil
+        }
         firstProblem = nil
     }
 }

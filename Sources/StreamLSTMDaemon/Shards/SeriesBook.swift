@@ -19,6 +19,7 @@ package final class SeriesBook {
     private let alerts: any AlertSink
     private let logger: Logger
     private let label: String
+    private var rejectionLog: RateLimitedLog
     private var series: [UInt64: SeriesState] = [:]
     /// Where each sample of the batch being processed goes (kept to reuse its storage).
     private var placements: [Placement] = []
@@ -59,6 +60,9 @@ package final class SeriesBook {
         self.stats = stats
         self.alerts = alerts
         self.logger = logger
+        var bookLogger = logger
+        bookLogger[metadataKey: "series_book"] = "\(label)"
+        rejectionLog = RateLimitedLog(logger: bookLogger, interval: 10)
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         workspace = Workspace(network: network)
     }
@@ -193,9 +197,9 @@ package final class SeriesBook {
         stats.add(
             samples: accepted, rejections: rejections, firing: firing, incidents: incidents, resolved: resolved,
             training: training)
-        if let problem = rejections.firstProblem {
-            logger.debug("\(label) rejected \(rejections.total) samples", metadata: ["first": "\(problem)"])
-        }
+        // Refusals made here (out of order, past the series cap or the memory budget, a bad name) are
+        // logged as the inputs log theirs: once per reason per 10 s, with an example of that reason.
+        if rejections.total > 0 { rejectionLog.note(rejections) }
     }
 
     /// Applies a user's verdict to its series, between two batches (see `AnomalyScorer.learn`).
