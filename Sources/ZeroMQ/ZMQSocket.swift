@@ -78,14 +78,27 @@ package final class ZMQSocket {
         guard option.apply(to: socket) == 0 else { throw ZMQError.last("zmq_setsockopt(\(option.name))") }
     }
 
+    /// Binds to `endpoint` as people type it (`ZMQEndpoint`: `HOST:PORT` is TCP, `localhost` is 127.0.0.1).
     package func bind(_ endpoint: String) throws(ZMQError) {
         let socket = use()
-        guard zmq_bind(socket, endpoint) == 0 else { throw ZMQError.last("zmq_bind(\(endpoint))") }
+        let address = try Self.normalized(endpoint, binding: true, operation: "zmq_bind")
+        guard zmq_bind(socket, address) == 0 else { throw ZMQError.last("zmq_bind(\(address))") }
     }
 
+    /// Connects to `endpoint` as people type it (`ZMQEndpoint`: `HOST:PORT` is TCP).
     package func connect(_ endpoint: String) throws(ZMQError) {
         let socket = use()
-        guard zmq_connect(socket, endpoint) == 0 else { throw ZMQError.last("zmq_connect(\(endpoint))") }
+        let address = try Self.normalized(endpoint, binding: false, operation: "zmq_connect")
+        guard zmq_connect(socket, address) == 0 else { throw ZMQError.last("zmq_connect(\(address))") }
+    }
+
+    /// A text that is no endpoint is EINVAL, as libzmq would say, with what to write instead.
+    private static func normalized(_ endpoint: String, binding: Bool, operation: String) throws(ZMQError) -> String {
+        do throws(ZMQEndpoint.Problem) {
+            return try ZMQEndpoint.normalized(endpoint, binding: binding)
+        } catch {
+            throw ZMQError(code: EINVAL, operation: "\(operation): \(error)")
+        }
     }
 
     /// The endpoint last bound, with the port the system chose for `tcp://host:*`.

@@ -55,6 +55,21 @@ struct ConfigTests {
         }
     }
 
+    @Test("Listen and alert addresses without a scheme are local TCP, not a plain-text network socket")
+    func addressesAsTyped() {
+        var config = DaemonConfig()
+        config.inputs = [InputConfig(mode: .listen, endpoints: ["127.0.0.1:43707", "localhost:43708"])]
+        config.alertsEndpoint = "127.0.0.1:43709"
+        config.http = "localhost:0"
+        #expect(config.problem == nil, "\(String(describing: config.problem))")
+        #expect(HTTPAddress("localhost:9464") == HTTPAddress("127.0.0.1:9464"))
+        config.inputs = [InputConfig(mode: .listen, endpoints: ["43707"])]
+        #expect(config.problem?.key == "inputs[0].listen")
+        #expect(config.problem?.description.contains("tcp://HOST:PORT or HOST:PORT") == true)
+        config.inputs = [InputConfig(mode: .listen, endpoints: ["0.0.0.0:43707"])]
+        #expect(config.problem?.description.contains("plain-text") == true)
+    }
+
     @Test("The printed effective configuration reads back to itself")
     func printedReadsBack() throws {
         let yaml = """

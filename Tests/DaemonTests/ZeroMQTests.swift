@@ -28,6 +28,40 @@ struct ZeroMQTests {
         #expect(try receiver.receive(wait: false) == nil)  // exactly one message, nothing after it
     }
 
+    @Test("Endpoints as people type them: HOST:PORT is TCP, a bound localhost is 127.0.0.1, and nonsense names the fix")
+    func endpointsAsTyped() throws {
+        #expect(try ZMQEndpoint.normalized("127.0.0.1:5555", binding: true) == "tcp://127.0.0.1:5555")
+        #expect(try ZMQEndpoint.normalized("tcp://localhost:5555", binding: true) == "tcp://127.0.0.1:5555")
+        #expect(try ZMQEndpoint.normalized("tcp://localhost:5555", binding: false) == "tcp://localhost:5555")
+        #expect(try ZMQEndpoint.normalized("*:*", binding: true) == "tcp://*:*")
+        #expect(try ZMQEndpoint.normalized("ipc:///run/x.sock", binding: true) == "ipc:///run/x.sock")
+        for bad in ["5555", "localhost", "host:port", "host:70000", ":5555", "tcp://nohost"] {
+            #expect(throws: ZMQEndpoint.Problem(text: bad)) { try ZMQEndpoint.normalized(bad, binding: false) }
+        }
+        #expect(ZMQEndpoint.Problem(text: "x").description.contains("tcp://HOST:PORT or HOST:PORT"))
+
+        // Through real sockets: bound to localhost with a port the system picks, reached by HOST:PORT.
+        let context = try ZMQContext()
+        defer { context.shutdown() }
+        let receiver = try ZMQSocket(context: context, type: .pull)
+        defer { receiver.close() }
+        try receiver.bind("localhost:*")
+        let bound = try receiver.lastEndpoint()
+        #expect(bound.hasPrefix("tcp://127.0.0.1:"))
+        let sender = try ZMQSocket(context: context, type: .push)
+        defer { sender.close() }
+        try sender.set(.linger(milliseconds: 0))
+        try sender.connect(String(bound.dropFirst("tcp://".count)))
+        try sender.send([Array("hello".utf8)])
+        try receiver.set(.receiveTimeout(milliseconds: 5000))
+        #expect(try receiver.receive() == [Array("hello".utf8)])
+        #expect {
+            try sender.connect("not an endpoint")
+        } throws: { error in
+            (error as? ZMQError)?.code == EINVAL && "\(error)".contains("tcp://HOST:PORT")
+        }
+    }
+
     @Test("Context shutdown unblocks a receive blocked on another thread with ETERM")
     func shutdownUnblocksReceive() throws {
         let context = try ZMQContext()
@@ -117,9 +151,13 @@ struct ZeroMQTests {
     func errorsKeepErrno() throws {
         let context = try ZMQContext()
         let socket = try ZMQSocket(context: context, type: .pull)
-        #expect(throws: ZMQError(code: EINVAL, operation: "zmq_bind(not-an-endpoint)")) {
+        // Not an endpoint: refused before libzmq sees it, as libzmq would refuse it, with what to write instead.
+        #expect(
+            throws: ZMQError(code: EINVAL, operation: "zmq_bind: \(ZMQEndpoint.Problem(text: "not-an-endpoint"))")
+        ) {
             try socket.bind("not-an-endpoint")
         }
+        #expect(throws: ZMQError(code: EINVAL, operation: "zmq_bind(ipc://)")) { try socket.bind("ipc://") }
         let other = try ZMQSocket(context: context, type: .pull)
         try other.bind("inproc://taken")
         #expect(throws: ZMQError(code: EADDRINUSE, operation: "zmq_bind(inproc://taken)")) {

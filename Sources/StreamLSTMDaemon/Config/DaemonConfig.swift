@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StreamLSTM
 import Yams
+import ZeroMQ
 
 /// Everything `streamlstmd run` can be told, from one YAML file. Every key
 /// has a default, so no file (or an empty one) is a working configuration.
@@ -63,8 +64,16 @@ package struct DaemonConfig: Sendable {
             if input.curve.isOn && input.mode == .connect {
                 return ConfigError(key: "inputs[\(index)].curve", problem: "CURVE is for listening inputs")
             }
+            var endpoints: [String] = []
+            for endpoint in input.endpoints {
+                do throws(ZMQEndpoint.Problem) {
+                    endpoints.append(try ZMQEndpoint.normalized(endpoint, binding: input.mode == .listen))
+                } catch {
+                    return ConfigError(key: "inputs[\(index)].\(input.mode.rawValue)", problem: error.description)
+                }
+            }
             if input.mode == .listen, !input.curve.isOn, !input.allowPlaintext,
-                let open = input.endpoints.first(where: { !CurveServerConfig.isLocal($0) })
+                let open = endpoints.first(where: { !CurveServerConfig.isLocal($0) })
             {
                 return ConfigError(
                     key: "inputs[\(index)]",
@@ -84,7 +93,13 @@ package struct DaemonConfig: Sendable {
         if let problem = alertmanager.problem { return problem }
         if let problem = silences.problem { return problem }
         if let problem = alertsCurve.problem(at: "alerts_curve") { return problem }
-        if !alertsCurve.isOn, !alertsAllowPlaintext, !CurveServerConfig.isLocal(alertsEndpoint) {
+        let alertsAddress: String
+        do throws(ZMQEndpoint.Problem) {
+            alertsAddress = try ZMQEndpoint.normalized(alertsEndpoint, binding: true)
+        } catch {
+            return ConfigError(key: "alerts_endpoint", problem: error.description)
+        }
+        if !alertsCurve.isOn, !alertsAllowPlaintext, !CurveServerConfig.isLocal(alertsAddress) {
             return ConfigError(
                 key: "alerts_endpoint",
                 problem: "\(alertsEndpoint) would publish alerts in plain text to the network: give an alerts_curve "
@@ -207,7 +222,9 @@ package struct HTTPAddress: Equatable {
         guard let colon = text.lastIndex(of: ":"), colon != text.startIndex,
             let port = UInt16(text[text.index(after: colon)...])
         else { return nil }
-        host = String(text[..<colon])
+        // The server binds to an IPv4 address; `localhost` is what people type for 127.0.0.1.
+        let name = text[..<colon]
+        host = name == "localhost" ? "127.0.0.1" : String(name)
         self.port = port
     }
 }
