@@ -1,4 +1,5 @@
 import Foundation
+import MetricsTestKit
 import StreamLSTM
 import StreamLSTMTesting
 import Testing
@@ -114,6 +115,29 @@ struct AlertPayloadTests {
         startsAt: 1_735_725_600, endsAt: 1_735_726_800, sampleTime: 1_735_725_600.5,
         value: 93.1, predicted: 41.2, lower: 35, upper: 47.4, score: 0.99993, threshold: 0.5,
         reason: .predictionError, modelVersion: 17)
+
+    @Test("A re-send is one word everywhere: resend in the JSON, RESENT to a person, status=\"resent\" in the metrics")
+    func resendMarked() throws {
+        var resend = Self.alert
+        resend.isResend = true
+        let metrics = TestMetrics()
+        let counters = DaemonMetrics(factory: metrics)
+        for alert in [Self.alert, resend] {
+            let text = alert.json(sequence: 1, instance: "i")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            #expect(object["resend"] as? Bool == alert.isResend)
+            let received = try #require(ReceivedAlert(topic: Array(alert.topic.utf8), payload: Array(text.utf8)))
+            #expect(received.kind == (alert.isResend ? "resent" : "firing"))
+            let line = AlertLine.format(topic: Array(alert.topic.utf8), payload: Array(text.utf8))
+            #expect(line.hasPrefix(alert.isResend ? "RESENT " : "FIRING "), "\(line)")
+            counters.count(alert)
+        }
+        for status in ["firing", "resent"] {
+            let counter = try metrics.expectCounter(
+                "streamlstmd_alerts_total", [("status", status), ("severity", "critical")])
+            #expect(counter.totalValue == 1, "\(status)")
+        }
+    }
 
     @Test("The v1 JSON has the schema's fields, values and key order")
     func schema() throws {

@@ -43,7 +43,7 @@ struct CommandLineTests {
         let outcome = try BuiltBinary.run(["demo", "--samples", "2700", "--rate", "0"], timeout: 120)
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let lines = outcome.standardOutput.split(separator: "\n")
-        /// Sample numbers of the lines of `kind` (ALERT or RESOLVED) for `series`.
+        /// Sample numbers of the lines of `kind` (FIRING or RESOLVED) for `series`.
         func samples(_ kind: String, _ series: String) -> [Int] {
             lines.compactMap { line in
                 let fields = line.split(separator: " ")
@@ -51,10 +51,10 @@ struct CommandLineTests {
                 return Int(fields[2])
             }
         }
-        #expect(samples("ALERT", "web01.cpu.user") == [1500])
-        #expect(samples("ALERT", "db01.queries_per_s") == [2000])
-        #expect(samples("ALERT", "lb01.requests_per_s") == [2500])
-        #expect(samples("ALERT", "web02.cpu.user").isEmpty)
+        #expect(samples("FIRING", "web01.cpu.user") == [1500])
+        #expect(samples("FIRING", "db01.queries_per_s") == [2000])
+        #expect(samples("FIRING", "lb01.requests_per_s") == [2500])
+        #expect(samples("FIRING", "web02.cpu.user").isEmpty)
         for series in ["web01.cpu.user", "db01.queries_per_s", "lb01.requests_per_s"] {
             #expect(samples("RESOLVED", series).count == 1, "\(series) did not resolve once")
         }

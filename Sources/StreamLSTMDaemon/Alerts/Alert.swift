@@ -28,6 +28,13 @@ package struct Alert: Equatable, Sendable {
     package var silence: String? = nil
     /// A resolution because a user marked the stretch normal (its `reason` is then `feedback`).
     package var resolvedByFeedback = false
+    /// A firing alert sent again for an incident already announced at this severity (the re-send
+    /// interval), not a new incident nor an escalation: `resend` in the payload, `RESENT` to a person,
+    /// `status="resent"` in the metrics.
+    package var isResend = false
+
+    /// What a person and the metrics call it: `firing`, `resent` or `resolved`.
+    package var kind: String { isResend ? "resent" : status.rawValue }
 
     package var seriesKey: String { series.key }
     package var fingerprint: UInt64 { series.fingerprint }
@@ -61,6 +68,8 @@ package struct Alert: Equatable, Sendable {
         // Alertmanager mutes a silenced alert itself; ZeroMQ subscribers are told here.
         w.bool("silenced", silence != nil)
         if let silence { w.string("silence_id", silence) }
+        // A re-send of an incident already announced: subscribers that page on firing skip it.
+        w.bool("resend", isResend)
         w.beginObject("anomaly")
         w.string("ts", rfc3339(sampleTime))
         w.number("value", value)

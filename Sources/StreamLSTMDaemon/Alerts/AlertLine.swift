@@ -10,7 +10,7 @@ package enum AlertLine {
         }
         func column(_ text: String) -> String { text.padding(toLength: 8, withPad: " ", startingAt: 0) }
         let score = String(format: "%.3f", alert.score)
-        return "\(column(alert.status.uppercased())) \(column(alert.severity)) \(alert.series)  "
+        return "\(column(alert.kind.uppercased())) \(column(alert.severity)) \(alert.series)  "
             + "\(rfc3339(alert.sampleTime))  \(alert.description)  score \(score) (\(alert.reason))"
     }
 }

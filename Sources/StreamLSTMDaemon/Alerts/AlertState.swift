@@ -18,6 +18,12 @@ package enum AlertState: Equatable, Sendable {
         return false
     }
 
+    /// The severity of the open alert (nil: none open).
+    package var firingSeverity: Severity? {
+        if case .firing(_, _, let severity, _, _) = self { return severity }
+        return nil
+    }
+
     /// What a transition asks to be published.
     package enum Notice: Equatable, Sendable {
         /// A new alert, a re-send, or an escalation of severity.

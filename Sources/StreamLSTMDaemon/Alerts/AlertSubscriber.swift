@@ -6,6 +6,10 @@ import ZeroMQ
 package struct ReceivedAlert: Sendable {
     package let topic: String
     package let status: String
+    /// Sent again for an incident already announced (the payload's `resend`).
+    package let isResend: Bool
+    /// What a person is shown: `firing`, `resent` or `resolved`.
+    package var kind: String { isResend ? "resent" : status }
     package let series: String
     package let severity: String
     package let startsAt: String
@@ -31,6 +35,7 @@ package struct ReceivedAlert: Sendable {
         else { return nil }
         self.topic = String(decoding: topic, as: UTF8.self)
         self.status = status
+        self.isResend = alert["resend"] as? Bool ?? false
         self.series = series
         self.severity = labels["severity"] as? String ?? ""
         self.startsAt = startsAt

@@ -56,11 +56,12 @@ package final class DaemonMetrics: Sendable {
         series = Gauge(label: "streamlstmd_series", factory: factory)
         seriesBytes = Gauge(label: "streamlstmd_series_bytes", factory: factory)
         var alerts: [String: Counter] = [:]
-        for status in [Alert.Status.firing, .resolved] {
+        // `status`: firing (a new incident or an escalation), resent, resolved (`Alert.kind`).
+        for status in ["firing", "resent", "resolved"] {
             for severity in Severity.allCases {
-                alerts["\(status.rawValue).\(severity.rawValue)"] = Counter(
+                alerts["\(status).\(severity.rawValue)"] = Counter(
                     label: "streamlstmd_alerts_total",
-                    dimensions: [("status", status.rawValue), ("severity", severity.rawValue)], factory: factory)
+                    dimensions: [("status", status), ("severity", severity.rawValue)], factory: factory)
             }
         }
         self.alerts = alerts
@@ -93,6 +94,6 @@ package final class DaemonMetrics: Sendable {
     }
 
     package func count(_ alert: Alert) {
-        alerts["\(alert.status.rawValue).\(alert.severity.rawValue)"]?.increment()
+        alerts["\(alert.kind).\(alert.severity.rawValue)"]?.increment()
     }
 }

@@ -169,12 +169,15 @@ package final class SeriesBook {
             state.record.lastScore = result.anomaly.score
             if let producer = batch.producer { state.producer = producer }
             let wasFiring = state.record.alert.isFiring
+            let severityBefore = state.record.alert.firingSeverity
             let notices = state.record.alert.advance(
                 score: result.anomaly.score, unheld: result.anomaly.unheldScore, at: sample.timestamp,
                 rules: settings.alerts)
             let paged = AlertState.pages(notices, wasFiring: wasFiring)
             for notice in notices {
-                let alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
+                var alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
+                // The same incident at the same severity, announced before: a re-send.
+                alert.isResend = alert.status == .firing && !paged && alert.severity == severityBefore
                 if alert.status == .firing {
                     firing += 1
                     if paged { incidents += 1 }

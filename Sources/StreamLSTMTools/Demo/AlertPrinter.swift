@@ -20,7 +20,7 @@ package final class AlertPrinter: Sendable {
             DemoStatusLine.printAbove(
                 String(
                     format: "%@ sample %5d  %-20@ %-9@ %@  score %.3f (%@)",
-                    (alert.status == "firing" ? "ALERT   " : "RESOLVED") as NSString, sample,
+                    (alert.status == "firing" ? "FIRING  " : "RESOLVED") as NSString, sample,
                     alert.series as NSString, alert.severity as NSString,
                     alert.description as NSString, alert.score, alert.reason as NSString))
         }
