@@ -20,6 +20,22 @@ struct CommandLineTests {
             "\(line)")
     }
 
+    @Test("An HTTP port already taken fails the start as a ZeroMQ one does: logged as critical, exit 69")
+    func httpPortTaken() throws {
+        let taken = try SilentListener()
+        defer { taken.close() }
+        let outcome = try BuiltBinary.run(
+            [
+                "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*", "--http",
+                "127.0.0.1:\(taken.port)", "--training", "off",
+            ], timeout: 60)
+        #expect(outcome.status == EX_UNAVAILABLE, "\(outcome.standardError)")
+        #expect(
+            outcome.standardError.contains("could not start")
+                && outcome.standardError.contains("Address already in use"))
+        #expect(outcome.standardError.contains("bind 127.0.0.1:\(taken.port)"), "\(outcome.standardError)")
+    }
+
     @Test("--help lists the subcommands")
     func help() throws {
         let outcome = try BuiltBinary.run(["--help"])

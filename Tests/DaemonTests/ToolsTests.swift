@@ -60,6 +60,21 @@ struct ToolsTests {
         #expect(outcome.standardError.contains("bad.csv:3: bad value \"not-a-number\""), "\(outcome.standardError)")
     }
 
+    @Test("Nobody subscribing is not a usage error: publish says so and exits 69; an address that is none exits 64")
+    func publishExitCodes() throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("ok.csv")
+        try "timestamp,value\n1700000000,1\n".write(to: file, atomically: true, encoding: .utf8)
+        let port = try unusedLoopbackPort()
+        let nobody = try BuiltBinary.run(["publish", file.path, "--connect", "127.0.0.1:\(port)", "--wait", "1"])
+        #expect(nobody.status == EX_UNAVAILABLE, "\(nobody.standardError)")
+        #expect(
+            nobody.standardError.contains("no subscriber joined within 1") && !nobody.standardError.contains("USAGE"))
+        let nonsense = try BuiltBinary.run(["publish", file.path, "--connect", "nonsense", "--wait", "1"])
+        #expect(nonsense.status == EX_USAGE && nonsense.standardError.contains("tcp://HOST:PORT"))
+    }
+
     @Test("Recordings: CSV with a series column, NDJSON with labels, NAB timestamps")
     func readerFormats() throws {
         let folder = try makeTemporaryFolder()

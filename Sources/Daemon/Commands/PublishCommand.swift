@@ -53,8 +53,12 @@ struct PublishCommand: ParsableCommand {
         let producer: Producer
         do {
             producer = try Producer(connect: connect, bind: bind, wait: wait, curve: try curve.keys())
+        } catch ProducerError.zeroMQ(let error) where error.code == EINVAL {
+            throw ValidationError("\(error)")  // an address that is no address: a usage error (64)
         } catch {
-            throw ValidationError("\(error)")
+            // Nobody subscribed, or the address is taken: nothing wrong with the command (69, no usage text).
+            FileHandle.standardError.write(Data("streamlstmd: \(error)\n".utf8))
+            throw ExitCode(EX_UNAVAILABLE)
         }
         let start = Date()
         let sent = try RecordingPublisher(producer: producer, topic: topic, batch: batch, rate: rate).publish(samples)

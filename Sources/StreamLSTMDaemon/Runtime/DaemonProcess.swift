@@ -31,11 +31,19 @@ package enum DaemonProcess {
             throw CouldNotStart(underlying: error)
         }
         let readiness = Readiness()
-        // Listening from here on (connections wait in the backlog until the server runs).
-        let http = try HTTPAddress(config.http).map { address in
-            try StatusServer.make(
-                host: address.host, port: address.port, registry: registry, readiness: readiness,
-                engine: runtime.engine, feedback: runtime.feedback, silences: runtime.silences, logger: logger)
+        // Listening from here on (connections wait in the backlog until the server runs). A port taken
+        // is a failed start like a ZeroMQ one: logged, the parts stopped, exit 69.
+        let http: StatusServer?
+        do {
+            http = try HTTPAddress(config.http).map { address in
+                try StatusServer.make(
+                    host: address.host, port: address.port, registry: registry, readiness: readiness,
+                    engine: runtime.engine, feedback: runtime.feedback, silences: runtime.silences, logger: logger)
+            }
+        } catch {
+            logger.critical("could not start", metadata: ["error": "\(error)", "http": "\(config.http)"])
+            runtime.stop()
+            throw CouldNotStart(underlying: error)
         }
         if let http { logger.info("http on \(http.address)") }
         let notifier = SystemdNotifier()
