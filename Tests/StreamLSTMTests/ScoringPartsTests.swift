@@ -39,6 +39,35 @@ struct ScoringPartsTests {
         #expect(heavy.surprise(6) < 3.5)
     }
 
+    @Test("An incident's few huge errors do not make a young series' error tail heavy; a heavy tail stays heavy")
+    func tailShapeNeedsEvidence() {
+        // 300 Gaussian error sizes, an incident of 4 errors of 15, 296 more: the method of moments reads the
+        // 4 as a heavy tail (its shape at the cap), which would damp every later error's surprise; the
+        // spike test's prior asks for more evidence than 4 tail samples before believing it.
+        var rng = SplitMix64(seed: 5)
+        var withPrior = TailEstimator(timeConstant: 2000, shapePrior: AnomalyScorer.errorTailShapePrior)
+        var fitted = TailEstimator(timeConstant: 2000)
+        for n in 0..<600 {
+            let x = (300..<304).contains(n) ? 15 : abs(rng.gaussian())
+            withPrior.observe(x)
+            fitted.observe(x)
+        }
+        print(
+            "an error of 20 after one incident: \(withPrior.surprise(20)) with the prior, "
+                + "\(fitted.surprise(20)) without")
+        #expect(withPrior.surprise(20) > fitted.surprise(20) + 0.5)
+        // Below the tail the prior changes nothing.
+        #expect(withPrior.surprise(1) == fitted.surprise(1))
+        // Errors that really are heavy-tailed (Student's t, 3 degrees of freedom) are still judged so:
+        // six of their scales surprise them far less than six standard deviations surprise Gaussian errors.
+        var heavy = TailEstimator(timeConstant: 2000, shapePrior: AnomalyScorer.errorTailShapePrior)
+        for _ in 0..<20_000 {
+            let chi = (0..<3).map { _ in rng.gaussian() }.map { $0 * $0 }.reduce(0, +) / 3
+            heavy.observe(abs(rng.gaussian() / chi.squareRoot()))
+        }
+        #expect(heavy.surprise(6) < 3)
+    }
+
     @Test("A spike at sample 60 of a new series is flagged; the clean series of the same kind is not")
     func earlySpike() {
         var spiked = SyntheticSeries.sine(count: 400, period: 40, noise: 0.1, seed: 31)

@@ -10,11 +10,19 @@ import RealModule
 /// series whose behaviour drifts. ξ is kept in [0, 0.45]: 0 is an
 /// exponential tail (Gaussian-like errors), larger values a heavier tail, so
 /// a series whose errors often jump far needs a larger jump to surprise.
+/// With a `shapePrior`, ξ is shrunk towards 0 by its evidence,
+/// `n / (n + shapePrior)` with `n` the tail samples in the fit's memory: the
+/// method of moments reads an incident's handful of huge values as a heavy
+/// tail (ξ at its cap), and that tail then hides the next incident. A
+/// penalised fit of the Pareto shape pulls ξ towards 0 in the same way.
 /// Updates are clipped 20 σ beyond `u`: one wild value moves the fit by a
 /// bounded amount.
 public struct TailEstimator: Sendable, Hashable {
     /// Memory of the averages, in samples.
     public let timeConstant: Double
+    /// Tail samples' worth of evidence for an exponential tail (ξ = 0) that the fitted shape must outweigh;
+    /// 0 takes the fitted shape as it is.
+    public let shapePrior: Double
     public private(set) var count: Int = 0
     var meanSquare: Double = 0
     /// Fraction of samples above `u`.
@@ -33,15 +41,17 @@ public struct TailEstimator: Sendable, Hashable {
     static let shapeRange = 0.0...0.45
     static let updateClipInScales = 20.0
 
-    public init(timeConstant: Double) {
+    public init(timeConstant: Double, shapePrior: Double = 0) {
         self.timeConstant = timeConstant
+        self.shapePrior = shapePrior
     }
 
     init(
         timeConstant: Double, count: Int, meanSquare: Double, tailRate: Double, tailWeight: Double,
-        excessMean: Double, excessSquare: Double
+        excessMean: Double, excessSquare: Double, shapePrior: Double = 0
     ) {
         self.timeConstant = timeConstant
+        self.shapePrior = shapePrior
         self.count = count
         self.meanSquare = meanSquare
         self.tailRate = tailRate
@@ -57,9 +67,12 @@ public struct TailEstimator: Sendable, Hashable {
         guard tailWeight > 1e-12 else { return (0, max(0.25 * threshold, 1e-12)) }
         let mean = excessMean / tailWeight
         let variance = max(excessSquare / tailWeight - mean * mean, 1e-24)
-        let shape = min(
+        let fitted = min(
             max(0.5 * (1 - mean * mean / variance), Self.shapeRange.lowerBound),
             Self.shapeRange.upperBound)
+        guard shapePrior > 0 else { return (fitted, max(mean * (1 - fitted), 1e-12)) }
+        let evidence = tailWeight * min(Double(count), timeConstant)
+        let shape = fitted * evidence / (evidence + shapePrior)
         return (shape, max(mean * (1 - shape), 1e-12))
     }
 
