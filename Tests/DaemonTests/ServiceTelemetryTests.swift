@@ -14,25 +14,30 @@ import ZeroMQ
 /// alert state, so what is counted is pages.
 @Suite("Service telemetry, synthetic")
 struct ServiceTelemetryTests {
-    /// One series' model and alert state, fed hour by hour.
+    /// One series' model and alert state, fed sample by sample (hourly unless told).
     struct Pager {
         let predictor = Predictor(config: PredictorConfig())
         let workspace: Workspace
         let trainer: Trainer
         var alert = AlertState.initial
         let rules = AlertRules()
+        /// Seconds between samples.
+        let interval: Double
         private(set) var samples = 0
+        private(set) var lastResult: StepResult?
 
-        init() {
+        init(interval: Double = 3600) {
+            self.interval = interval
             workspace = Workspace(network: predictor.network)
             trainer = Trainer(network: predictor.network, maxWindow: PredictorConfig().training.window)
         }
 
         /// Steps one value; whether it paged and whether the open alert resolved at it.
         mutating func feed(_ value: Double) -> (paged: Bool, resolved: Bool) {
-            let timestamp = 1_700_000_000 + 3600 * Double(samples)
+            let timestamp = 1_700_000_000 + interval * Double(samples)
             samples += 1
             let result = try! predictor.step(value: value, timestamp: timestamp, workspace: workspace)
+            lastResult = result
             let wasFiring = alert.isFiring
             let notices = alert.advance(
                 score: result.anomaly.score, unheld: result.anomaly.unheldScore, at: timestamp, rules: rules)

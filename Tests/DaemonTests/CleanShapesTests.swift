@@ -1,0 +1,106 @@
+import RealModule
+import StreamLSTM
+import Testing
+
+@testable import StreamLSTMDaemon
+
+/// Series with nothing wrong in them, 10,000 five-minute samples each (about
+/// 35 days), through a predictor that trains as the daemon's does and the
+/// daemon's alert state at the defaults: what a user would be paged for.
+/// Each shape is one a detector is known to trip on: a smooth daily cycle,
+/// plain noise, a random walk's new highs, a square wave's edges, a spike
+/// that recurs at the same time every day.
+///
+/// Not all are quiet yet. What pages today is recorded as a known issue (so
+/// the suite says when it closes), and a bound at today's count keeps it
+/// from growing unnoticed.
+@Suite("Clean shapes stay quiet")
+struct CleanShapesTests {
+    static let length = 10_000
+    /// Five-minute samples: a day is 288 of them.
+    static let day = 288
+
+    /// The samples at which the series paged (new incidents; re-sends are not pages), with the test that paged.
+    static func pages(of series: [Double]) -> [(sample: Int, reason: AnomalyReason)] {
+        var pager = ServiceTelemetryTests.Pager(interval: 300)
+        return series.indices.compactMap { t in
+            guard pager.feed(series[t]).paged, let result = pager.lastResult else { return nil }
+            return (t, result.anomaly.reason)
+        }
+    }
+
+    static func describe(_ pages: [(sample: Int, reason: AnomalyReason)]) -> String {
+        pages.map { "\($0.sample) (\($0.reason))" }.joined(separator: ", ")
+    }
+
+    static func phase(_ t: Int) -> Double { 2 * Double.pi * Double(t % day) / Double(day) }
+
+    @Test("A daily sine with 1% noise pages nobody")
+    func dailySine() {
+        var rng = SplitMix64(seed: 61)
+        let series = (0..<Self.length).map { 50 + 10 * Double.sin(Self.phase($0)) + 0.1 * rng.gaussian() }
+        let pages = Self.pages(of: series)
+        withKnownIssue("a marginal time-of-day page in the fifth week", isIntermittent: true) {
+            #expect(pages.isEmpty, "paged at \(Self.describe(pages))")
+        }
+        #expect(pages.count <= 1, "paged at \(Self.describe(pages))")
+    }
+
+    @Test("Gaussian noise around a constant level pages nobody")
+    func gaussianNoise() {
+        var rng = SplitMix64(seed: 62)
+        let series = (0..<Self.length).map { _ in 100 + 5 * rng.gaussian() }
+        let pages = Self.pages(of: series)
+        withKnownIssue("4-sigma values leave the range, and marginal level drifts page", isIntermittent: true) {
+            #expect(pages.isEmpty, "paged at \(Self.describe(pages))")
+        }
+        #expect(pages.count <= 5, "paged at \(Self.describe(pages))")
+    }
+
+    @Test("A random walk pages nobody, its new highs and lows included")
+    func randomWalk() {
+        var rng = SplitMix64(seed: 63)
+        var level = 500.0
+        let series = (0..<Self.length).map { _ -> Double in
+            level += rng.gaussian()
+            return level
+        }
+        let pages = Self.pages(of: series)
+        withKnownIssue("the walk leaves its first 300 samples' range; a marginal level drift", isIntermittent: true) {
+            #expect(pages.isEmpty, "paged at \(Self.describe(pages))")
+        }
+        #expect(pages.count <= 2, "paged at \(Self.describe(pages))")
+    }
+
+    @Test("A daily square wave with small noise pages nobody after its first edge")
+    func squareWave() {
+        var rng = SplitMix64(seed: 64)
+        let series = (0..<Self.length).map { t in
+            (t % Self.day < Self.day / 2 ? 20.0 : 80.0) + 0.5 * rng.gaussian()
+        }
+        let pages = Self.pages(of: series)
+        // The first edge, half a day into a series that was flat until then, is news; every later one is not.
+        #expect(pages.allSatisfy { $0.sample == Self.day / 2 }, "paged at \(Self.describe(pages))")
+    }
+
+    @Test("A spike at the same time every day pages on its first days at most, then never")
+    func dailyRecurringSpike() {
+        var rng = SplitMix64(seed: 65)
+        // A nightly job: 30 minutes at 5 times the usual level at 03:00.
+        let series = (0..<Self.length).map { t -> Double in
+            let base = 40 + 2 * rng.gaussian()
+            let minute = 5 * (t % Self.day)
+            return (180..<210).contains(minute) ? 5 * base : base
+        }
+        let pages = Self.pages(of: series)
+        let afterThirdDay = pages.filter { $0.sample >= 3 * Self.day }
+        // Every night, by the prediction-error test at a surprise of 5-6: a recurring burst that the
+        // forecast does not learn. Whether one is an incident is a team's convention (smd_asd labels
+        // such events); a `normal` verdict teaches it, and a tail fit of the error averages that
+        // would learn it cost NAB 5 points and smd_asd 9 (README).
+        withKnownIssue("a nightly burst pages every night", isIntermittent: true) {
+            #expect(afterThirdDay.isEmpty, "paged after its third day at \(Self.describe(afterThirdDay))")
+        }
+        #expect(pages.count <= Self.length / Self.day, "paged at \(Self.describe(pages))")
+    }
+}
