@@ -68,9 +68,10 @@ bench-portable: setup
 	STREAMLSTM_TARGET_CPU=x86-64 swift build -c release --scratch-path .build-portable
 	.build-portable/release/streamlstmd bench model --seconds 3
 
-# Detection quality: every labelled corpus under ../shared replayed with the defaults, one table.
+# Detection quality: every labelled corpus under ../shared (or those named: make evaluate CORPORA="DIR ...")
+# replayed with the defaults, one table.
 evaluate: release
-	scripts/evaluate.sh
+	scripts/evaluate.sh $(CORPORA)
 
 # The running daemon end to end over loopback ZeroMQ, and the Python peer on the same load.
 bench-daemon: release

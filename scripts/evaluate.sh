@@ -10,10 +10,11 @@
 # then the second half of every file, replayed without and with a simulated
 # user who gave verdicts over the first half (`replay --simulated-user`).
 #
-#   scripts/evaluate.sh [--config FILE] [--keep DIR]
+#   scripts/evaluate.sh [--config FILE] [--keep DIR] [CORPUS ...]
 #
-# A corpus is a folder with data/ and labels/*windows.json (NAB's layout):
-# ../shared/nab and every ../shared/corpora/*. Nothing is tuned per corpus.
+# A corpus is a folder with data/ and labels/*windows.json (NAB's layout).
+# Without CORPUS arguments: ../shared/nab and every ../shared/corpora/* (the
+# labelled corpora kept beside this checkout). Nothing is tuned per corpus.
 # A synthetic service-telemetry corpus (scripts/synthetic_telemetry.py, hourly
 # series with repeated incidents) is generated and scored beside them: it
 # checks mechanisms, and no setting is chosen on it.
@@ -23,18 +24,25 @@ binary=${STREAMLSTMD:-.build/release/streamlstmd}
 shared=../shared
 config_args=()
 keep=""
+corpora=()
+usage="usage: scripts/evaluate.sh [--config FILE] [--keep DIR] [CORPUS ...]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --config) config_args=(--config "$2"); shift 2 ;;
         --keep) keep="$2"; shift 2 ;;
-        *) echo "usage: scripts/evaluate.sh [--config FILE] [--keep DIR]" >&2; exit 2 ;;
+        -*) echo "$usage" >&2; exit 2 ;;
+        *)
+            [ -d "$1/data" ] && ls "$1"/labels/*windows.json > /dev/null 2>&1 \
+                || { echo "evaluate: $1 is not a corpus (it needs data/ and labels/*windows.json)" >&2; exit 2; }
+            corpora+=("${1%/}"); shift ;;
     esac
 done
 [ -x "$binary" ] || { echo "evaluate: build first (make release)" >&2; exit 2; }
-corpora=()
-[ -d "$shared/nab/data" ] && corpora+=("$shared/nab")
-for dir in "$shared"/corpora/*/; do [ -d "$dir/data" ] && corpora+=("${dir%/}"); done
-[ ${#corpora[@]} -gt 0 ] || { echo "evaluate: no labelled corpora under $shared" >&2; exit 2; }
+if [ ${#corpora[@]} -eq 0 ]; then
+    [ -d "$shared/nab/data" ] && corpora+=("$shared/nab")
+    for dir in "$shared"/corpora/*/; do [ -d "$dir/data" ] && corpora+=("${dir%/}"); done
+    [ ${#corpora[@]} -gt 0 ] || { echo "evaluate: no labelled corpora under $shared; name one: $usage" >&2; exit 2; }
+fi
 
 work=${keep:-$(mktemp -d)}
 mkdir -p "$work"
