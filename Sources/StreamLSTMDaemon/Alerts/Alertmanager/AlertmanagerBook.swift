@@ -10,7 +10,11 @@ import Foundation
 /// inbox (the newest notice per alert, under a lock of its own) and returns:
 /// the book itself (its scans, its queue limits, the encoding) is worked on by
 /// the senders, which take the inbox in first, so detection never waits for
-/// delivery, nor for an Alertmanager that is away.
+/// delivery, nor for an Alertmanager that is away. The book keeps each alert
+/// as the shard raised it and converts it to Alertmanager's labels and
+/// annotations only when it is sent, outside the lock: a sender taking in
+/// 20,000 re-sends while Alertmanager is away converts the 256 it tries to
+/// send, not all of them, and leaves the other core to the shards.
 package final class AlertmanagerBook: Sendable {
     package struct Key: Hashable, Sendable {
         package let fingerprint: UInt64
@@ -26,11 +30,42 @@ package final class AlertmanagerBook: Sendable {
     }
 
     private struct Entry {
-        package var alert: AlertmanagerAlert
+        /// The alert as a shard raised it, or as the checkpoint restored it (converted already).
+        package enum Source {
+            case raised(Alert)
+            case restored(AlertmanagerAlert)
+        }
+        package var source: Source
+        package var startsAt: Double
+        /// When it ended: its own resolution, or its twin's escalation (which changes the labels).
+        package var resolvedAt: Double?
         /// When each Alertmanager last took it.
         package var sentAt: [String: Double] = [:]
         /// Wall-clock time the resolution became known: the retention counts from it.
         package var resolvedKnownAt: Double?
+
+        init(_ alert: Alert) {
+            source = .raised(alert)
+            startsAt = alert.startsAt
+            resolvedAt = alert.status == .resolved ? alert.endsAt : nil
+        }
+
+        init(restored alert: AlertmanagerAlert) {
+            source = .restored(alert)
+            startsAt = alert.startsAt
+            resolvedAt = alert.resolvedAt
+        }
+
+        /// As Alertmanager takes it, under the daemon's `instance` name.
+        func converted(instance: String) -> AlertmanagerAlert {
+            var alert =
+                switch source {
+                case .raised(let raised): AlertmanagerAlert(raised, instance: instance)
+                case .restored(let restored): restored
+                }
+            alert.resolvedAt = resolvedAt
+            return alert
+        }
     }
 
     private struct Target {
@@ -82,7 +117,7 @@ package final class AlertmanagerBook: Sendable {
     package func configure(_ config: AlertmanagerConfig) {
         state.withLock { state in
             state.config = config
-            for url in state.targets.keys where !config.urls.contains(url) { state.targets[url] = nil }
+            for url in Array(state.targets.keys) where !config.urls.contains(url) { state.targets[url] = nil }
             for url in config.urls where state.targets[url] == nil {
                 var target = Target()
                 for key in state.entries.keys { target.waiting[key] = 0 }
@@ -113,8 +148,7 @@ package final class AlertmanagerBook: Sendable {
             return taken
         }
         for (key, notice) in notices.sorted(by: { $0.value.order < $1.value.order }) {
-            let converted = AlertmanagerAlert(notice.alert, instance: instance)
-            Self.apply(notice.alert, converted: converted, key: key, now: notice.now, to: &state)
+            Self.apply(notice.alert, key: key, now: notice.now, to: &state)
         }
         // Emptied here, on the sender's thread, and grown to twice what came in since the last time:
         // shards then fill it without growing it (a rehash of thousands of entries on a shard's thread).
@@ -124,21 +158,22 @@ package final class AlertmanagerBook: Sendable {
         inbox.withLock { if $0.spare.isEmpty { swap(&$0.spare, &notices) } }
     }
 
-    private static func apply(
-        _ alert: Alert, converted new: AlertmanagerAlert, key: Key, now: Double, to state: inout State
-    ) {
+    private static func apply(_ alert: Alert, key: Key, now: Double, to state: inout State) {
         // A firing alert resolves its twins of the other severities (an escalation changes the labels);
         // so does a resolution, for an escalation whose firing the inbox replaced by this resolution.
         for severity in Severity.allCases where severity != alert.severity {
             let other = Key(fingerprint: alert.fingerprint, severity: severity)
-            guard let entry = state.entries[other], entry.alert.resolvedAt == nil else { continue }
-            if alert.status == .firing || entry.alert.startsAt <= alert.startsAt {
-                state.entries[other]?.alert.resolvedAt = alert.status == .firing ? alert.sampleTime : alert.endsAt
+            guard let entry = state.entries[other], entry.resolvedAt == nil else { continue }
+            if alert.status == .firing || entry.startsAt <= alert.startsAt {
+                state.entries[other]?.resolvedAt = alert.status == .firing ? alert.sampleTime : alert.endsAt
                 state.entries[other]?.resolvedKnownAt = now
                 markWaiting(other, in: &state, now: now)
             }
         }
-        state.entries[key, default: Entry(alert: new)].alert = new
+        // The newest state replaces the last, and keeps when each Alertmanager last took it.
+        let sentAt = state.entries[key]?.sentAt ?? [:]
+        state.entries[key] = Entry(alert)
+        state.entries[key]?.sentAt = sentAt
         state.entries[key]?.resolvedKnownAt = alert.status == .resolved ? now : nil
         markWaiting(key, in: &state, now: now)
     }
@@ -149,7 +184,7 @@ package final class AlertmanagerBook: Sendable {
         let key = Key(fingerprint: record.identity.fingerprint, severity: severity)
         let alert = AlertmanagerAlert(restoring: record, instance: instance)
         state.withLock { state in
-            state.entries[key] = Entry(alert: alert)
+            state.entries[key] = Entry(restored: alert)
             Self.markWaiting(key, in: &state, now: now)
         }
     }
@@ -157,25 +192,29 @@ package final class AlertmanagerBook: Sendable {
     /// Up to `limit` alerts for `url`, oldest waiting first, after marking the alerts that are due for
     /// a re-send as waiting; the alerts taken wait no more until `delivered` or `failed` says what became of them.
     package func batch(for url: String, now: Double, limit: Int = 256) -> Batch {
-        // The alerts are chosen under the lock, and encoded after it: other senders and readers wait on it.
-        let chosen = state.withLock { state -> (alerts: [(Key, AlertmanagerAlert)], endsAt: Double, base: String) in
+        // The alerts are chosen under the lock, and converted and encoded after it: other senders and
+        // readers wait on it.
+        let chosen = state.withLock { state -> (alerts: [(Key, Entry)], endsAt: Double, base: String) in
             takeInbox(into: &state)
             Self.expire(&state, now: now)
             let resend = state.config.resendInterval
             for (key, entry) in state.entries where now - (entry.sentAt[url] ?? -.infinity) >= resend {
                 if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
             }
-            guard let waiting = state.targets[url]?.waiting, !waiting.isEmpty else { return ([], 0, "") }
-            let keys = waiting.sorted { $0.value < $1.value }.prefix(limit).map(\.key)
+            guard state.targets[url]?.waiting.isEmpty == false else { return ([], 0, "") }
+            // No copy of the waiting map outlives this line: removing from it below must not copy it whole.
+            let keys = state.targets[url]!.waiting.sorted { $0.value < $1.value }.prefix(limit).map(\.key)
             for key in keys { state.targets[url]?.waiting[key] = nil }
             return (
-                keys.compactMap { key in state.entries[key].map { (key, $0.alert) } }, now + 4 * resend,
+                keys.compactMap { key in state.entries[key].map { (key, $0) } }, now + 4 * resend,
                 state.generatorBase
             )
         }
         let body =
             "["
-            + chosen.alerts.map { $0.1.json(firingEndsAt: chosen.endsAt, generatorBase: chosen.base) }
+            + chosen.alerts.map {
+                $0.1.converted(instance: instance).json(firingEndsAt: chosen.endsAt, generatorBase: chosen.base)
+            }
             .joined(separator: ",") + "]"
         return Batch(keys: chosen.alerts.map(\.0), body: body)
     }
@@ -209,8 +248,10 @@ package final class AlertmanagerBook: Sendable {
         }
     }
 
+    /// (The targets are those of `config.urls`. Looping over `targets.keys` instead would hold the
+    /// targets' storage while one is changed, and copy its whole waiting map for every alert.)
     private static func markWaiting(_ key: Key, in state: inout State, now: Double) {
-        for url in state.targets.keys {
+        for url in state.config.urls {
             if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
             enforceCapacity(url, in: &state)
         }
@@ -236,7 +277,7 @@ package final class AlertmanagerBook: Sendable {
             \.key)
         for key in expired {
             state.entries[key] = nil
-            for url in state.targets.keys { state.targets[url]?.waiting[key] = nil }
+            for url in state.config.urls { state.targets[url]?.waiting[key] = nil }
         }
     }
 }
