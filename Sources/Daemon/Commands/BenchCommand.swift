@@ -186,7 +186,7 @@ struct ModelBenchCommand: ParsableCommand {
     }
 }
 
-struct DaemonBenchCommand: ParsableCommand {
+struct DaemonBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
         abstract: "End to end over loopback ZeroMQ: samples/s with nothing dropped, publish-to-alert latency, memory.",
@@ -234,7 +234,7 @@ struct DaemonBenchCommand: ParsableCommand {
         help: "Every series on the one untrained prior, not on weights of its own (the production case, the default).")
     var sharedPrior = false
 
-    func run() throws {
+    func run() async throws {
         #if DEBUG
             print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
         #endif
@@ -248,12 +248,12 @@ struct DaemonBenchCommand: ParsableCommand {
         options.trainingPriority = trainingPriority
         options.curve = curve
         options.sharedPrior = sharedPrior
-        if training == .alternate { return try runAlternating(options) }
+        if training == .alternate { return try await runAlternating(options) }
         let modes: [Bool] = training == .both ? [false, true] : [training == .on]
         var results: [DaemonBenchmark.Result] = []
         for learning in modes {
             options.training = learning
-            let result = try DaemonBenchmark(options: options).run { note in
+            let result = try await DaemonBenchmark(options: options).run { note in
                 FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
             }
             results.append(result)
@@ -294,11 +294,11 @@ struct DaemonBenchCommand: ParsableCommand {
 
 extension DaemonBenchCommand {
     /// One daemon; learning off and on in turns, so that both see the same machine at nearly the same moments.
-    private func runAlternating(_ base: DaemonBenchmark.Options) throws {
+    private func runAlternating(_ base: DaemonBenchmark.Options) async throws {
         var options = base
         options.alternatingRounds = max(2, rounds)
         options.probes = 500 * options.alternatingRounds
-        let result = try DaemonBenchmark(options: options).run { note in
+        let result = try await DaemonBenchmark(options: options).run { note in
             FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
         }
         func median(_ values: [Double]) -> Double {

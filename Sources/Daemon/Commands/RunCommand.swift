@@ -130,7 +130,7 @@ struct RunCommand: AsyncParsableCommand {
         let command = self
         do {
             try await DaemonProcess.run(config: config, reload: { try command.effectiveConfig() })
-        } catch is DaemonProcess.CouldNotStart {
+        } catch is DaemonService.CouldNotStart {
             throw ExitCode(EX_UNAVAILABLE)
         }
     }
