@@ -59,9 +59,7 @@ package struct CurveClientKeys: Sendable {
                 serverKey: try CurveCertificate.load(server).publicKey,
                 publicKey: secret.publicKey, secretKey: secret.secretKey ?? "")
         default:
-            throw CurveCertificate.Problem(
-                file: serverCertificate ?? ownCertificate ?? "",
-                problem: "give both --curve-server-key and --curve-key")
+            throw CurveCertificate.Problem.onlyOneOfPair(file: serverCertificate ?? ownCertificate ?? "")
         }
     }
 

@@ -113,7 +113,7 @@ package struct DaemonBenchmark {
         do {
             producer = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0, curve: keys?.client)
         } catch {
-            throw ValidationFailure("the daemon did not subscribe: \(error)")
+            throw InProcessDaemonFailure.didNotSubscribe(error)
         }
         defer { producer.close() }
         let stats = runtime.engine.stats
@@ -217,8 +217,8 @@ package struct DaemonBenchmark {
         let deadline = Date().addingTimeInterval(seconds)
         while stats.snapshot.samples + stats.snapshot.totalRejected < processed {
             guard Date() < deadline else {
-                throw ValidationFailure(
-                    "only \(stats.snapshot.samples) of \(processed) samples processed in \(seconds) s")
+                throw InProcessDaemonFailure.notProcessed(
+                    processed: stats.snapshot.samples, sent: processed, seconds: seconds)
             }
             Thread.sleep(forTimeInterval: 0.001)
         }
@@ -267,11 +267,6 @@ package struct DaemonBenchmark {
     package static func learnedShare(_ engine: Engine) -> Double {
         let regular = ((try? engine.inspect(within: 600).get()) ?? []).filter { !$0.key.hasPrefix("probe") }
         return regular.isEmpty ? 0 : Double(regular.filter { $0.modelVersion > 0 }.count) / Double(regular.count)
-    }
-
-    package struct ValidationFailure: Error, CustomStringConvertible {
-        package let description: String
-        package init(_ description: String) { self.description = description }
     }
 }
 

@@ -54,7 +54,7 @@ package struct DemoRun {
             do {
                 sender = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0)
             } catch {
-                throw DemoFailure("the daemon did not subscribe: \(error)")
+                throw InProcessDaemonFailure.didNotSubscribe(error)
             }
 
             let status = DemoStatusLine()
@@ -89,10 +89,4 @@ package struct DemoRun {
                 format: "done: %d samples in %.1f s (%.0f samples/s), %d incidents alerted for %d injected",
                 stats.samples, seconds, Double(stats.samples) / seconds, printer.incidents, injected))
     }
-}
-
-/// The demo could not reach its own daemon.
-package struct DemoFailure: Error, CustomStringConvertible {
-    package let description: String
-    package init(_ description: String) { self.description = description }
 }
