@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 extension PayloadFormat: ExpressibleByArgument {}
 

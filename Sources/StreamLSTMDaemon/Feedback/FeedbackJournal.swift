@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StreamLSTMVocabulary
 
 /// Every verdict a daemon was given, kept in its state directory so that a user's feedback becomes a
 /// labelled corpus of their own:

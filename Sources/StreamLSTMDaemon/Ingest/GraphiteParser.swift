@@ -1,3 +1,5 @@
+import StreamLSTMVocabulary
+
 /// Graphite's plaintext protocol: `path value [timestamp]` per line, the
 /// timestamp in unix seconds (absent or -1: now). Tagged paths
 /// `path;tag=value;...` become labels.

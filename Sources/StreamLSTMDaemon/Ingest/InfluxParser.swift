@@ -1,3 +1,5 @@
+import StreamLSTMVocabulary
+
 /// InfluxDB line protocol:
 /// `measurement[,tag=value...] field=value[,field=value...] [timestamp]`.
 ///

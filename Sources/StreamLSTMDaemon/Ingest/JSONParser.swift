@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 
 /// JSON samples: `{"series":"cpu.user","labels":{"host":"web01"},"ts":1700000000.5,"value":42.5}`,
 /// an array of such objects, or one object per line. `ts` is unix seconds or

@@ -1,4 +1,5 @@
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// What every parser checks of a sample's numbers, in one place, so that no
 /// input format lets through what another refuses.

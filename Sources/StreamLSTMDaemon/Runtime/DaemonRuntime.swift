@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Prometheus
+import StreamLSTMVocabulary
 import ZeroMQ
 
 /// A daemon's parts, built and connected: inputs → engine (shards) → alert publisher,
@@ -80,7 +81,8 @@ package final class DaemonRuntime: Sendable {
         do {
             // The ZAP handler binds in both contexts before any CURVE socket exists.
             let security = try CurveSecurity.start(
-                config: config, contexts: [inputContext, outputContext], metrics: metrics?.factory, logger: logger)
+                servers: config.curveServers, contexts: [inputContext, outputContext], metrics: metrics?.factory,
+                logger: logger)
             self.security = security
             let publisher = try AlertPublisher(
                 context: outputContext, endpoint: config.alertsEndpoint, instance: config.engine.instance,

@@ -47,12 +47,10 @@ package final class CurveSecurity: Sendable {
 
     /// Nil when no socket is configured for CURVE. `contexts`: every context a CURVE socket will live in.
     package static func start(
-        config: DaemonConfig, contexts: [ZMQContext], metrics: (any MetricsFactory)?,
+        servers configured: [(domain: String, config: CurveServerConfig)], contexts: [ZMQContext],
+        metrics: (any MetricsFactory)?,
         logger: Logger
     ) throws -> CurveSecurity? {
-        var configured: [(domain: String, config: CurveServerConfig)] = config.inputs.enumerated()
-            .filter { $0.element.curve.isOn }.map { (inputDomain($0.offset), $0.element.curve) }
-        if config.alertsCurve.isOn { configured.append((alertsDomain, config.alertsCurve)) }
         guard !configured.isEmpty else { return nil }
         guard ZMQCurve.isAvailable else {
             throw Failure.curveUnavailable(libraryVersion: "\(ZMQContext.libraryVersion)")

@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 import ZeroMQ
 
 /// A socket that other processes connect to, made a CURVE server: its secret

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StreamLSTM
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// What an Alertmanager that is away costs detection: a shard's time per sample while every one of
 /// `series` series is firing and re-sending, with alerts going to an Alertmanager that refuses

@@ -2,6 +2,11 @@ import Foundation
 
 /// Why a configuration was refused: the key, as a dotted path, and what is wrong with it.
 package struct ConfigError: Error, Equatable, CustomStringConvertible {
+    package init(key: String, problem: String) {
+        self.key = key
+        self.problem = problem
+    }
+
     package let key: String
     package let problem: String
 
