@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMTesting
 import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
@@ -59,7 +60,7 @@ struct ErrorValueTests {
 
     @Test("A verdict that cannot be kept names the journal's file, its path, the call and errno")
     func feedbackJournal() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("feedback-\(UUID().uuidString)")
+        let directory = try makeTemporaryFolder("feedback")
         defer { try? FileManager.default.removeItem(at: directory) }
         let journal = FeedbackJournal(directory: directory.path, logger: Logger(label: "test"))
         // The journal's place is taken by a folder: opening it to append fails with EISDIR.
@@ -76,8 +77,7 @@ struct ErrorValueTests {
 
     @Test("A key file is never overwritten, and one that cannot be created says why by errno")
     func secureFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryFolder("keys")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("a.key")
         try SecureFile.writeNew(file, "first", mode: 0o600)
@@ -93,8 +93,7 @@ struct ErrorValueTests {
 
     @Test("A certificate that cannot be used says which file and what is wrong with it")
     func certificateProblems() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryFolder("certs")
         defer { try? FileManager.default.removeItem(at: directory) }
         let garbage = directory.appendingPathComponent("garbage.key")
         try "not a certificate".write(to: garbage, atomically: true, encoding: .utf8)

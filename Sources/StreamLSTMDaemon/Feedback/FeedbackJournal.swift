@@ -136,12 +136,6 @@ package struct FeedbackJournalError: Error, Equatable, CustomStringConvertible {
         case windows
     }
 
-    package init(file: File, path: String, failure: SystemCallError) {
-        self.file = file
-        self.path = path
-        self.failure = failure
-    }
-
     package let file: File
     package let path: String
     package let failure: SystemCallError
