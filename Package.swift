@@ -75,6 +75,10 @@ let package = Package(
         ),
         // The ZeroMQ wrapper: the only module that imports libzmq.
         .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
+        // What ingest, shards, alerts and checkpoints share, below all of them: a sample and its
+        // refusals, a series' key and identity, an alert, its state, severity and rules, the sinks
+        // between the stages, and how a configuration key is read. No I/O, no threads.
+        .target(name: "StreamLSTMVocabulary", dependencies: ["StreamLSTM"]),
         // The daemon as a library: ingest, shards, alerts, checkpoints, configuration, security,
         // HTTP, silences, feedback and the runtime that assembles them. No command line.
         .target(
@@ -84,6 +88,7 @@ let package = Package(
                 "CPrefetch",
                 "CBuildInfo",
                 "StreamLSTM",
+                "StreamLSTMVocabulary",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -97,6 +102,7 @@ let package = Package(
             name: "StreamLSTMTools",
             dependencies: [
                 "StreamLSTMDaemon",
+                "StreamLSTMVocabulary",
                 "ZeroMQ",
                 "StreamLSTM",
                 .product(name: "RealModule", package: "swift-numerics"),
@@ -112,6 +118,7 @@ let package = Package(
                 "StreamLSTM",
                 "StreamLSTMDaemon",
                 "StreamLSTMTools",
+                "StreamLSTMVocabulary",
                 "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,6 +132,7 @@ let package = Package(
             dependencies: [
                 "StreamLSTM",
                 "StreamLSTMDaemon",
+                "StreamLSTMVocabulary",
                 "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -134,7 +142,8 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "StreamLSTMDaemon", "StreamLSTMTools", "StreamLSTMTesting", "StreamLSTM", "ZeroMQ",
+                "StreamLSTMDaemon", "StreamLSTMTools", "StreamLSTMTesting", "StreamLSTMVocabulary", "StreamLSTM",
+                "ZeroMQ",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             exclude: ["Interop", "Fixtures"]

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StreamLSTM
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// Drives an in-process engine one sample at a time, waiting until each is
 /// processed and, with `lockstep`, until the training it started has come

@@ -1,6 +1,7 @@
 import Foundation
 import FoundationNetworking
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// One HTTP request from the test process (Foundation's client), for Alertmanager's API: the
 /// status and body of the reply. Throws when there is no reply within `timeout` seconds.

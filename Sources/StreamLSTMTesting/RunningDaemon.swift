@@ -71,6 +71,39 @@ package final class RunningDaemon {
         return String(output.prefix { $0 != "\n" })
     }
 
+    /// `streamlstmd run` with `configuration` as its YAML file, everything on loopback (inputs, the
+    /// alert socket, HTTP on a free port), one shard, no status lines, named `instance`.
+    package static func onLoopback(
+        configuration: String, instance: String, stateDirectory: URL? = nil
+    ) throws -> RunningDaemon {
+        let file = try makeTemporaryFolder("\(instance)-config").appendingPathComponent("streamlstmd.yaml")
+        try configuration.write(to: file, atomically: true, encoding: .utf8)
+        var arguments = [
+            "run", "--config", file.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
+            "--http", "127.0.0.1:0", "--status-interval", "0", "--instance", instance, "--shards", "1",
+        ]
+        if let stateDirectory { arguments += ["--state-dir", stateDirectory.path] }
+        return try RunningDaemon(arguments)
+    }
+
+    /// What a daemon started on loopback (`--listen tcp://127.0.0.1:*`, `--alerts tcp://127.0.0.1:*`,
+    /// `--http 127.0.0.1:0`) chose, as its log names them.
+    package struct LoopbackEndpoints {
+        package let input: String
+        package let alerts: String
+        package let http: String
+    }
+
+    /// The endpoints it chose, once it has logged them all; then, with `ready`, once it is ready.
+    package func loopbackEndpoints(ready: Bool = true) throws -> LoopbackEndpoints {
+        let endpoints = LoopbackEndpoints(
+            input: try waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#),
+            alerts: try waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#),
+            http: try waitForLog(#"http on (127\.0\.0\.1:\d+)"#))
+        if ready { _ = try waitForLog("ready") }
+        return endpoints
+    }
+
     /// Waits until the log has a match for `pattern`, and returns its first capture group.
     package func waitForLog(_ pattern: String, timeout: Double = 60) throws -> String {
         let regex = try NSRegularExpression(pattern: pattern)

@@ -2,6 +2,7 @@ import Foundation
 import MetricsTestKit
 import StreamLSTM
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 

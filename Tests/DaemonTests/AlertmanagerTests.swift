@@ -22,27 +22,19 @@ struct AlertmanagerTests {
         let http: String
 
         init(urls: [String], timeout: Double = 2, stateDirectory: URL? = nil) throws {
-            let folder = try makeTemporaryFolder("am-daemon")
-            let config = folder.appendingPathComponent("streamlstmd.yaml")
-            try """
-            alerts:
-              resend_interval: 100000
-            alertmanager:
-              urls: [\(urls.map { "\"\($0)\"" }.joined(separator: ", "))]
-              resend_interval: \(AlertmanagerTests.resend)
-              timeout: \(timeout)
-            checkpoint_interval: 1
-            """.write(to: config, atomically: true, encoding: .utf8)
-            var arguments = [
-                "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                "--http", "127.0.0.1:0", "--status-interval", "0", "--instance", "am-test", "--shards", "1",
-            ]
-            if let stateDirectory { arguments += ["--state-dir", stateDirectory.path] }
-            process = try RunningDaemon(arguments)
-            input = try process.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-            alerts = try process.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
-            http = try process.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
-            _ = try process.waitForLog("ready")
+            process = try RunningDaemon.onLoopback(
+                configuration: """
+                    alerts:
+                      resend_interval: 100000
+                    alertmanager:
+                      urls: [\(urls.map { "\"\($0)\"" }.joined(separator: ", "))]
+                      resend_interval: \(AlertmanagerTests.resend)
+                      timeout: \(timeout)
+                    checkpoint_interval: 1
+                    """,
+                instance: "am-test", stateDirectory: stateDirectory)
+            let endpoints = try process.loopbackEndpoints()
+            (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         }
 
         /// A counter or gauge of `/metrics` for one Alertmanager.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 

@@ -1,6 +1,7 @@
 import Foundation
 import StreamLSTM
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 
@@ -12,6 +13,13 @@ import ZeroMQ
 @Suite("Checkpoints")
 struct CheckpointTests {
     static let config = EngineConfig().predictor
+
+    /// A checkpoint written by an earlier release (`Fixtures/`), read as this release reads one.
+    static func fixture(_ name: String) throws -> CheckpointFile.Contents {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/\(name)")
+        return try MappedFile(path: file.path).withBytes { CheckpointFile.read($0, config: config) }
+    }
 
     /// Series that have seen `samples` values of a noisy cycle and trained on them.
     static func snapshots(count: Int, samples: Int = 400) -> [SeriesSnapshot] {
@@ -68,9 +76,7 @@ struct CheckpointTests {
     func previousFormat() throws {
         // Written by the daemon of the previous release (record version 2): two series of 400 samples,
         // 60 s apart, `fixture.sine` = 10 sin(t/6), `fixture.ramp` = t/2 + 3 cos(t/4); both trained.
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/checkpoint-record-v2.ckpt")
-        let contents = try MappedFile(path: fixture.path).withBytes { CheckpointFile.read($0, config: Self.config) }
+        let contents = try Self.fixture("checkpoint-record-v2.ckpt")
         #expect(contents.problem == nil && contents.damaged == 0)
         let byKey = Dictionary(uniqueKeysWithValues: contents.snapshots.map { ($0.key, $0.predictor) })
         let sine = try #require(byKey["fixture.sine"])
@@ -104,9 +110,7 @@ struct CheckpointTests {
     func versionThree() throws {
         // Written by the daemon of the previous release (record version 3) on the same two series as
         // the version 2 fixture (400 samples, 60 s apart, published at 200 samples/s), default settings.
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/checkpoint-record-v3.ckpt")
-        let contents = try MappedFile(path: fixture.path).withBytes { CheckpointFile.read($0, config: Self.config) }
+        let contents = try Self.fixture("checkpoint-record-v3.ckpt")
         // Read with version 4's layout, every entry would be short by the incident's fields, and damaged.
         #expect(contents.problem == nil && contents.damaged == 0)
         #expect(Set(contents.snapshots.map(\.key)) == ["fixture.sine", "fixture.ramp"])
@@ -124,9 +128,7 @@ struct CheckpointTests {
     func versionFive() throws {
         // Written by the daemon of the previous release (record version 5) on two series (a sine and a
         // ramp, 400 samples 60 s apart, published at 200 samples/s), default settings.
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/checkpoint-record-v5.ckpt")
-        let contents = try MappedFile(path: fixture.path).withBytes { CheckpointFile.read($0, config: Self.config) }
+        let contents = try Self.fixture("checkpoint-record-v5.ckpt")
         // Read with version 6's layout, every entry would be short by the recent range, and damaged.
         #expect(contents.problem == nil && contents.damaged == 0)
         #expect(Set(contents.snapshots.map(\.key)) == ["fixture.sine", "fixture.ramp"])

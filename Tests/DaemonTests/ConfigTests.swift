@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 

@@ -68,10 +68,8 @@ struct CurveTests {
             process = try RunningDaemon([
                 "run", "--config", config.path, "--http", "127.0.0.1:0", "--status-interval", "0", "--shards", "1",
             ])
-            input = try process.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-            alerts = try process.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
-            http = try process.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
-            _ = try process.waitForLog("ready")
+            let endpoints = try process.loopbackEndpoints()
+            (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         }
 
         func metric(_ line: String) throws -> Double {

@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 
@@ -27,10 +28,8 @@ struct EndToEndTests {
             "--shards", "2", "--status-interval", "0", "--instance", "e2e",
             "--http", "127.0.0.1:0",
         ])
-        let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-        let alerts = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
-        let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
-        _ = try daemon.waitForLog("ready")
+        let endpoints = try daemon.loopbackEndpoints()
+        let (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         let report = daemon.folder.appendingPathComponent("report.json")
         let status = try runInteropScript(
             "feed_and_watch.py",

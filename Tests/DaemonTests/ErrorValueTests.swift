@@ -1,7 +1,10 @@
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
+import ZeroMQ
 
 @testable import StreamLSTMDaemon
 
@@ -53,5 +56,80 @@ struct ErrorValueTests {
         #expect(throws: SystemCallError("open", "/nonexistent/series.ckpt", code: ENOENT)) {
             _ = try MappedFile(path: "/nonexistent/series.ckpt")
         }
+    }
+
+    @Test("A verdict that cannot be kept names the journal's file, its path, the call and errno")
+    func feedbackJournal() throws {
+        let directory = try makeTemporaryFolder("feedback")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journal = FeedbackJournal(directory: directory.path, logger: Logger(label: "test"))
+        // The journal's place is taken by a folder: opening it to append fails with EISDIR.
+        try FileManager.default.createDirectory(at: journal.journalURL, withIntermediateDirectories: true)
+        let verdict = try Feedback(series: "cpu", from: 1, to: 2, verdict: .normal)
+        #expect(
+            throws: FeedbackJournalError(
+                file: .journal, path: journal.journalURL.path,
+                failure: SystemCallError("open", journal.journalURL.path, code: EISDIR))
+        ) {
+            try journal.record(verdict)
+        }
+    }
+
+    @Test("A key file is never overwritten, and one that cannot be created says why by errno")
+    func secureFile() throws {
+        let directory = try makeTemporaryFolder("keys")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("a.key")
+        try SecureFile.writeNew(file, "first", mode: 0o600)
+        #expect(throws: SecureFile.Refused.exists(path: file.path)) {
+            try SecureFile.writeNew(file, "second", mode: 0o600)
+        }
+        let nowhere = directory.appendingPathComponent("missing/b.key")
+        #expect(throws: SecureFile.Refused.create(SystemCallError("open", nowhere.path, code: ENOENT))) {
+            try SecureFile.writeNew(nowhere, "text", mode: 0o600)
+        }
+        #expect("\(SecureFile.Refused.exists(path: file.path))" == "\(file.path) exists: not overwritten")
+    }
+
+    @Test("A certificate that cannot be used says which file and what is wrong with it")
+    func certificateProblems() throws {
+        let directory = try makeTemporaryFolder("certs")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let garbage = directory.appendingPathComponent("garbage.key")
+        try "not a certificate".write(to: garbage, atomically: true, encoding: .utf8)
+        #expect(throws: CurveCertificate.Problem.noPublicKey(file: garbage.path)) {
+            try CurveCertificate.load(garbage.path)
+        }
+        let missing = directory.appendingPathComponent("missing.key").path
+        #expect {
+            try CurveCertificate.load(missing)
+        } throws: { error in
+            guard case .unreadable(let file, let folder, _) = error as? CurveCertificate.Problem else { return false }
+            return file == missing && !folder
+        }
+        #expect(throws: CurveCertificate.Problem.onlyOneOfPair(file: garbage.path)) {
+            try CurveClientKeys.load(serverCertificate: garbage.path, ownCertificate: nil)
+        }
+    }
+
+    @Test("A name and labels that make no key say which rule they broke")
+    func seriesKeyProblems() {
+        #expect(throws: SeriesKey.Problem.badSeriesName("")) { try SeriesKey.make(name: "", labels: []) }
+        #expect(throws: SeriesKey.Problem.emptyLabelName(series: "cpu")) {
+            try SeriesKey.make(name: "cpu", labels: [("", "a")])
+        }
+        #expect(throws: SeriesKey.Problem.labelTwice("host_name", series: "cpu")) {
+            try SeriesKey.make(name: "cpu", labels: [("host-name", "a"), ("host_name", "b")])
+        }
+    }
+
+    @Test("A part that died is named with the error that ended it")
+    func componentFailed() {
+        let failure = ComponentFailed.input(
+            endpoints: ["tcp://127.0.0.1:5555"], ZMQError(code: EPROTO, operation: "zmq_msg_recv"))
+        guard case .input(let endpoints, let error) = failure else { return }
+        #expect(endpoints == ["tcp://127.0.0.1:5555"] && error.code == EPROTO)
+        #expect(failure.part.hasPrefix("input tcp://127.0.0.1:5555 stopped: "))
+        #expect(failure.description.hasSuffix(": the daemon stops so that it can be restarted whole"))
     }
 }

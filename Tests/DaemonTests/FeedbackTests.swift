@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 
@@ -23,10 +24,8 @@ struct FeedbackTests {
                 "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*", "--http", "127.0.0.1:0",
                 "--status-interval", "0", "--shards", "1", "--state-dir", state.path,
             ])
-            input = try process.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-            alerts = try process.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
-            http = try process.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
-            _ = try process.waitForLog("ready")
+            let endpoints = try process.loopbackEndpoints()
+            (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         }
 
         func post(_ body: String) throws -> (status: Int, body: String) {

@@ -66,9 +66,8 @@ struct FuzzTests {
             "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
             "--http", "127.0.0.1:0", "--status-interval", "0",
         ])
-        let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-        let alertsEndpoint = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
-        let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+        let endpoints = try daemon.loopbackEndpoints(ready: false)
+        let (input, alertsEndpoint, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         let received = Protected<[ReceivedAlert]>([])
         let subscriber = try AlertSubscriber(endpoint: alertsEndpoint) { alert in received.withLock { $0.append(alert) }
         }

@@ -30,9 +30,8 @@ struct MemoryBudgetTests {
             "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*", "--http", "127.0.0.1:0",
             "--status-interval", "0", "--shards", "2", "--max-memory", "\(budget)", "--training", "off",
         ])
-        let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-        let alerts = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
-        let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
+        let endpoints = try daemon.loopbackEndpoints(ready: false)
+        let (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         let received = Protected<[ReceivedAlert]>([])
         let subscriber = try AlertSubscriber(endpoint: alerts) { alert in received.withLock { $0.append(alert) } }
         defer { subscriber.stop() }

@@ -1,4 +1,5 @@
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 

@@ -1,6 +1,7 @@
 import RealModule
 import StreamLSTM
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 

@@ -1,6 +1,7 @@
 import Foundation
 import StreamLSTM
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 
@@ -24,24 +25,16 @@ struct SilenceAlertmanagerTests {
         let alerts: String
 
         init(urls: [String] = [], stateDirectory: URL? = nil) throws {
-            let folder = try makeTemporaryFolder("silence-daemon")
-            let config = folder.appendingPathComponent("streamlstmd.yaml")
-            try """
-            alertmanager:
-              urls: [\(urls.map { "\"\($0)\"" }.joined(separator: ", "))]
-              silence_poll: \(SilenceAlertmanagerTests.poll)
-              timeout: 2
-            """.write(to: config, atomically: true, encoding: .utf8)
-            var arguments = [
-                "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                "--http", "127.0.0.1:0", "--status-interval", "0", "--instance", "silence-test", "--shards", "1",
-            ]
-            if let stateDirectory { arguments += ["--state-dir", stateDirectory.path] }
-            process = try RunningDaemon(arguments)
-            input = try process.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
-            alerts = try process.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
-            http = try process.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
-            _ = try process.waitForLog("ready")
+            process = try RunningDaemon.onLoopback(
+                configuration: """
+                    alertmanager:
+                      urls: [\(urls.map { "\"\($0)\"" }.joined(separator: ", "))]
+                      silence_poll: \(SilenceAlertmanagerTests.poll)
+                      timeout: 2
+                    """,
+                instance: "silence-test", stateDirectory: stateDirectory)
+            let endpoints = try process.loopbackEndpoints()
+            (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         }
 
         /// `GET /silences`, read with Python's urllib (a client written by others).

@@ -1,6 +1,7 @@
 import Foundation
 import StreamLSTM
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 

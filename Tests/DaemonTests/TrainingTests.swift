@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StreamLSTM
 import StreamLSTMTesting
+import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 

@@ -37,7 +37,7 @@ struct AlertmanagerBenchCommand: ParsableCommand {
     var runs = 3
 
     func run() throws {
-        let unreachable = "http://127.0.0.1:\(try Self.closedPort())"
+        let unreachable = "http://127.0.0.1:\(try AlertmanagerBenchmark.closedPort())"
         var none: [AlertmanagerBenchmark.Result] = []
         var away: [AlertmanagerBenchmark.Result] = []
         let benchmark = AlertmanagerBenchmark(series: series)
@@ -45,36 +45,7 @@ struct AlertmanagerBenchCommand: ParsableCommand {
             none.append(try benchmark.run(alertmanager: nil, rounds: rounds))
             away.append(try benchmark.run(alertmanager: unreachable, rounds: rounds))
         }
-        func line(_ name: String, _ results: [AlertmanagerBenchmark.Result]) -> String {
-            let p50 = results.map { $0.quantile(0.5) * 1e6 }.sorted()
-            let p99 = results.map { $0.quantile(0.99) * 1e6 }.sorted()
-            return String(
-                format: "  %@: p50 %.2f us, p99 %.2f us per sample (medians of %d runs); %d alerts raised, %d dropped",
-                name, p50[p50.count / 2], p99[p99.count / 2], results.count, results.last?.alertsTaken ?? 0,
-                results.last?.dropped ?? 0)
-        }
-        print("streamlstmd bench alertmanager: \(series) series firing, every sample re-sending, one shard")
-        print(line("no Alertmanager", none))
-        print(line("Alertmanager away", away))
-        let ratio = zip(away, none).map { $0.quantile(0.99) / $1.quantile(0.99) }.sorted()
-        print(String(format: "  p99 away / none: x%.2f (median of paired runs)", ratio[ratio.count / 2]))
-    }
-
-    /// A loopback port nothing listens on: bound, then closed.
-    static func closedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw ValidationError("no loopback port to use") }
-        return UInt16(bigEndian: address.sin_port)
+        for line in BenchReport.alertmanager(series: series, none: none, away: away) { print(line) }
     }
 }
 
@@ -91,22 +62,12 @@ struct CheckpointBenchCommand: ParsableCommand {
     var dir: String = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-bench-checkpoint").path
 
     func run() throws {
-        #if DEBUG
-            print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
-        #endif
+        if let warning = BenchReport.debugBuildWarning { print(warning) }
         let config = EngineConfig().predictor
-        print(
-            "streamlstmd bench checkpoint: learned series, H=\(config.model.hiddenSize), snapshots in chunks of "
-                + "\(Shard.snapshotChunk), in \(dir)")
-        print("series      file size     bytes/series  longest pause      write (encode+fsync)  restore")
+        for line in BenchReport.checkpointHeader(config: config, directory: dir) { print(line) }
         let benchmark = CheckpointBenchmark(directory: dir)
         for count in series {
-            let r = try benchmark.run(series: count, config: config)
-            print(
-                String(
-                    format: "%-11d %8.1f MB   %12d  %11.1f ms       %9.2f s          %6.2f s", r.series,
-                    Double(r.bytes) / 1e6, r.bytes / r.series, r.pauseSeconds * 1e3, r.writeSeconds,
-                    r.restoreSeconds))
+            print(BenchReport.checkpointRow(try benchmark.run(series: count, config: config)))
         }
     }
 }
@@ -155,38 +116,14 @@ struct ModelBenchCommand: ParsableCommand {
             print(benchmark.residentCost(config))
             return
         }
-        #if DEBUG
-            print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
-        #endif
-        print("streamlstmd bench model: LSTM, 1 layer, input = value, single thread, best of \(seconds) s each")
-        print(
-            "  H   forward step   Predictor.step   forward steps/s   train update (W=\(window))   updates/s"
-                + "   judged job   state bytes   RSS/series   record bytes")
-        for hidden in hiddenSizes {
-            let row = benchmark.run(hiddenSize: hidden)
-            print(
-                String(
-                    format: "%3d   %9.1f ns   %11.1f ns   %15.0f   %20.2f µs   %9.0f   %7.1f µs   %11d   %10.0f   %12d",
-                    row.hiddenSize, row.forwardNanoseconds, row.stepNanoseconds, 1e9 / row.forwardNanoseconds,
-                    row.trainingMicroseconds, 1e6 / row.trainingMicroseconds, row.judgedJobMicroseconds,
-                    row.ownedBytes, row.residentBytes, row.recordBytes))
-        }
-        print(
-            "(judged job: a daemon's training job, the update on the window less \(window / 4) held-out steps, "
-                + "then live, candidate and previous weights judged on those)")
-        let defaults = PredictorConfig()
-        let predictor = ModelBenchmark.trained(defaults)
-        print(
-            String(
-                format: "default predictor (H=%d, window %d, train every %d): %d state bytes, %.0f RSS bytes/series, "
-                    + "%d record bytes", defaults.model.hiddenSize, defaults.training.window,
-                defaults.training.every, predictor.ownedBytes,
-                benchmark.residentCostInFreshProcess(hiddenSize: defaults.model.hiddenSize, window: nil),
-                predictor.serialized().count))
+        if let warning = BenchReport.debugBuildWarning { print(warning) }
+        for line in BenchReport.modelHeader(seconds: seconds, window: window) { print(line) }
+        for hidden in hiddenSizes { print(BenchReport.modelRow(benchmark.run(hiddenSize: hidden))) }
+        for line in BenchReport.modelFooter(benchmark, window: window) { print(line) }
     }
 }
 
-struct DaemonBenchCommand: ParsableCommand {
+struct DaemonBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
         abstract: "End to end over loopback ZeroMQ: samples/s with nothing dropped, publish-to-alert latency, memory.",
@@ -234,10 +171,8 @@ struct DaemonBenchCommand: ParsableCommand {
         help: "Every series on the one untrained prior, not on weights of its own (the production case, the default).")
     var sharedPrior = false
 
-    func run() throws {
-        #if DEBUG
-            print("warning: this is a debug build; its numbers mean little. Use `swift build -c release`.")
-        #endif
+    func run() async throws {
+        if let warning = BenchReport.debugBuildWarning { print(warning) }
         var options = DaemonBenchmark.Options()
         options.series = series
         options.hiddenSize = hidden
@@ -248,99 +183,33 @@ struct DaemonBenchCommand: ParsableCommand {
         options.trainingPriority = trainingPriority
         options.curve = curve
         options.sharedPrior = sharedPrior
-        if training == .alternate { return try runAlternating(options) }
+        if training == .alternate { return try await runAlternating(options) }
         let modes: [Bool] = training == .both ? [false, true] : [training == .on]
         var results: [DaemonBenchmark.Result] = []
         for learning in modes {
             options.training = learning
-            let result = try DaemonBenchmark(options: options).run { note in
+            let result = try await DaemonBenchmark(options: options).run { note in
                 FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
             }
             results.append(result)
             // Compare latency at the same offered load, not at half of each run's own throughput.
             options.latencyRate = result.latencyRate
-            print(
-                "streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
-                    + "training \(learning ? "on (K = 16, W = 32)" : "off"), \(options.shards) shards"
-                    + (curve ? ", CURVE on both sockets" : ", plain text")
-                    + String(format: ", %.0f%% of series on weights of their own", 100 * result.learnedShare))
-            print(
-                String(
-                    format: "  throughput: %.0f samples/s; processed %d of %d sent, %d rejected",
-                    result.samplesPerSecond, result.processed, result.expected, result.rejected))
-            if learning {
-                print(
-                    String(
-                        format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped), "
-                            + "%.0f jobs/s at half load", result.trainingUpdatesPerSecond, 100 * result.skippedFraction,
-                        result.trainingAtHalfLoad))
-            }
-            print(
-                String(
-                    format: "  latency publish -> alert at %.0f samples/s: p50 %.2f ms, p99 %.2f ms (%d spikes)",
-                    result.latencyRate, result.percentile(0.5) * 1000, result.percentile(0.99) * 1000,
-                    result.latencies.count))
-            print(String(format: "  memory: %.0f resident bytes per series", result.residentBytesPerSeries))
+            for line in BenchReport.daemon(result, options: options) { print(line) }
         }
-        if results.count == 2 {
-            print(
-                String(
-                    format: "training on / off: throughput x%.2f, p99 latency x%.2f",
-                    results[1].samplesPerSecond / results[0].samplesPerSecond,
-                    results[1].percentile(0.99) / results[0].percentile(0.99)))
-        }
+        if let line = BenchReport.daemonComparison(results) { print(line) }
     }
 }
 
 extension DaemonBenchCommand {
     /// One daemon; learning off and on in turns, so that both see the same machine at nearly the same moments.
-    private func runAlternating(_ base: DaemonBenchmark.Options) throws {
+    private func runAlternating(_ base: DaemonBenchmark.Options) async throws {
         var options = base
         options.alternatingRounds = max(2, rounds)
         options.probes = 500 * options.alternatingRounds
-        let result = try DaemonBenchmark(options: options).run { note in
+        let result = try await DaemonBenchmark(options: options).run { note in
             FileHandle.standardError.write(Data("bench: \(note)\n".utf8))
         }
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.isEmpty ? .nan : (sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
-        }
-        print(
-            "streamlstmd bench daemon: \(series) series, H = \(hidden), \(batch) lines per message, "
-                + "\(options.shards) shards, training (K = 16, W = 32, \(trainingPriority.rawValue) priority) "
-                + "switched off and on in one daemon"
-                + String(format: ", %.0f%% of series on weights of their own", 100 * result.learnedShare))
-        print(
-            String(
-                format: "  throughput: %.0f samples/s learning off, %.0f on (x%.2f); %d of %d processed",
-                result.samplesPerSecond, result.samplesPerSecondLearning,
-                result.samplesPerSecondLearning / result.samplesPerSecond, result.processed, result.expected))
-        print(
-            String(
-                format: "  training: %.0f jobs/s started at full load (%.0f%% of due jobs skipped)",
-                result.trainingUpdatesPerSecond, 100 * result.skippedFraction))
-        print(String(format: "  memory: %.0f resident bytes per series", result.residentBytesPerSeries))
-        print(
-            String(
-                format: "  latency publish -> alert at %.0f samples/s, %d rounds of %.0f s:", result.latencyRate,
-                result.rounds.count, latencySeconds))
-        for (index, round) in result.rounds.enumerated() {
-            print(
-                String(
-                    format: "    round %d, learning %@: p50 %.2f ms, p99 %.2f ms (%d spikes), %.0f jobs/s", index + 1,
-                    round.learning ? "on " : "off", round.p50 * 1000, round.p99 * 1000, round.spikes,
-                    round.jobsPerSecond))
-        }
-        let off = median(result.rounds.filter { !$0.learning }.map(\.p99))
-        let on = median(result.rounds.filter(\.learning).map(\.p99))
-        let pairs = stride(from: 0, to: result.rounds.count - 1, by: 2).map {
-            result.rounds[$0 + 1].p99 / result.rounds[$0].p99
-        }
-        print(
-            String(
-                format: "training on / off: throughput x%.2f, median p99 %.2f / %.2f ms = x%.2f, "
-                    + "median of paired rounds x%.2f", result.samplesPerSecondLearning / result.samplesPerSecond,
-                on * 1000, off * 1000, on / off, median(pairs)))
+        for line in BenchReport.daemonAlternating(result, options: options) { print(line) }
     }
 }
 

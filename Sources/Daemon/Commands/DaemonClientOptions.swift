@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import FoundationNetworking
 import StreamLSTMDaemon
 import StreamLSTMTools
 
@@ -43,31 +42,22 @@ struct DaemonClientOptions: ParsableArguments {
     /// One request to the daemon: the status and body of its reply. A daemon that cannot be reached
     /// ends the command with a message and exit status 69 (EX_UNAVAILABLE).
     func request(_ method: String, _ path: String, body: String? = nil) throws -> (status: Int, body: String) {
-        let address = try address()
-        guard let url = URL(string: "http://\(address)\(path)") else {
-            throw ValidationError("--http takes HOST:PORT, not \"\(address)\"")
+        do {
+            return try DaemonClient(address: try address()).request(method, path, body: body)
+        } catch let failure as DaemonClient.Failure {
+            throw Self.end(failure)
         }
-        let session = URLSession(configuration: .ephemeral)
-        defer { session.invalidateAndCancel() }
-        let request = HTTPExchange.request(method, url, json: body.map { Data($0.utf8) }, timeout: 10)
-        let reason: String
-        switch HTTPExchange.perform(request, session: session, timeout: 10) {
-        case .success(let reply): return reply
-        case .failure(let error as HTTPExchange.TimedOut): reason = "\(error)"
-        case .failure(let error): reason = error.localizedDescription
-        }
-        FileHandle.standardError.write(
-            Data(
-                "streamlstmd: no daemon answers at http://\(address) (\(reason)): is it running, and is --http its address?\n"
-                    .utf8))
-        throw ExitCode(EX_UNAVAILABLE)
     }
 
-    /// Ends the command after a refusal: the daemon's one-line message on standard error, exit
-    /// status 65 (EX_DATAERR) for a request it refused, 69 (EX_UNAVAILABLE) when it failed itself.
-    static func refused(status: Int, body: String) -> ExitCode {
-        let message = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        FileHandle.standardError.write(Data("streamlstmd: the daemon refused (\(status)): \(message)\n".utf8))
-        return ExitCode((400..<500).contains(status) ? EX_DATAERR : EX_UNAVAILABLE)
+    /// Ends the command after a refusal: the daemon's one-line message on standard error, and the
+    /// exit status `DaemonClient.Failure` gives it.
+    static func refused(status: Int, body: String) -> any Error {
+        end(.refusal(status: status, body: body))
+    }
+
+    private static func end(_ failure: DaemonClient.Failure) -> any Error {
+        if case .badAddress = failure { return ValidationError(failure.description) }
+        FileHandle.standardError.write(Data("streamlstmd: \(failure)\n".utf8))
+        return ExitCode(failure.exitStatus)
     }
 }

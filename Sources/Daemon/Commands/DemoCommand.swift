@@ -6,7 +6,7 @@ import StreamLSTMTools
 
 /// `streamlstmd demo`: the daemon and a synthetic producer over real ZeroMQ
 /// sockets on loopback, alerts printed live with a status line.
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run the daemon on a built-in synthetic stream over loopback ZeroMQ and print its alerts.",
@@ -36,12 +36,12 @@ struct DemoCommand: ParsableCommand {
         if let problem = alertmanager.problem { throw ValidationError(problem.description) }
     }
 
-    func run() throws {
+    func run() async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .warning
             return handler
         }
-        try DemoRun(samples: samples, rate: rate, alertmanagerURLs: alertmanagerURLs).run()
+        try await DemoRun(samples: samples, rate: rate, alertmanagerURLs: alertmanagerURLs).run()
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import StreamLSTMDaemon
 import StreamLSTMTools
+import StreamLSTMVocabulary
 
 /// `streamlstmd evaluate`: NAB scores of replay results.
 struct EvaluateCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 extension PayloadFormat: ExpressibleByArgument {}
 
@@ -130,7 +131,7 @@ struct RunCommand: AsyncParsableCommand {
         let command = self
         do {
             try await DaemonProcess.run(config: config, reload: { try command.effectiveConfig() })
-        } catch is DaemonProcess.CouldNotStart {
+        } catch is DaemonService.CouldNotStart {
             throw ExitCode(EX_UNAVAILABLE)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StreamLSTMDaemon
 import StreamLSTMTools
+import StreamLSTMVocabulary
 
 /// `streamlstmd silence add --match SELECTOR --for DURATION --comment TEXT`.
 struct SilenceAddCommand: ParsableCommand {

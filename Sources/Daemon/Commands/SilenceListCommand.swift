@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StreamLSTMDaemon
 import StreamLSTMTools
+import StreamLSTMVocabulary
 
 /// `streamlstmd silence list`: a table of the silences in force or pending.
 struct SilenceListCommand: ParsableCommand {

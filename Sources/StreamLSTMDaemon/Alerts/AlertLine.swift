@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 
 /// One line for a person from a v1 alert:
 /// `FIRING   critical web01.cpu.user  2025-01-01T10:00:00Z  93.1 vs expected 41.2 [35, 47.4]  score 1.000 (out_of_range)`.

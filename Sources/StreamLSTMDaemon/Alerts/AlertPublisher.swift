@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StreamLSTMVocabulary
 import Synchronization
 import ZeroMQ
 

@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 import Synchronization
 import ZeroMQ
 

@@ -1,5 +1,6 @@
 import Logging
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// One key of the configuration file: where it lives, whether a reload
 /// (SIGHUP) applies it at once, how it is read and how it is printed. The

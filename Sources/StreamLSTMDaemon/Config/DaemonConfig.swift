@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMVocabulary
 import Yams
 import ZeroMQ
 
@@ -226,5 +227,15 @@ package struct HTTPAddress: Equatable {
         let name = text[..<colon]
         host = name == "localhost" ? "127.0.0.1" : String(name)
         self.port = port
+    }
+}
+
+extension DaemonConfig {
+    /// The sockets that are CURVE servers, by ZAP domain (`input0`, `input1`, ... and `alerts`).
+    package var curveServers: [(domain: String, config: CurveServerConfig)] {
+        var configured: [(domain: String, config: CurveServerConfig)] = inputs.enumerated()
+            .filter { $0.element.curve.isOn }.map { (CurveSecurity.inputDomain($0.offset), $0.element.curve) }
+        if alertsCurve.isOn { configured.append((CurveSecurity.alertsDomain, alertsCurve)) }
+        return configured
     }
 }

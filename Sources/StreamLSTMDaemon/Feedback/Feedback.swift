@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// A user's verdict on a stretch of one series: `POST /feedback`, `streamlstmd feedback`, or the
 /// simulated user of `replay --simulated-user`. Times are the samples' own timestamps.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StreamLSTMVocabulary
 
 /// Every verdict a daemon was given, kept in its state directory so that a user's feedback becomes a
 /// labelled corpus of their own:
@@ -70,7 +71,7 @@ package final class FeedbackJournal: Sendable {
         do {
             try DurableFile.append(journalURL, bytes)
         } catch {
-            throw FeedbackJournalError(file: journalURL.path, reason: error.description)
+            throw FeedbackJournalError(file: .journal, path: journalURL.path, failure: error)
         }
     }
 
@@ -78,7 +79,7 @@ package final class FeedbackJournal: Sendable {
         do {
             try DurableFile.replace(windowsURL, with: Array(Self.windowsJSON(all).utf8))
         } catch {
-            throw FeedbackJournalError(file: windowsURL.path, reason: error.description)
+            throw FeedbackJournalError(file: .windows, path: windowsURL.path, failure: error)
         }
     }
 
@@ -125,14 +126,19 @@ package final class FeedbackJournal: Sendable {
     }
 }
 
-package struct FeedbackJournalError: Error, CustomStringConvertible {
-    package let file: String
-    package let reason: String
-
-    package init(file: String, reason: String) {
-        self.file = file
-        self.reason = reason
+/// A verdict that could not be kept: which of the journal's files, its path, and the system call
+/// that failed (on it or on its temporary file, with errno: `ENOSPC` is a full disk).
+package struct FeedbackJournalError: Error, Equatable, CustomStringConvertible {
+    package enum File: Sendable, Equatable {
+        /// `feedback.jsonl`, the verdicts as given.
+        case journal
+        /// `feedback.json`, the anomalies in NAB's windows format.
+        case windows
     }
 
-    package var description: String { "cannot write \(file): \(reason)" }
+    package let file: File
+    package let path: String
+    package let failure: SystemCallError
+
+    package var description: String { "cannot write \(path): \(failure)" }
 }

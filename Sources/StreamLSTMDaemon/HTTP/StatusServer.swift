@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Prometheus
 import ServiceLifecycle
+import StreamLSTMVocabulary
 import Synchronization
 
 /// Whether the daemon is ready for traffic: inputs bound, state restored.

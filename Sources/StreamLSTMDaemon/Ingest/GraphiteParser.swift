@@ -1,3 +1,5 @@
+import StreamLSTMVocabulary
+
 /// Graphite's plaintext protocol: `path value [timestamp]` per line, the
 /// timestamp in unix seconds (absent or -1: now). Tagged paths
 /// `path;tag=value;...` become labels.
@@ -56,15 +58,12 @@ package struct GraphiteParser {
             result.rejections.add(.badName, "graphite: \(error)")
             return
         }
-        guard let key = parsedKey else {
+        guard let parsedKey else {
             result.rejections.add(.unparseable, "graphite: bad path or tags in \(quoted(line))")
             return
         }
-        guard key.utf8.count <= maxKeyLength else {
-            result.rejections.add(
-                .keyTooLong, "graphite: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
-            return
-        }
+        guard let key = SampleChecks.keyWithinLimit(parsedKey, maxKeyLength, format: "graphite", &result.rejections)
+        else { return }
         guard let value = DecimalNumber.parse(UnsafeBufferPointer(rebasing: line[fields.1])) else {
             result.rejections.add(.unparseable, "graphite: value is not a number in \(quoted(line))")
             return

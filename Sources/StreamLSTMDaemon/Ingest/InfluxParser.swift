@@ -1,3 +1,5 @@
+import StreamLSTMVocabulary
+
 /// InfluxDB line protocol:
 /// `measurement[,tag=value...] field=value[,field=value...] [timestamp]`.
 ///
@@ -81,18 +83,11 @@ package struct InfluxParser {
             }
         }
         for (field, value) in numeric {
-            let key: String
-            do {
-                key = try SeriesKey.make(name: measurement + "." + field, labels: tags)
-            } catch {
-                result.rejections.add(.badName, "influx: \(error)")
-                continue
-            }
-            guard key.utf8.count <= maxKeyLength else {
-                result.rejections.add(
-                    .keyTooLong, "influx: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
-                continue
-            }
+            guard
+                let key = SampleChecks.key(
+                    name: measurement + "." + field, labels: tags, maxKeyLength: maxKeyLength, format: "influx",
+                    &result.rejections)
+            else { continue }
             if let problem = SampleChecks.valueProblem(value) {
                 result.rejections.add(problem, "influx: value \(value) refused for \(key)")
                 continue

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import StreamLSTMVocabulary
 import ZeroMQ
 
 /// One input: a SUB socket that binds or connects to endpoints, with its

@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 
 /// JSON samples: `{"series":"cpu.user","labels":{"host":"web01"},"ts":1700000000.5,"value":42.5}`,
 /// an array of such objects, or one object per line. `ts` is unix seconds or
@@ -39,18 +40,10 @@ package struct JSONParser {
         case .rejected(let reason, let problem):
             result.rejections.add(reason, "json: \(problem)")
         case .sample(let name, let labels, let timestamp, let value):
-            let key: String
-            do {
-                key = try SeriesKey.make(name: name, labels: labels)
-            } catch {
-                result.rejections.add(.badName, "json: \(error)")
-                return
-            }
-            guard key.utf8.count <= maxKeyLength else {
-                result.rejections.add(
-                    .keyTooLong, "json: series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
-                return
-            }
+            guard
+                let key = SampleChecks.key(
+                    name: name, labels: labels, maxKeyLength: maxKeyLength, format: "json", &result.rejections)
+            else { return }
             result.samples.append(Sample(key: key, timestamp: timestamp ?? now, value: value))
         }
     }

@@ -1,3 +1,5 @@
+import StreamLSTMVocabulary
+
 /// The payload formats an input accepts.
 package enum PayloadFormat: String, CaseIterable, Sendable {
     /// Decide per message: JSON if it starts with `{` or `[`, InfluxDB line

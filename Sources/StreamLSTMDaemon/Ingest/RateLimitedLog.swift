@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StreamLSTMVocabulary
 
 /// Says what input was rejected, at most once per interval per reason, with
 /// how many more were rejected for that reason since the last line.

@@ -1,4 +1,5 @@
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// What every parser checks of a sample's numbers, in one place, so that no
 /// input format lets through what another refuses.
@@ -15,6 +16,33 @@ package enum SampleChecks {
     package static func valueProblem(_ value: Double) -> RejectReason? {
         guard value.isFinite else { return .nonFiniteValue }
         return abs(value) <= largestValue ? nil : .valueOutOfRange
+    }
+
+    /// A key no longer than `maxKeyLength` bytes; otherwise nil, the refusal counted as
+    /// `key_too_long` with the format's name.
+    package static func keyWithinLimit(
+        _ key: String, _ maxKeyLength: Int, format: String, _ rejections: inout Rejections
+    ) -> String? {
+        guard key.utf8.count <= maxKeyLength else {
+            rejections.add(.keyTooLong, "\(format): series key of \(key.utf8.count) bytes (limit \(maxKeyLength))")
+            return nil
+        }
+        return key
+    }
+
+    /// The key of a name and labels within `maxKeyLength` bytes; otherwise nil, the refusal counted
+    /// (`bad_name` or `key_too_long`) with the format's name.
+    package static func key(
+        name: String, labels: [(String, String)], maxKeyLength: Int, format: String, _ rejections: inout Rejections
+    ) -> String? {
+        let key: String
+        do {
+            key = try SeriesKey.make(name: name, labels: labels)
+        } catch {
+            rejections.add(.badName, "\(format): \(error)")
+            return nil
+        }
+        return keyWithinLimit(key, maxKeyLength, format: format, &rejections)
     }
 
     package static func isPlausible(timestamp: Double) -> Bool {

@@ -1,4 +1,5 @@
 import Metrics
+import StreamLSTMVocabulary
 
 import class Prometheus.PrometheusCollectorRegistry
 import struct Prometheus.PrometheusMetricsFactory

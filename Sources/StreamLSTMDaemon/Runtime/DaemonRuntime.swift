@@ -1,10 +1,12 @@
 import Foundation
 import Logging
-import ServiceLifecycle
+import Prometheus
+import StreamLSTMVocabulary
 import ZeroMQ
 
 /// A daemon's parts, built and connected: inputs → engine (shards) → alert publisher,
-/// with the checkpointer beside the shards.
+/// with the checkpointer beside the shards. `DaemonService` builds them, runs them
+/// as services and stops them; nothing else starts or stops them.
 ///
 /// Inputs and the publisher have separate ZeroMQ contexts so that stopping
 /// can go in order: shut the input context down (every receive returns
@@ -26,20 +28,48 @@ package final class DaemonRuntime: Sendable {
     package let silences: SilenceBook
     /// Polls the Alertmanagers' silences into `silences`.
     package let silencePoller: SilencePoller
-    private let inputContext: ZMQContext
+    /// The input context, which the inputs' service shuts down to end every receive.
+    package let inputContext: ZMQContext
     /// Nil when no socket is a CURVE server.
     package let security: CurveSecurity?
+    /// `/metrics`, `/healthz`, `/readyz` and the rest; nil when HTTP is off or not asked for.
+    package let http: StatusServer?
     package let logger: Logger
+
+    /// What the HTTP server needs beyond the parts: the registry `/metrics` reads and the
+    /// readiness `/readyz` tells.
+    package struct StatusEndpoint: Sendable {
+        package init(registry: PrometheusCollectorRegistry, readiness: Readiness) {
+            self.registry = registry
+            self.readiness = readiness
+        }
+        package let registry: PrometheusCollectorRegistry
+        package let readiness: Readiness
+    }
 
     /// Starts the shards and the publisher, restores every series from the state directory
     /// (when there is one), then opens the inputs: nothing arrives before the state it meets.
-    package init(config: DaemonConfig, logger: Logger, metrics: DaemonMetrics? = nil) throws {
+    /// Then the HTTP server listens, when `status` is given and `config.http` is not `off`.
+    ///
+    /// A part that cannot start stops every part started before it, in the order a running
+    /// daemon stops them, and the error is a `DaemonService.CouldNotStart` naming the part.
+    package init(
+        config: DaemonConfig, logger: Logger, metrics: DaemonMetrics? = nil, status: StatusEndpoint? = nil
+    ) throws(DaemonService.CouldNotStart) {
         self.config = config
         self.logger = logger
-        let outputContext = try ZMQContext()
-        let inputContext = try ZMQContext()
+        let outputContext: ZMQContext
+        let inputContext: ZMQContext
+        do {
+            outputContext = try ZMQContext()
+            inputContext = try ZMQContext()
+        } catch {
+            throw DaemonService.CouldNotStart(part: .pipeline, underlying: error)
+        }
         self.inputContext = inputContext
-        // What has started so far, stopped in reverse if a later part cannot start.
+        // What has started so far, stopped in reverse if a later part cannot start: the same
+        // order as the services' at shutdown (inputs, shards and the last checkpoint, senders,
+        // publisher).
         var started: [() -> Void] = [
             {
                 inputContext.shutdown()
@@ -47,10 +77,12 @@ package final class DaemonRuntime: Sendable {
             }
         ]
         var inputs: [Input] = []
+        var part = DaemonService.CouldNotStart.Part.pipeline
         do {
             // The ZAP handler binds in both contexts before any CURVE socket exists.
             let security = try CurveSecurity.start(
-                config: config, contexts: [inputContext, outputContext], metrics: metrics?.factory, logger: logger)
+                servers: config.curveServers, contexts: [inputContext, outputContext], metrics: metrics?.factory,
+                logger: logger)
             self.security = security
             let publisher = try AlertPublisher(
                 context: outputContext, endpoint: config.alertsEndpoint, instance: config.engine.instance,
@@ -89,8 +121,14 @@ package final class DaemonRuntime: Sendable {
                             "seconds": "\(String(format: "%.3f", restored.seconds))",
                         ])
                 }
-                checkpointer = Checkpointer(
+                let checkpointer = Checkpointer(
                     store: store, engine: engine, interval: config.checkpointInterval, logger: logger, metrics: metrics)
+                self.checkpointer = checkpointer
+                // After the shards have stopped (stopping them again is harmless), as at shutdown.
+                started.append {
+                    engine.stop()
+                    checkpointer.writeFinal()
+                }
                 feedback = FeedbackJournal(directory: directory, logger: logger)
             } else {
                 checkpointer = nil
@@ -106,9 +144,18 @@ package final class DaemonRuntime: Sendable {
                     opened.wait()
                 }
             }
+            // Listening from here on (connections wait in the backlog until the server runs).
+            part = .http
+            if let status, let address = try HTTPAddress(config.http) {
+                http = try StatusServer.make(
+                    host: address.host, port: address.port, registry: status.registry, readiness: status.readiness,
+                    engine: engine, feedback: feedback, silences: silences, logger: logger)
+            } else {
+                http = nil
+            }
         } catch {
             for stop in started.reversed() { stop() }
-            throw error
+            throw DaemonService.CouldNotStart(part: part, underlying: error)
         }
         self.inputs = inputs
         for input in inputs {
@@ -120,35 +167,7 @@ package final class DaemonRuntime: Sendable {
                 ])
         }
         logger.info("alerts on \(publisher.endpoint)")
-    }
-
-    /// The daemon's parts as services, in the order they start; the service group stops
-    /// them in reverse: readiness goes first, then the inputs close, the shards drain, the
-    /// last checkpoint is written, the publisher flushes, and HTTP answers to the end.
-    package func services(http: StatusServer?, readiness: ReadinessService, reload: ReloadService) -> [any Service] {
-        var services: [any Service] = []
-        if let http { services.append(http) }
-        services.append(PublisherService(publisher: publisher))
-        services.append(alertmanager)
-        services.append(silencePoller)
-        if let checkpointer { services.append(checkpointer) }
-        services.append(ShardsService(engine: engine))
-        services.append(StatusLineService(stats: engine.stats, interval: config.statusInterval, logger: logger))
-        services.append(reload)
-        services.append(InputsService(inputs: inputs, context: inputContext, logger: logger))
-        services.append(readiness)
-        return services
-    }
-
-    /// For the tools that run a daemon inside their own process (the demo, the benchmark):
-    /// stops it in the services' order, blocking.
-    package func stop() {
-        inputContext.shutdown()
-        for input in inputs { input.wait() }
-        engine.stop()
-        checkpointer?.writeFinal()
-        alertmanager.stopSenders()
-        publisher.stop()
+        if let http { logger.info("http on \(http.address)") }
     }
 
     /// The totals of the run, once it has stopped.

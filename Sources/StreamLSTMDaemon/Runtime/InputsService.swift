@@ -15,15 +15,13 @@ package struct InputsService: Service {
         let context = self.context
         let inputs = self.inputs
         let failure = await withTaskCancellationOrGracefulShutdownHandler {
-            await withTaskGroup(of: String?.self) { group in
+            await withTaskGroup(of: ComponentFailed?.self) { group in
                 for input in inputs {
                     group.addTask {
-                        await input.receivingEnded().map {
-                            "input \(input.endpoints.joined(separator: " ")) stopped: \($0)"
-                        }
+                        await input.receivingEnded().map { .input(endpoints: input.endpoints, $0) }
                     }
                 }
-                var first: String?
+                var first: ComponentFailed?
                 for await failure in group where failure != nil && first == nil {
                     first = failure
                     context.shutdown()  // the other inputs end with it
@@ -35,14 +33,23 @@ package struct InputsService: Service {
         }
         await OwnedThread(name: "inputs-stop") { for input in inputs { input.wait() } }.value
         if let failure {
-            logger.critical("a part of the daemon died: stopping", metadata: ["failure": "\(failure)"])
-            throw ComponentFailed(what: failure)
+            logger.critical("a part of the daemon died: stopping", metadata: ["failure": "\(failure.part)"])
+            throw failure
         }
     }
 }
 
-/// The daemon ended because a part of it died.
-package struct ComponentFailed: Error, CustomStringConvertible {
-    package let what: String
-    package var description: String { "\(what): the daemon stops so that it can be restarted whole" }
+/// The daemon ended because a part of it died: which part, and the error that ended it.
+package enum ComponentFailed: Error, Equatable, CustomStringConvertible {
+    /// An input's receive failed (libzmq's errno and call in the `ZMQError`).
+    case input(endpoints: [String], ZMQError)
+
+    /// The part and what ended it, as the log names it.
+    package var part: String {
+        switch self {
+        case .input(let endpoints, let error): "input \(endpoints.joined(separator: " ")) stopped: \(error)"
+        }
+    }
+
+    package var description: String { "\(part): the daemon stops so that it can be restarted whole" }
 }

@@ -1,4 +1,5 @@
 import Logging
+import StreamLSTMVocabulary
 
 /// What a SIGHUP may change in a running daemon, and what it may not.
 package enum Reload {

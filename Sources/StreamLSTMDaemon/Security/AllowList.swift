@@ -14,8 +14,7 @@ package struct AllowList: Sendable, Equatable {
         do {
             files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         } catch {
-            throw CurveCertificate.Problem(
-                file: folder, problem: "cannot read the folder: \(error.localizedDescription)")
+            throw .unreadable(file: folder, folder: true, reason: error.localizedDescription)
         }
         var names: [String: String] = [:]
         for file in files where !file.hasPrefix(".") && !file.hasSuffix("_secret") {

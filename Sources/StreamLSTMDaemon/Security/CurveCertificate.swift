@@ -15,10 +15,34 @@ package struct CurveCertificate: Sendable, Equatable {
     package var name: String? { metadata["name"] }
 
     /// Why a certificate file was refused.
-    package struct Problem: Error, CustomStringConvertible {
-        package let file: String
-        package let problem: String
-        package var description: String { "\(file): \(problem)" }
+    /// A certificate (or a folder of them) that cannot be used: which file, and what is wrong with it.
+    package enum Problem: Error, Equatable, CustomStringConvertible {
+        /// The file, or the allow-list folder, could not be read (Foundation's reason).
+        case unreadable(file: String, folder: Bool, reason: String)
+        /// No `curve` section with a valid `public-key`.
+        case noPublicKey(file: String)
+        /// A secret certificate without a `secret-key` whose public key is the one it names.
+        case secretKeyMismatch(file: String)
+        /// A client given the server's certificate without its own, or its own without the server's.
+        case onlyOneOfPair(file: String)
+
+        package var file: String {
+            switch self {
+            case .unreadable(let file, _, _), .noPublicKey(let file), .secretKeyMismatch(let file),
+                .onlyOneOfPair(let file):
+                file
+            }
+        }
+
+        package var description: String {
+            switch self {
+            case .unreadable(let file, let folder, let reason):
+                "\(file): cannot read\(folder ? " the folder" : ""): \(reason)"
+            case .noPublicKey(let file): "\(file): no valid curve public-key"
+            case .secretKeyMismatch(let file): "\(file): no curve secret-key that matches its public-key"
+            case .onlyOneOfPair(let file): "\(file): give both --curve-server-key and --curve-key"
+            }
+        }
     }
 
     package init(publicKey: String, secretKey: String?, metadata: [String: String] = [:]) {
@@ -33,16 +57,16 @@ package struct CurveCertificate: Sendable, Equatable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw Problem(file: path, problem: "cannot read: \(error.localizedDescription)")
+            throw .unreadable(file: path, folder: false, reason: error.localizedDescription)
         }
         let sections = parse(text)
         guard let publicKey = sections["curve"]?["public-key"], ZMQCurve.isKey(publicKey) else {
-            throw Problem(file: path, problem: "no valid curve public-key")
+            throw .noPublicKey(file: path)
         }
         let secretKey = sections["curve"]?["secret-key"]
         if secret {
             guard let secretKey, ZMQCurve.publicKey(ofSecret: secretKey) == publicKey else {
-                throw Problem(file: path, problem: "no curve secret-key that matches its public-key")
+                throw .secretKeyMismatch(file: path)
             }
         }
         return CurveCertificate(

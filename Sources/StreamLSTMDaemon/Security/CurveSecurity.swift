@@ -22,8 +22,20 @@ package final class CurveSecurity: Sendable {
     }
 
     /// Why CURVE could not be set up: a clear error at start, or a refused reload.
-    package struct Failure: Error, CustomStringConvertible {
-        package let description: String
+    /// CURVE configured on a libzmq that cannot do it safely; the library's version named.
+    package enum Failure: Error, Equatable, CustomStringConvertible {
+        /// libzmq was built without CURVE.
+        case curveUnavailable(libraryVersion: String)
+        /// libzmq is older than 4.3.2 (CVE-2019-13132).
+        case libraryTooOld(libraryVersion: String)
+
+        package var description: String {
+            switch self {
+            case .curveUnavailable(let version): "CURVE is configured but libzmq \(version) was built without it"
+            case .libraryTooOld(let version):
+                "CURVE needs libzmq 4.3.2 or later (CVE-2019-13132); this is \(version)"
+            }
+        }
     }
 
     /// By ZAP domain: `input0`, `input1`, ... and `alerts`.
@@ -35,20 +47,16 @@ package final class CurveSecurity: Sendable {
 
     /// Nil when no socket is configured for CURVE. `contexts`: every context a CURVE socket will live in.
     package static func start(
-        config: DaemonConfig, contexts: [ZMQContext], metrics: (any MetricsFactory)?,
+        servers configured: [(domain: String, config: CurveServerConfig)], contexts: [ZMQContext],
+        metrics: (any MetricsFactory)?,
         logger: Logger
     ) throws -> CurveSecurity? {
-        var configured: [(domain: String, config: CurveServerConfig)] = config.inputs.enumerated()
-            .filter { $0.element.curve.isOn }.map { (inputDomain($0.offset), $0.element.curve) }
-        if config.alertsCurve.isOn { configured.append((alertsDomain, config.alertsCurve)) }
         guard !configured.isEmpty else { return nil }
         guard ZMQCurve.isAvailable else {
-            throw Failure(
-                description: "CURVE is configured but libzmq \(ZMQContext.libraryVersion) was built without it")
+            throw Failure.curveUnavailable(libraryVersion: "\(ZMQContext.libraryVersion)")
         }
         guard ZMQCurve.libraryIsSafe else {
-            throw Failure(
-                description: "CURVE needs libzmq 4.3.2 or later (CVE-2019-13132); this is \(ZMQContext.libraryVersion)")
+            throw Failure.libraryTooOld(libraryVersion: "\(ZMQContext.libraryVersion)")
         }
         var servers: [String: Server] = [:]
         for (domain, server) in configured {

@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 import ZeroMQ
 
 /// A socket that other processes connect to, made a CURVE server: its secret
@@ -59,9 +60,7 @@ package struct CurveClientKeys: Sendable {
                 serverKey: try CurveCertificate.load(server).publicKey,
                 publicKey: secret.publicKey, secretKey: secret.secretKey ?? "")
         default:
-            throw CurveCertificate.Problem(
-                file: serverCertificate ?? ownCertificate ?? "",
-                problem: "give both --curve-server-key and --curve-key")
+            throw CurveCertificate.Problem.onlyOneOfPair(file: serverCertificate ?? ownCertificate ?? "")
         }
     }
 

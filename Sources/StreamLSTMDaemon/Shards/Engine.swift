@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMVocabulary
 import Synchronization
 
 /// The shards, and the routing of samples to them by fingerprint.

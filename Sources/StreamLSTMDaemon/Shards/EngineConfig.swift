@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// Settings of the detection engine: shards, series, model, alerts.
 package struct EngineConfig: Sendable {

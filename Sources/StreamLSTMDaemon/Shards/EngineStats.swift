@@ -1,3 +1,4 @@
+import StreamLSTMVocabulary
 import Synchronization
 
 /// Counters the engine and its inputs keep, readable from any thread, and

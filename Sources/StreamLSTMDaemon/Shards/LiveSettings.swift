@@ -1,4 +1,5 @@
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// The settings a reload (SIGHUP) may change while the daemon runs. Shards
 /// read them once per batch, so a batch is judged by one set of rules.

@@ -2,6 +2,7 @@ import CPrefetch
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// What became of one sample, for replay's per-row output: the step's
 /// result (nil when the sample was rejected), whether its series is firing

@@ -1,4 +1,5 @@
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// Everything the daemon keeps for one series: its record, its model and
 /// whether a training job is out. Owned by one shard thread.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// What one series looks like from outside: for `/series`, tests and operators.
 package struct SeriesSummary: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 
 /// What the daemon's HTTP answers about silences; the routes in `StatusServer` only hand requests here.
 ///

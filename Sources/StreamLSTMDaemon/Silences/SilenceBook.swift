@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StreamLSTMVocabulary
 
 /// Why the book refused a change.
 package enum SilenceBookError: Error, Equatable, CustomStringConvertible {

@@ -1,3 +1,5 @@
+import StreamLSTMVocabulary
+
 /// The silence keys of the `alertmanager` section: how often each Alertmanager's silences are
 /// polled, and whether silences pause learning. Both apply at SIGHUP.
 package struct SilenceConfig: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 
 /// Silences and matchers in JSON: Alertmanager's API v2 shapes (`{"name","value","isRegex","isEqual"}`,
 /// a silence with `status.state` and RFC 3339 times).

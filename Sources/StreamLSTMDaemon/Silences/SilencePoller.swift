@@ -3,6 +3,7 @@ import FoundationNetworking
 import Logging
 import Metrics
 import ServiceLifecycle
+import StreamLSTMVocabulary
 
 /// Keeps the book's copy of every configured Alertmanager's silences: every `alertmanager.silence_poll`
 /// seconds it asks each for `GET /api/v2/silences` and hands the active and pending ones to the book.

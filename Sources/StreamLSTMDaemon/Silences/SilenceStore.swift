@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StreamLSTMVocabulary
 
 /// The local silences in the state directory, `silences.json`: written whole at every change
 /// (temporary file, fsync, rename, fsync of the directory), so the file is always the previous

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StreamLSTM
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// What an Alertmanager that is away costs detection: a shard's time per sample while every one of
 /// `series` series is firing and re-sending, with alerts going to an Alertmanager that refuses
@@ -71,5 +72,25 @@ package struct AlertmanagerBenchmark {
         }
         let dropped = url.map { service.book.queue(of: $0).dropped } ?? 0
         return Result(perSample: perSample.sorted(), alertsTaken: taken.withLock { $0 }, dropped: dropped)
+    }
+}
+
+extension AlertmanagerBenchmark {
+    /// A loopback port nothing listens on (bound, then closed): an Alertmanager that is away.
+    package static func closedPort() throws(SystemCallError) -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw .last("socket", "127.0.0.1:0") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw .last("bind", "127.0.0.1:0") }
+        return UInt16(bigEndian: address.sin_port)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StreamLSTM
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// What a checkpoint costs: the pause a shard takes to snapshot its series,
 /// writing (encode, checksum, fsync, rename) and restoring, for N learned

@@ -78,7 +78,7 @@ package struct DaemonBenchmark {
 
     package let options: Options
 
-    package func run(progress: (String) -> Void) throws -> Result {
+    package func run(progress: @escaping @Sendable (String) -> Void) async throws -> Result {
         var engine = EngineConfig()
         engine.shards = options.shards
         // Learning is switched per phase; the engine can learn so that the warm phase may train every series.
@@ -95,8 +95,17 @@ package struct DaemonBenchmark {
             config.inputs[0].curve = keys.server
             config.alertsCurve = keys.server
         }
-        let runtime = try DaemonRuntime(config: config, logger: Logger(label: "bench"))
-        defer { runtime.stop() }
+        let warmUp = engine.predictor.scorer.warmUp
+        return try await DaemonService.withRunning(config: config, logger: Logger(label: "bench")) { runtime in
+            try measure(runtime, warmUp: warmUp, keys: keys, residentBefore: residentBefore, progress: progress)
+        }
+    }
+
+    /// The phases, against a running daemon.
+    private func measure(
+        _ runtime: DaemonRuntime, warmUp: Int, keys: BenchKeys?, residentBefore: Int,
+        progress: (String) -> Void
+    ) throws -> Result {
         let alerts = try AlertClock(endpoint: runtime.publisher.endpoint, curve: keys?.client)
         defer { alerts.stop() }
         // It queues rather than drops: the benchmark counts every sample.
@@ -104,7 +113,7 @@ package struct DaemonBenchmark {
         do {
             producer = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0, curve: keys?.client)
         } catch {
-            throw ValidationFailure("the daemon did not subscribe: \(error)")
+            throw InProcessDaemonFailure.didNotSubscribe(error)
         }
         defer { producer.close() }
         let stats = runtime.engine.stats
@@ -114,7 +123,7 @@ package struct DaemonBenchmark {
         // Warm-up: every series exists, every probe is past its scorer's warm-up.
         progress("warming up \(options.series) series and \(options.probes) probes")
         var sent = 0
-        for message in load.rounds(2) + load.probeWarmUp(samples: engine.predictor.scorer.warmUp + 50) {
+        for message in load.rounds(2) + load.probeWarmUp(samples: warmUp + 50) {
             try producer.send([Array("metrics".utf8), message.bytes])
             sent += message.samples
         }
@@ -208,8 +217,8 @@ package struct DaemonBenchmark {
         let deadline = Date().addingTimeInterval(seconds)
         while stats.snapshot.samples + stats.snapshot.totalRejected < processed {
             guard Date() < deadline else {
-                throw ValidationFailure(
-                    "only \(stats.snapshot.samples) of \(processed) samples processed in \(seconds) s")
+                throw InProcessDaemonFailure.notProcessed(
+                    processed: stats.snapshot.samples, sent: processed, seconds: seconds)
             }
             Thread.sleep(forTimeInterval: 0.001)
         }
@@ -258,11 +267,6 @@ package struct DaemonBenchmark {
     package static func learnedShare(_ engine: Engine) -> Double {
         let regular = ((try? engine.inspect(within: 600).get()) ?? []).filter { !$0.key.hasPrefix("probe") }
         return regular.isEmpty ? 0 : Double(regular.filter { $0.modelVersion > 0 }.count) / Double(regular.count)
-    }
-
-    package struct ValidationFailure: Error, CustomStringConvertible {
-        package let description: String
-        package init(_ description: String) { self.description = description }
     }
 }
 
@@ -373,7 +377,7 @@ private final class AlertClock: Sendable {
 
 /// Fresh CURVE keys for one benchmark run, in a temporary folder: the daemon's, and one client
 /// (producer and subscriber) allowed on both sockets.
-private final class BenchKeys {
+private final class BenchKeys: Sendable {
     package let folder: URL
     package let server: CurveServerConfig
     package let client: CurveClientKeys

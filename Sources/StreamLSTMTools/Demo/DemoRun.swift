@@ -23,7 +23,7 @@ package struct DemoRun {
     package static let interval = 300.0
     package static let start = 1_700_000_000.0
 
-    package func run() throws {
+    package func run() async throws {
         var engine = EngineConfig()
         engine.instance = "demo"
         engine.alerts.resendInterval = 24 * 3600
@@ -34,56 +34,59 @@ package struct DemoRun {
         config.alertmanager.urls = alertmanagerURLs
         // The demo's clock runs 300 s a sample: its incidents start and end within a second of wall time.
         config.alertmanager.resendInterval = 5
-        let runtime = try DaemonRuntime(config: config, logger: Logger(label: "streamlstmd"))
-        let printer = try AlertPrinter(endpoint: runtime.publisher.endpoint)
-
-        var producer = SyntheticProducer()
-        let total = samples * producer.series.count
-        DemoStatusLine.printAbove(
-            "streamlstmd demo: \(producer.series.count) series × \(samples) samples over \(runtime.inputs[0].endpoints[0]), "
-                + "alerts from \(runtime.publisher.endpoint)"
-                + (alertmanagerURLs.isEmpty ? "" : " and to \(alertmanagerURLs.joined(separator: ", "))")
-                + "; warm-up \(engine.predictor.scorer.warmUp) samples")
-        let sender: Producer
-        do {
-            sender = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0)
-        } catch {
-            throw DemoFailure("the daemon did not subscribe: \(error)")
-        }
-
-        let status = DemoStatusLine()
-        let started = Date()
-        for t in 0..<samples {
-            let timestamp = Self.start + Double(t) * Self.interval
-            let lines = producer.series.indices.map { index in
-                "\(producer.series[index].name) \(producer.value(series: index, at: t)) \(Int(timestamp))"
+        let samples = self.samples
+        let rate = self.rate
+        let alertmanagerURLs = self.alertmanagerURLs
+        let warmUp = engine.predictor.scorer.warmUp
+        // The producer and the printing run while the daemon does; it stops once they are done.
+        let (printer, status, started, engineStats) = try await DaemonService.withRunning(
+            config: config, logger: Logger(label: "streamlstmd")
+        ) { runtime in
+            let printer = try AlertPrinter(endpoint: runtime.publisher.endpoint)
+            var producer = SyntheticProducer()
+            let total = samples * producer.series.count
+            DemoStatusLine.printAbove(
+                "streamlstmd demo: \(producer.series.count) series × \(samples) samples over \(runtime.inputs[0].endpoints[0]), "
+                    + "alerts from \(runtime.publisher.endpoint)"
+                    + (alertmanagerURLs.isEmpty ? "" : " and to \(alertmanagerURLs.joined(separator: ", "))")
+                    + "; warm-up \(warmUp) samples")
+            let sender: Producer
+            do {
+                sender = try Producer(connect: runtime.inputs[0].endpoints[0], lingerMilliseconds: 0)
+            } catch {
+                throw InProcessDaemonFailure.didNotSubscribe(error)
             }
-            try sender.send(lines.joined(separator: "\n"))
-            if rate > 0 {
-                let due = started.addingTimeInterval(Double(t + 1) / rate).timeIntervalSinceNow
-                if due > 0 { Thread.sleep(forTimeInterval: due) }
+
+            let status = DemoStatusLine()
+            let started = Date()
+            for t in 0..<samples {
+                let timestamp = Self.start + Double(t) * Self.interval
+                let lines = producer.series.indices.map { index in
+                    "\(producer.series[index].name) \(producer.value(series: index, at: t)) \(Int(timestamp))"
+                }
+                try sender.send(lines.joined(separator: "\n"))
+                if rate > 0 {
+                    let due = started.addingTimeInterval(Double(t + 1) / rate).timeIntervalSinceNow
+                    if due > 0 { Thread.sleep(forTimeInterval: due) }
+                }
+                status.show(runtime.engine.stats, alerts: printer.printed)
             }
-            status.show(runtime.engine.stats, alerts: printer.printed)
+            // Every sample processed, every alert printed; each wait bounded.
+            let deadline = Date().addingTimeInterval(60)
+            while runtime.engine.stats.snapshot.samples < total && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            sender.close()
+            return (printer, status, started, runtime.engine.stats)
         }
-        // Every sample processed, every alert printed; each wait bounded.
-        let deadline = Date().addingTimeInterval(60)
-        while runtime.engine.stats.snapshot.samples < total && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        sender.close()
-        runtime.stop()
-        let stats = runtime.engine.stats.snapshot
+        let stats = engineStats.snapshot
         printer.finish(expecting: stats.alertsFiring + stats.alertsResolved, deadline: Date().addingTimeInterval(5))
         status.clear()
         let seconds = Date().timeIntervalSince(started)
-        let injected = producer.series.compactMap(\.incident.start).count
+        let injected = SyntheticProducer().series.compactMap(\.incident.start).count
         DemoStatusLine.printAbove(
             String(
                 format: "done: %d samples in %.1f s (%.0f samples/s), %d incidents alerted for %d injected",
                 stats.samples, seconds, Double(stats.samples) / seconds, printer.incidents, injected))
     }
-}
-
-/// The demo could not reach its own daemon.
-package struct DemoFailure: Error, CustomStringConvertible {
-    package let description: String
-    package init(_ description: String) { self.description = description }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// Sends recorded samples as a live stream: JSON batches of `batch` samples
 /// (series, labels, timestamp, value) in recording order, at `rate` samples a

@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// A recorded sample: series key, unix seconds, value, and the timestamp as
 /// the file wrote it (replay writes it back unchanged, as NAB's layout needs).

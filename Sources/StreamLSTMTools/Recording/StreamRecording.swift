@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// One ZeroMQ message as `record` captured it: when it arrived and its frames.
 package struct RecordedMessage: Equatable, Sendable {

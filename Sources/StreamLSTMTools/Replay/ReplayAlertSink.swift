@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 import ZeroMQ
 
 /// Where replay's alerts go: a JSON-lines file and/or a PUB socket.

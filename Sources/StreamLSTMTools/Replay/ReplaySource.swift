@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// One sample of a replay, with what its output row needs.
 package struct ReplayRow {

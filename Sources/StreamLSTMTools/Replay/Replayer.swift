@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StreamLSTM
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// What a replay did, for its summary line.
 package struct ReplaySummary {

@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTMDaemon
+import StreamLSTMVocabulary
 
 /// An SVG of one replayed series: value, prediction with its band, alerts
 /// and labelled windows above; anomaly score and threshold below. What a

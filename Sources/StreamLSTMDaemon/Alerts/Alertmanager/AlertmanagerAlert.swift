@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 
 /// One alert as Alertmanager's API v2 takes it: labels (its identity),
 /// annotations, the incident's start and its end once resolved; the link to

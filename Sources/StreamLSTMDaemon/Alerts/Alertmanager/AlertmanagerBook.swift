@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 
 /// The current state of every alert Alertmanager should know of, by
 /// identity (a series and a severity), and for each Alertmanager the alerts

@@ -1,4 +1,5 @@
 import Foundation
+import StreamLSTMVocabulary
 
 /// Where and how alerts are delivered to Prometheus Alertmanager (the
 /// `alertmanager` section). No URLs: no delivery.

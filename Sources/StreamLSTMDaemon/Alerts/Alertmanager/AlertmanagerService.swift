@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import StreamLSTMVocabulary
 
 /// Delivery to Prometheus Alertmanager as Prometheus's notifier does it: the
 /// book keeps the current state of every alert, one sender per Alertmanager

@@ -10,8 +10,22 @@ import Foundation
 /// `{"b": "1", "c": "2"}`, and every label reaches Alertmanager as it is named here.
 package enum SeriesKey {
     /// Why a name and labels make no key; the sample is refused (`bad_name`).
-    package struct Problem: Error, CustomStringConvertible {
-        package let description: String
+    /// Why a name and labels make no key (`bad_name`); the name is cut to 200 characters.
+    package enum Problem: Error, Equatable, CustomStringConvertible {
+        /// The series name is empty or holds `{`, `}` or `"`.
+        case badSeriesName(String)
+        /// A label with an empty name, in the series named.
+        case emptyLabelName(series: String)
+        /// Two labels that are one after mapping (`host-name` and `host_name`), in the series named.
+        case labelTwice(String, series: String)
+
+        package var description: String {
+            switch self {
+            case .badSeriesName(let name): "series name \"\(name)\" is empty or holds {, } or \""
+            case .emptyLabelName(let series): "an empty label name in \(series)"
+            case .labelTwice(let label, let series): "label \(label) given twice (after mapping) in \(series)"
+            }
+        }
     }
 
     /// `name{k="v",...}` with labels sorted by name and values escaped as in
@@ -20,19 +34,19 @@ package enum SeriesKey {
     /// names that are one after mapping (`host-name` and `host_name`).
     package static func make<S: StringProtocol>(name: S, labels: [(String, String)]) throws(Problem) -> String {
         guard !name.isEmpty, !name.contains(where: { $0 == "{" || $0 == "}" || $0 == "\"" }) else {
-            throw Problem(description: "series name \"\(name.prefix(200))\" is empty or holds {, } or \"")
+            throw .badSeriesName(String(name.prefix(200)))
         }
         guard !labels.isEmpty else { return String(name) }
         var named = labels
         for index in named.indices where !isLabelName(named[index].0) {
             guard !named[index].0.isEmpty else {
-                throw Problem(description: "an empty label name in \(name.prefix(200))")
+                throw .emptyLabelName(series: String(name.prefix(200)))
             }
             named[index].0 = labelName(named[index].0)
         }
         named.sort { $0.0 < $1.0 }
         for index in named.indices.dropFirst() where named[index].0 == named[index - 1].0 {
-            throw Problem(description: "label \(named[index].0) given twice (after mapping) in \(name.prefix(200))")
+            throw .labelTwice(named[index].0, series: String(name.prefix(200)))
         }
         var key = String(name)
         key.append("{")

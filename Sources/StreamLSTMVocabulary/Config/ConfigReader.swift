@@ -2,6 +2,11 @@ import Foundation
 
 /// Why a configuration was refused: the key, as a dotted path, and what is wrong with it.
 package struct ConfigError: Error, Equatable, CustomStringConvertible {
+    package init(key: String, problem: String) {
+        self.key = key
+        self.problem = problem
+    }
+
     package let key: String
     package let problem: String
 
@@ -33,36 +38,31 @@ package struct ConfigReader {
     }
 
     package mutating func double(_ name: String, _ fallback: Double) throws(ConfigError) -> Double {
-        switch raw(name) {
-        case nil: return fallback
-        case let value as Double: return value
-        case let value as Int: return Double(value)
-        case let other?: throw ConfigError(key: key(name), problem: "expected a number, got \(describe(other))")
-        }
+        try scalar(name, fallback, expected: "a number") { ($0 as? Double) ?? ($0 as? Int).map(Double.init) }
     }
 
     package mutating func int(_ name: String, _ fallback: Int) throws(ConfigError) -> Int {
-        switch raw(name) {
-        case nil: return fallback
-        case let value as Int: return value
-        case let other?: throw ConfigError(key: key(name), problem: "expected a whole number, got \(describe(other))")
-        }
+        try scalar(name, fallback, expected: "a whole number") { $0 as? Int }
     }
 
     package mutating func bool(_ name: String, _ fallback: Bool) throws(ConfigError) -> Bool {
-        switch raw(name) {
-        case nil: return fallback
-        case let value as Bool: return value
-        case let other?: throw ConfigError(key: key(name), problem: "expected true or false, got \(describe(other))")
-        }
+        try scalar(name, fallback, expected: "true or false") { $0 as? Bool }
     }
 
     package mutating func string(_ name: String, _ fallback: String) throws(ConfigError) -> String {
-        switch raw(name) {
-        case nil: return fallback
-        case let value as String: return value
-        case let other?: throw ConfigError(key: key(name), problem: "expected a string, got \(describe(other))")
+        try scalar(name, fallback, expected: "a string") { $0 as? String }
+    }
+
+    /// The value of `name` as `convert` takes it, `fallback` when it is absent, and a refusal naming
+    /// the key and what was `expected` when it is of another type.
+    private mutating func scalar<Value>(
+        _ name: String, _ fallback: Value, expected: String, _ convert: (Any) -> Value?
+    ) throws(ConfigError) -> Value {
+        guard let raw = raw(name) else { return fallback }
+        guard let value = convert(raw) else {
+            throw ConfigError(key: key(name), problem: "expected \(expected), got \(describe(raw))")
         }
+        return value
     }
 
     /// A string that must be one of `choices`.

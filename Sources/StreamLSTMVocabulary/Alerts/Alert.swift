@@ -33,6 +33,31 @@ package struct Alert: Equatable, Sendable {
     /// `status="resent"` in the metrics.
     package var isResend = false
 
+    package init(
+        status: Status, severity: Severity, series: SeriesIdentity, startsAt: Double, endsAt: Double,
+        sampleTime: Double, value: Double, predicted: Double?, lower: Double, upper: Double, score: Double,
+        threshold: Double, reason: AnomalyReason, modelVersion: Int, silence: String? = nil,
+        resolvedByFeedback: Bool = false, isResend: Bool = false
+    ) {
+        self.status = status
+        self.severity = severity
+        self.series = series
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.sampleTime = sampleTime
+        self.value = value
+        self.predicted = predicted
+        self.lower = lower
+        self.upper = upper
+        self.score = score
+        self.threshold = threshold
+        self.reason = reason
+        self.modelVersion = modelVersion
+        self.silence = silence
+        self.resolvedByFeedback = resolvedByFeedback
+        self.isResend = isResend
+    }
+
     /// What a person and the metrics call it: `firing`, `resent` or `resolved`.
     package var kind: String { isResend ? "resent" : status.rawValue }
 

@@ -1,4 +1,5 @@
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// One series' whole state at one moment between two samples, detached from
 /// the shard that owns it (the predictor is a copy-on-write snapshot), so

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import Testing
+
+@testable import StreamLSTMDaemon
+
+/// The daemon as one service: a failed start names its part and stops what had started; a daemon
+/// run inside a tool stops in the service's order, the last checkpoint included.
+@Suite("The daemon service")
+struct DaemonServiceTests {
+    @Test("An HTTP port already taken is a failed start of the HTTP part, with the bind's EADDRINUSE")
+    func httpPortTaken() async throws {
+        let taken = try BoundedHTTPServer(host: "127.0.0.1", port: 0, routes: [], logger: Logger(label: "test"))
+        var config = DaemonConfig.inProcess(EngineConfig())
+        config.http = taken.address
+        let daemon = DaemonService(
+            config: config, logger: Logger(label: "test"),
+            surroundings: .init(levels: LogLevelSwitch(.info)) { [config] in config })
+        await #expect {
+            try await daemon.run()
+        } throws: { error in
+            guard let failure = error as? DaemonService.CouldNotStart, failure.part == .http,
+                case .system(let call) = failure.underlying as? HTTPServerError
+            else { return false }
+            return call.operation == "bind" && call.code == EADDRINUSE && call.target == taken.address
+        }
+    }
+
+    @Test("A daemon inside a tool returns what its body returned, after the last checkpoint is written")
+    func withRunningStopsInOrder() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = DaemonConfig.inProcess(EngineConfig())
+        config.stateDirectory = directory.path
+        config.checkpointInterval = 3600
+        let checkpoint = directory.appendingPathComponent("series.ckpt")
+        let endpoint = try await DaemonService.withRunning(config: config, logger: Logger(label: "test")) { runtime in
+            // Running: the inputs are open, and no checkpoint is written before the stop.
+            #expect(!FileManager.default.fileExists(atPath: checkpoint.path))
+            return runtime.inputs[0].endpoints[0]
+        }
+        #expect(endpoint.hasPrefix("tcp://127.0.0.1:"))
+        #expect(FileManager.default.fileExists(atPath: checkpoint.path))
+    }
+
+    @Test("An error of the body is the error withRunning throws, and the daemon still stops")
+    func bodyError() async throws {
+        struct Stop: Error, Equatable {}
+        await #expect(throws: Stop()) {
+            try await DaemonService.withRunning(
+                config: DaemonConfig.inProcess(EngineConfig()), logger: Logger(label: "test")
+            ) { _ in throw Stop() }
+        }
+    }
+}
