@@ -13,7 +13,10 @@ struct ReplayCommand: ParsableCommand {
             Inputs are `record` recordings, CSV files (timestamp,value with the file name as the series, \
             or series,timestamp,value; NAB's layout), NDJSON sample objects, or folders of them. Time is \
             simulated: the samples' own timestamps (a recording's receive times), as fast as possible \
-            unless --speed is given. The same inputs and config give byte-identical output.
+            unless --speed is given. The same inputs and config give byte-identical output. Training \
+            jobs are adopted before the next sample: a recording of a daemon that ran with --training off \
+            replays to the alerts it gave, field for field; one that trained adopted its jobs whenever \
+            they finished, and its alerts can differ from the replay's after its first adoption.
             """
     )
 
