@@ -37,12 +37,6 @@ struct CheckConfigCommand: ParsableCommand {
             return
         }
         guard let file else { return }
-        do {
-            let config = try DaemonConfig.load(file: file)
-            print(config.yaml, terminator: "")
-        } catch {
-            FileHandle.standardError.write(Data("streamlstmd: \(file): \(error)\n".utf8))
-            throw ExitCode(EX_CONFIG)
-        }
+        print(try ConfigRefusal.load(file).yaml, terminator: "")
     }
 }

@@ -77,7 +77,7 @@ struct EvaluateCommand: ParsableCommand {
             guard !dataFiles.isEmpty else { throw ValidationError("no CSV files under \(data)") }
             corpus = try LabelledCorpus.load(dataFiles, labels: labels, results: results)
         } else {
-            var config = try self.config.map { file in try DaemonConfig.load(file: file) } ?? DaemonConfig()
+            var config = try self.config.map(ConfigRefusal.load) ?? DaemonConfig()
             config.logLevel = .error
             corpus = try RecordingEvaluation.corpus(
                 recordings: recordings, labels: labels, config: config, logger: Logger(label: "streamlstmd.evaluate"))

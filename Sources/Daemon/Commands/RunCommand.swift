@@ -82,9 +82,11 @@ struct RunCommand: AsyncParsableCommand {
         help: "Send alerts to this Prometheus Alertmanager too (its base URL); repeatable.")
     var alertmanagerURLs: [String] = []
 
-    /// The configuration file's settings with this command line's on top.
+    /// The configuration file's settings with this command line's on top, checked together: a bad
+    /// value is a `ConfigError` naming its key when the file set it, a usage error naming the flag
+    /// when the command line did.
     func effectiveConfig() throws -> DaemonConfig {
-        var config = try self.config.map { file in try DaemonConfig.load(file: file) } ?? DaemonConfig()
+        var config = try self.config.map { file in try DaemonConfig.load(file: file, checked: false) } ?? DaemonConfig()
         if !listenEndpoints.isEmpty || !connectEndpoints.isEmpty {
             config.inputs = []
             if !listenEndpoints.isEmpty { config.inputs.append(InputConfig(mode: .listen, endpoints: listenEndpoints)) }
@@ -113,20 +115,51 @@ struct RunCommand: AsyncParsableCommand {
         if let stateDir { config.stateDirectory = stateDir }
         if let checkpointInterval { config.checkpointInterval = checkpointInterval }
         if !alertmanagerURLs.isEmpty { config.alertmanager.urls = alertmanagerURLs }
-        if let problem = config.problem { throw ValidationError(problem.description) }
+        if let problem = config.problem {
+            if let flag = flag(setting: problem.key, in: config) {
+                throw ValidationError("\(flag): \(problem.problem)")
+            }
+            throw problem
+        }
         return config
+    }
+
+    /// The option of this command line that set the value of `key`, if one did.
+    private func flag(setting key: String, in config: DaemonConfig) -> String? {
+        if key.hasPrefix("inputs[") {
+            guard !listenEndpoints.isEmpty || !connectEndpoints.isEmpty,
+                let index = Int(key.dropFirst("inputs[".count).prefix { $0 != "]" }),
+                config.inputs.indices.contains(index)
+            else { return nil }
+            return config.inputs[index].mode == .listen ? "--listen" : "--connect"
+        }
+        let given: [String: (flag: String, given: Bool)] = [
+            "alerts_endpoint": ("--alerts", alerts != nil), "shards": ("--shards", shards != nil),
+            "shard": ("--shard", shard != nil), "max_series": ("--max-series", maxSeries != nil),
+            "max_memory": ("--max-memory", maxMemory != nil), "instance": ("--instance", instance != nil),
+            "http": ("--http", http != nil), "status_interval": ("--status-interval", statusInterval != nil),
+            "state_dir": ("--state-dir", stateDir != nil),
+            "checkpoint_interval": ("--checkpoint-interval", checkpointInterval != nil),
+        ]
+        if key.hasPrefix("alertmanager.urls") && !alertmanagerURLs.isEmpty { return "--alertmanager" }
+        return given[key].flatMap { $0.given ? $0.flag : nil }
     }
 
     func validate() throws {
         do {
             _ = try effectiveConfig()
         } catch let error as ConfigError {
-            throw ValidationError("\(self.config ?? "configuration"): \(error)")
+            throw ConfigRefusal.refuse(self.config, error)
         }
     }
 
     func run() async throws {
-        let config = try effectiveConfig()
+        let config: DaemonConfig
+        do {
+            config = try effectiveConfig()
+        } catch let error as ConfigError {
+            throw ConfigRefusal.refuse(self.config, error)
+        }
         let command = self
         do {
             try await DaemonProcess.run(config: config, reload: { try command.effectiveConfig() })
