@@ -65,7 +65,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve /metrics, /healthz and /readyz on HOST:PORT (port 0: any free port; `off`: none).")
     var http: String?
 
-    @Option(help: "Seconds between status lines in the log (0: none).")
+    @Option(
+        help:
+            "Seconds between looks at the counts: a status line when one changed, else every 5 minutes (0: none)."
+    )
     var statusInterval: Double?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -161,8 +164,11 @@ struct RunCommand: AsyncParsableCommand {
             throw ConfigRefusal.refuse(self.config, error)
         }
         let command = self
+        // Without a file a SIGHUP has nothing to read again.
+        let reload: (@Sendable () throws -> DaemonConfig)? =
+            self.config == nil ? nil : { @Sendable () throws -> DaemonConfig in try command.effectiveConfig() }
         do {
-            try await DaemonProcess.run(config: config, reload: { try command.effectiveConfig() })
+            try await DaemonProcess.run(config: config, reload: reload)
         } catch is DaemonProcess.CouldNotStart {
             throw ExitCode(EX_UNAVAILABLE)
         }

@@ -13,10 +13,10 @@ package enum DaemonProcess {
     }
 
     /// Runs until SIGTERM or SIGINT, or until a part ends; `reload` gives the configuration a
-    /// SIGHUP applies (the file read again, with the command line on top).
+    /// SIGHUP applies (the file read again, with the command line on top), nil without a file.
     package static func run(
         config: DaemonConfig,
-        reload load: @escaping @Sendable () throws -> DaemonConfig
+        reload load: (@Sendable () throws -> DaemonConfig)?
     ) async throws {
         let levels = LogLevelSwitch(config.logLevel)
         LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, levels: levels) }
