@@ -39,7 +39,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print the scores at every fire threshold from 0.30 to 0.95, the best and the default marked.")
     var sweep = false
 
-    @Option(help: "The threshold a user gets without tuning (default: the daemon's alert threshold).")
+    @Option(help: "The threshold a user gets without tuning (the default is the daemon's alert threshold).")
     var threshold: Double = AlertRules().fireThreshold
 
     @Option(

@@ -26,16 +26,20 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration file (every key has a default).")
     var config: String?
 
-    @Option(name: .customLong("listen"), help: "Bind a SUB socket here (producers connect to it); repeatable.")
+    @Option(
+        name: .customLong("listen"),
+        help:
+            "Bind a SUB socket here (producers connect to it); repeatable (default: \(DaemonConfig().inputs[0].endpoints[0]))."
+    )
     var listenEndpoints: [String] = []
 
     @Option(name: .customLong("connect"), help: "Connect a SUB socket to a producer's PUB here; repeatable.")
     var connectEndpoints: [String] = []
 
-    @Option(help: "Bind the alert PUB socket here (default tcp://127.0.0.1:5556).")
+    @Option(help: "Bind the alert PUB socket here (default: \(DaemonConfig().alertsEndpoint)).")
     var alerts: String?
 
-    @Option(help: "Payload format of the inputs: auto, graphite, influx or json.")
+    @Option(help: "Payload format of the inputs; auto detects it per message (default: auto).")
     var format: PayloadFormat?
 
     @Option(name: .customLong("subscribe"), help: "Topic prefix to subscribe to; repeatable (default: everything).")
@@ -56,13 +60,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Bytes the series may hold in all (0: no budget); new ones past it are rejected.")
     var maxMemory: Int?
 
-    @Option(help: "Online learning: on or off.")
+    @Option(help: "Online learning: on or off (default: \(DaemonConfig().engine.training ? "on" : "off")).")
     var training: Switch?
 
     @Option(help: "Name of this daemon in alert labels (default: the host name).")
     var instance: String?
 
-    @Option(help: "Serve /metrics, /healthz and /readyz on HOST:PORT (port 0: any free port; `off`: none).")
+    @Option(
+        help: """
+            Serve HTTP on HOST:PORT (port 0: any free port; `off`: none): GET /metrics, /healthz, /readyz, \
+            /series (?key=K for one), /silences; POST /feedback, /silences; DELETE /silences \
+            (default: \(DaemonConfig().http)).
+            """)
     var http: String?
 
     @Option(
@@ -71,13 +80,13 @@ struct RunCommand: AsyncParsableCommand {
     )
     var statusInterval: Double?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @Option(help: "Log level (default: \(DaemonConfig().logLevel.rawValue)).")
     var logLevel: Logger.Level?
 
     @Option(help: "Keep checkpoints of every series here (default: $STATE_DIRECTORY under systemd, else none).")
     var stateDir: String?
 
-    @Option(help: "Seconds between checkpoints (default 60).")
+    @Option(help: "Seconds between checkpoints (default: \(ConfigNumber.text(DaemonConfig().checkpointInterval))).")
     var checkpointInterval: Double?
 
     @Option(
