@@ -108,9 +108,12 @@ struct ConfigTests {
                 "inputs[0].format: \"xml\" is not one of the allowed values"
             ),
             ("inputs:\n  - listen: [a]\n    connect: [b]", "inputs[0]: give exactly one of listen and connect"),
-            ("alerts:\n  resolve_threshold: 0.9", "alerts.resolve_threshold must lie in [0, fire_threshold]"),
+            (
+                "alerts:\n  resolve_threshold: 0.9",
+                "alerts.resolve_threshold: 0.9 is outside [0, alerts.fire_threshold (0.5)]"
+            ),
             ("http: localhost", "http: expected HOST:PORT or off, got \"localhost\""),
-            ("training:\n  every: 5\n  window: 64", "training window 64 is not a multiple of the interval 5"),
+            ("training:\n  every: 5\n  window: 64", "training.window: 64 is not a multiple of training.every (5)"),
             ("- just\n- a list", "expected a mapping of keys to values"),
         ])
     func refusals(yaml: String, message: String) {
@@ -132,9 +135,66 @@ struct ConfigTests {
         try "scorer:\n  error_scale: -1\n".write(to: bad, atomically: true, encoding: .utf8)
         let refused = try BuiltBinary.run(["check-config", bad.path])
         #expect(refused.status == 78)
-        #expect(refused.standardError.contains("scorer error scale -1.0 is not positive"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("scorer.error_scale: -1 must be > 0"), "\(refused.standardError)")
         let runRefused = try BuiltBinary.run(["run", "--config", bad.path])
-        #expect(runRefused.status == 64)
-        #expect(runRefused.standardError.contains("error scale"))
+        #expect(runRefused.status == 78)
+        #expect(runRefused.standardError.contains("scorer.error_scale: -1 must be > 0"))
+        #expect(
+            !runRefused.standardError.contains("Usage:"), "a bad file is no usage error: \(runRefused.standardError)")
+    }
+
+    @Test("Every key given a value out of its bounds is refused naming that key as the file spells it")
+    func everyRefusalNamesItsKey() {
+        var unnamed: [String] = []
+        var refused = 0
+        for key in DaemonConfig.keys {
+            for value in ["-1000000000", "-3", "-0.5", "0", "0.5", "2", "5000", "1000000000", ".nan", "-.inf", ".inf"] {
+                let yaml = key.section.isEmpty ? "\(key.name): \(value)" : "\(key.section):\n  \(key.name): \(value)"
+                do {
+                    _ = try DaemonConfig.load(yaml: yaml)
+                } catch {
+                    refused += 1
+                    // The key set, or the key whose bound it moved (training.window for training.every).
+                    let named = DaemonConfig.keys.contains { $0.path == error.key }
+                    if !named || !(error.key == key.path || error.problem.contains(key.path)) {
+                        unnamed.append("\(key.path): \(value) -> \(error)")
+                    }
+                }
+            }
+        }
+        #expect(unnamed.isEmpty, "\(unnamed)")
+        #expect(refused > 200)  // the values do reach the bounds
+    }
+
+    @Test("check-config and run --config name every bad key (exit 78, no usage text); a bad flag names the flag (64)")
+    func badKeysThroughTheBinary() throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cases = [
+            ("training:\n  every: -3\n", "training.every: -3 must be >= 0 (0 turns learning off)"),
+            ("model:\n  hidden_size: 0\n", "model.hidden_size: 0 is outside 1...1024"),
+            ("alerts:\n  cool_down: -3\n", "alerts.cool_down: -3 must be >= 0 seconds"),
+            ("normalizer:\n  time_constant: 0.5\n", "normalizer.time_constant: 0.5 must be >= 1 sample"),
+            ("shards: 0\n", "shards: 0 is outside 1...256"),
+            ("model:\n  cell: gru\n  peepholes: true\n", "model.peepholes: true needs model.cell: lstm, not gru"),
+        ]
+        for (index, (yaml, message)) in cases.enumerated() {
+            let file = folder.appendingPathComponent("bad\(index).yaml")
+            try yaml.write(to: file, atomically: true, encoding: .utf8)
+            for command in [["check-config", file.path], ["run", "--config", file.path, "--http", "off"]] {
+                let outcome = try BuiltBinary.run(command)
+                #expect(outcome.status == 78, "\(command): \(outcome.standardError)")
+                #expect(
+                    outcome.standardError == "streamlstmd: \(file.path): \(message)\n",
+                    "\(command): \(outcome.standardError)")
+            }
+        }
+        // A flag's value is the command line's fault: a usage error naming the flag, over the file's value.
+        let file = folder.appendingPathComponent("bad0.yaml")
+        let flag = try BuiltBinary.run(["run", "--config", file.path, "--max-series", "0"])
+        #expect(flag.status == 64)
+        #expect(flag.standardError.contains("Error: --max-series: 0 must be >= 1"), "\(flag.standardError)")
+        let shard = try BuiltBinary.run(["run", "--shard", "2/2"])
+        #expect(shard.status == 64 && shard.standardError.contains("--shard: 2/2 needs 0 <= I < N"))
     }
 }

@@ -58,7 +58,7 @@ struct ReplayTests {
             ])
             #expect(outcome.status == 0, "\(outcome.standardError)")
             #expect(
-                outcome.standardError.contains("replayed 1 files: 1 series, 1499 samples"), "\(outcome.standardError)")
+                outcome.standardError.contains("replayed 1 file: 1 series, 1499 samples"), "\(outcome.standardError)")
             outputs.append(try Data(contentsOf: out.appendingPathComponent("web/latency.csv")))
         }
         #expect(outputs[0] == outputs[1])
@@ -211,7 +211,7 @@ struct ReplayTests {
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let svg = try String(contentsOf: plots.appendingPathComponent("web/latency.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg xmlns='http://www.w3.org/2000/svg'"))
-        #expect(svg.contains("latency: 1500 samples, 1 alerts"))
+        #expect(svg.contains("latency: 1500 samples, 1 alert"))
         #expect(svg.components(separatedBy: "fill='#ffd54f' fill-opacity='0.35'").count == 2, "one labelled window")
         #expect(svg.components(separatedBy: "fill='#e53935' fill-opacity='0.18'").count == 2, "one alert")
         #expect(svg.contains("fill='#90caf9'"), "the prediction band")

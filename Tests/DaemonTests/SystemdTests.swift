@@ -146,7 +146,7 @@ struct SystemdTests {
         let reloading = try #require(reloaded.firstIndex { $0.hasPrefix("RELOADING=1") })
         #expect(reloading < reloaded.count - 1)
         _ = try daemon.waitForLog(
-            "after_restart=model.hidden_size applied=alerts.fire_threshold log_level training.learning_rate")
+            #"after_restart=model.hidden_size applied="alerts.fire_threshold log_level training.learning_rate""#)
         #expect(daemon.process.isRunning)
 
         daemon.process.terminate()
@@ -202,7 +202,7 @@ struct EarlySignalTests {
         }
         _ = try daemon.waitForLog("ready")
         daemon.signal(SIGHUP)
-        _ = try daemon.waitForLog("configuration reloaded")
+        _ = try daemon.waitForLog("no configuration file to reload")  // run without --config
         print("early SIGHUP: \(sent) signals during start")
         #expect(sent > 0)
         #expect(try daemon.terminate().status == 0)

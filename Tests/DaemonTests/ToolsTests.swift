@@ -39,7 +39,7 @@ struct ToolsTests {
         _ = try watcher.waitForLog("subscribed to")
         let published = try BuiltBinary.run(["publish", file.path, "--connect", input, "--batch", "50"])
         #expect(published.status == 0, "\(published.standardError)")
-        #expect(published.standardError.contains("published 1000 samples from 1 files"))
+        #expect(published.standardError.contains("published 1000 samples from 1 file in"))
 
         let line = try watcher.waitForOutput(timeout: 30)
         let alert = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

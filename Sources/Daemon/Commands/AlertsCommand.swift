@@ -14,7 +14,7 @@ struct AlertsCommand: ParsableCommand {
     @Option(help: "The daemon's alert endpoint.")
     var connect: String = "tcp://127.0.0.1:5556"
 
-    @Option(help: "Topic prefix: alert.firing, alert.resolved.critical, ... (default: every alert).")
+    @Option(help: "Topic prefix: alert.firing, alert.resolved.critical, ... (alert. is every alert).")
     var subscribe: String = "alert."
 
     @Flag(help: "Print the JSON payloads as they arrive instead of one line per alert.")
@@ -30,9 +30,13 @@ struct AlertsCommand: ParsableCommand {
         let socket = try ZMQSocket(context: context, type: .subscriber)
         try socket.set(.subscribe(prefix: Array(subscribe.utf8)))
         try curve.keys()?.apply(to: socket)
-        if try socket.connectAndWaitForHandshake(connect, timeout: 10) {
-            FileHandle.standardError.write(Data("subscribed to \(connect)\n".utf8))
-        }
+        // Said at start either way, so that a wrong address is not mistaken for a quiet daemon; a
+        // publisher that answers within a few seconds has our subscription before the line is out.
+        let answered = try socket.connectAndWaitForHandshake(connect, timeout: 3)
+        FileHandle.standardError.write(
+            Data(
+                "subscribed to \(connect), waiting for alerts\(answered ? "" : " (no publisher answers there yet)")\n"
+                    .utf8))
         let signals = stopOnSignals(context)
         defer { for signal in signals { signal.cancel() } }
         // Only alerts ([topic, payload]) count towards --count.

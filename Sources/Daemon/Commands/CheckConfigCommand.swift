@@ -14,35 +14,36 @@ struct CheckConfigCommand: ParsableCommand {
     @Argument(help: "The configuration file.")
     var file: String?
 
-    @Flag(help: "List every key with its default and whether SIGHUP applies it at once (live) or at a restart.")
+    @Flag(
+        help: "List every key: whether SIGHUP applies it at once (live) or at a restart, its default, what it does.")
     var keys = false
 
     func validate() throws {
         guard keys || file != nil else { throw ValidationError("give a configuration file, or --keys") }
     }
 
+    /// Every key: its path, when a change applies, its default and what it does, under a header.
+    static func keyTable() -> String {
+        let defaults = DaemonConfig()
+        let rows =
+            [
+                ("KEY", "APPLIES", "DEFAULT", "WHAT IT DOES"),
+                ("inputs", "restart", "(a list)", "see deploy/streamlstmd.yaml"),
+            ]
+            + DaemonConfig.keys.map { ($0.path, $0.change.rawValue, $0.print(defaults), $0.summary) }
+        let widths = (
+            rows.map(\.0.count).max() ?? 0, rows.map(\.1.count).max() ?? 0, rows.map(\.2.count).max() ?? 0
+        )
+        func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        return rows.map { "\(pad($0.0, widths.0))  \(pad($0.1, widths.1))  \(pad($0.2, widths.2))  \($0.3)\n" }.joined()
+    }
+
     func run() throws {
         if keys {
-            let defaults = DaemonConfig()
-            let width = DaemonConfig.keys.map(\.path.count).max() ?? 0
-            print(
-                "inputs".padding(toLength: width, withPad: " ", startingAt: 0)
-                    + "  restart  (a list; see deploy/streamlstmd.yaml)")
-            for key in DaemonConfig.keys {
-                print(
-                    key.path.padding(toLength: width, withPad: " ", startingAt: 0)
-                        + "  \(key.change.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))  \(key.print(defaults))"
-                )
-            }
+            print(Self.keyTable(), terminator: "")
             return
         }
         guard let file else { return }
-        do {
-            let config = try DaemonConfig.load(file: file)
-            print(config.yaml, terminator: "")
-        } catch {
-            FileHandle.standardError.write(Data("streamlstmd: \(file): \(error)\n".utf8))
-            throw ExitCode(EX_CONFIG)
-        }
+        print(try ConfigRefusal.load(file).yaml, terminator: "")
     }
 }

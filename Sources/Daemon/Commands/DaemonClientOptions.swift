@@ -18,11 +18,7 @@ struct DaemonClientOptions: ParsableArguments {
         if let http {
             address = http
         } else if let config {
-            do {
-                address = try DaemonConfig.load(file: config).http
-            } catch {
-                throw ValidationError("\(config): \(error)")
-            }
+            address = try ConfigRefusal.load(config).http
         } else {
             address = DaemonConfig().http
         }

@@ -40,7 +40,7 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print the scores at every fire threshold from 0.30 to 0.95, the best and the default marked.")
     var sweep = false
 
-    @Option(help: "The threshold a user gets without tuning (default: the daemon's alert threshold).")
+    @Option(help: "The threshold a user gets without tuning (the default is the daemon's alert threshold).")
     var threshold: Double = AlertRules().fireThreshold
 
     @Option(
@@ -78,7 +78,7 @@ struct EvaluateCommand: ParsableCommand {
             guard !dataFiles.isEmpty else { throw ValidationError("no CSV files under \(data)") }
             corpus = try LabelledCorpus.load(dataFiles, labels: labels, results: results)
         } else {
-            var config = try self.config.map { file in try DaemonConfig.load(file: file) } ?? DaemonConfig()
+            var config = try self.config.map(ConfigRefusal.load) ?? DaemonConfig()
             config.logLevel = .error
             corpus = try RecordingEvaluation.corpus(
                 recordings: recordings, labels: labels, config: config, logger: Logger(label: "streamlstmd.evaluate"))

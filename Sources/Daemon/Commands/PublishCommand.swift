@@ -65,10 +65,8 @@ struct PublishCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         FileHandle.standardError.write(
             Data(
-                String(
-                    format: "published %d samples from %d files in %.2f s\n",
-                    sent, files.count, seconds
-                ).utf8))
+                ("published \(counted(sent, "sample")) from \(counted(files.count, "file")) in "
+                    + String(format: "%.2f s\n", seconds)).utf8))
         producer.close()  // lingers until the queue is flushed (at most 30 s)
     }
 }

@@ -49,6 +49,6 @@ struct RecordCommand: ParsableCommand {
         defer { for signal in signals { signal.cancel() } }
         let (messages, bytes) = try recorder.record(count: count)
         FileHandle.standardError.write(
-            Data("recorded \(messages) messages (\(bytes) bytes of frames) to \(output)\n".utf8))
+            Data("recorded \(counted(messages, "message")) (\(bytes) bytes of frames) to \(output)\n".utf8))
     }
 }

@@ -66,7 +66,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func effectiveConfig() throws -> DaemonConfig {
-        var config = try self.config.map { file in try DaemonConfig.load(file: file) } ?? DaemonConfig()
+        var config = try self.config.map(ConfigRefusal.load) ?? DaemonConfig()
         if let training { config.engine.training = training == .on }
         if let problem = config.problem { throw ValidationError(problem.description) }
         return config

@@ -27,16 +27,20 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "YAML configuration file (every key has a default).")
     var config: String?
 
-    @Option(name: .customLong("listen"), help: "Bind a SUB socket here (producers connect to it); repeatable.")
+    @Option(
+        name: .customLong("listen"),
+        help:
+            "Bind a SUB socket here (producers connect to it); repeatable (default: \(DaemonConfig().inputs[0].endpoints[0]))."
+    )
     var listenEndpoints: [String] = []
 
     @Option(name: .customLong("connect"), help: "Connect a SUB socket to a producer's PUB here; repeatable.")
     var connectEndpoints: [String] = []
 
-    @Option(help: "Bind the alert PUB socket here (default tcp://127.0.0.1:5556).")
+    @Option(help: "Bind the alert PUB socket here (default: \(DaemonConfig().alertsEndpoint)).")
     var alerts: String?
 
-    @Option(help: "Payload format of the inputs: auto, graphite, influx or json.")
+    @Option(help: "Payload format of the inputs; auto detects it per message (default: auto).")
     var format: PayloadFormat?
 
     @Option(name: .customLong("subscribe"), help: "Topic prefix to subscribe to; repeatable (default: everything).")
@@ -57,25 +61,33 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Bytes the series may hold in all (0: no budget); new ones past it are rejected.")
     var maxMemory: Int?
 
-    @Option(help: "Online learning: on or off.")
+    @Option(help: "Online learning: on or off (default: \(DaemonConfig().engine.training ? "on" : "off")).")
     var training: Switch?
 
     @Option(help: "Name of this daemon in alert labels (default: the host name).")
     var instance: String?
 
-    @Option(help: "Serve /metrics, /healthz and /readyz on HOST:PORT (port 0: any free port; `off`: none).")
+    @Option(
+        help: """
+            Serve HTTP on HOST:PORT (port 0: any free port; `off`: none): GET /metrics, /healthz, /readyz, \
+            /series (?key=K for one), /silences; POST /feedback, /silences; DELETE /silences \
+            (default: \(DaemonConfig().http)).
+            """)
     var http: String?
 
-    @Option(help: "Seconds between status lines in the log (0: none).")
+    @Option(
+        help:
+            "Seconds between looks at the counts: a status line when one changed, else every 5 minutes (0: none)."
+    )
     var statusInterval: Double?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @Option(help: "Log level (default: \(DaemonConfig().logLevel.rawValue)).")
     var logLevel: Logger.Level?
 
     @Option(help: "Keep checkpoints of every series here (default: $STATE_DIRECTORY under systemd, else none).")
     var stateDir: String?
 
-    @Option(help: "Seconds between checkpoints (default 60).")
+    @Option(help: "Seconds between checkpoints (default: \(ConfigNumber.text(DaemonConfig().checkpointInterval))).")
     var checkpointInterval: Double?
 
     @Option(
@@ -83,9 +95,11 @@ struct RunCommand: AsyncParsableCommand {
         help: "Send alerts to this Prometheus Alertmanager too (its base URL); repeatable.")
     var alertmanagerURLs: [String] = []
 
-    /// The configuration file's settings with this command line's on top.
+    /// The configuration file's settings with this command line's on top, checked together: a bad
+    /// value is a `ConfigError` naming its key when the file set it, a usage error naming the flag
+    /// when the command line did.
     func effectiveConfig() throws -> DaemonConfig {
-        var config = try self.config.map { file in try DaemonConfig.load(file: file) } ?? DaemonConfig()
+        var config = try self.config.map { file in try DaemonConfig.load(file: file, checked: false) } ?? DaemonConfig()
         if !listenEndpoints.isEmpty || !connectEndpoints.isEmpty {
             config.inputs = []
             if !listenEndpoints.isEmpty { config.inputs.append(InputConfig(mode: .listen, endpoints: listenEndpoints)) }
@@ -114,23 +128,57 @@ struct RunCommand: AsyncParsableCommand {
         if let stateDir { config.stateDirectory = stateDir }
         if let checkpointInterval { config.checkpointInterval = checkpointInterval }
         if !alertmanagerURLs.isEmpty { config.alertmanager.urls = alertmanagerURLs }
-        if let problem = config.problem { throw ValidationError(problem.description) }
+        if let problem = config.problem {
+            if let flag = flag(setting: problem.key, in: config) {
+                throw ValidationError("\(flag): \(problem.problem)")
+            }
+            throw problem
+        }
         return config
+    }
+
+    /// The option of this command line that set the value of `key`, if one did.
+    private func flag(setting key: String, in config: DaemonConfig) -> String? {
+        if key.hasPrefix("inputs[") {
+            guard !listenEndpoints.isEmpty || !connectEndpoints.isEmpty,
+                let index = Int(key.dropFirst("inputs[".count).prefix { $0 != "]" }),
+                config.inputs.indices.contains(index)
+            else { return nil }
+            return config.inputs[index].mode == .listen ? "--listen" : "--connect"
+        }
+        let given: [String: (flag: String, given: Bool)] = [
+            "alerts_endpoint": ("--alerts", alerts != nil), "shards": ("--shards", shards != nil),
+            "shard": ("--shard", shard != nil), "max_series": ("--max-series", maxSeries != nil),
+            "max_memory": ("--max-memory", maxMemory != nil), "instance": ("--instance", instance != nil),
+            "http": ("--http", http != nil), "status_interval": ("--status-interval", statusInterval != nil),
+            "state_dir": ("--state-dir", stateDir != nil),
+            "checkpoint_interval": ("--checkpoint-interval", checkpointInterval != nil),
+        ]
+        if key.hasPrefix("alertmanager.urls") && !alertmanagerURLs.isEmpty { return "--alertmanager" }
+        return given[key].flatMap { $0.given ? $0.flag : nil }
     }
 
     func validate() throws {
         do {
             _ = try effectiveConfig()
         } catch let error as ConfigError {
-            throw ValidationError("\(self.config ?? "configuration"): \(error)")
+            throw ConfigRefusal.refuse(self.config, error)
         }
     }
 
     func run() async throws {
-        let config = try effectiveConfig()
-        let command = self
+        let config: DaemonConfig
         do {
-            try await DaemonProcess.run(config: config, reload: { try command.effectiveConfig() })
+            config = try effectiveConfig()
+        } catch let error as ConfigError {
+            throw ConfigRefusal.refuse(self.config, error)
+        }
+        let command = self
+        // Without a file a SIGHUP has nothing to read again.
+        let reload: (@Sendable () throws -> DaemonConfig)? =
+            self.config == nil ? nil : { @Sendable () throws -> DaemonConfig in try command.effectiveConfig() }
+        do {
+            try await DaemonProcess.run(config: config, reload: reload)
         } catch is DaemonService.CouldNotStart {
             throw ExitCode(EX_UNAVAILABLE)
         }

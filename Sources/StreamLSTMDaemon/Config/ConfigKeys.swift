@@ -21,6 +21,9 @@ package struct ConfigKey: Sendable {
     package let read: @Sendable (inout ConfigReader, inout DaemonConfig) throws(ConfigError) -> Void
     /// The value as a YAML scalar.
     package let print: @Sendable (DaemonConfig) -> String
+    /// What is wrong with the value on its own ("0 is outside 1...1024"), or nil; the bounds that
+    /// involve other keys are `DaemonConfig.relationProblem`'s.
+    package var check: @Sendable (DaemonConfig) -> String? = { _ in nil }
 
     /// `section.name`, as errors and reloads name it.
     package var path: String { section.isEmpty ? name : "\(section).\(name)" }
@@ -33,32 +36,36 @@ extension ConfigKey {
     package static func stored<Value: Sendable>(
         _ section: String, _ name: String, _ path: Path<Value>, _ change: Change,
         read: @escaping @Sendable (inout ConfigReader, String, Value) throws(ConfigError) -> Value,
-        print: @escaping @Sendable (Value) -> String
+        print: @escaping @Sendable (Value) -> String,
+        limit: Limit<Value>? = nil
     ) -> ConfigKey {
-        ConfigKey(
+        var key = ConfigKey(
             section: section, name: name, change: change,
             read: { reader, config throws(ConfigError) in
                 config[keyPath: path] = try read(&reader, name, config[keyPath: path])
             },
             print: { print($0[keyPath: path]) })
+        if let limit { key.check = { limit.problem($0[keyPath: path]) } }
+        return key
     }
 
-    package static func number(_ section: String, _ name: String, _ path: Path<Double>, _ change: Change = .restart)
-        -> ConfigKey
-    {
+    package static func number(
+        _ section: String, _ name: String, _ path: Path<Double>, _ change: Change = .restart,
+        _ limit: Limit<Double>? = nil
+    ) -> ConfigKey {
         stored(
             section, name, path, change,
             read: { reader, name, value throws(ConfigError) in try reader.double(name, value) },
-            print: { "\($0)" })
+            print: { "\($0)" }, limit: limit)
     }
 
-    package static func whole(_ section: String, _ name: String, _ path: Path<Int>, _ change: Change = .restart)
-        -> ConfigKey
-    {
+    package static func whole(
+        _ section: String, _ name: String, _ path: Path<Int>, _ change: Change = .restart, _ limit: Limit<Int>? = nil
+    ) -> ConfigKey {
         stored(
             section, name, path, change,
             read: { reader, name, value throws(ConfigError) in try reader.int(name, value) },
-            print: { "\($0)" })
+            print: { "\($0)" }, limit: limit)
     }
 
     package static func flag(_ section: String, _ name: String, _ path: Path<Bool>, _ change: Change = .restart)
@@ -114,7 +121,7 @@ extension DaemonConfig {
             },
             print: { YAMLText.quoted($0.http) }),
         .text("", "instance", \.engine.instance),
-        .whole("", "shards", \.engine.shards),
+        .whole("", "shards", \.engine.shards, .restart, .within(1...256)),
         ConfigKey(
             section: "", name: "shard", change: .restart,
             read: { reader, config throws(ConfigError) in
@@ -125,26 +132,28 @@ extension DaemonConfig {
                 config.engine.instanceShard = shard
             },
             print: { YAMLText.quoted($0.engine.instanceShard.description) }),
-        .whole("", "max_series", \.engine.maxSeries),
-        .whole("", "max_memory", \.engine.maxMemory),
-        .whole("", "queue_capacity", \.engine.queueCapacity),
-        .number("", "status_interval", \.statusInterval),
+        .whole("", "max_series", \.engine.maxSeries, .restart, .atLeast(1)),
+        .whole("", "max_memory", \.engine.maxMemory, .restart, .atLeast(0, "bytes (0: no budget)")),
+        .whole("", "queue_capacity", \.engine.queueCapacity, .restart, .atLeast(1)),
+        .number("", "status_interval", \.statusInterval, .restart, .atLeast(0, "seconds (0: no status lines)")),
         .choice("", "log_level", \.logLevel, .live),
         .text("", "state_dir", \.stateDirectory),
-        .number("", "checkpoint_interval", \.checkpointInterval),
+        .number("", "checkpoint_interval", \.checkpointInterval, .restart, .atLeast(1, "second")),
 
-        .number("alerts", "fire_threshold", \.engine.alerts.fireThreshold, .live),
+        .number("alerts", "fire_threshold", \.engine.alerts.fireThreshold, .live, .above(0, upTo: 1)),
         .number("alerts", "critical_threshold", \.engine.alerts.criticalThreshold, .live),
         .number("alerts", "resolve_threshold", \.engine.alerts.resolveThreshold, .live),
-        .whole("alerts", "pending_samples", \.engine.alerts.pendingSamples, .live),
-        .whole("alerts", "resolve_samples", \.engine.alerts.resolveSamples, .live),
-        .whole("alerts", "new_incident_after", \.engine.alerts.newIncidentAfter, .live),
-        .number("alerts", "cool_down", \.engine.alerts.coolDown, .live),
-        .number("alerts", "resend_interval", \.engine.alerts.resendInterval, .live),
+        .whole("alerts", "pending_samples", \.engine.alerts.pendingSamples, .live, .atLeast(1)),
+        .whole("alerts", "resolve_samples", \.engine.alerts.resolveSamples, .live, .atLeast(1)),
+        .whole(
+            "alerts", "new_incident_after", \.engine.alerts.newIncidentAfter, .live,
+            .atLeast(0, "samples (0 turns it off)")),
+        .number("alerts", "cool_down", \.engine.alerts.coolDown, .live, .atLeast(0, "seconds")),
+        .number("alerts", "resend_interval", \.engine.alerts.resendInterval, .live, .above(0, "seconds")),
 
         .choice("model", "cell", \.engine.predictor.model.cell),
-        .whole("model", "hidden_size", \.engine.predictor.model.hiddenSize),
-        .whole("model", "layers", \.engine.predictor.model.layers),
+        .whole("model", "hidden_size", \.engine.predictor.model.hiddenSize, .restart, .within(1...1024)),
+        .whole("model", "layers", \.engine.predictor.model.layers, .restart, .within(1...8)),
         .flag("model", "peepholes", \.engine.predictor.model.peepholes),
         .flag("model", "time_features", \.engine.predictor.timeFeatures),
         ConfigKey(
@@ -155,46 +164,55 @@ extension DaemonConfig {
             },
             print: { "\($0.engine.predictor.seed)" }),
 
-        .number("normalizer", "time_constant", \.engine.predictor.normalizer.timeConstant),
-        .number("normalizer", "update_clip", \.engine.predictor.normalizer.updateClip),
-        .whole("normalizer", "shift_patience", \.engine.predictor.normalizer.shiftPatience),
-        .number("normalizer", "input_clip", \.engine.predictor.normalizer.inputClip),
+        .number(
+            "normalizer", "time_constant", \.engine.predictor.normalizer.timeConstant, .restart, .atLeast(1, "sample")),
+        .number("normalizer", "update_clip", \.engine.predictor.normalizer.updateClip, .restart, .above(0)),
+        .whole("normalizer", "shift_patience", \.engine.predictor.normalizer.shiftPatience, .restart, .atLeast(1)),
+        .number("normalizer", "input_clip", \.engine.predictor.normalizer.inputClip, .restart, .above(0)),
 
-        .number("scorer", "error_scale", \.engine.predictor.scorer.errorScale),
-        .whole("scorer", "short_window", \.engine.predictor.scorer.shortWindow),
-        .whole("scorer", "learning_period", \.engine.predictor.scorer.learningPeriod),
-        .whole("scorer", "warm_up", \.engine.predictor.scorer.warmUp),
-        .number("scorer", "distribution_time_constant", \.engine.predictor.scorer.distributionTimeConstant),
-        .number("scorer", "mean_floor", \.engine.predictor.scorer.meanFloor),
-        .number("scorer", "variance_floor", \.engine.predictor.scorer.varianceFloor),
-        .number("scorer", "spike_sensitivity", \.engine.predictor.scorer.spikeSensitivity),
-        .number("scorer", "daily_sensitivity", \.engine.predictor.scorer.dailySensitivity),
-        .number("scorer", "drift_sensitivity", \.engine.predictor.scorer.driftSensitivity),
-        .number("scorer", "stuck_sensitivity", \.engine.predictor.scorer.stuckSensitivity),
-        .number("scorer", "residual_floor", \.engine.predictor.scorer.residualFloor),
+        .number("scorer", "error_scale", \.engine.predictor.scorer.errorScale, .restart, .above(0)),
+        .whole("scorer", "short_window", \.engine.predictor.scorer.shortWindow, .restart, .within(1...1000)),
+        .whole("scorer", "learning_period", \.engine.predictor.scorer.learningPeriod, .restart, .atLeast(0)),
+        .whole("scorer", "warm_up", \.engine.predictor.scorer.warmUp, .restart, .atLeast(0)),
+        .number(
+            "scorer", "distribution_time_constant", \.engine.predictor.scorer.distributionTimeConstant, .restart,
+            .atLeast(1, "sample")),
+        .number("scorer", "mean_floor", \.engine.predictor.scorer.meanFloor, .restart, .atLeast(0)),
+        .number("scorer", "variance_floor", \.engine.predictor.scorer.varianceFloor, .restart, .above(0)),
+        .number("scorer", "spike_sensitivity", \.engine.predictor.scorer.spikeSensitivity, .restart, .within(0...10)),
+        .number("scorer", "daily_sensitivity", \.engine.predictor.scorer.dailySensitivity, .restart, .within(0...10)),
+        .number("scorer", "drift_sensitivity", \.engine.predictor.scorer.driftSensitivity, .restart, .within(0...10)),
+        .number("scorer", "stuck_sensitivity", \.engine.predictor.scorer.stuckSensitivity, .restart, .within(0...10)),
+        .number("scorer", "residual_floor", \.engine.predictor.scorer.residualFloor, .restart, .from(0, below: 1)),
         .number("scorer", "out_of_range_margin", \.engine.predictor.scorer.outOfRangeMargin),
-        .number("scorer", "recent_range_margin", \.engine.predictor.scorer.recentRangeMargin),
-        .number("scorer", "minimum_absolute_deviation", \.engine.predictor.scorer.minimumAbsoluteDeviation),
-        .number("scorer", "minimum_relative_deviation", \.engine.predictor.scorer.minimumRelativeDeviation),
-        .whole("scorer", "refractory", \.engine.predictor.scorer.refractory),
-        .whole("scorer", "incident_worth", \.engine.predictor.scorer.incidentWorth),
+        .number(
+            "scorer", "recent_range_margin", \.engine.predictor.scorer.recentRangeMargin, .restart,
+            .atMost(1000, "(negative turns it off)")),
+        .number(
+            "scorer", "minimum_absolute_deviation", \.engine.predictor.scorer.minimumAbsoluteDeviation, .restart,
+            .atLeast(0)),
+        .number(
+            "scorer", "minimum_relative_deviation", \.engine.predictor.scorer.minimumRelativeDeviation, .restart,
+            .atLeast(0)),
+        .whole("scorer", "refractory", \.engine.predictor.scorer.refractory, .restart, .within(0...1_000_000)),
+        .whole("scorer", "incident_worth", \.engine.predictor.scorer.incidentWorth, .restart, .within(0...1_000_000)),
 
         .flag("training", "enabled", \.engine.training, .live),
-        .whole("training", "every", \.engine.predictor.training.every),
-        .whole("training", "window", \.engine.predictor.training.window),
-        .number("training", "learning_rate", \.engine.predictor.training.optimizer.learningRate, .live),
-        .number("training", "gradient_clip", \.engine.predictor.training.gradientClip, .live),
-        .whole("training", "held_out", \.engine.predictor.training.heldOut, .live),
-        .whole("training", "concurrency", \.engine.trainingConcurrency),
-        .whole("training", "queue_limit", \.engine.trainingQueueLimit),
-        .whole("training", "learn_after", \.engine.learnAfter, .live),
+        .whole("training", "every", \.engine.predictor.training.every, .restart, .atLeast(0, "(0 turns learning off)")),
+        .whole("training", "window", \.engine.predictor.training.window, .restart, .within(1...4096)),
+        .number("training", "learning_rate", \.engine.predictor.training.optimizer.learningRate, .live, .above(0)),
+        .number("training", "gradient_clip", \.engine.predictor.training.gradientClip, .live, .above(0)),
+        .whole("training", "held_out", \.engine.predictor.training.heldOut, .live, .atLeast(0)),
+        .whole("training", "concurrency", \.engine.trainingConcurrency, .restart, .atLeast(1)),
+        .whole("training", "queue_limit", \.engine.trainingQueueLimit, .restart, .atLeast(1)),
+        .whole("training", "learn_after", \.engine.learnAfter, .live, .atLeast(1)),
         .choice("training", "priority", \.engine.trainingPriority),
 
         .texts("alertmanager", "urls", \.alertmanager.urls, .live),
-        .number("alertmanager", "timeout", \.alertmanager.timeout, .live),
-        .number("alertmanager", "resend_interval", \.alertmanager.resendInterval, .live),
-        .number("alertmanager", "resolved_retention", \.alertmanager.resolvedRetention, .live),
-        .whole("alertmanager", "queue_capacity", \.alertmanager.queueCapacity, .live),
+        .number("alertmanager", "timeout", \.alertmanager.timeout, .live, .above(0, "seconds")),
+        .number("alertmanager", "resend_interval", \.alertmanager.resendInterval, .live, .above(0, "seconds")),
+        .number("alertmanager", "resolved_retention", \.alertmanager.resolvedRetention, .live, .atLeast(0, "seconds")),
+        .whole("alertmanager", "queue_capacity", \.alertmanager.queueCapacity, .live, .atLeast(1)),
         .text("alertmanager", "bearer_token_file", \.alertmanager.bearerTokenFile, .live),
         .text("alertmanager", "external_url", \.alertmanager.externalURL, .live),
         .number("alertmanager", "silence_poll", \.silences.pollInterval, .live),

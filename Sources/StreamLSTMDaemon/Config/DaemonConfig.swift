@@ -88,8 +88,11 @@ package struct DaemonConfig: Sendable {
         if http != "off" && HTTPAddress(http) == nil {
             return ConfigError(key: "http", problem: "expected HOST:PORT or off, got \"\(http)\"")
         }
-        if !(statusInterval >= 0) { return ConfigError(key: "status_interval", problem: "must be >= 0") }
-        if !(checkpointInterval >= 1) { return ConfigError(key: "checkpoint_interval", problem: "must be >= 1 second") }
+        for key in Self.keys {
+            if let problem = key.check(self) { return ConfigError(key: key.path, problem: problem) }
+        }
+        if let problem = relationProblem { return problem }
+        // Every bound of the engine's is a key's above; this is a guard for one added there only.
         if let problem = engine.problem { return ConfigError(key: "", problem: problem) }
         if let problem = alertmanager.problem { return problem }
         if let problem = silences.problem { return problem }
@@ -109,19 +112,58 @@ package struct DaemonConfig: Sendable {
         return nil
     }
 
+    /// The bounds of a key that depend on another key's value, naming both.
+    private var relationProblem: ConfigError? {
+        let training = engine.predictor.training
+        if training.every > 0 && training.window % training.every != 0 {
+            return ConfigError(
+                key: "training.window",
+                problem: "\(training.window) is not a multiple of training.every (\(training.every))")
+        }
+        if training.heldOut >= training.window {
+            return ConfigError(
+                key: "training.held_out",
+                problem: "\(training.heldOut) must be below training.window (\(training.window))")
+        }
+        let model = engine.predictor.model
+        if model.peepholes && model.cell != .lstm {
+            return ConfigError(
+                key: "model.peepholes", problem: "true needs model.cell: lstm, not \(model.cell.rawValue)")
+        }
+        let alerts = engine.alerts
+        let fire = ConfigNumber.text(alerts.fireThreshold)
+        if !(alerts.criticalThreshold >= alerts.fireThreshold && alerts.criticalThreshold <= 1) {
+            return ConfigError(
+                key: "alerts.critical_threshold",
+                problem:
+                    "\(ConfigNumber.text(alerts.criticalThreshold)) is outside [alerts.fire_threshold (\(fire)), 1]")
+        }
+        if !(alerts.resolveThreshold >= 0 && alerts.resolveThreshold <= alerts.fireThreshold) {
+            return ConfigError(
+                key: "alerts.resolve_threshold",
+                problem: "\(ConfigNumber.text(alerts.resolveThreshold)) is outside [0, alerts.fire_threshold (\(fire))]"
+            )
+        }
+        if engine.instanceShard.problem != nil {
+            return ConfigError(key: "shard", problem: "\(engine.instanceShard) needs 0 <= I < N")
+        }
+        return nil
+    }
+
     // MARK: Reading
 
-    package static func load(file: String) throws(ConfigError) -> DaemonConfig {
+    /// `checked`: false leaves the checks of `problem` to the caller, who may set values on top.
+    package static func load(file: String, checked: Bool = true) throws(ConfigError) -> DaemonConfig {
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
             throw ConfigError(key: "", problem: "cannot read \(file): \(error.localizedDescription)")
         }
-        return try load(yaml: text)
+        return try load(yaml: text, checked: checked)
     }
 
-    package static func load(yaml text: String) throws(ConfigError) -> DaemonConfig {
+    package static func load(yaml text: String, checked: Bool = true) throws(ConfigError) -> DaemonConfig {
         let document: Any?
         do {
             document = try Yams.load(yaml: text)
@@ -144,7 +186,7 @@ package struct DaemonConfig: Sendable {
             if section.isEmpty { root = reader } else { try reader.finish() }
         }
         try root.finish()
-        if let problem = config.problem { throw problem }
+        if checked, let problem = config.problem { throw problem }
         return config
     }
 

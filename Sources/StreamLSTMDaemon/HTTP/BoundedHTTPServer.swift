@@ -74,6 +74,12 @@ package final class BoundedHTTPServer: @unchecked Sendable {
     private let wake: (read: Int32, write: Int32)
     /// By path, then by method.
     private let routes: [String: [String: Route]]
+
+    /// Every method and path served, sorted (for the help that lists them).
+    package var served: [(method: String, path: String)] {
+        routes.flatMap { path, byMethod in byMethod.keys.map { (method: $0, path: path) } }
+            .sorted { ($0.path, $0.method) < ($1.path, $1.method) }
+    }
     private let limits: Limits
     private let logger: Logger
     private let workers = DispatchQueue(label: "streamlstmd.http", attributes: .concurrent)

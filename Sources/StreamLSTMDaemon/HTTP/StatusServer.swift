@@ -36,7 +36,8 @@ package final class StatusServer: Service {
 
     /// A server bound and with its routes in place; it serves once `run()` starts.
     package static func make(
-        host: String, port: UInt16, registry: PrometheusCollectorRegistry, readiness: Readiness,
+        host: String, port: UInt16, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        readiness: Readiness,
         engine: Engine, feedback journal: FeedbackJournal?, silences: SilenceBook? = nil, logger: Logger
     ) throws -> StatusServer {
         let stuckLog = Protected(RateLimiter(interval: 60))
@@ -134,6 +135,9 @@ package final class StatusServer: Service {
 
     /// The bound address (with the port chosen for port 0).
     package var address: String { server.address }
+
+    /// Every method and path served.
+    package var served: [(method: String, path: String)] { server.served }
 
     package func run() async throws {
         server.start()

@@ -106,7 +106,9 @@ package final class Input: Sendable {
             else {
                 return nil
             }
-            logger.critical("input stopped", metadata: ["error": "\(error)", "endpoints": "\(config.endpoints)"])
+            logger.critical(
+                "input stopped",
+                metadata: ["error": "\(error)", "endpoints": "\(config.endpoints.joined(separator: " "))"])
             return error
         }
         switch ready.take()! {

@@ -86,7 +86,7 @@ package final class DaemonMetrics: Sendable {
         // A step takes microseconds: the default buckets (5 ms and up) would put every one in the first.
         factory.durationHistogramBuckets["streamlstmd_step_duration_seconds"] =
             [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000].map { Duration.microseconds($0) }
-        self.init(factory: factory)
+        self.init(factory: DescribedMetricsFactory(inner: factory, help: Self.help))
     }
 
     /// Messages from one producer, by the user id ZAP gave it.

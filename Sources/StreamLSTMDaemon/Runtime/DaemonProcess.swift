@@ -6,11 +6,11 @@ import Prometheus
 /// `DaemonService` with its surroundings (HTTP, readiness, reload, signals).
 package enum DaemonProcess {
     /// Runs until SIGTERM or SIGINT, or until a part ends; `reload` gives the configuration a
-    /// SIGHUP applies (the file read again, with the command line on top). A start that fails
-    /// is logged as critical and thrown as `DaemonService.CouldNotStart`.
+    /// SIGHUP applies (the file read again, with the command line on top), nil without a file. A
+    /// start that fails is logged as critical and thrown as `DaemonService.CouldNotStart`.
     package static func run(
         config: DaemonConfig,
-        reload load: @escaping @Sendable () throws -> DaemonConfig
+        reload load: (@Sendable () throws -> DaemonConfig)?
     ) async throws {
         let levels = LogLevelSwitch(config.logLevel)
         LoggingSystem.bootstrap { label in ReloadableLogHandler(label: label, levels: levels) }

@@ -173,17 +173,11 @@ package final class DaemonRuntime: Sendable {
     /// The totals of the run, once it has stopped.
     package func logTotals() {
         let totals = engine.stats.snapshot
-        var rejected: Logger.Metadata = [:]
-        for reason in RejectReason.allCases where totals.rejected(reason) > 0 {
-            rejected[reason.name] = "\(totals.rejected(reason))"
-        }
-        logger.info(
-            "stopped",
-            metadata: [
-                "samples": "\(totals.samples)", "series": "\(engine.stats.series.load(ordering: .relaxed))",
-                "rejected": .dictionary(rejected), "alerts_firing": "\(totals.alertsFiring)",
-                "alerts_resolved": "\(totals.alertsResolved)",
-                "training_adopted": "\(totals.training(.adopted))", "training_skipped": "\(totals.training(.skipped))",
-            ])
+        let metadata: Logger.Metadata = [
+            "samples": "\(totals.samples)", "series": "\(engine.stats.series.load(ordering: .relaxed))",
+            "alerts_firing": "\(totals.alertsFiring)", "alerts_resolved": "\(totals.alertsResolved)",
+            "training_adopted": "\(totals.training(.adopted))", "training_skipped": "\(totals.training(.skipped))",
+        ]
+        logger.info("stopped", metadata: metadata.merging(totals.rejectionMetadata) { $1 })
     }
 }

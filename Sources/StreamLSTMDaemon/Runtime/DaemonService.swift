@@ -42,7 +42,7 @@ package final class DaemonService: Service, Sendable {
     package struct Surroundings: Sendable {
         package init(
             registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), levels: LogLevelSwitch,
-            reload: @escaping @Sendable () throws -> DaemonConfig
+            reload: (@Sendable () throws -> DaemonConfig)?
         ) {
             self.registry = registry
             self.levels = levels
@@ -53,7 +53,8 @@ package final class DaemonService: Service, Sendable {
         package let registry: PrometheusCollectorRegistry
         package let levels: LogLevelSwitch
         /// The configuration a SIGHUP applies.
-        package let reload: @Sendable () throws -> DaemonConfig
+        /// Nil without a configuration file: a SIGHUP then says there is nothing to reload.
+        package let reload: (@Sendable () throws -> DaemonConfig)?
     }
 
     package init(config: DaemonConfig, logger: Logger, surroundings: Surroundings? = nil) {

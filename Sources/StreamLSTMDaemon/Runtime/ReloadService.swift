@@ -7,7 +7,7 @@ import UnixSignals
 /// running one stays. systemd hears RELOADING and READY around it.
 package struct ReloadService: Service {
     package init(
-        load: @escaping @Sendable () throws -> DaemonConfig, hangUps: UnixSignalsSequence,
+        load: (@Sendable () throws -> DaemonConfig)?, hangUps: UnixSignalsSequence,
         running: Protected<DaemonConfig>, engine: Engine, alertmanager: AlertmanagerService?,
         silences: SilencePoller? = nil, security: CurveSecurity?, levels: LogLevelSwitch, notifier: SystemdNotifier?,
         logger: Logger
@@ -24,8 +24,10 @@ package struct ReloadService: Service {
         self.logger = logger
     }
 
-    /// Reads the configuration again (the file, with the command line on top).
-    package let load: @Sendable () throws -> DaemonConfig
+    /// Reads the configuration again (the file, with the command line on top); nil without a file.
+    package let load: (@Sendable () throws -> DaemonConfig)?
+    /// Whether a SIGHUP without a file to read has been answered at info already.
+    private let toldNoFile = Protected(false)
     /// SIGHUP, registered before the group starts: a reload sent once the daemon says it is ready
     /// is never lost to the moment this service takes to start.
     package let hangUps: UnixSignalsSequence
@@ -49,6 +51,17 @@ package struct ReloadService: Service {
     package func reload() {
         notifier?.send("RELOADING=1\nMONOTONIC_USEC=\(SystemdNotifier.monotonicMicroseconds)")
         defer { notifier?.send("READY=1\nSTATUS=reloaded") }
+        guard let load else {
+            // Nothing can change: said once at info (the operator asked), then at debug.
+            let first = toldNoFile.withLock { told in
+                defer { told = true }
+                return !told
+            }
+            logger.log(
+                level: first ? .info : .debug,
+                "SIGHUP: no configuration file to reload (started without --config); nothing changed")
+            return
+        }
         let new: DaemonConfig
         let applied: [String]
         let needRestart: [String]
@@ -66,8 +79,8 @@ package struct ReloadService: Service {
         logger.notice(
             "configuration reloaded",
             metadata: [
-                "applied": "\(applied.joined(separator: " "))",
-                "after_restart": "\(needRestart.joined(separator: " "))",
+                "applied": "\(applied.isEmpty ? "none" : applied.joined(separator: " "))",
+                "after_restart": "\(needRestart.isEmpty ? "none" : needRestart.joined(separator: " "))",
             ])
         if !needRestart.isEmpty {
             logger.warning(

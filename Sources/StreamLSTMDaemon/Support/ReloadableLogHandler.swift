@@ -20,7 +20,8 @@ package final class LogLevelSwitch: Sendable {
     }
 }
 
-/// Standard error output (journald takes it under systemd) at the level the switch says now.
+/// Standard error output (journald takes it under systemd) at the level the switch says now, its
+/// metadata in logfmt (`Logfmt`).
 package struct ReloadableLogHandler: LogHandler {
     private var inner: StreamLogHandler
     package let levels: LogLevelSwitch
@@ -31,6 +32,8 @@ package struct ReloadableLogHandler: LogHandler {
     }
 
     package func log(event: LogEvent) {
+        var event = event
+        event.metadata = event.metadata.map(Logfmt.metadata)
         inner.log(event: event)
     }
 
@@ -46,11 +49,17 @@ package struct ReloadableLogHandler: LogHandler {
 
     package var metadata: Logger.Metadata {
         get { inner.metadata }
-        set { inner.metadata = newValue }
+        set { inner.metadata = Logfmt.metadata(newValue) }
     }
 
     package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { inner[metadataKey: key] }
-        set { inner[metadataKey: key] = newValue }
+        set {
+            guard let newValue else {
+                inner[metadataKey: key] = nil
+                return
+            }
+            for (name, value) in Logfmt.metadata([key: newValue]) { inner[metadataKey: name] = value }
+        }
     }
 }

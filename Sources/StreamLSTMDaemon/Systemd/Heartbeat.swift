@@ -31,8 +31,9 @@ package final class Heartbeat: Sendable {
                 let time = Date()
                 let rate = Double(now.samples - previous.samples) / max(time.timeIntervalSince(previousTime), 1e-3)
                 notifier.send(
-                    "STATUS=\(engine.stats.series.load(ordering: .relaxed)) series, "
-                        + "\(Int(rate)) samples/s, \(now.incidents) alerts (\(now.alertsFiring - now.incidents) re-sent), \(now.totalRejected) samples rejected"
+                    "STATUS=\(counted(engine.stats.series.load(ordering: .relaxed), "series")), "
+                        + "\(Int(rate)) samples/s, \(counted(now.incidents, "alert")) "
+                        + "(\(now.alertsFiring - now.incidents) re-sent), \(counted(now.totalRejected, "sample")) rejected"
                 )
                 (previous, previousTime) = (now, time)
             }

@@ -14,7 +14,7 @@ package struct NABReport {
     package var text: String {
         let all = files.map(\.file)
         let windowCount = all.reduce(0) { $0 + $1.windows.count }
-        var out = "NAB scores of \(all.count) files with \(windowCount) labelled windows\n\n"
+        var out = "NAB scores of \(counted(all.count, "file")) with \(counted(windowCount, "labelled window"))\n\n"
         out +=
             pad("profile", 22) + pad("optimised", 12) + pad("threshold", 12)
             + pad("default \(short(defaultThreshold))", 14) + "\n"

@@ -22,13 +22,14 @@ package struct ReplaySummary {
     package var line: String {
         let rate = seconds > 0 ? Int((Double(samples) / seconds).rounded()) : 0
         var text =
-            "replayed \(files) files: \(series) series, \(samples) samples, \(incidents) alerts "
-            + "(\(firing - incidents) re-sent or escalated), \(resolved) resolved, \(rejected) samples rejected; "
+            "replayed \(counted(files, "file")): \(counted(series, "series")), \(counted(samples, "sample")), "
+            + "\(counted(incidents, "alert")) (\(firing - incidents) re-sent or escalated), \(resolved) resolved, "
+            + "\(counted(rejected, "sample")) rejected; "
             + String(format: "%.2f s, %d samples/s", seconds, rate)
-        if failedFiles > 0 { text += "; \(failedFiles) files failed" }
+        if failedFiles > 0 { text += "; \(counted(failedFiles, "file")) failed" }
         if let verdicts {
             text +=
-                "; simulated user: \(verdicts.counts.total) verdicts (\(verdicts.counts.normal) normal, "
+                "; simulated user: \(counted(verdicts.counts.total, "verdict")) (\(verdicts.counts.normal) normal, "
                 + "\(verdicts.counts.confirmed) confirmed, \(verdicts.counts.missed) missed)"
             if verdicts.refused > 0 { text += ", \(verdicts.refused) refused" }
         }

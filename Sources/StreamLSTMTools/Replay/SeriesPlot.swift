@@ -37,7 +37,9 @@ package struct SeriesPlot {
 
             """
         let alerts = runs(series.firing).count
-        out += text(left, 22, "\(escape(series.key)): \(times.count) samples, \(alerts) alerts", size: 15, bold: true)
+        out += text(
+            left, 22, "\(escape(series.key)): \(counted(times.count, "sample")), \(counted(alerts, "alert"))", size: 15,
+            bold: true)
         out += legend(at: width - right - 560, 22)
         // Labelled windows across both panels, then alert runs over the values.
         for window in series.windows {
