@@ -31,6 +31,17 @@ public struct GRUCell: RecurrentCell, Hashable {
     // Gradients of the input-side and the recurrent-side pre-activations (3H each).
     public var preactivationGradientSize: Int { 2 * gateRows }
 
+    /// Where `forward` leaves a step's values in its cache, for `backward`: after x, h_prev, the
+    /// activated gates r z n and Wh_n·h + bh_n.
+    @inline(__always)
+    func cacheLayout<P: Strideable>(_ cache: P) -> (hPrev: P, r: P, z: P, n: P, recurrentN: P)
+    where P.Stride == Int {
+        let h = hiddenSize
+        let hPrev = cache.advanced(by: inputSize)
+        let r = hPrev.advanced(by: h)
+        return (hPrev, r, r.advanced(by: h), r.advanced(by: 2 * h), r.advanced(by: 3 * h))
+    }
+
     public func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
         initializeUniform(p, count: inputBiasOffset, using: &rng)
         (p + inputBiasOffset).update(repeating: 0, count: 2 * gateRows)
@@ -45,15 +56,12 @@ public struct GRUCell: RecurrentCell, Hashable {
     ) {
         typealias T = W.Scalar
         let h = hiddenSize
-        let cx = cache
-        let hPrev = cache + inputSize
-        let gates = hPrev + h
-        let (r, z, n) = (gates, gates + h, gates + 2 * h)
-        let recurrentN = gates + 3 * h
+        let (hPrev, r, z, n, recurrentN) = cacheLayout(cache)
+        let gates = r
         let ax = scratch
         let ah = scratch + gateRows
 
-        cx.update(from: x, count: inputSize)
+        cache.update(from: x, count: inputSize)
         hPrev.update(from: state, count: h)
         Kernels.widen(p + inputBiasOffset, into: ax, count: gateRows)
         Kernels.multiplyAdd(p, rows: gateRows, cols: inputSize, x, into: ax)
@@ -76,10 +84,7 @@ public struct GRUCell: RecurrentCell, Hashable {
         parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
     ) {
         let h = hiddenSize
-        let hPrev = cache + inputSize
-        let gates = hPrev + h
-        let (r, z, n) = (gates, gates + h, gates + 2 * h)
-        let recurrentN = gates + 3 * h
+        let (hPrev, r, z, n, recurrentN) = cacheLayout(cache)
         let dax = preactivationGradient
         let dah = preactivationGradient + gateRows
 

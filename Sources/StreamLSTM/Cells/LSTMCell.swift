@@ -25,8 +25,9 @@ public struct LSTMCell: RecurrentCell, Hashable {
     }
 
     var gateRows: Int { 4 * hiddenSize }
-    var columns: Int { inputSize + hiddenSize }
-    var biasOffset: Int { gateRows * columns }
+    var affine: ConcatenatedAffine { ConcatenatedAffine(inputSize: inputSize, hiddenSize: hiddenSize, rows: gateRows) }
+    var columns: Int { affine.columns }
+    var biasOffset: Int { affine.biasOffset }
     var peepholeOffset: Int { biasOffset + gateRows }
 
     public var parameterCount: Int { peepholeOffset + (peepholes ? 3 * hiddenSize : 0) }
@@ -37,6 +38,20 @@ public struct LSTMCell: RecurrentCell, Hashable {
     public var scratchSize: Int { columns }
     // Gate pre-activation gradients, order i f g o.
     public var preactivationGradientSize: Int { gateRows }
+
+    /// Where `forward` leaves a step's values in its cache, for `backward`: after [x, h_prev], c_prev,
+    /// the activated gates i f g o, c and tanh(c).
+    @inline(__always)
+    func cacheLayout<P: Strideable>(_ cache: P) -> (cPrev: P, i: P, f: P, g: P, o: P, c: P, tanhC: P)
+    where P.Stride == Int {
+        let h = hiddenSize
+        let cPrev = cache.advanced(by: columns)
+        let i = cPrev.advanced(by: h)
+        return (
+            cPrev, i, i.advanced(by: h), i.advanced(by: 2 * h), i.advanced(by: 3 * h), i.advanced(by: 4 * h),
+            i.advanced(by: 5 * h)
+        )
+    }
 
     public func initialize<T: NeuralScalar>(_ p: UnsafeMutablePointer<T>, using rng: inout SplitMix64) {
         initializeUniform(p, count: biasOffset, using: &rng)
@@ -54,19 +69,11 @@ public struct LSTMCell: RecurrentCell, Hashable {
     ) {
         typealias T = W.Scalar
         let h = hiddenSize
-        let v = cache
-        let cPrev = cache + columns
-        let gates = cPrev + h
-        let (i, f, g, o) = (gates, gates + h, gates + 2 * h, gates + 3 * h)
-        let c = gates + 4 * h
-        let tanhC = c + h
+        let (cPrev, i, f, g, o, c, tanhC) = cacheLayout(cache)
 
-        v.update(from: x, count: inputSize)
-        (v + inputSize).update(from: state, count: h)
+        // The gates' pre-activations, i f g o in a row from `i`.
+        affine.forward(p, input: x, hidden: state, v: cache, into: i)
         cPrev.update(from: state + h, count: h)
-
-        Kernels.widen(p + biasOffset, into: gates, count: gateRows)
-        Kernels.multiplyAdd(p, rows: gateRows, cols: columns, v, into: gates)
         if peepholes {
             let (pi, pf) = (p + peepholeOffset, p + peepholeOffset + h)
             for j in 0..<h {
@@ -96,15 +103,10 @@ public struct LSTMCell: RecurrentCell, Hashable {
         parameterGradient dp: UnsafeMutablePointer<T>, scratch: UnsafeMutablePointer<T>
     ) {
         let h = hiddenSize
-        let cPrev = cache + columns
-        let gates = cPrev + h
-        let (i, f, g, o) = (gates, gates + h, gates + 2 * h, gates + 3 * h)
-        let c = gates + 4 * h
-        let tanhC = c + h
+        let (cPrev, i, f, g, o, c, tanhC) = cacheLayout(cache)
         let dh = stateGradient
         let dc = stateGradient + h
 
-        let dv = scratch
         let peep = peepholes ? p + peepholeOffset : p
         let dpeep = dp + peepholeOffset
         for j in 0..<h {
@@ -127,11 +129,9 @@ public struct LSTMCell: RecurrentCell, Hashable {
             da[3 * h + j] = daO
             dc[j] = dcPrev
         }
-        Kernels.axpy(1, da, into: dp + biasOffset, count: gateRows)
-        dv.update(repeating: 0, count: columns)
-        Kernels.multiplyTransposedAdd(p, rows: gateRows, cols: columns, da, into: dv)
-        inputGradient.update(from: dv, count: inputSize)
-        dh.update(from: dv + inputSize, count: h)
+        affine.backward(
+            p, preactivationGradient: da, parameterGradient: dp, dv: scratch, inputGradient: inputGradient,
+            hiddenGradient: dh)
     }
 
     @_specialize(where T == Float)
@@ -140,9 +140,8 @@ public struct LSTMCell: RecurrentCell, Hashable {
         preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,
         parameterGradient dp: UnsafeMutablePointer<T>
     ) {
-        // [x, h_prev] opens every step's cache.
-        Kernels.outerProductSum(
-            preactivationGradients, stride: gradientStride, rows: gateRows,
-            caches, stride: cacheStride, cols: columns, steps: steps, into: dp)
+        affine.accumulateWeightGradients(
+            caches: caches, cacheStride: cacheStride, preactivationGradients: preactivationGradients,
+            gradientStride: gradientStride, steps: steps, parameterGradient: dp)
     }
 }

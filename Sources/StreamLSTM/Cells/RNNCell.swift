@@ -11,8 +11,11 @@ public struct RNNCell: RecurrentCell, Hashable {
         self.hiddenSize = hiddenSize
     }
 
-    var columns: Int { inputSize + hiddenSize }
-    var biasOffset: Int { hiddenSize * columns }
+    var affine: ConcatenatedAffine {
+        ConcatenatedAffine(inputSize: inputSize, hiddenSize: hiddenSize, rows: hiddenSize)
+    }
+    var columns: Int { affine.columns }
+    var biasOffset: Int { affine.biasOffset }
 
     public var parameterCount: Int { biasOffset + hiddenSize }
     public var stateSize: Int { hiddenSize }
@@ -36,12 +39,8 @@ public struct RNNCell: RecurrentCell, Hashable {
     ) {
         typealias T = W.Scalar
         let h = hiddenSize
-        let v = cache
         let out = cache + columns
-        v.update(from: x, count: inputSize)
-        (v + inputSize).update(from: state, count: h)
-        Kernels.widen(p + biasOffset, into: out, count: h)
-        Kernels.multiplyAdd(p, rows: h, cols: columns, v, into: out)
+        affine.forward(p, input: x, hidden: state, v: cache, into: out)
         T.tanhInPlace(out, count: h)
         state.update(from: out, count: h)
     }
@@ -55,13 +54,10 @@ public struct RNNCell: RecurrentCell, Hashable {
     ) {
         let h = hiddenSize
         let out = cache + columns
-        let dv = scratch
         for j in 0..<h { da[j] = dh[j] * (1 - out[j] * out[j]) }
-        Kernels.axpy(1, da, into: dp + biasOffset, count: h)
-        dv.update(repeating: 0, count: columns)
-        Kernels.multiplyTransposedAdd(p, rows: h, cols: columns, da, into: dv)
-        inputGradient.update(from: dv, count: inputSize)
-        dh.update(from: dv + inputSize, count: h)
+        affine.backward(
+            p, preactivationGradient: da, parameterGradient: dp, dv: scratch, inputGradient: inputGradient,
+            hiddenGradient: dh)
     }
 
     @_specialize(where T == Float)
@@ -70,8 +66,8 @@ public struct RNNCell: RecurrentCell, Hashable {
         preactivationGradients: UnsafePointer<T>, gradientStride: Int, steps: Int,
         parameterGradient dp: UnsafeMutablePointer<T>
     ) {
-        Kernels.outerProductSum(
-            preactivationGradients, stride: gradientStride, rows: hiddenSize,
-            caches, stride: cacheStride, cols: columns, steps: steps, into: dp)
+        affine.accumulateWeightGradients(
+            caches: caches, cacheStride: cacheStride, preactivationGradients: preactivationGradients,
+            gradientStride: gradientStride, steps: steps, parameterGradient: dp)
     }
 }
