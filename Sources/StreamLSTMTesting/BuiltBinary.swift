@@ -46,3 +46,11 @@ package func makeTemporaryFolder(_ prefix: String = "streamlstmd") throws -> URL
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     return folder
 }
+
+/// Writes `contents` as UTF-8 to the file `name` in `folder`, replacing it, and returns the file.
+@discardableResult
+package func writeFile(_ name: String, in folder: URL, _ contents: String) throws -> URL {
+    let file = folder.appendingPathComponent(name)
+    try contents.write(to: file, atomically: true, encoding: .utf8)
+    return file
+}

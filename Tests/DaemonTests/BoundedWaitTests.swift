@@ -17,8 +17,7 @@ struct BoundedWaitTests {
         // a question for it cannot even be queued.
         let folder = try makeTemporaryFolder("stuck")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let config = folder.appendingPathComponent("streamlstmd.yaml")
-        try "queue_capacity: 2\n".write(to: config, atomically: true, encoding: .utf8)
+        let config = try writeFile("streamlstmd.yaml", in: folder, "queue_capacity: 2\n")
         let daemon = try RunningDaemon(
             [
                 "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",

@@ -56,8 +56,7 @@ struct CheckpointCompletenessTests {
         let folder = try makeTemporaryFolder("stop-race")
         defer { try? FileManager.default.removeItem(at: folder) }
         let state = folder.appendingPathComponent("state")
-        let configFile = folder.appendingPathComponent("streamlstmd.yaml")
-        try "checkpoint_interval: 1\n".write(to: configFile, atomically: true, encoding: .utf8)
+        let configFile = try writeFile("streamlstmd.yaml", in: folder, "checkpoint_interval: 1\n")
         let daemon = try RunningDaemon(
             [
                 "run", "--config", configFile.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",

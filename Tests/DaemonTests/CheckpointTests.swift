@@ -281,9 +281,9 @@ struct CheckpointTests {
         let folder = try makeTemporaryFolder("crash")
         defer { try? FileManager.default.removeItem(at: folder) }
         let state = folder.appendingPathComponent("state")
-        let configFile = folder.appendingPathComponent("streamlstmd.yaml")
-        try "checkpoint_interval: 1\nalerts:\n  resend_interval: 1000000\ntraining:\n  priority: normal\n"
-            .write(to: configFile, atomically: true, encoding: .utf8)
+        let configFile = try writeFile(
+            "streamlstmd.yaml", in: folder,
+            "checkpoint_interval: 1\nalerts:\n  resend_interval: 1000000\ntraining:\n  priority: normal\n")
         let arguments = [
             "run", "--config", configFile.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
             "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", state.path, "--shards", "2",

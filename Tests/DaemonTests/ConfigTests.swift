@@ -131,8 +131,7 @@ struct ConfigTests {
         #expect(good.standardOutput.contains("  fire_threshold: 0.5\n"))
         let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let bad = folder.appendingPathComponent("bad.yaml")
-        try "scorer:\n  error_scale: -1\n".write(to: bad, atomically: true, encoding: .utf8)
+        let bad = try writeFile("bad.yaml", in: folder, "scorer:\n  error_scale: -1\n")
         let refused = try BuiltBinary.run(["check-config", bad.path])
         #expect(refused.status == 78)
         #expect(refused.standardError.contains("scorer.error_scale: -1 must be > 0"), "\(refused.standardError)")

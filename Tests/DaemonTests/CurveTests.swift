@@ -50,21 +50,22 @@ struct CurveTests {
 
         /// `extra`: more top-level YAML for the configuration.
         init(_ keys: Keys, extra: String = "") throws {
-            let config = keys.folder.appendingPathComponent("streamlstmd.yaml")
-            try """
-            inputs:
-              - listen: ["tcp://127.0.0.1:*"]
-                curve:
+            let config = try writeFile(
+                "streamlstmd.yaml", in: keys.folder,
+                """
+                inputs:
+                  - listen: ["tcp://127.0.0.1:*"]
+                    curve:
+                      secret_key_file: "\(keys.secretCertificate("server").path)"
+                      allowed_keys: "\(keys.allowed.path)"
+                alerts_endpoint: "tcp://127.0.0.1:*"
+                alerts_curve:
                   secret_key_file: "\(keys.secretCertificate("server").path)"
-                  allowed_keys: "\(keys.allowed.path)"
-            alerts_endpoint: "tcp://127.0.0.1:*"
-            alerts_curve:
-              secret_key_file: "\(keys.secretCertificate("server").path)"
-              allowed_keys: "\(keys.subscribers.path)"
-            alerts:
-              resend_interval: 100000
-            \(extra)
-            """.write(to: config, atomically: true, encoding: .utf8)
+                  allowed_keys: "\(keys.subscribers.path)"
+                alerts:
+                  resend_interval: 100000
+                \(extra)
+                """)
             process = try RunningDaemon([
                 "run", "--config", config.path, "--http", "127.0.0.1:0", "--status-interval", "0", "--shards", "1",
             ])
@@ -165,8 +166,7 @@ struct CurveTests {
     )
     func refusedReloadChangesNothing() throws {
         let keys = try Keys()
-        let token = keys.folder.appendingPathComponent("token")
-        try "secret\n".write(to: token, atomically: true, encoding: .utf8)
+        let token = try writeFile("token", in: keys.folder, "secret\n")
         let daemon = try Daemon(keys, extra: "alertmanager:\n  bearer_token_file: \"\(token.path)\"")
         try FileManager.default.copyItem(
             at: keys.publicCertificate("producer-b"), to: keys.allowed.appendingPathComponent("producer-b.key"))
@@ -313,12 +313,13 @@ struct CurveTests {
             "\(alerts.standardError)")
         let folder = try makeTemporaryFolder("plain")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let allowed = folder.appendingPathComponent("allowed.yaml")
-        try """
-        inputs:
-          - listen: ["tcp://0.0.0.0:5555"]
-            allow_plaintext: true
-        """.write(to: allowed, atomically: true, encoding: .utf8)
+        let allowed = try writeFile(
+            "allowed.yaml", in: folder,
+            """
+            inputs:
+              - listen: ["tcp://0.0.0.0:5555"]
+                allow_plaintext: true
+            """)
         #expect(try BuiltBinary.run(["check-config", allowed.path]).status == 0)
     }
 }

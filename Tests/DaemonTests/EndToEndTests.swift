@@ -16,13 +16,14 @@ struct EndToEndTests {
     func threeFormats() throws {
         let folder = try makeTemporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let config = folder.appendingPathComponent("streamlstmd.yaml")
-        try """
-        inputs:
-          - listen: ["tcp://127.0.0.1:*"]
-            max_message_bytes: 100000
-        max_series: 6
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let config = try writeFile(
+            "streamlstmd.yaml", in: folder,
+            """
+            inputs:
+              - listen: ["tcp://127.0.0.1:*"]
+                max_message_bytes: 100000
+            max_series: 6
+            """)
         let daemon = try RunningDaemon([
             "run", "--config", config.path, "--alerts", "tcp://127.0.0.1:*",
             "--shards", "2", "--status-interval", "0", "--instance", "e2e",

@@ -95,8 +95,7 @@ struct ErrorValueTests {
     func certificateProblems() throws {
         let directory = try makeTemporaryFolder("certs")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let garbage = directory.appendingPathComponent("garbage.key")
-        try "not a certificate".write(to: garbage, atomically: true, encoding: .utf8)
+        let garbage = try writeFile("garbage.key", in: directory, "not a certificate")
         #expect(throws: CurveCertificate.Problem.noPublicKey(file: garbage.path)) {
             try CurveCertificate.load(garbage.path)
         }

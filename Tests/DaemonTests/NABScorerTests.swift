@@ -150,9 +150,9 @@ struct NABScorerTests {
             "timestamp,value,prediction,anomaly_score,alert,reason\n1,1,,0,0,warming_up\n2,5,1,0.9,1,spike\n3,5,5,0.6,1,spike\n4,1,5,0,0,spike\n5,9,1,0.9,1,spike\n"
             .write(to: older, atomically: true, encoding: .utf8)
         #expect(try LabelledCorpus.readScores(older.path).pages == [false, true, false, false, true])
-        let bad = folder.appendingPathComponent("bad.csv")
-        try "timestamp,value,prediction,anomaly_score,alert,reason,page\n1,1,,0,0,warming_up,2\n"
-            .write(to: bad, atomically: true, encoding: .utf8)
+        let bad = try writeFile(
+            "bad.csv", in: folder, "timestamp,value,prediction,anomaly_score,alert,reason,page\n1,1,,0,0,warming_up,2\n"
+        )
         #expect(throws: RecordingError.self) { try LabelledCorpus.readScores(bad.path) }
     }
 }

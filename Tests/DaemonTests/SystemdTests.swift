@@ -107,8 +107,7 @@ struct SystemdTests {
         let folder = try makeTemporaryFolder("notify")
         defer { try? FileManager.default.removeItem(at: folder) }
         let listener = try NotifyListener(folder: folder)
-        let config = folder.appendingPathComponent("streamlstmd.yaml")
-        try "alerts:\n  fire_threshold: 0.5\n".write(to: config, atomically: true, encoding: .utf8)
+        let config = try writeFile("streamlstmd.yaml", in: folder, "alerts:\n  fire_threshold: 0.5\n")
         let daemon = try RunningDaemon(
             [
                 "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*",

@@ -20,9 +20,7 @@ struct ToolsTests {
             if t == spikeAt { value += 80 }
             text += "\(rfc3339(1_700_000_000 + 60 * Double(t))),\(value)\n"
         }
-        let url = folder.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url
+        return try writeFile(name, in: folder, text)
     }
 
     @Test("A published CSV recording makes the daemon alert, and `alerts` prints it")
@@ -53,9 +51,7 @@ struct ToolsTests {
     func badRecording() throws {
         let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("bad.csv")
-        try "timestamp,value\n1700000000,1\n1700000060,not-a-number\n".write(
-            to: file, atomically: true, encoding: .utf8)
+        let file = try writeFile("bad.csv", in: folder, "timestamp,value\n1700000000,1\n1700000060,not-a-number\n")
         let outcome = try BuiltBinary.run(["publish", file.path, "--bind", "tcp://127.0.0.1:*", "--wait", "1"])
         #expect(outcome.status != 0)
         #expect(outcome.standardError.contains("bad.csv:3: bad value \"not-a-number\""), "\(outcome.standardError)")
@@ -65,8 +61,7 @@ struct ToolsTests {
     func publishExitCodes() throws {
         let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let file = folder.appendingPathComponent("ok.csv")
-        try "timestamp,value\n1700000000,1\n".write(to: file, atomically: true, encoding: .utf8)
+        let file = try writeFile("ok.csv", in: folder, "timestamp,value\n1700000000,1\n")
         let port = try unusedLoopbackPort()
         let nobody = try BuiltBinary.run(["publish", file.path, "--connect", "127.0.0.1:\(port)", "--wait", "1"])
         #expect(nobody.status == EX_UNAVAILABLE, "\(nobody.standardError)")
@@ -80,9 +75,8 @@ struct ToolsTests {
     func readerFormats() throws {
         let folder = try makeTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let csv = folder.appendingPathComponent("many.csv")
-        try "series,timestamp,value\na,2014-02-14 14:27:00,1.5\nb,1392388080,2\n".write(
-            to: csv, atomically: true, encoding: .utf8)
+        let csv = try writeFile(
+            "many.csv", in: folder, "series,timestamp,value\na,2014-02-14 14:27:00,1.5\nb,1392388080,2\n")
         #expect(
             try RecordingReader.read(csv) == [
                 RecordedSample(
@@ -92,16 +86,14 @@ struct ToolsTests {
                     key: "b", timestamp: 1_392_388_080, value: 2,
                     timestampText: "1392388080"),
             ])
-        let ndjson = folder.appendingPathComponent("x.ndjson")
-        try #"{"series":"m","labels":{"h":"1"},"ts":5,"value":3}"#.write(to: ndjson, atomically: true, encoding: .utf8)
+        let ndjson = try writeFile("x.ndjson", in: folder, #"{"series":"m","labels":{"h":"1"},"ts":5,"value":3}"#)
         #expect(
             try RecordingReader.read(ndjson) == [
                 RecordedSample(
                     key: #"m{h="1"}"#, timestamp: 5, value: 3,
                     timestampText: "1970-01-01T00:00:05Z")
             ])
-        let empty = folder.appendingPathComponent("empty.csv")
-        try "".write(to: empty, atomically: true, encoding: .utf8)
+        let empty = try writeFile("empty.csv", in: folder, "")
         #expect(throws: RecordingError(file: empty.path, line: nil, problem: "empty file")) {
             try RecordingReader.read(empty)
         }
