@@ -36,6 +36,30 @@ struct ReviewMendTests {
         #expect(ends <= 220, "the warning twin is sent resolved (endsAt \(ends)), not left firing")
     }
 
+    @Test("A queue past its capacity keeps its newest alerts and counts the dropped ones, however many come at once")
+    func queueCapacity() throws {
+        var config = AlertmanagerConfig()
+        config.urls = ["http://127.0.0.1:9"]
+        config.queueCapacity = 10
+        let book = AlertmanagerBook(config: config, instance: "test")
+        for n in 0..<25 {
+            let alert = Alert(
+                status: .firing, severity: .critical, series: SeriesIdentity(key: "queue.s\(n)"), startsAt: 100,
+                endsAt: 400, sampleTime: 100, value: 1, predicted: 0, lower: 0, upper: 0, score: 0.9, threshold: 0.5,
+                reason: .spike, modelVersion: 0)
+            book.take(alert, now: Double(n))
+        }
+        // All 25 are taken in at once (the inbox), and the queue is held to its 10 newest.
+        let (length, dropped) = book.queue(of: config.urls[0])
+        #expect(length == 10)
+        #expect(dropped == 15)
+        // The next batch re-sends what fell due (never sent: all 25); the 10 kept come first, newest included.
+        let batch = book.batch(for: config.urls[0], now: 30, limit: 10)
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(batch.body.utf8)) as? [[String: Any]])
+        let series = Set(sent.compactMap { ($0["labels"] as? [String: String])?["series"] })
+        #expect(series == Set((15..<25).map { "queue.s\($0)" }), "\(series.sorted())")
+    }
+
     @Test(
         "Restored series keep their state under keys made now, and are admitted against the budget with the prior shared"
     )

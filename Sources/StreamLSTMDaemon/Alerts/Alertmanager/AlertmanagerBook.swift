@@ -151,6 +151,8 @@ package final class AlertmanagerBook: Sendable {
         for (key, notice) in notices.sorted(by: { $0.value.order < $1.value.order }) {
             Self.apply(notice.alert, key: key, now: notice.now, to: &state)
         }
+        // The queues are held to their capacity once per intake, not once per alert taken in.
+        for url in state.config.urls { Self.enforceCapacity(url, in: &state) }
         // Emptied here, on the sender's thread, and grown to twice what came in since the last time:
         // shards then fill it without growing it (a rehash of thousands of entries on a shard's thread).
         let arrived = notices.count
@@ -187,6 +189,7 @@ package final class AlertmanagerBook: Sendable {
         state.withLock { state in
             state.entries[key] = Entry(restored: alert)
             Self.markWaiting(key, in: &state, now: now)
+            for url in state.config.urls { Self.enforceCapacity(url, in: &state) }
         }
     }
 
@@ -249,18 +252,18 @@ package final class AlertmanagerBook: Sendable {
         }
     }
 
-    /// (The targets are those of `config.urls`. Looping over `targets.keys` instead would hold the
-    /// targets' storage while one is changed, and copy its whole waiting map for every alert.)
+    /// The alert waits for every Alertmanager that has not got it waiting already; the caller holds
+    /// the queues to their capacity. (The targets are those of `config.urls`. Looping over
+    /// `targets.keys` instead would hold the targets' storage while one is changed, and copy its
+    /// whole waiting map for every alert.)
     private static func markWaiting(_ key: Key, in state: inout State, now: Double) {
-        for url in state.config.urls {
-            if state.targets[url]?.waiting[key] == nil { state.targets[url]?.waiting[key] = now }
-            enforceCapacity(url, in: &state)
+        for url in state.config.urls where state.targets[url]?.waiting[key] == nil {
+            state.targets[url]?.waiting[key] = now
         }
     }
 
     /// Past the capacity the oldest are dropped, a hundredth of the capacity more than the excess at
-    /// once: the sort that finds them then runs once per that many alerts, not for every alert a shard
-    /// raises while an Alertmanager is away.
+    /// once, so that the next few alerts do not each sort the queue again.
     private static func enforceCapacity(_ url: String, in state: inout State) {
         let capacity = state.config.queueCapacity
         guard let count = state.targets[url]?.waiting.count, count > capacity else { return }
