@@ -26,6 +26,31 @@ struct DaemonServiceTests {
         }
     }
 
+    @Test("A failed start leaves the checkpoint on disk as it was: it may be a running daemon's")
+    func failedStartWritesNoCheckpoint() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = DaemonConfig.inProcess(EngineConfig())
+        config.stateDirectory = directory.path
+        config.checkpointInterval = 3600
+        // A first daemon leaves a checkpoint behind.
+        _ = try await DaemonService.withRunning(config: config, logger: Logger(label: "test")) { _ in }
+        let checkpoint = directory.appendingPathComponent("series.ckpt")
+        let before = try Data(contentsOf: checkpoint)
+        let written = try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date
+        // A second one on the same state directory fails to start (its HTTP port is taken).
+        let taken = try BoundedHTTPServer(host: "127.0.0.1", port: 0, routes: [], logger: Logger(label: "test"))
+        config.http = taken.address
+        let second = DaemonService(
+            config: config, logger: Logger(label: "test"),
+            surroundings: .init(levels: LogLevelSwitch(.info)) { [config] in config })
+        await #expect(throws: DaemonService.CouldNotStart.self) { try await second.run() }
+        #expect(try Data(contentsOf: checkpoint) == before)
+        let after = try FileManager.default.attributesOfItem(atPath: checkpoint.path)[.modificationDate] as? Date
+        #expect(after == written, "the checkpoint was written again by a start that failed")
+        #expect(!FileManager.default.fileExists(atPath: checkpoint.path + ".tmp"))
+    }
+
     @Test("A daemon inside a tool returns what its body returned, after the last checkpoint is written")
     func withRunningStopsInOrder() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")

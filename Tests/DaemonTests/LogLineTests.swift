@@ -42,6 +42,13 @@ struct LogLineTests {
         #expect(changed["samples_per_s"] == "50" && changed["samples"] == "500")
         #expect(changed["rejected"] == "4" && changed["rejected_out_of_order"] == "3")
         #expect(changed["rejected_bad_timestamp"] == "1" && changed["rejected_series_limit"] == nil)
+        // Quiet for 260 s (no line), then 100 samples in the last 10 s: the rate is now's, not the stretch's.
+        for time in stride(from: 350.0, through: 600, by: 10) { tick(time, series: 2) }
+        #expect(lines.all.count == 4)
+        stats.samples += 100
+        tick(610, series: 2)
+        #expect(lines.all.count == 5)
+        #expect(lines.all[4].metadata["samples_per_s"] == "10", "\(lines.all[4].metadata)")
         for entry in lines.all {
             for (key, value) in entry.metadata {
                 guard case .string(let text) = value else {
@@ -61,7 +68,10 @@ struct LogLineTests {
             "applied": "",
             "example": #"a: value "x" is not a number"#,
             "samples": "12",
+            "reply": "<html>\r\n<h1>502</h1>\r\n\tbad\u{1B}[0m",
         ])
+        // One event, one line: CR LF (one Character in Swift), a tab and an escape are escaped too.
+        #expect(flat["reply"] == #""<html>\r\n<h1>502</h1>\r\n\tbad\u{1b}[0m""#)
         #expect(flat["rejected_bad_timestamp"] == "1" && flat["rejected_out_of_order"] == "3")
         #expect(flat["rejected"] == nil)
         #expect(flat["endpoints"] == #""tcp://a:1 tcp://b:2""#)

@@ -241,12 +241,13 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// An incident that lasts this long is a new normal, and the fits learn it in full (as training does
     /// by default, `learn_after`).
     static let incidentBecomesNormalAfter = 120
-    /// Tail samples' worth of evidence for a light (exponential) tail that the single-error test's fitted
-    /// shape must outweigh (`TailEstimator.shapePrior`): an incident's few huge errors no longer make the
-    /// error tail heavy and hide the series' next incident. At most 56% of the fitted shape is kept (the
-    /// fit's memory of 2,000 samples holds about 100 tail samples). The spike test only: the same prior
-    /// on the time-of-day and drift tests paged on a clean daily cycle in its second day, and lost NAB
-    /// points. Chosen on NAB's development split and smd_asd together (80-160 a plateau on both; see the README).
+    /// Tail samples' worth of evidence for a light (exponential) tail that the single-error test's
+    /// fitted shape must outweigh (`TailEstimator.shapePrior`): an incident's few huge errors no longer
+    /// make the error tail heavy and hide the series' next incident. A series with a tail of 5% keeps
+    /// 38% of the fitted shape at 1,000 samples and 56% once its fit's memory (2,000) is full. The
+    /// spike test only: the same prior on the time-of-day and drift tests paged on a clean daily
+    /// cycle in its second day, and lost NAB points. Chosen on NAB's development split and smd_asd
+    /// together (80-160 a plateau on both; see the README).
     static let errorTailShapePrior = 80.0
     /// Surprise of a value just out of range; it grows with the distance, up to 40.
     static let outOfRangeSurprise = 10.0

@@ -124,11 +124,10 @@ package final class DaemonRuntime: Sendable {
                 let checkpointer = Checkpointer(
                     store: store, engine: engine, interval: config.checkpointInterval, logger: logger, metrics: metrics)
                 self.checkpointer = checkpointer
-                // After the shards have stopped (stopping them again is harmless), as at shutdown.
-                started.append {
-                    engine.stop()
-                    checkpointer.writeFinal()
-                }
+                // A failed start stops the shards and writes no checkpoint: what they hold was just read
+                // from the file (a few samples at most came in since), and a start that fails on a taken
+                // port is often a second copy beside the running daemon, whose file it would overwrite.
+                started.append { engine.stop() }
                 feedback = FeedbackJournal(directory: directory, logger: logger)
             } else {
                 checkpointer = nil

@@ -93,7 +93,7 @@ package final class DaemonService: Service, Sendable {
     /// For the tools that run a daemon inside their own process (the demo, the benchmark): builds
     /// the parts, runs `body` on a thread of its own while they run, then stops them in the
     /// service's order and returns what `body` returned. An error of the parts' start is thrown
-    /// as the part threw it; `body`'s error before a part's.
+    /// as the part threw it; `body`'s error before a part's (which is then logged).
     package static func withRunning<Outcome: Sendable>(
         config: DaemonConfig, logger: Logger,
         _ body: @escaping @Sendable (DaemonRuntime) throws -> Outcome
@@ -115,6 +115,10 @@ package final class DaemonService: Service, Sendable {
                 try await tasks.waitForAll()
             } catch {
                 partFailed = error
+            }
+            if case .failure = outcome, let partFailed {
+                // The body's error is thrown; the part's failure, often its cause, is not lost.
+                logger.error("a part of the daemon failed", metadata: ["error": "\(partFailed)"])
             }
             let value = try outcome.get()
             if let partFailed { throw partFailed }

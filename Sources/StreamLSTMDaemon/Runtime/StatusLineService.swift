@@ -37,23 +37,31 @@ package struct StatusLine {
     package static let defaultIdleInterval = 300.0
 
     package let idleInterval: Double
+    /// What the last line said, and when: whether the next one is due.
     private var last: EngineStats.Snapshot
     private var lastSeries = -1
     private var lastTime: Double
+    /// The counts at the last look, line or not: what the rate is taken over.
+    private var previous: EngineStats.Snapshot
+    private var previousTime: Double
 
     package init(idleInterval: Double, at time: Double, _ snapshot: EngineStats.Snapshot) {
         self.idleInterval = idleInterval
         last = snapshot
         lastTime = time
+        previous = snapshot
+        previousTime = time
     }
 
     /// The line's metadata if one is due at `time`: a count changed since the last line, or
-    /// `idleInterval` passed without one. Rates are over the time since the last line.
+    /// `idleInterval` passed without one. The rate is over the time since the last look (the last
+    /// interval), not since the last line: after a quiet stretch it is the rate now.
     package mutating func next(at time: Double, _ now: EngineStats.Snapshot, series: Int) -> Logger.Metadata? {
+        defer { (previous, previousTime) = (now, time) }
         guard now != last || series != lastSeries || time - lastTime >= idleInterval else { return nil }
-        let seconds = max(time - lastTime, 1e-9)
+        let seconds = max(time - previousTime, 1e-9)
         var metadata: Logger.Metadata = [
-            "samples_per_s": "\(Int(Double(now.samples - last.samples) / seconds))",
+            "samples_per_s": "\(Int(Double(now.samples - previous.samples) / seconds))",
             "samples": "\(now.samples)",
             "series": "\(series)",
             "alerts": "\(now.alertsFiring + now.alertsResolved)",

@@ -30,20 +30,33 @@ package enum Logfmt {
         }
     }
 
-    /// `text`, in double quotes with `\` and `"` escaped when a reader would otherwise split it.
+    /// `text`, in double quotes with `\`, `"` and control characters escaped, when a reader would
+    /// otherwise split it: one event stays one line, whatever a peer's reply holds (a proxy's error
+    /// page ends its lines in CR LF, which Swift counts as one character).
     package static func quoted(_ text: String) -> String {
-        guard text.isEmpty || text.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) else {
-            return text
-        }
+        let plain =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy { scalar in
+                scalar != " " && scalar != "\"" && scalar != "=" && !isControl(scalar)
+            }
+        guard !plain else { return text }
         var out = "\""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
             case "\n": out += "\\n"
-            default: out.append(character)
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where isControl(scalar): out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
+    }
+
+    /// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 }
