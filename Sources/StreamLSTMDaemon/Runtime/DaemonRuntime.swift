@@ -145,7 +145,7 @@ package final class DaemonRuntime: Sendable {
             }
             // Listening from here on (connections wait in the backlog until the server runs).
             part = .http
-            if let status, let address = try HTTPAddress(config.http) {
+            if let status, let address = HTTPAddress(config.http) {
                 http = try StatusServer.make(
                     host: address.host, port: address.port, registry: status.registry, readiness: status.readiness,
                     engine: engine, feedback: feedback, silences: silences, logger: logger)
