@@ -107,6 +107,15 @@ package final class AlertmanagerBook: Sendable {
         self.instance = instance
         state = Protected(State(config: config))
         configure(config)
+        // Room for as many alerts as a queue holds, in the inbox and its spare, before the first storm:
+        // otherwise the shard that raises it grows the inbox, rehashing thousands of entries (about
+        // 3.6 MB at the default capacity of 10,000, and only with an Alertmanager to send to).
+        if !config.urls.isEmpty {
+            inbox.withLock { inbox in
+                inbox.notices.reserveCapacity(config.queueCapacity)
+                inbox.spare.reserveCapacity(config.queueCapacity)
+            }
+        }
     }
 
     /// The daemon's HTTP address, for the links to each series (unless `external_url` is set).
