@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import StreamLSTMTesting
 import Testing
 
 @testable import StreamLSTMDaemon
@@ -28,7 +29,7 @@ struct DaemonServiceTests {
 
     @Test("A failed start leaves the checkpoint on disk as it was: it may be a running daemon's")
     func failedStartWritesNoCheckpoint() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
+        let directory = try makeTemporaryFolder("service")
         defer { try? FileManager.default.removeItem(at: directory) }
         var config = DaemonConfig.inProcess(EngineConfig())
         config.stateDirectory = directory.path
@@ -53,7 +54,7 @@ struct DaemonServiceTests {
 
     @Test("A daemon inside a tool returns what its body returned, after the last checkpoint is written")
     func withRunningStopsInOrder() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)")
+        let directory = try makeTemporaryFolder("service")
         defer { try? FileManager.default.removeItem(at: directory) }
         var config = DaemonConfig.inProcess(EngineConfig())
         config.stateDirectory = directory.path

@@ -24,9 +24,18 @@ package struct ConfigKey: Sendable {
     /// What is wrong with the value on its own ("0 is outside 1...1024"), or nil; the bounds that
     /// involve other keys are `DaemonConfig.relationProblem`'s.
     package var check: @Sendable (DaemonConfig) -> String? = { _ in nil }
+    /// One line on what the key does, for `check-config --keys`.
+    package var summary = ""
 
     /// `section.name`, as errors and reloads name it.
     package var path: String { section.isEmpty ? name : "\(section).\(name)" }
+
+    /// The key with its line for `check-config --keys`.
+    package func described(_ summary: String) -> ConfigKey {
+        var key = self
+        key.summary = summary
+        return key
+    }
 }
 
 extension ConfigKey {
@@ -111,17 +120,23 @@ extension DaemonConfig {
     /// Every key but the inputs (a list of mappings of their own, `InputConfig`), in the order
     /// `check-config` prints them.
     package static let keys: [ConfigKey] = [
-        .text("", "alerts_endpoint", \.alertsEndpoint),
-        .flag("", "alerts_allow_plaintext", \.alertsAllowPlaintext),
+        .text("", "alerts_endpoint", \.alertsEndpoint)
+            .described("PUB socket the alerts leave on"),
+        .flag("", "alerts_allow_plaintext", \.alertsAllowPlaintext)
+            .described("allow plain-text alerts on an address other than loopback"),
         ConfigKey(
             section: "", name: "http", change: .restart,
             read: { reader, config throws(ConfigError) in
                 // YAML 1.1 reads an unquoted `off` as false.
                 config.http = try (reader.raw("http") as? Bool) == false ? "off" : reader.string("http", config.http)
             },
-            print: { YAMLText.quoted($0.http) }),
-        .text("", "instance", \.engine.instance),
-        .whole("", "shards", \.engine.shards, .restart, .within(1...256)),
+            print: { YAMLText.quoted($0.http) }
+        )
+        .described("HOST:PORT of /metrics, /healthz, /readyz, /series, /feedback, /silences; off: none"),
+        .text("", "instance", \.engine.instance)
+            .described("names this daemon in alert labels (default: the host name)"),
+        .whole("", "shards", \.engine.shards, .restart, .within(1...256))
+            .described("shard threads (default: one per core)"),
         ConfigKey(
             section: "", name: "shard", change: .restart,
             read: { reader, config throws(ConfigError) in
@@ -131,96 +146,169 @@ extension DaemonConfig {
                 }
                 config.engine.instanceShard = shard
             },
-            print: { YAMLText.quoted($0.engine.instanceShard.description) }),
-        .whole("", "max_series", \.engine.maxSeries, .restart, .atLeast(1)),
-        .whole("", "max_memory", \.engine.maxMemory, .restart, .atLeast(0, "bytes (0: no budget)")),
-        .whole("", "queue_capacity", \.engine.queueCapacity, .restart, .atLeast(1)),
-        .number("", "status_interval", \.statusInterval, .restart, .atLeast(0, "seconds (0: no status lines)")),
-        .choice("", "log_level", \.logLevel, .live),
-        .text("", "state_dir", \.stateDirectory),
-        .number("", "checkpoint_interval", \.checkpointInterval, .restart, .atLeast(1, "second")),
+            print: { YAMLText.quoted($0.engine.instanceShard.description) }
+        )
+        .described("keep shard I of N instances on the same streams (I/N, by series fingerprint)"),
+        .whole("", "max_series", \.engine.maxSeries, .restart, .atLeast(1))
+            .described("new series past this many are rejected"),
+        .whole("", "max_memory", \.engine.maxMemory, .restart, .atLeast(0, "bytes (0: no budget)"))
+            .described("bytes the series may hold in all (0: no budget); new series past it are rejected"),
+        .whole("", "queue_capacity", \.engine.queueCapacity, .restart, .atLeast(1))
+            .described("message batches waiting per shard before producers are held back"),
+        .number("", "status_interval", \.statusInterval, .restart, .atLeast(0, "seconds (0: no status lines)"))
+            .described("seconds between looks: a status line when a count changed, else every 5 min; 0: none"),
+        .choice("", "log_level", \.logLevel, .live)
+            .described("trace, debug, info, notice, warning, error or critical"),
+        .text("", "state_dir", \.stateDirectory)
+            .described("checkpoints of every series; empty: $STATE_DIRECTORY if set, else none"),
+        .number("", "checkpoint_interval", \.checkpointInterval, .restart, .atLeast(1, "second"))
+            .described("seconds between checkpoints: a killed daemon loses at most this much"),
 
-        .number("alerts", "fire_threshold", \.engine.alerts.fireThreshold, .live, .above(0, upTo: 1)),
-        .number("alerts", "critical_threshold", \.engine.alerts.criticalThreshold, .live),
-        .number("alerts", "resolve_threshold", \.engine.alerts.resolveThreshold, .live),
-        .whole("alerts", "pending_samples", \.engine.alerts.pendingSamples, .live, .atLeast(1)),
-        .whole("alerts", "resolve_samples", \.engine.alerts.resolveSamples, .live, .atLeast(1)),
+        .number("alerts", "fire_threshold", \.engine.alerts.fireThreshold, .live, .above(0, upTo: 1))
+            .described("score that starts an alert"),
+        .number("alerts", "critical_threshold", \.engine.alerts.criticalThreshold, .live)
+            .described("score that makes it critical rather than a warning"),
+        .number("alerts", "resolve_threshold", \.engine.alerts.resolveThreshold, .live)
+            .described("while firing, scores below this count towards resolving"),
+        .whole("alerts", "pending_samples", \.engine.alerts.pendingSamples, .live, .atLeast(1))
+            .described("samples in a row at the fire threshold before firing"),
+        .whole("alerts", "resolve_samples", \.engine.alerts.resolveSamples, .live, .atLeast(1))
+            .described("calm samples in a row before resolving"),
         .whole(
             "alerts", "new_incident_after", \.engine.alerts.newIncidentAfter, .live,
-            .atLeast(0, "samples (0 turns it off)")),
-        .number("alerts", "cool_down", \.engine.alerts.coolDown, .live, .atLeast(0, "seconds")),
-        .number("alerts", "resend_interval", \.engine.alerts.resendInterval, .live, .above(0, "seconds")),
+            .atLeast(0, "samples (0 turns it off)")
+        )
+        .described("inside an open alert, a fire-level score after this many calm samples is new"),
+        .number("alerts", "cool_down", \.engine.alerts.coolDown, .live, .atLeast(0, "seconds"))
+            .described("seconds after a resolution before the series may fire again"),
+        .number("alerts", "resend_interval", \.engine.alerts.resendInterval, .live, .above(0, "seconds"))
+            .described("seconds between re-sends of a firing alert"),
 
-        .choice("model", "cell", \.engine.predictor.model.cell),
-        .whole("model", "hidden_size", \.engine.predictor.model.hiddenSize, .restart, .within(1...1024)),
-        .whole("model", "layers", \.engine.predictor.model.layers, .restart, .within(1...8)),
-        .flag("model", "peepholes", \.engine.predictor.model.peepholes),
-        .flag("model", "time_features", \.engine.predictor.timeFeatures),
+        .choice("model", "cell", \.engine.predictor.model.cell)
+            .described("lstm, gru or rnn"),
+        .whole("model", "hidden_size", \.engine.predictor.model.hiddenSize, .restart, .within(1...1024))
+            .described("units per layer (H)"),
+        .whole("model", "layers", \.engine.predictor.model.layers, .restart, .within(1...8))
+            .described("recurrent layers"),
+        .flag("model", "peepholes", \.engine.predictor.model.peepholes)
+            .described("peephole connections (LSTM only)"),
+        .flag("model", "time_features", \.engine.predictor.timeFeatures)
+            .described("feed time of day and day of week beside the value"),
         ConfigKey(
             section: "model", name: "seed", change: .restart,
             read: { reader, config throws(ConfigError) in
                 let seed = Int(truncatingIfNeeded: config.engine.predictor.seed)
                 config.engine.predictor.seed = UInt64(truncatingIfNeeded: try reader.int("seed", seed))
             },
-            print: { "\($0.engine.predictor.seed)" }),
+            print: { "\($0.engine.predictor.seed)" }
+        )
+        .described("weight initialisation: the same seed gives the same model"),
 
         .number(
-            "normalizer", "time_constant", \.engine.predictor.normalizer.timeConstant, .restart, .atLeast(1, "sample")),
-        .number("normalizer", "update_clip", \.engine.predictor.normalizer.updateClip, .restart, .above(0)),
-        .whole("normalizer", "shift_patience", \.engine.predictor.normalizer.shiftPatience, .restart, .atLeast(1)),
-        .number("normalizer", "input_clip", \.engine.predictor.normalizer.inputClip, .restart, .above(0)),
+            "normalizer", "time_constant", \.engine.predictor.normalizer.timeConstant, .restart, .atLeast(1, "sample")
+        )
+        .described("samples of memory of the level and spread"),
+        .number("normalizer", "update_clip", \.engine.predictor.normalizer.updateClip, .restart, .above(0))
+            .described("an outlier moves them as if it lay at most this many deviations away"),
+        .whole("normalizer", "shift_patience", \.engine.predictor.normalizer.shiftPatience, .restart, .atLeast(1))
+            .described("samples in a row beyond the clip that make a level shift"),
+        .number("normalizer", "input_clip", \.engine.predictor.normalizer.inputClip, .restart, .above(0))
+            .described("normalised values given to the model are clipped to ± this"),
 
-        .number("scorer", "error_scale", \.engine.predictor.scorer.errorScale, .restart, .above(0)),
-        .whole("scorer", "short_window", \.engine.predictor.scorer.shortWindow, .restart, .within(1...1000)),
-        .whole("scorer", "learning_period", \.engine.predictor.scorer.learningPeriod, .restart, .atLeast(0)),
-        .whole("scorer", "warm_up", \.engine.predictor.scorer.warmUp, .restart, .atLeast(0)),
+        .number("scorer", "error_scale", \.engine.predictor.scorer.errorScale, .restart, .above(0))
+            .described("likelihood: an error of e scales scores 1 - exp(-e / error_scale)"),
+        .whole("scorer", "short_window", \.engine.predictor.scorer.shortWindow, .restart, .within(1...1000))
+            .described("likelihood: raw scores averaged"),
+        .whole("scorer", "learning_period", \.engine.predictor.scorer.learningPeriod, .restart, .atLeast(0))
+            .described("likelihood: samples before it speaks"),
+        .whole("scorer", "warm_up", \.engine.predictor.scorer.warmUp, .restart, .atLeast(0))
+            .described("samples before any score"),
         .number(
             "scorer", "distribution_time_constant", \.engine.predictor.scorer.distributionTimeConstant, .restart,
-            .atLeast(1, "sample")),
-        .number("scorer", "mean_floor", \.engine.predictor.scorer.meanFloor, .restart, .atLeast(0)),
-        .number("scorer", "variance_floor", \.engine.predictor.scorer.varianceFloor, .restart, .above(0)),
-        .number("scorer", "spike_sensitivity", \.engine.predictor.scorer.spikeSensitivity, .restart, .within(0...10)),
-        .number("scorer", "daily_sensitivity", \.engine.predictor.scorer.dailySensitivity, .restart, .within(0...10)),
-        .number("scorer", "drift_sensitivity", \.engine.predictor.scorer.driftSensitivity, .restart, .within(0...10)),
-        .number("scorer", "stuck_sensitivity", \.engine.predictor.scorer.stuckSensitivity, .restart, .within(0...10)),
-        .number("scorer", "residual_floor", \.engine.predictor.scorer.residualFloor, .restart, .from(0, below: 1)),
-        .number("scorer", "out_of_range_margin", \.engine.predictor.scorer.outOfRangeMargin),
+            .atLeast(1, "sample")
+        )
+        .described("memory of the error distributions, in samples"),
+        .number("scorer", "mean_floor", \.engine.predictor.scorer.meanFloor, .restart, .atLeast(0))
+            .described("likelihood: floor of its fitted mean"),
+        .number("scorer", "variance_floor", \.engine.predictor.scorer.varianceFloor, .restart, .above(0))
+            .described("likelihood: floor of its fitted variance"),
+        .number("scorer", "spike_sensitivity", \.engine.predictor.scorer.spikeSensitivity, .restart, .within(0...10))
+            .described("weight of the single-error test's surprise; 0: off"),
+        .number("scorer", "daily_sensitivity", \.engine.predictor.scorer.dailySensitivity, .restart, .within(0...10))
+            .described("weight of the time-of-day test's surprise; 0: off"),
+        .number("scorer", "drift_sensitivity", \.engine.predictor.scorer.driftSensitivity, .restart, .within(0...10))
+            .described("weight of the level-drift test's surprise; 0: off"),
+        .number("scorer", "stuck_sensitivity", \.engine.predictor.scorer.stuckSensitivity, .restart, .within(0...10))
+            .described("weight of the stuck-value test's surprise; 0: off"),
+        .number("scorer", "residual_floor", \.engine.predictor.scorer.residualFloor, .restart, .from(0, below: 1))
+            .described("errors are measured on a scale of at least this fraction of the range seen"),
+        .number("scorer", "out_of_range_margin", \.engine.predictor.scorer.outOfRangeMargin)
+            .described("beyond the range seen by this fraction of it is out of range; negative: off"),
         .number(
             "scorer", "recent_range_margin", \.engine.predictor.scorer.recentRangeMargin, .restart,
-            .atMost(1000, "(negative turns it off)")),
+            .atMost(1000, "(negative turns it off)")
+        )
+        .described("beyond the past week's ordinary range by this many widths; negative: off"),
         .number(
             "scorer", "minimum_absolute_deviation", \.engine.predictor.scorer.minimumAbsoluteDeviation, .restart,
-            .atLeast(0)),
+            .atLeast(0)
+        )
+        .described("smaller deviations from the prediction never score"),
         .number(
             "scorer", "minimum_relative_deviation", \.engine.predictor.scorer.minimumRelativeDeviation, .restart,
-            .atLeast(0)),
-        .whole("scorer", "refractory", \.engine.predictor.scorer.refractory, .restart, .within(0...1_000_000)),
-        .whole("scorer", "incident_worth", \.engine.predictor.scorer.incidentWorth, .restart, .within(0...1_000_000)),
+            .atLeast(0)
+        )
+        .described("nor deviations below this fraction of the prediction"),
+        .whole("scorer", "refractory", \.engine.predictor.scorer.refractory, .restart, .within(0...1_000_000))
+            .described("samples after a fire-level score during which later scores are held down"),
+        .whole("scorer", "incident_worth", \.engine.predictor.scorer.incidentWorth, .restart, .within(0...1_000_000))
+            .described("the fits learn this many samples of an incident, no more"),
 
-        .flag("training", "enabled", \.engine.training, .live),
-        .whole("training", "every", \.engine.predictor.training.every, .restart, .atLeast(0, "(0 turns learning off)")),
-        .whole("training", "window", \.engine.predictor.training.window, .restart, .within(1...4096)),
-        .number("training", "learning_rate", \.engine.predictor.training.optimizer.learningRate, .live, .above(0)),
-        .number("training", "gradient_clip", \.engine.predictor.training.gradientClip, .live, .above(0)),
-        .whole("training", "held_out", \.engine.predictor.training.heldOut, .live, .atLeast(0)),
-        .whole("training", "concurrency", \.engine.trainingConcurrency, .restart, .atLeast(1)),
-        .whole("training", "queue_limit", \.engine.trainingQueueLimit, .restart, .atLeast(1)),
-        .whole("training", "learn_after", \.engine.learnAfter, .live, .atLeast(1)),
-        .choice("training", "priority", \.engine.trainingPriority),
+        .flag("training", "enabled", \.engine.training, .live)
+            .described("online learning on background queues"),
+        .whole("training", "every", \.engine.predictor.training.every, .restart, .atLeast(0, "(0 turns learning off)"))
+            .described("train every K samples; 0: never"),
+        .whole("training", "window", \.engine.predictor.training.window, .restart, .within(1...4096))
+            .described("over the last W samples (a multiple of every)"),
+        .number("training", "learning_rate", \.engine.predictor.training.optimizer.learningRate, .live, .above(0))
+            .described("Adam's step size"),
+        .number("training", "gradient_clip", \.engine.predictor.training.gradientClip, .live, .above(0))
+            .described("gradient norm clip"),
+        .whole("training", "held_out", \.engine.predictor.training.heldOut, .live, .atLeast(0))
+            .described("newest steps of each window kept out of training to judge the result"),
+        .whole("training", "concurrency", \.engine.trainingConcurrency, .restart, .atLeast(1))
+            .described("jobs at once (default: half the cores)"),
+        .whole("training", "queue_limit", \.engine.trainingQueueLimit, .restart, .atLeast(1))
+            .described("jobs waiting or running at most; past it, jobs are skipped"),
+        .whole("training", "learn_after", \.engine.learnAfter, .live, .atLeast(1))
+            .described("an incident longer than this many samples is learned as the new normal"),
+        .choice("training", "priority", \.engine.trainingPriority)
+            .described("CPU share of training jobs: low, idle or normal"),
 
-        .texts("alertmanager", "urls", \.alertmanager.urls, .live),
-        .number("alertmanager", "timeout", \.alertmanager.timeout, .live, .above(0, "seconds")),
-        .number("alertmanager", "resend_interval", \.alertmanager.resendInterval, .live, .above(0, "seconds")),
-        .number("alertmanager", "resolved_retention", \.alertmanager.resolvedRetention, .live, .atLeast(0, "seconds")),
-        .whole("alertmanager", "queue_capacity", \.alertmanager.queueCapacity, .live, .atLeast(1)),
-        .text("alertmanager", "bearer_token_file", \.alertmanager.bearerTokenFile, .live),
-        .text("alertmanager", "external_url", \.alertmanager.externalURL, .live),
-        .number("alertmanager", "silence_poll", \.silences.pollInterval, .live),
-        .flag("alertmanager", "silences_pause_learning", \.silences.pauseLearning, .live),
+        .texts("alertmanager", "urls", \.alertmanager.urls, .live)
+            .described("every Alertmanager of an HA cluster: each gets every alert"),
+        .number("alertmanager", "timeout", \.alertmanager.timeout, .live, .above(0, "seconds"))
+            .described("seconds per request"),
+        .number("alertmanager", "resend_interval", \.alertmanager.resendInterval, .live, .above(0, "seconds"))
+            .described("seconds between sends of a firing alert"),
+        .number("alertmanager", "resolved_retention", \.alertmanager.resolvedRetention, .live, .atLeast(0, "seconds"))
+            .described("seconds a resolved alert is sent again for"),
+        .whole("alertmanager", "queue_capacity", \.alertmanager.queueCapacity, .live, .atLeast(1))
+            .described("alerts waiting per Alertmanager; past it, the oldest are dropped"),
+        .text("alertmanager", "bearer_token_file", \.alertmanager.bearerTokenFile, .live)
+            .described("bearer token for the Authorization header, read at start and on reload"),
+        .text("alertmanager", "external_url", \.alertmanager.externalURL, .live)
+            .described("base of each alert's generatorURL; empty: http://<the http address>"),
+        .number("alertmanager", "silence_poll", \.silences.pollInterval, .live)
+            .described("seconds between reads of each Alertmanager's silences"),
+        .flag("alertmanager", "silences_pause_learning", \.silences.pauseLearning, .live)
+            .described("series a silence matches do not learn while it lasts"),
 
         // The folder's certificates are read again at every SIGHUP; the paths change at a restart.
-        .text("alerts_curve", "secret_key_file", \.alertsCurve.secretKeyFile),
-        .text("alerts_curve", "allowed_keys", \.alertsCurve.allowedKeys),
+        .text("alerts_curve", "secret_key_file", \.alertsCurve.secretKeyFile)
+            .described("the alert socket's CURVE secret certificate (with allowed_keys)"),
+        .text("alerts_curve", "allowed_keys", \.alertsCurve.allowedKeys)
+            .described("folder of the subscribers' public certificates allowed to connect"),
     ]
 
     /// The sections of `keys`, in order ("" first).

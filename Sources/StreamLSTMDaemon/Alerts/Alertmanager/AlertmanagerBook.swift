@@ -45,10 +45,18 @@ package final class AlertmanagerBook: Sendable {
         /// Wall-clock time the resolution became known: the retention counts from it.
         package var resolvedKnownAt: Double?
 
-        init(_ alert: Alert) {
+        init(_ alert: Alert, now: Double) {
+            source = .raised(alert)
+            startsAt = alert.startsAt
+            update(alert, now: now)
+        }
+
+        /// The alert's newest state, known at `now`; when each Alertmanager last took it stays.
+        mutating func update(_ alert: Alert, now: Double) {
             source = .raised(alert)
             startsAt = alert.startsAt
             resolvedAt = alert.status == .resolved ? alert.endsAt : nil
+            resolvedKnownAt = alert.status == .resolved ? now : nil
         }
 
         init(restored alert: AlertmanagerAlert) {
@@ -182,11 +190,7 @@ package final class AlertmanagerBook: Sendable {
                 markWaiting(other, in: &state, now: now)
             }
         }
-        // The newest state replaces the last, and keeps when each Alertmanager last took it.
-        let sentAt = state.entries[key]?.sentAt ?? [:]
-        state.entries[key] = Entry(alert)
-        state.entries[key]?.sentAt = sentAt
-        state.entries[key]?.resolvedKnownAt = alert.status == .resolved ? now : nil
+        state.entries[key, default: Entry(alert, now: now)].update(alert, now: now)
         markWaiting(key, in: &state, now: now)
     }
 
