@@ -34,6 +34,8 @@ package struct EngineConfig: Sendable {
     /// Scale-out: this instance keeps only the series of `instanceShard.index`
     /// out of `instanceShard.count` instances that share the same streams.
     package var instanceShard = InstanceShard.all
+    /// Series that go quiet, producers that die, series that go away.
+    package var absence = AbsenceSettings()
 
     package var problem: String? {
         if shards < 1 || shards > 256 { return "shards must lie in 1...256" }
@@ -44,6 +46,7 @@ package struct EngineConfig: Sendable {
         if trainingQueueLimit < 1 { return "training.queue_limit must be at least 1" }
         if learnAfter < 1 { return "training.learn_after must be at least 1" }
         if let problem = instanceShard.problem { return problem }
+        if let problem = absence.problem { return problem }
         return predictor.problem ?? alerts.problem
     }
 }

@@ -8,9 +8,11 @@ package struct LiveSettings: Sendable, Equatable {
     package var learnAfter: Int
     /// Learning rate, Adam's constants, gradient clip and held-out steps of new jobs.
     package var training: TrainingConfig
+    package var absence: AbsenceSettings
 
     package init(_ config: EngineConfig) {
         alerts = config.alerts
+        absence = config.absence
         learnAfter = config.learnAfter
         training = config.predictor.training
     }

@@ -21,6 +21,8 @@ package final class SeriesState {
     /// recently, or a user confirmed an anomaly in the window. Not kept in a checkpoint: a restart
     /// within a window of either may learn that window.
     package var trainingHeldUntil = 0
+    /// Whether its silence is judged: not once a replayed recording it came in has ended, until its next sample.
+    package var watched = true
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
     package init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
@@ -91,7 +93,9 @@ package final class SeriesState {
             modelVersion: predictor.modelVersion, alert: alertName,
             residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
             forecast: predictor.forecast,
-            trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id, bytes: chargedBytes)
+            trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id, bytes: chargedBytes,
+            lastSeen: record.presence.lastSeen, interval: record.presence.interval,
+            absent: record.presence.absence != nil)
     }
 }
 
@@ -116,6 +120,9 @@ extension SeriesSummary {
             w.number("forecast", summary.forecast)
             w.bool("training", summary.trainingInFlight)
             if let producer = summary.producer { w.string("producer", producer) }
+            w.string("last_seen", summary.lastSeen.isFinite ? rfc3339(summary.lastSeen) : "")
+            w.number("interval", summary.interval)
+            w.bool("absent", summary.absent)
             w.endObject()
             text += w.text
         }

@@ -20,17 +20,29 @@ package struct AlertmanagerAlert: Sendable, Equatable {
 
     /// The alert a shard raised, under the daemon's `instance` name.
     package init(_ alert: Alert, instance: String) {
-        labels = Self.labels(of: alert.series, severity: alert.severity, instance: instance)
-        annotations = [
-            ("summary", alert.summary),
-            ("description", alert.resolvedByFeedback ? "marked normal by a user" : alert.description),
-            ("value", "\(alert.value)"),
-            ("forecast", alert.predicted.map { "\($0)" } ?? ""),
-            ("band", "[\(alert.lower), \(alert.upper)]"),
-            ("score", String(format: "%.4f", alert.score)),
-            ("reason", alert.resolvedByFeedback ? "feedback" : alert.reason.name),
-            ("model_version", "\(alert.modelVersion)"),
-        ]
+        labels = Self.labels(
+            of: alert.series, severity: alert.severity, instance: instance, alertName: alert.alertName)
+        if let absence = alert.absence {
+            annotations = [
+                ("summary", alert.summary),
+                ("description", alert.description),
+                ("value", absence.producer == nil ? "\(alert.value)" : ""),
+                ("last_seen", absence.lastSeen.isFinite ? rfc3339(absence.lastSeen) : ""),
+                ("quiet_series", absence.producer == nil ? "" : "\(absence.quietSeries)"),
+                ("reason", "absent"),
+            ]
+        } else {
+            annotations = [
+                ("summary", alert.summary),
+                ("description", alert.resolvedByFeedback ? "marked normal by a user" : alert.description),
+                ("value", "\(alert.value)"),
+                ("forecast", alert.predicted.map { "\($0)" } ?? ""),
+                ("band", "[\(alert.lower), \(alert.upper)]"),
+                ("score", String(format: "%.4f", alert.score)),
+                ("reason", alert.reasonName),
+                ("model_version", "\(alert.modelVersion)"),
+            ]
+        }
         startsAt = alert.startsAt
         resolvedAt = alert.status == .resolved ? alert.endsAt : nil
         seriesKey = alert.seriesKey
@@ -61,11 +73,11 @@ package struct AlertmanagerAlert: Sendable, Equatable {
     /// severity (a series has one only once it alerts): what silences are matched against, the labels
     /// Alertmanager would see on any alert of the series, so that a silence holds here exactly where
     /// Alertmanager mutes.
-    package static func labels(of series: SeriesIdentity, severity: Severity?, instance: String) -> [(
-        name: String, value: String
-    )] {
+    package static func labels(
+        of series: SeriesIdentity, severity: Severity?, instance: String, alertName: String = "MetricAnomaly"
+    ) -> [(name: String, value: String)] {
         var labels: [String: String] = [
-            "alertname": "MetricAnomaly", "series": series.key, "metric": series.metric, "instance": instance,
+            "alertname": alertName, "series": series.key, "metric": series.metric, "instance": instance,
         ]
         if let severity { labels["severity"] = severity.rawValue }
         for (name, value) in series.labels {
