@@ -420,7 +420,9 @@ package final class SeriesBook {
             guard absence.enabled,
                 let allowed = presence.allowedSilence(after: absence.after, minimumSeconds: absence.minimumSeconds)
             else { continue }
-            let silent = now - since
+            // A microsecond's grace: a deadline computed through the logarithm of the interval may lie a
+            // rounding error past the second the clock reaches.
+            let silent = now - since + 1e-6
             var count = counts[presence.source, default: AbsenceStorms.Count()]
             count.series += 1
             if presence.absence != nil || silent >= allowed / 2 {
@@ -508,13 +510,11 @@ package final class SeriesBook {
     private func raiseAbsence(
         _ status: Alert.Status, of state: SeriesState, since: Double, at time: Double, rules: AlertRules
     ) {
-        let presence = state.record.presence
-        var alert = Alert(
-            status: status, severity: .critical, series: state.record.identity, startsAt: since,
-            endsAt: status == .firing ? time + 4 * rules.resendInterval : time, sampleTime: time,
-            value: presence.lastValue, predicted: nil, lower: .nan, upper: .nan, score: 1, threshold: 1,
-            reason: .predictionError, modelVersion: state.predictor.modelVersion, silence: state.silence?.id)
-        alert.absence = Alert.Absence(lastSeen: presence.lastSeen)
+        var alert = Alert.absent(
+            status, of: state.record, since: since, at: time,
+            endsAt: status == .firing ? time + 4 * rules.resendInterval : time,
+            modelVersion: state.predictor.modelVersion)
+        alert.silence = state.silence?.id
         stats.metrics?.count(alert)
         alerts.take(alert)
     }

@@ -58,6 +58,19 @@ package struct Alert: Equatable, Sendable {
         return absence.producer == nil ? "MetricAbsent" : "ProducerAbsent"
     }
 
+    /// A series' absent alert, from what its record holds: firing since `since` (taken as over by
+    /// `endsAt` unless sent again), or resolved at `time`.
+    package static func absent(
+        _ status: Status, of record: SeriesRecord, since: Double, at time: Double, endsAt: Double, modelVersion: Int
+    ) -> Alert {
+        var alert = Alert(
+            status: status, severity: .critical, series: record.identity, startsAt: since, endsAt: endsAt,
+            sampleTime: time, value: record.presence.lastValue, predicted: nil, lower: .nan, upper: .nan, score: 1,
+            threshold: 1, reason: .predictionError, modelVersion: modelVersion)
+        alert.absence = Absence(lastSeen: record.presence.lastSeen)
+        return alert
+    }
+
     /// The identity of a producer's alert: a series of its own, `producer{producer="NAME"}`.
     package static func producerIdentity(_ producer: String) -> SeriesIdentity {
         let key = (try? SeriesKey.make(name: "producer", labels: [("producer", producer)])) ?? "producer"
