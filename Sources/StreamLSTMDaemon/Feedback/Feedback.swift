@@ -70,15 +70,13 @@ package struct Feedback: Sendable, Equatable {
 
     /// The JSON body of `POST /feedback` for this verdict.
     package var json: String {
-        var w = JSONWriter()
-        w.beginObject()
+        var w = JSONWriter.object()
         w.string("series", series)
         w.number("from", from)
         w.number("to", to)
         w.string("verdict", verdict.rawValue)
         if let note { w.string("note", note) }
-        w.endObject()
-        return w.text
+        return w.finishObject()
     }
 }
 
@@ -133,8 +131,7 @@ package struct FeedbackOutcome: Sendable, Equatable {
     package var effect = VerdictEffect()
 
     package var json: String {
-        var w = JSONWriter()
-        w.beginObject()
+        var w = JSONWriter.object()
         w.bool("resolved_alert", resolvedAlert)
         w.bool("training_soon", trainingSoon)
         w.bool("training_held_off", trainingHeldOff)
@@ -144,7 +141,6 @@ package struct FeedbackOutcome: Sendable, Equatable {
             w.number(reason.name, gain)
         }
         w.endObject()
-        w.endObject()
-        return w.text
+        return w.finishObject()
     }
 }

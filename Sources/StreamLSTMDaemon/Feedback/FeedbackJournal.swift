@@ -101,16 +101,14 @@ package final class FeedbackJournal: Sendable {
     }
 
     package static func line(_ entry: Entry) -> String {
-        var w = JSONWriter()
-        w.beginObject()
+        var w = JSONWriter.object()
         w.string("series", entry.feedback.series)
         w.string("from", rfc3339(entry.feedback.from))
         w.string("to", rfc3339(entry.feedback.to))
         w.string("verdict", entry.feedback.verdict.rawValue)
         if let note = entry.feedback.note { w.string("note", note) }
         w.string("given_at", rfc3339(entry.givenAt))
-        w.endObject()
-        return w.text
+        return w.finishObject()
     }
 
     package static func entry(from line: Substring) -> Entry? {

@@ -101,8 +101,7 @@ extension SeriesSummary {
         var text = "["
         for (index, summary) in summaries.enumerated() {
             if index > 0 { text += ",\n" }
-            var w = JSONWriter()
-            w.beginObject()
+            var w = JSONWriter.object()
             w.string("series", summary.key)
             w.integer("samples", summary.samples)
             w.string("last_sample", summary.lastTimestamp.isFinite ? rfc3339(summary.lastTimestamp) : "")
@@ -116,8 +115,7 @@ extension SeriesSummary {
             w.number("forecast", summary.forecast)
             w.bool("training", summary.trainingInFlight)
             if let producer = summary.producer { w.string("producer", producer) }
-            w.endObject()
-            text += w.text
+            text += w.finishObject()
         }
         return text + "]\n"
     }

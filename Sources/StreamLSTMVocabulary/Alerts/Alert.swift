@@ -75,8 +75,7 @@ package struct Alert: Equatable, Sendable {
     /// version). Identity is in `labels`, so Alertmanager can deduplicate; the
     /// series' own labels are renamed `label_<name>` where they clash with ours.
     package func json(sequence: Int, instance: String) -> String {
-        var w = JSONWriter()
-        w.beginObject()
+        var w = JSONWriter.object()
         w.string("schema", "streamlstm.alert/v1")
         w.integer("seq", sequence)
         w.string("status", status.rawValue)
@@ -108,8 +107,7 @@ package struct Alert: Equatable, Sendable {
         w.bool("warming_up", reason == .warmingUp)
         w.integer("model_version", modelVersion)
         w.endObject()
-        w.endObject()
-        return w.text
+        return w.finishObject()
     }
 
     package var summary: String {
