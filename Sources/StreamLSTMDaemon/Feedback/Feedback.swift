@@ -71,12 +71,19 @@ package struct Feedback: Sendable, Equatable {
     /// The JSON body of `POST /feedback` for this verdict.
     package var json: String {
         var w = JSONWriter.object()
+        write(into: &w, timesAsText: false)
+        return w.finishObject()
+    }
+
+    /// The verdict's fields into the object `w` has open: the body of `POST /feedback`, which the
+    /// journal keeps too (its times as RFC 3339 text, and when it was given).
+    package func write(into w: inout JSONWriter, timesAsText: Bool) {
         w.string("series", series)
-        w.number("from", from)
-        w.number("to", to)
+        for (key, time) in [("from", from), ("to", to)] {
+            if timesAsText { w.string(key, rfc3339(time)) } else { w.number(key, time) }
+        }
         w.string("verdict", verdict.rawValue)
         if let note { w.string("note", note) }
-        return w.finishObject()
     }
 }
 

@@ -102,11 +102,7 @@ package final class FeedbackJournal: Sendable {
 
     package static func line(_ entry: Entry) -> String {
         var w = JSONWriter.object()
-        w.string("series", entry.feedback.series)
-        w.string("from", rfc3339(entry.feedback.from))
-        w.string("to", rfc3339(entry.feedback.to))
-        w.string("verdict", entry.feedback.verdict.rawValue)
-        if let note = entry.feedback.note { w.string("note", note) }
+        entry.feedback.write(into: &w, timesAsText: true)
         w.string("given_at", rfc3339(entry.givenAt))
         return w.finishObject()
     }
