@@ -74,12 +74,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let config = try effectiveConfig()
-        let level = config.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logToStandardError(at: config.logLevel)
         let files = ReplaySource.expand(inputs)
         guard !files.isEmpty else { throw ValidationError("no .csv, .ndjson, .jsonl or .rec files in \(inputs)") }
         var run = ReplayRun(config: config, files: files)
