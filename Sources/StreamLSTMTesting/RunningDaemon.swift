@@ -187,3 +187,24 @@ package func seriesList(_ http: String) throws -> [(
         )
     }
 }
+
+/// A daemon started `onLoopback`, and the endpoints it chose, once it is ready: the suites that
+/// run the built daemon against a real Alertmanager extend it with their own configuration.
+package struct LoopbackDaemon {
+    package let process: RunningDaemon
+    package let input: String
+    package let alerts: String
+    package let http: String
+
+    package init(configuration: String, instance: String, stateDirectory: URL? = nil) throws {
+        process = try RunningDaemon.onLoopback(
+            configuration: configuration, instance: instance, stateDirectory: stateDirectory)
+        let endpoints = try process.loopbackEndpoints()
+        (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
+    }
+
+    /// `urls` as a YAML flow list, for `alertmanager.urls`.
+    package static func yamlList(_ urls: [String]) -> String {
+        "[" + urls.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+    }
+}

@@ -14,37 +14,6 @@ struct AlertmanagerTests {
     /// Seconds between re-sends to Alertmanager in these tests (60 by default).
     static let resend = 1.0
 
-    /// A daemon with an `alertmanager` section, and the endpoints it chose.
-    struct Daemon {
-        let process: RunningDaemon
-        let input: String
-        let alerts: String
-        let http: String
-
-        init(urls: [String], timeout: Double = 2, stateDirectory: URL? = nil) throws {
-            process = try RunningDaemon.onLoopback(
-                configuration: """
-                    alerts:
-                      resend_interval: 100000
-                    alertmanager:
-                      urls: [\(urls.map { "\"\($0)\"" }.joined(separator: ", "))]
-                      resend_interval: \(AlertmanagerTests.resend)
-                      timeout: \(timeout)
-                    checkpoint_interval: 1
-                    """,
-                instance: "am-test", stateDirectory: stateDirectory)
-            let endpoints = try process.loopbackEndpoints()
-            (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
-        }
-
-        /// A counter or gauge of `/metrics` for one Alertmanager.
-        func notifications(_ name: String, _ url: String) throws -> Double {
-            let prefix = "streamlstmd_notifications_\(name){alertmanager=\"\(url)\"} "
-            let line = try httpGet(http, "/metrics").split(separator: "\n").first { $0.hasPrefix(prefix) }
-            return line.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
-        }
-    }
-
     /// One sample a minute of a calm, noisy sine for `series`, ending `minutesAgo` before now, with a
     /// spike of 30 at each index of `spikes`: Graphite lines, in messages of 50.
     static func stream(
@@ -93,7 +62,7 @@ struct AlertmanagerTests {
     @Test("A Graphite tag name Prometheus would refuse (host-name) reaches Alertmanager mapped, with its alert")
     func invalidLabelNameMapped() throws {
         let alertmanager = try AlertmanagerServer()
-        let daemon = try Daemon(urls: [alertmanager.url])
+        let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         let key = #"am.disk{host_name="web-1"}"#
         let firing = Self.stream("am.disk;host-name=web-1", count: 601, spikes: [600], endingMinutesAgo: 40)
         try Self.send(firing.messages, to: daemon.input)
@@ -106,7 +75,7 @@ struct AlertmanagerTests {
         "A spike appears in Alertmanager with the daemon's labels, annotations and a link it answers; calm resolves it")
     func spikeAppearsAndResolves() throws {
         let alertmanager = try AlertmanagerServer()
-        let daemon = try Daemon(urls: [alertmanager.url])
+        let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         let series = "am.cpu;host=web-1"
         let key = #"am.cpu{host="web-1"}"#
         let firing = Self.stream(series, count: 601, spikes: [600], endingMinutesAgo: 40)
@@ -146,7 +115,7 @@ struct AlertmanagerTests {
     func everyAlertmanagerGetsIt() throws {
         let first = try AlertmanagerServer()
         let second = try AlertmanagerServer()
-        let daemon = try Daemon(urls: [first.url, second.url])
+        let daemon = try LoopbackDaemon(urls: [first.url, second.url])
         try Self.send(Self.stream("am.two", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
         try waitUntil("the alert in both Alertmanagers") {
             try !first.alerts(series: "am.two").isEmpty && !second.alerts(series: "am.two").isEmpty
@@ -158,7 +127,7 @@ struct AlertmanagerTests {
     )
     func alertmanagerDownAtFirst() throws {
         let alertmanager = try AlertmanagerServer(start: false)
-        let daemon = try Daemon(urls: [alertmanager.url])
+        let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         try Self.send(Self.stream("am.late", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
         _ = try daemon.process.waitForLog("Alertmanager unreachable")
         // An outage long enough for the backoff to reach its cap (the re-send interval): six failed attempts.
@@ -180,7 +149,7 @@ struct AlertmanagerTests {
     @Test("Alertmanager restarted (it keeps alerts in memory only): the firing alert is back within a re-send interval")
     func alertmanagerRestarted() throws {
         let alertmanager = try AlertmanagerServer()
-        let daemon = try Daemon(urls: [alertmanager.url])
+        let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         try Self.send(
             Self.stream("am.restart", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
         try waitUntil("the alert in Alertmanager") { try !alertmanager.alerts(series: "am.restart").isEmpty }
@@ -203,7 +172,7 @@ struct AlertmanagerTests {
         defer { try? FileManager.default.removeItem(at: state) }
         let stream = Self.stream("am.ckpt", count: 601, spikes: [600], endingMinutesAgo: 5)
         do {
-            let first = try Daemon(urls: [alertmanager.url], stateDirectory: state)
+            let first = try LoopbackDaemon(urls: [alertmanager.url], stateDirectory: state)
             try Self.send(stream.messages, to: first.input)
             try waitUntil("the alert in Alertmanager") { try !alertmanager.alerts(series: "am.ckpt").isEmpty }
             try waitUntil("a checkpoint with the series firing") {
@@ -217,7 +186,7 @@ struct AlertmanagerTests {
         // An Alertmanager that lost its memory too: only the restarted daemon can tell it.
         try alertmanager.stop()
         try alertmanager.start()
-        let second = try Daemon(urls: [alertmanager.url], stateDirectory: state)
+        let second = try LoopbackDaemon(urls: [alertmanager.url], stateDirectory: state)
         _ = try second.process.waitForLog("restored")
         try waitUntil("the restored alert in Alertmanager") { try !alertmanager.alerts(series: "am.ckpt").isEmpty }
         let shown = try alertmanager.alerts(series: "am.ckpt")
@@ -235,7 +204,7 @@ struct AlertmanagerTests {
         let timeout = 3.0
         var worst: [String: Double] = [:]
         for (name, urls) in [("no sink", [String]()), ("failing sinks", [blackHoleURL, failingURL])] {
-            let daemon = try Daemon(urls: urls, timeout: timeout)
+            let daemon = try LoopbackDaemon(urls: urls, timeout: timeout)
             let received = Protected<[ReceivedAlert]>([])
             let subscriber = try AlertSubscriber(endpoint: daemon.alerts) { alert in
                 received.withLock { $0.append(alert) }
@@ -297,7 +266,7 @@ struct AlertmanagerTests {
             #expect(routed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == receiver, "\(name)")
         }
         let alertmanager = try AlertmanagerServer(configuration: String(contentsOf: Self.exampleRoute, encoding: .utf8))
-        let daemon = try Daemon(urls: [alertmanager.url])
+        let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         try Self.send(
             Self.stream("am.routed", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
         try waitUntil("the alert in Alertmanager") { try !alertmanager.alerts(series: "am.routed").isEmpty }
@@ -311,7 +280,7 @@ struct AlertmanagerTests {
     func refusalLoggedOnce() throws {
         let (refusing, url) = try Self.statusServer(400)
         defer { _ = try? refusing.terminate() }
-        let daemon = try Daemon(urls: [url])
+        let daemon = try LoopbackDaemon(urls: [url])
         try Self.send(
             Self.stream("am.refused", count: 601, spikes: [600], endingMinutesAgo: 5).messages, to: daemon.input)
         // Sent again only as re-sends fall due (every second here), never in a tight loop.
@@ -324,5 +293,29 @@ struct AlertmanagerTests {
         let refusals = daemon.process.log.components(separatedBy: "Alertmanager refused the alerts").count - 1
         #expect(refusals == 1, "\(daemon.process.log)")
         #expect(daemon.process.log.contains("not today"), "Alertmanager's message is in the log")
+    }
+}
+
+extension LoopbackDaemon {
+    /// Delivering to `urls`, re-sending every `AlertmanagerTests.resend` seconds.
+    fileprivate init(urls: [String], timeout: Double = 2, stateDirectory: URL? = nil) throws {
+        try self.init(
+            configuration: """
+                alerts:
+                  resend_interval: 100000
+                alertmanager:
+                  urls: \(Self.yamlList(urls))
+                  resend_interval: \(AlertmanagerTests.resend)
+                  timeout: \(timeout)
+                checkpoint_interval: 1
+                """,
+            instance: "am-test", stateDirectory: stateDirectory)
+    }
+
+    /// A counter or gauge of `/metrics` for one Alertmanager.
+    fileprivate func notifications(_ name: String, _ url: String) throws -> Double {
+        let prefix = "streamlstmd_notifications_\(name){alertmanager=\"\(url)\"} "
+        let line = try httpGet(http, "/metrics").split(separator: "\n").first { $0.hasPrefix(prefix) }
+        return line.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
     }
 }

@@ -21,6 +21,20 @@ struct CheckpointTests {
         return try MappedFile(path: file.path).withBytes { CheckpointFile.read($0, config: config) }
     }
 
+    /// The series of an earlier release's fixture, `fixture.sine` and `fixture.ramp` of 400 samples each, read
+    /// whole; each, rewritten in this release's format, reads back bit for bit.
+    static func earlierRelease(_ name: String) throws -> [SeriesSnapshot] {
+        let contents = try fixture(name)
+        #expect(contents.problem == nil && contents.damaged == 0)
+        #expect(Set(contents.snapshots.map(\.key)) == ["fixture.sine", "fixture.ramp"])
+        for snapshot in contents.snapshots {
+            #expect(snapshot.predictor.sampleCount == 400)
+            let bytes = snapshot.predictor.serialized()
+            #expect(try Predictor(serialized: bytes).serialized() == bytes)
+        }
+        return contents.snapshots
+    }
+
     /// Series that have seen `samples` values of a noisy cycle and trained on them.
     static func snapshots(count: Int, samples: Int = 400) -> [SeriesSnapshot] {
         let network = Network(inputSize: config.inputSize, model: config.model)
@@ -76,17 +90,11 @@ struct CheckpointTests {
     func previousFormat() throws {
         // Written by the daemon of the previous release (record version 2): two series of 400 samples,
         // 60 s apart, `fixture.sine` = 10 sin(t/6), `fixture.ramp` = t/2 + 3 cos(t/4); both trained.
-        let contents = try Self.fixture("checkpoint-record-v2.ckpt")
-        #expect(contents.problem == nil && contents.damaged == 0)
-        let byKey = Dictionary(uniqueKeysWithValues: contents.snapshots.map { ($0.key, $0.predictor) })
-        let sine = try #require(byKey["fixture.sine"])
-        let ramp = try #require(byKey["fixture.ramp"])
-        for predictor in [sine, ramp] {
-            #expect(predictor.sampleCount == 400 && predictor.modelVersion > 10 && !predictor.moments.isEmpty)
-            // Rewritten in this release's format, it reads back bit for bit.
-            let bytes = predictor.serialized()
-            #expect(try Predictor(serialized: bytes).serialized() == bytes)
+        let snapshots = try Self.earlierRelease("checkpoint-record-v2.ckpt")
+        for snapshot in snapshots {
+            #expect(snapshot.predictor.modelVersion > 10 && !snapshot.predictor.moments.isEmpty)
         }
+        let sine = try #require(snapshots.first { $0.key == "fixture.sine" }?.predictor)
         // The learned sine model forecasts the continuation better than a fresh (last-value) one.
         let fresh = Predictor(config: Self.config)
         let workspace = Workspace(network: sine.network)
@@ -110,17 +118,11 @@ struct CheckpointTests {
     func versionThree() throws {
         // Written by the daemon of the previous release (record version 3) on the same two series as
         // the version 2 fixture (400 samples, 60 s apart, published at 200 samples/s), default settings.
-        let contents = try Self.fixture("checkpoint-record-v3.ckpt")
         // Read with version 4's layout, every entry would be short by the incident's fields, and damaged.
-        #expect(contents.problem == nil && contents.damaged == 0)
-        #expect(Set(contents.snapshots.map(\.key)) == ["fixture.sine", "fixture.ramp"])
-        for snapshot in contents.snapshots {
+        for snapshot in try Self.earlierRelease("checkpoint-record-v3.ckpt") {
             let predictor = snapshot.predictor
-            #expect(predictor.sampleCount == 400 && predictor.modelVersion > 1 && !predictor.moments.isEmpty)
+            #expect(predictor.modelVersion > 1 && !predictor.moments.isEmpty)
             #expect(predictor.scorer.incident == IncidentProgress())
-            // Rewritten in this release's format, it reads back bit for bit.
-            let bytes = predictor.serialized()
-            #expect(try Predictor(serialized: bytes).serialized() == bytes)
         }
     }
 
@@ -128,17 +130,12 @@ struct CheckpointTests {
     func versionFive() throws {
         // Written by the daemon of the previous release (record version 5) on two series (a sine and a
         // ramp, 400 samples 60 s apart, published at 200 samples/s), default settings.
-        let contents = try Self.fixture("checkpoint-record-v5.ckpt")
         // Read with version 6's layout, every entry would be short by the recent range, and damaged.
-        #expect(contents.problem == nil && contents.damaged == 0)
-        #expect(Set(contents.snapshots.map(\.key)) == ["fixture.sine", "fixture.ramp"])
-        for snapshot in contents.snapshots {
+        for snapshot in try Self.earlierRelease("checkpoint-record-v5.ckpt") {
             let predictor = snapshot.predictor
-            #expect(predictor.sampleCount == 400 && predictor.modelVersion > 1)
+            #expect(predictor.modelVersion > 1)
             #expect(predictor.scorer.recent == RecentRange())
             #expect(predictor.config.scorer.recentRangeMargin == ScorerConfig().recentRangeMargin)
-            let bytes = predictor.serialized()
-            #expect(try Predictor(serialized: bytes).serialized() == bytes)
         }
     }
 

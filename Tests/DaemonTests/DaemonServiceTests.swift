@@ -9,6 +9,14 @@ import Testing
 /// run inside a tool stops in the service's order, the last checkpoint included.
 @Suite("The daemon service")
 struct DaemonServiceTests {
+    /// A daemon in process that keeps its series in `directory`, checkpointing only when it stops.
+    static func keepingState(in directory: URL) -> DaemonConfig {
+        var config = DaemonConfig.inProcess(EngineConfig())
+        config.stateDirectory = directory.path
+        config.checkpointInterval = 3600
+        return config
+    }
+
     @Test("An HTTP port already taken is a failed start of the HTTP part, with the bind's EADDRINUSE")
     func httpPortTaken() async throws {
         let taken = try BoundedHTTPServer(host: "127.0.0.1", port: 0, routes: [], logger: Logger(label: "test"))
@@ -31,9 +39,7 @@ struct DaemonServiceTests {
     func failedStartWritesNoCheckpoint() async throws {
         let directory = try makeTemporaryFolder("service")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var config = DaemonConfig.inProcess(EngineConfig())
-        config.stateDirectory = directory.path
-        config.checkpointInterval = 3600
+        var config = Self.keepingState(in: directory)
         // A first daemon leaves a checkpoint behind.
         _ = try await DaemonService.withRunning(config: config, logger: Logger(label: "test")) { _ in }
         let checkpoint = directory.appendingPathComponent("series.ckpt")
@@ -56,9 +62,7 @@ struct DaemonServiceTests {
     func withRunningStopsInOrder() async throws {
         let directory = try makeTemporaryFolder("service")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var config = DaemonConfig.inProcess(EngineConfig())
-        config.stateDirectory = directory.path
-        config.checkpointInterval = 3600
+        let config = Self.keepingState(in: directory)
         let checkpoint = directory.appendingPathComponent("series.ckpt")
         let endpoint = try await DaemonService.withRunning(config: config, logger: Logger(label: "test")) { runtime in
             // Running: the inputs are open, and no checkpoint is written before the stop.

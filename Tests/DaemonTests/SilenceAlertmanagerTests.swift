@@ -17,49 +17,6 @@ struct SilenceAlertmanagerTests {
     /// Seconds between polls in these tests (30 by default).
     static let poll = 0.5
 
-    /// A daemon with `alertmanager.silence_poll` short, and its HTTP address.
-    struct Daemon {
-        let process: RunningDaemon
-        let http: String
-        let input: String
-        let alerts: String
-
-        init(urls: [String] = [], stateDirectory: URL? = nil) throws {
-            process = try RunningDaemon.onLoopback(
-                configuration: """
-                    alertmanager:
-                      urls: [\(urls.map { "\"\($0)\"" }.joined(separator: ", "))]
-                      silence_poll: \(SilenceAlertmanagerTests.poll)
-                      timeout: 2
-                    """,
-                instance: "silence-test", stateDirectory: stateDirectory)
-            let endpoints = try process.loopbackEndpoints()
-            (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
-        }
-
-        /// `GET /silences`, read with Python's urllib (a client written by others).
-        func silences() throws -> [[String: Any]] {
-            guard
-                let list = try JSONSerialization.jsonObject(with: Data(httpGet(http, "/silences").utf8))
-                    as? [[String: Any]]
-            else { throw RunningDaemon.Failure("GET /silences: not a JSON list") }
-            return list
-        }
-
-        /// The value of one counter line of `/metrics` with these labels (0 when absent).
-        func metric(_ name: String, _ labels: [String]) throws -> Double {
-            let line = try httpGet(http, "/metrics").split(separator: "\n").first { line in
-                line.hasPrefix(name + "{") && labels.allSatisfy { line.contains($0) }
-            }
-            return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
-        }
-
-        /// The built binary's `silence` command against this daemon.
-        func command(_ arguments: [String]) throws -> BuiltBinary.Outcome {
-            try BuiltBinary.run(["silence"] + arguments + ["--http", http])
-        }
-    }
-
     static func matcher(_ name: String, _ value: String, regex: Bool = false, equal: Bool = true) -> [String: Any] {
         ["name": name, "value": value, "isRegex": regex, "isEqual": equal]
     }
@@ -67,7 +24,7 @@ struct SilenceAlertmanagerTests {
     @Test("A silence made in Alertmanager is listed by the daemon within one poll, and leaves when expired there")
     func appearsWithinOnePoll() throws {
         let alertmanager = try AlertmanagerServer()
-        let daemon = try Daemon(urls: [alertmanager.url])
+        let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         // One poll has happened: the daemon starts polling at once.
         try waitUntil("a first poll") {
             try daemon.metric("streamlstmd_silence_polls_total", [#"outcome="success""#]) >= 1
@@ -133,7 +90,7 @@ struct SilenceAlertmanagerTests {
     )
     func silencePausesLearning() throws {
         let alertmanager = try AlertmanagerServer()
-        let daemon = try Daemon(urls: [alertmanager.url])
+        let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         let (silenced, twin) = (#"sil.cpu{host="web-1"}"#, #"sil.cpu{host="web-2"}"#)
         let received = Protected<[ReceivedAlert]>([])
         let subscriber = try AlertSubscriber(endpoint: daemon.alerts) { alert in received.withLock { $0.append(alert) }
@@ -253,7 +210,7 @@ struct SilenceAlertmanagerTests {
     @Test("An Alertmanager that goes away leaves its silences in force; the failed polls are counted and logged once")
     func unreachableKeepsLast() throws {
         let alertmanager = try AlertmanagerServer()
-        let daemon = try Daemon(urls: [alertmanager.url])
+        let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         let id = try alertmanager.addSilence([Self.matcher("host", "web-01")], for: 3600)
         try waitUntil("the silence in the daemon's list") {
             try daemon.silences().contains { $0["id"] as? String == id }
@@ -280,7 +237,7 @@ struct SilenceAlertmanagerTests {
         defer { try? FileManager.default.removeItem(at: state) }
         var first: String
         do {
-            let daemon = try Daemon(stateDirectory: state)
+            let daemon = try LoopbackDaemon(stateDirectory: state)
             let added = try daemon.command([
                 "add", "--match", #"{host="web01", job=~"api.*"}"#, "--for", "2h", "--comment", "kernel update",
                 "--author", "tester",
@@ -316,7 +273,7 @@ struct SilenceAlertmanagerTests {
             #expect(Set(saved.map(\.id)) == [first, third])
             #expect(try daemon.process.terminate().status == 0)
         }
-        let restarted = try Daemon(stateDirectory: state)
+        let restarted = try LoopbackDaemon(stateDirectory: state)
         let json = try restarted.command(["list", "--json"])
         let list = try #require(
             try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
@@ -327,5 +284,41 @@ struct SilenceAlertmanagerTests {
         // No daemon at the address: 69 and a message saying so.
         let away = try BuiltBinary.run(["silence", "list", "--http", "127.0.0.1:\(try unusedLoopbackPort())"])
         #expect(away.status == EX_UNAVAILABLE && away.standardError.contains("no daemon answers"))
+    }
+}
+
+extension LoopbackDaemon {
+    /// Polling the Alertmanagers at `urls` every `SilenceAlertmanagerTests.poll` seconds.
+    fileprivate init(urls: [String] = [], stateDirectory: URL? = nil) throws {
+        try self.init(
+            configuration: """
+                alertmanager:
+                  urls: \(Self.yamlList(urls))
+                  silence_poll: \(SilenceAlertmanagerTests.poll)
+                  timeout: 2
+                """,
+            instance: "silence-test", stateDirectory: stateDirectory)
+    }
+
+    /// `GET /silences`, read with Python's urllib (a client written by others).
+    fileprivate func silences() throws -> [[String: Any]] {
+        guard
+            let list = try JSONSerialization.jsonObject(with: Data(httpGet(http, "/silences").utf8))
+                as? [[String: Any]]
+        else { throw RunningDaemon.Failure("GET /silences: not a JSON list") }
+        return list
+    }
+
+    /// The value of one counter line of `/metrics` with these labels (0 when absent).
+    fileprivate func metric(_ name: String, _ labels: [String]) throws -> Double {
+        let line = try httpGet(http, "/metrics").split(separator: "\n").first { line in
+            line.hasPrefix(name + "{") && labels.allSatisfy { line.contains($0) }
+        }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// The built binary's `silence` command against this daemon.
+    fileprivate func command(_ arguments: [String]) throws -> BuiltBinary.Outcome {
+        try BuiltBinary.run(["silence"] + arguments + ["--http", http])
     }
 }

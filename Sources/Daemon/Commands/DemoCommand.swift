@@ -37,11 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
+        logToStandardError(at: .warning)
         try await DemoRun(samples: samples, rate: rate, alertmanagerURLs: alertmanagerURLs).run()
     }
 }

@@ -61,7 +61,7 @@ struct PublishCommand: ParsableCommand {
             throw ExitCode(EX_UNAVAILABLE)
         }
         let start = Date()
-        let sent = try RecordingPublisher(producer: producer, topic: topic, batch: batch, rate: rate).publish(samples)
+        let sent = try producer.publish(samples, topic: topic, batch: batch, rate: rate)
         let seconds = Date().timeIntervalSince(start)
         FileHandle.standardError.write(
             Data(

@@ -78,17 +78,18 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let config = try effectiveConfig()
-        let level = config.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        logToStandardError(at: config.logLevel)
         let files = ReplaySource.expand(inputs)
         guard !files.isEmpty else { throw ValidationError("no .csv, .ndjson, .jsonl or .rec files in \(inputs)") }
-        let run = ReplayRun(
-            config: config, files: files, output: output, plot: plot, labels: labels, simulatedUser: simulatedUser,
-            speed: speed, alertsEndpoint: alerts, alertLog: alertLog, progress: !quiet && isatty(STDERR_FILENO) == 1)
+        var run = ReplayRun(config: config, files: files)
+        run.output = output
+        run.plot = plot
+        run.labels = labels
+        run.simulatedUser = simulatedUser
+        run.speed = speed
+        run.alertsEndpoint = alerts
+        run.alertLog = alertLog
+        run.progress = !quiet && isatty(STDERR_FILENO) == 1
         let summary = try run.run(logger: Logger(label: "streamlstmd.replay"))
         FileHandle.standardError.write(Data((summary.line + "\n").utf8))
         if summary.failedFiles > 0 { throw ExitCode(1) }

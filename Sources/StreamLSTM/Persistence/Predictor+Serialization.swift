@@ -205,6 +205,19 @@ extension Predictor {
 
     // MARK: Configuration
 
+    /// The scorer's settings the record keeps as a run of doubles, in record order: one list for
+    /// writing and reading, so that the two cannot disagree.
+    private static let scorerDoubles: [WritableKeyPath<ScorerConfig, Double> & Sendable] = [
+        \.distributionTimeConstant, \.meanFloor, \.varianceFloor, \.spikeSensitivity, \.dailySensitivity,
+        \.driftSensitivity, \.stuckSensitivity, \.residualFloor, \.outOfRangeMargin, \.minimumAbsoluteDeviation,
+        \.minimumRelativeDeviation, \.threshold,
+    ]
+
+    /// The training settings the record keeps as a run of doubles, in record order.
+    private static let trainingDoubles: [WritableKeyPath<TrainingConfig, Double> & Sendable] = [
+        \.optimizer.learningRate, \.optimizer.beta1, \.optimizer.beta2, \.optimizer.epsilon, \.gradientClip,
+    ]
+
     private static func encode(_ c: PredictorConfig, into w: inout ByteWriter) {
         w.write(cellCode(c.model.cell))
         w.write(UInt32(c.model.hiddenSize))
@@ -220,25 +233,14 @@ extension Predictor {
         w.write(UInt32(s.shortWindow))
         w.write(UInt32(s.learningPeriod))
         w.write(UInt32(s.warmUp))
-        for value in [
-            s.distributionTimeConstant, s.meanFloor, s.varianceFloor, s.spikeSensitivity,
-            s.dailySensitivity, s.driftSensitivity, s.stuckSensitivity, s.residualFloor, s.outOfRangeMargin,
-            s.minimumAbsoluteDeviation, s.minimumRelativeDeviation, s.threshold,
-        ] {
-            w.write(value)
-        }
+        for field in scorerDoubles { w.write(s[keyPath: field]) }
         w.write(UInt32(s.refractory))
         w.write(UInt32(s.incidentWorth))
         w.write(s.recentRangeMargin)
         let t = c.training
         w.write(UInt32(t.every))
         w.write(UInt32(t.window))
-        for value in [
-            t.optimizer.learningRate, t.optimizer.beta1, t.optimizer.beta2, t.optimizer.epsilon,
-            t.gradientClip,
-        ] {
-            w.write(value)
-        }
+        for field in trainingDoubles { w.write(t[keyPath: field]) }
         w.write(UInt32(t.heldOut))
         w.write(c.seed)
     }
@@ -260,28 +262,13 @@ extension Predictor {
         c.scorer.shortWindow = Int(try r.read(UInt32.self))
         c.scorer.learningPeriod = Int(try r.read(UInt32.self))
         c.scorer.warmUp = Int(try r.read(UInt32.self))
-        c.scorer.distributionTimeConstant = try r.readDouble()
-        c.scorer.meanFloor = try r.readDouble()
-        c.scorer.varianceFloor = try r.readDouble()
-        c.scorer.spikeSensitivity = try r.readDouble()
-        c.scorer.dailySensitivity = try r.readDouble()
-        c.scorer.driftSensitivity = try r.readDouble()
-        c.scorer.stuckSensitivity = try r.readDouble()
-        c.scorer.residualFloor = try r.readDouble()
-        c.scorer.outOfRangeMargin = try r.readDouble()
-        c.scorer.minimumAbsoluteDeviation = try r.readDouble()
-        c.scorer.minimumRelativeDeviation = try r.readDouble()
-        c.scorer.threshold = try r.readDouble()
+        for field in scorerDoubles { c.scorer[keyPath: field] = try r.readDouble() }
         c.scorer.refractory = Int(try r.read(UInt32.self))
         c.scorer.incidentWorth = withIncident ? Int(try r.read(UInt32.self)) : 0
         c.scorer.recentRangeMargin = withRecentRange ? try r.readDouble() : -1
         c.training.every = Int(try r.read(UInt32.self))
         c.training.window = Int(try r.read(UInt32.self))
-        c.training.optimizer.learningRate = try r.readDouble()
-        c.training.optimizer.beta1 = try r.readDouble()
-        c.training.optimizer.beta2 = try r.readDouble()
-        c.training.optimizer.epsilon = try r.readDouble()
-        c.training.gradientClip = try r.readDouble()
+        for field in trainingDoubles { c.training[keyPath: field] = try r.readDouble() }
         c.training.heldOut = Int(try r.read(UInt32.self))
         c.seed = try r.read(UInt64.self)
         return c

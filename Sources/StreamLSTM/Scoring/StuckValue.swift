@@ -13,8 +13,10 @@ import RealModule
 /// have ended, a run is taken to go on with probability one half at each
 /// sample.
 public struct StuckValue: Sendable, Hashable {
-    public private(set) var run: Int = 0
-    public private(set) var count: Int = 0
+    // The state changes through `observe`; a restored record sets it whole through the memberwise
+    // initialiser the compiler writes.
+    public internal(set) var run: Int = 0
+    public internal(set) var count: Int = 0
     var previous: Double = .nan
     /// Rate of samples that start a run (repeat a value the sample before did not).
     var startRate: Double = 0
@@ -28,23 +30,6 @@ public struct StuckValue: Sendable, Hashable {
     static let reportsAfter = 30
     /// The share of samples that must have changed before a run for the run to count.
     static let changingSeries = 0.5
-
-    public init() {
-        lengths = TailEstimator(timeConstant: Self.timeConstant)
-    }
-
-    init(
-        run: Int, count: Int, previous: Double, startRate: Double, changeRate: Double, changeRateBeforeRun: Double,
-        lengths: TailEstimator
-    ) {
-        self.run = run
-        self.count = count
-        self.previous = previous
-        self.startRate = startRate
-        self.changeRate = changeRate
-        self.changeRateBeforeRun = changeRateBeforeRun
-        self.lengths = lengths
-    }
 
     /// `−log10` of the probability of a run as long as the current one
     /// starting (0 when the last sample changed, and until enough samples are in).
@@ -77,5 +62,12 @@ public struct StuckValue: Sendable, Hashable {
         startRate += weight * ((starts ? 1 : 0) - startRate)
         changeRate += weight * ((repeated ? 0 : 1) - changeRate)
         run = repeated ? run + 1 : 0
+    }
+}
+
+extension StuckValue {
+    /// Nothing seen yet. Declared here, outside the type, so that the memberwise initialiser stays.
+    public init() {
+        self.init(lengths: TailEstimator(timeConstant: Self.timeConstant))
     }
 }

@@ -26,26 +26,20 @@ package final class AlertPublisher: AlertSink {
     ) throws(ZMQError) {
         self.context = context
         self.logger = logger
-        let bound = BlockingQueue<Result<String, ZMQError>>(capacity: 1)
         let queue = self.queue
         let dropped = self.dropped
-        sender = OwnedThread(name: "alert-publisher") {
-            let socket: ZMQSocket
-            do throws(ZMQError) {
-                socket = try ZMQSocket(context: context, type: .publisher)
-                // Subscribers may face the network: a handshake gets 10 s, a silent peer is dropped after
-                // 30 s without an answer to the heartbeat, and what they send (subscriptions) stays small.
-                try socket.set(.handshakeInterval(milliseconds: 10_000))
-                try socket.set(.heartbeatInterval(milliseconds: 10_000))
-                try socket.set(.heartbeatTimeout(milliseconds: 30_000))
-                try socket.set(.maxMessageSize(bytes: 64 << 10))
-                if let curve { try curve.install(on: socket) }
-                try socket.bind(requested)
-                bound.put(.success(try socket.lastEndpoint()))
-            } catch {
-                bound.put(.failure(error))
-                return
-            }
+        (sender, endpoint) = try OwnedThread.owningSocket(.publisher, in: context, name: "alert-publisher") {
+            socket throws(ZMQError) in
+            // Subscribers may face the network: a handshake gets 10 s, a silent peer is dropped after
+            // 30 s without an answer to the heartbeat, and what they send (subscriptions) stays small.
+            try socket.set(.handshakeInterval(milliseconds: 10_000))
+            try socket.set(.heartbeatInterval(milliseconds: 10_000))
+            try socket.set(.heartbeatTimeout(milliseconds: 30_000))
+            try socket.set(.maxMessageSize(bytes: 64 << 10))
+            if let curve { try curve.install(on: socket) }
+            try socket.bind(requested)
+            return try socket.lastEndpoint()
+        } run: { socket in
             var sequence = 0
             while let alert = queue.take() {
                 sequence += 1
@@ -65,12 +59,6 @@ package final class AlertPublisher: AlertSink {
             var left = 0
             while queue.take() != nil { left += 1 }
             if left > 0 { dropped.withLock { $0 += left } }
-        }
-        switch bound.take()! {
-        case .success(let endpoint): self.endpoint = endpoint
-        case .failure(let error):
-            sender.join()
-            throw error
         }
     }
 

@@ -65,28 +65,20 @@ package final class AlertSubscriber: Sendable {
         handle: @escaping @Sendable (ReceivedAlert) -> Void
     ) throws {
         context = try ZMQContext()
-        let ready = BlockingQueue<Result<Void, ZMQError>>(capacity: 1)
         let context = self.context
         let count = self.count
-        receiver = OwnedThread(name: "alert-subscriber") {
-            let socket: ZMQSocket
-            do throws(ZMQError) {
-                socket = try ZMQSocket(context: context, type: .subscriber)
-                try socket.set(.subscribe(prefix: Array(prefix.utf8)))
-                try curve?.apply(to: socket)
-                _ = try socket.connectAndWaitForHandshake(endpoint, timeout: 10)
-            } catch {
-                ready.put(.failure(error))
-                return
-            }
-            ready.put(.success(()))
+        (receiver, _) = try OwnedThread.owningSocket(.subscriber, in: context, name: "alert-subscriber") {
+            socket throws(ZMQError) in
+            try socket.set(.subscribe(prefix: Array(prefix.utf8)))
+            try curve?.apply(to: socket)
+            _ = try socket.connectAndWaitForHandshake(endpoint, timeout: 10)
+        } run: { socket in
             while let message = try? socket.receive(), message.count == 2 {
                 if let alert = ReceivedAlert(topic: message[0], payload: message[1]) { handle(alert) }
                 count.withLock { $0 += 1 }
             }
             socket.close()
         }
-        try ready.take()!.get()
     }
 
     /// Waits (at most until `deadline`) for `expected` alerts in all, then stops the thread.

@@ -70,15 +70,20 @@ package struct Feedback: Sendable, Equatable {
 
     /// The JSON body of `POST /feedback` for this verdict.
     package var json: String {
-        var w = JSONWriter()
-        w.beginObject()
+        var w = JSONWriter.object()
+        write(into: &w, timesAsText: false)
+        return w.finishObject()
+    }
+
+    /// The verdict's fields into the object `w` has open: the body of `POST /feedback`, which the
+    /// journal keeps too (its times as RFC 3339 text, and when it was given).
+    package func write(into w: inout JSONWriter, timesAsText: Bool) {
         w.string("series", series)
-        w.number("from", from)
-        w.number("to", to)
+        for (key, time) in [("from", from), ("to", to)] {
+            if timesAsText { w.string(key, rfc3339(time)) } else { w.number(key, time) }
+        }
         w.string("verdict", verdict.rawValue)
         if let note { w.string("note", note) }
-        w.endObject()
-        return w.text
     }
 }
 
@@ -133,8 +138,7 @@ package struct FeedbackOutcome: Sendable, Equatable {
     package var effect = VerdictEffect()
 
     package var json: String {
-        var w = JSONWriter()
-        w.beginObject()
+        var w = JSONWriter.object()
         w.bool("resolved_alert", resolvedAlert)
         w.bool("training_soon", trainingSoon)
         w.bool("training_held_off", trainingHeldOff)
@@ -144,7 +148,6 @@ package struct FeedbackOutcome: Sendable, Equatable {
             w.number(reason.name, gain)
         }
         w.endObject()
-        w.endObject()
-        return w.text
+        return w.finishObject()
     }
 }

@@ -101,16 +101,10 @@ package final class FeedbackJournal: Sendable {
     }
 
     package static func line(_ entry: Entry) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.string("series", entry.feedback.series)
-        w.string("from", rfc3339(entry.feedback.from))
-        w.string("to", rfc3339(entry.feedback.to))
-        w.string("verdict", entry.feedback.verdict.rawValue)
-        if let note = entry.feedback.note { w.string("note", note) }
+        var w = JSONWriter.object()
+        entry.feedback.write(into: &w, timesAsText: true)
         w.string("given_at", rfc3339(entry.givenAt))
-        w.endObject()
-        return w.text
+        return w.finishObject()
     }
 
     package static func entry(from line: Substring) -> Entry? {

@@ -58,10 +58,10 @@ package final class Input: Sendable {
         curve: CurveSecurity.Server? = nil, logger: Logger
     ) throws(ZMQError) {
         self.config = config
-        let ready = BlockingQueue<Result<[String], ZMQError>>(capacity: 1)
         let monitor = Protected<OwnedThread<Void>?>(nil)
         self.monitor = monitor
-        receiver = OwnedThread(name: "input") {
+        (receiver, endpoints) = try OwnedThread.started(name: "input") {
+            (ready: (Result<[String], ZMQError>) -> Void) in
             let socket: ZMQSocket
             do throws(ZMQError) {
                 socket = try ZMQSocket(context: context, type: .subscriber)
@@ -97,9 +97,9 @@ package final class Input: Sendable {
                         endpoints.append(endpoint)
                     }
                 }
-                ready.put(.success(endpoints))
+                ready(.success(endpoints))
             } catch {
-                ready.put(.failure(error))
+                ready(.failure(error))
                 return nil
             }
             defer { socket.close() }
@@ -113,12 +113,6 @@ package final class Input: Sendable {
                 "input stopped",
                 metadata: ["error": "\(error)", "endpoints": "\(config.endpoints.joined(separator: " "))"])
             return error
-        }
-        switch ready.take()! {
-        case .success(let endpoints): self.endpoints = endpoints
-        case .failure(let error):
-            receiver.join()
-            throw error
         }
     }
 

@@ -6,24 +6,6 @@ import UnixSignals
 /// running (`Reload`); a configuration that does not load is refused and the
 /// running one stays. systemd hears RELOADING and READY around it.
 package struct ReloadService: Service {
-    package init(
-        load: (@Sendable () throws -> DaemonConfig)?, hangUps: UnixSignalsSequence,
-        running: Protected<DaemonConfig>, engine: Engine, alertmanager: AlertmanagerService?,
-        silences: SilencePoller? = nil, security: CurveSecurity?, levels: LogLevelSwitch, notifier: SystemdNotifier?,
-        logger: Logger
-    ) {
-        self.load = load
-        self.hangUps = hangUps
-        self.running = running
-        self.engine = engine
-        self.alertmanager = alertmanager
-        self.silences = silences
-        self.security = security
-        self.levels = levels
-        self.notifier = notifier
-        self.logger = logger
-    }
-
     /// Reads the configuration again (the file, with the command line on top); nil without a file.
     package let load: (@Sendable () throws -> DaemonConfig)?
     /// Whether a SIGHUP without a file to read has been answered at info already.

@@ -37,9 +37,9 @@ package final class ZAPHandler: Sendable {
                     factory: $0)
             }
         }
-        let bound = BlockingQueue<Result<Void, ZMQError>>(capacity: 1)
         let lists = self.allowLists
-        let started = OwnedThread(name: "zap") {
+        let (started, _) = try OwnedThread.started(name: "zap") {
+            (bound: (Result<Void, ZMQError>) -> Void) in
             var sockets: [ZMQSocket] = []
             do throws(ZMQError) {
                 for context in contexts {
@@ -48,9 +48,9 @@ package final class ZAPHandler: Sendable {
                     try socket.bind(Self.endpoint)
                     sockets.append(socket)
                 }
-                bound.put(.success(()))
+                bound(.success(()))
             } catch {
-                bound.put(.failure(error))
+                bound(.failure(error))
                 return
             }
             // At most one line per 10 s each way: a reconnecting or hostile peer cannot flood the log.
@@ -85,7 +85,6 @@ package final class ZAPHandler: Sendable {
             }
         }
         thread.withLock { $0 = started }
-        try bound.take()!.get()
     }
 
     /// New allow-lists (a reload); keys taken out can open no new connection from now on.

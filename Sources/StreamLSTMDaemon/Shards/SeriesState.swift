@@ -105,8 +105,7 @@ extension SeriesSummary {
         var text = "["
         for (index, summary) in summaries.enumerated() {
             if index > 0 { text += ",\n" }
-            var w = JSONWriter()
-            w.beginObject()
+            var w = JSONWriter.object()
             w.string("series", summary.key)
             w.integer("samples", summary.samples)
             w.string("last_sample", summary.lastTimestamp.isFinite ? rfc3339(summary.lastTimestamp) : "")
@@ -123,8 +122,7 @@ extension SeriesSummary {
             w.string("last_seen", summary.lastSeen.isFinite ? rfc3339(summary.lastSeen) : "")
             w.number("interval", summary.interval)
             w.bool("absent", summary.absent)
-            w.endObject()
-            text += w.text
+            text += w.finishObject()
         }
         return text + "]\n"
     }

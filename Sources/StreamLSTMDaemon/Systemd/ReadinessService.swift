@@ -6,16 +6,6 @@ import ServiceLifecycle
 /// the group starts), the watchdog heartbeat while running, and, first of all
 /// at shutdown (it is the group's last service), not ready and STOPPING=1.
 package struct ReadinessService: Service {
-    package init(
-        readiness: Readiness, notifier: SystemdNotifier?, engine: Engine, logger: Logger, summary: Logger.Metadata
-    ) {
-        self.readiness = readiness
-        self.notifier = notifier
-        self.engine = engine
-        self.logger = logger
-        self.summary = summary
-    }
-
     package let readiness: Readiness
     /// systemd's notify socket, when run by systemd.
     package let notifier: SystemdNotifier?

@@ -16,9 +16,8 @@ package enum RecordingEvaluation {
         }
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("streamlstmd-evaluate-\(UUID())")
         defer { try? FileManager.default.removeItem(at: output) }
-        let run = ReplayRun(
-            config: config, files: files, output: output.path, plot: nil, labels: nil, speed: nil,
-            alertsEndpoint: nil, alertLog: nil, progress: false)
+        var run = ReplayRun(config: config, files: files)
+        run.output = output.path
         let summary = try run.run(logger: logger)
         if summary.failedFiles > 0 {
             throw RecordingError(

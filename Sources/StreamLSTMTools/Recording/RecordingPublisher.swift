@@ -2,29 +2,16 @@ import Foundation
 import StreamLSTMDaemon
 import StreamLSTMVocabulary
 
-/// Sends recorded samples as a live stream: JSON batches of `batch` samples
-/// (series, labels, timestamp, value) in recording order, at `rate` samples a
-/// second (0: as fast as the producer takes them).
-package struct RecordingPublisher {
-    package init(producer: Producer, topic: String, batch: Int, rate: Double) {
-        self.producer = producer
-        self.topic = topic
-        self.batch = batch
-        self.rate = rate
-    }
-
-    package let producer: Producer
-    package let topic: String
-    package let batch: Int
-    package let rate: Double
-
-    /// Returns how many samples were sent.
-    package func publish(_ samples: [RecordedSample]) throws -> Int {
+extension Producer {
+    /// Sends recorded samples as a live stream: JSON batches of `batch` samples (series, labels,
+    /// timestamp, value) in recording order, at `rate` samples a second (0: as fast as the producer
+    /// takes them). Returns how many samples were sent.
+    package func publish(_ samples: [RecordedSample], topic: String, batch: Int, rate: Double) throws -> Int {
         let start = Date()
         var sent = 0
         while sent < samples.count {
             let chunk = samples[sent..<min(sent + batch, samples.count)]
-            try producer.send(topic: topic, Self.json(chunk))
+            try send(topic: topic, Self.json(chunk))
             sent += chunk.count
             if rate > 0 {
                 let due = start.addingTimeInterval(Double(sent) / rate).timeIntervalSinceNow
@@ -35,13 +22,12 @@ package struct RecordingPublisher {
     }
 
     /// A JSON array of sample objects, as the daemon's JSON format reads them.
-    package static func json(_ samples: ArraySlice<RecordedSample>) -> String {
+    private static func json(_ samples: ArraySlice<RecordedSample>) -> String {
         var text = "["
         for (index, sample) in samples.enumerated() {
             if index > 0 { text += "," }
             let (name, labels) = SeriesKey.parse(sample.key)
-            var writer = JSONWriter()
-            writer.beginObject()
+            var writer = JSONWriter.object()
             writer.string("series", name)
             if !labels.isEmpty {
                 writer.beginObject("labels")
@@ -50,8 +36,7 @@ package struct RecordingPublisher {
             }
             writer.number("ts", sample.timestamp)
             writer.number("value", sample.value)
-            writer.endObject()
-            text += writer.text
+            text += writer.finishObject()
         }
         return text + "]"
     }

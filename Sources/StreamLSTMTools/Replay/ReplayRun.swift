@@ -6,38 +6,27 @@ import StreamLSTMDaemon
 /// plots written, alerts sent to their sink; a file that fails is named on
 /// standard error and counted, and the others go on.
 package struct ReplayRun {
-    package init(
-        config: DaemonConfig, files: [(path: String, relativePath: String)], output: String?, plot: String?,
-        labels: String?, simulatedUser: String? = nil, speed: Double?, alertsEndpoint: String?, alertLog: String?,
-        progress: Bool
-    ) {
+    /// The other settings start off (no output, no plot, as fast as possible, no alerts, no bar).
+    package init(config: DaemonConfig, files: [(path: String, relativePath: String)]) {
         self.config = config
         self.files = files
-        self.output = output
-        self.plot = plot
-        self.labels = labels
-        self.simulatedUser = simulatedUser
-        self.speed = speed
-        self.alertsEndpoint = alertsEndpoint
-        self.alertLog = alertLog
-        self.progress = progress
     }
 
     package let config: DaemonConfig
     package let files: [(path: String, relativePath: String)]
     /// Folder for result CSVs, at each input's relative path.
-    package let output: String?
+    package var output: String? = nil
     /// Folder for SVG plots.
-    package let plot: String?
+    package var plot: String? = nil
     /// NAB windows.json for the plots.
-    package let labels: String?
+    package var labels: String? = nil
     /// NAB windows.json for a simulated user over the first half of each file (`SimulatedUser`).
     package var simulatedUser: String? = nil
-    package let speed: Double?
-    package let alertsEndpoint: String?
-    package let alertLog: String?
+    package var speed: Double? = nil
+    package var alertsEndpoint: String? = nil
+    package var alertLog: String? = nil
     /// A progress bar on standard error.
-    package let progress: Bool
+    package var progress = false
 
     package func run(logger: Logger) throws -> ReplaySummary {
         let windows = try labels.map { path throws(RecordingError) in try LabelledWindows.load(path) }

@@ -122,8 +122,7 @@ package struct Alert: Equatable, Sendable {
     /// version). Identity is in `labels`, so Alertmanager can deduplicate; the
     /// series' own labels are renamed `label_<name>` where they clash with ours.
     package func json(sequence: Int, instance: String) -> String {
-        var w = JSONWriter()
-        w.beginObject()
+        var w = JSONWriter.object()
         w.string("schema", "streamlstm.alert/v1")
         w.integer("seq", sequence)
         w.string("status", status.rawValue)
@@ -166,8 +165,7 @@ package struct Alert: Equatable, Sendable {
             }
             w.endObject()
         }
-        w.endObject()
-        return w.text
+        return w.finishObject()
     }
 
     /// `absent`, `feedback`, or the scorer's reason.

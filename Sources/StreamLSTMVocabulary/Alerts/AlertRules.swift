@@ -9,20 +9,8 @@ package enum Severity: String, CaseIterable, Comparable, Sendable {
 
 /// When a series' scores become an alert, and when the alert ends.
 package struct AlertRules: Equatable, Sendable {
-    package init(
-        fireThreshold: Double = 0.5, criticalThreshold: Double = 0.8, resolveThreshold: Double = 0.3,
-        pendingSamples: Int = 1, resolveSamples: Int = 10, newIncidentAfter: Int = 25, coolDown: Double = 300,
-        resendInterval: Double = 300
-    ) {
-        self.fireThreshold = fireThreshold
-        self.criticalThreshold = criticalThreshold
-        self.resolveThreshold = resolveThreshold
-        self.pendingSamples = pendingSamples
-        self.resolveSamples = resolveSamples
-        self.newIncidentAfter = newIncidentAfter
-        self.coolDown = coolDown
-        self.resendInterval = resendInterval
-    }
+    /// The defaults below; a caller changes what it needs through the properties.
+    package init() {}
 
     /// A score at or above this starts an alert (pending, then firing).
     package var fireThreshold: Double = 0.5

@@ -105,8 +105,7 @@ package struct AlertmanagerAlert: Sendable, Equatable {
     /// unless sent again before; `generatorBase` is the daemon's HTTP base URL ("": no link).
     package func json(firingEndsAt: Double, generatorBase: String) -> String {
         let generatorURL = Self.generatorURL(base: generatorBase, key: seriesKey)
-        var w = JSONWriter()
-        w.beginObject()
+        var w = JSONWriter.object()
         w.beginObject("labels")
         for (name, value) in labels { w.string(name, value) }
         w.endObject()
@@ -116,7 +115,6 @@ package struct AlertmanagerAlert: Sendable, Equatable {
         w.string("startsAt", rfc3339(startsAt))
         w.string("endsAt", rfc3339(resolvedAt ?? firingEndsAt))
         if !generatorURL.isEmpty { w.string("generatorURL", generatorURL) }
-        w.endObject()
-        return w.text
+        return w.finishObject()
     }
 }
