@@ -25,14 +25,7 @@ package struct SeriesSnapshot: @unchecked Sendable {
     /// The same series under another key (a key made by an older release: label names are mapped
     /// now), everything else as it was.
     package func rekeyed(_ key: String) -> SeriesSnapshot {
-        var moved = SeriesRecord(identity: SeriesIdentity(key: key))
-        moved.alert = record.alert
-        moved.lastTimestamp = record.lastTimestamp
-        moved.lastScore = record.lastScore
-        moved.firingSamples = record.firingSamples
-        moved.trainingResumesAt = record.trainingResumesAt
-        moved.presence = record.presence
-        return SeriesSnapshot(record: moved, predictor: predictor)
+        SeriesSnapshot(record: record.rekeyed(SeriesIdentity(key: key)), predictor: predictor)
     }
 
     /// The series state a shard can own again; no training job is in flight after a restore.

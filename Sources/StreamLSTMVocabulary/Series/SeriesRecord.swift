@@ -28,7 +28,15 @@ package struct SeriesIdentity: Sendable, Equatable {
 /// What the daemon keeps of one series beside its model. The live state, a
 /// checkpoint's snapshot and the checkpoint file hold these same fields.
 package struct SeriesRecord: Sendable, Equatable {
-    package let identity: SeriesIdentity
+    /// Set once, but for `rekeyed`.
+    package private(set) var identity: SeriesIdentity
+
+    /// The same record under another identity (a key made by an older release), every other field as it was.
+    package func rekeyed(_ identity: SeriesIdentity) -> SeriesRecord {
+        var moved = self
+        moved.identity = identity
+        return moved
+    }
     package var alert = AlertState.initial
     /// The newest sample's time (samples older than it are dropped, unless the input accepts them).
     package var lastTimestamp = -Double.infinity
