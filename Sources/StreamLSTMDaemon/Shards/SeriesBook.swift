@@ -72,6 +72,8 @@ package final class SeriesBook {
 
     /// Every series as it stands, with the silences in force now (not as of its last sample).
     package var summaries: [SeriesSummary] {
+        let settings = live.current
+        for state in series.values { state.consult(rules: settings.rules, generation: settings.rulesGeneration) }
         if let active = silences?.current(now: Date().timeIntervalSince1970) {
             for state in series.values { state.consult(active, instance: config.instance) }
         }
@@ -139,13 +141,17 @@ package final class SeriesBook {
             steps += 1
             let timed = stats.metrics != nil && steps & 63 == 0
             let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
+            // Its rule (matched at its first sample and after a reload that changed the rules) decides
+            // how it alerts; before the silences, whose matching sees the rule's labels.
+            state.consult(rules: settings.rules, generation: settings.rulesGeneration)
+            let ruled = RuleApplication(state.rule, over: settings.alerts)
             if let silenced { state.consult(silenced, instance: config.instance) }
             let paused = state.silence?.pausesLearning == true
             let result: StepResult
             do {
                 result = try state.predictor.step(
                     value: sample.value, timestamp: sample.timestamp,
-                    workspace: workspace, alertThreshold: settings.alerts.fireThreshold, learns: !paused)
+                    workspace: workspace, alertThreshold: ruled.alerts.fireThreshold, learns: !paused)
             } catch {
                 let reason: RejectReason =
                     switch error {
@@ -171,12 +177,13 @@ package final class SeriesBook {
             if let producer = batch.producer { state.producer = producer }
             let wasFiring = state.record.alert.isFiring
             let severityBefore = state.record.alert.firingSeverity
+            let scores = ruled.scores(of: result, value: sample.value)
             let notices = state.record.alert.advance(
-                score: result.anomaly.score, unheld: result.anomaly.unheldScore, at: sample.timestamp,
-                rules: settings.alerts)
+                score: scores.score, unheld: scores.unheld, at: sample.timestamp, rules: ruled.alerts)
             let paged = AlertState.pages(notices, wasFiring: wasFiring)
             for notice in notices {
-                var alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
+                var alert = makeAlert(notice, state: state, sample: sample, result: result, rules: ruled.alerts)
+                alert.extraLabels = ruled.labels
                 // The same incident at the same severity, announced before: a re-send.
                 alert.isResend = alert.status == .firing && !paged && alert.severity == severityBefore
                 if alert.status == .firing {
@@ -194,7 +201,7 @@ package final class SeriesBook {
             }
             state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
             observer?(sample, result, state.record.alert.isFiring, paged)
-            if learns, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
+            if learns, ruled.trains, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
             }
         }
@@ -237,6 +244,7 @@ package final class SeriesBook {
                     modelVersion: state.predictor.modelVersion)
                 alert.resolvedByFeedback = true
                 alert.silence = state.silence?.id
+                alert.extraLabels = state.rule?.rule.labels ?? [:]
                 stats.metrics?.count(alert)
                 stats.add(resolved: 1)
                 alerts.take(alert)

@@ -23,6 +23,8 @@ package struct SeriesSummary: Sendable, Equatable {
     package var silence: String? = nil
     /// The bytes it holds, as the memory budget counts them.
     package var bytes = 0
+    /// The rule that applies to it (its name, or `rules[i]`), if any.
+    package var rule: String? = nil
 }
 
 /// Work for a shard thread, in arrival order.

@@ -20,7 +20,8 @@ package struct AlertmanagerAlert: Sendable, Equatable {
 
     /// The alert a shard raised, under the daemon's `instance` name.
     package init(_ alert: Alert, instance: String) {
-        labels = Self.labels(of: alert.series, severity: alert.severity, instance: instance)
+        labels = Self.labels(
+            of: alert.series, severity: alert.severity, instance: instance, extra: alert.extraLabels)
         annotations = [
             ("summary", alert.summary),
             ("description", alert.resolvedByFeedback ? "marked normal by a user" : alert.description),
@@ -60,10 +61,11 @@ package struct AlertmanagerAlert: Sendable, Equatable {
     /// `label_<name>` where they clash with those), every name made a valid label name. Without a
     /// severity (a series has one only once it alerts): what silences are matched against, the labels
     /// Alertmanager would see on any alert of the series, so that a silence holds here exactly where
-    /// Alertmanager mutes.
-    package static func labels(of series: SeriesIdentity, severity: Severity?, instance: String) -> [(
-        name: String, value: String
-    )] {
+    /// Alertmanager mutes. `extra`: a rule's labels (valid names, none of the daemon's own), over the
+    /// series' own of the same name.
+    package static func labels(
+        of series: SeriesIdentity, severity: Severity?, instance: String, extra: [String: String] = [:]
+    ) -> [(name: String, value: String)] {
         var labels: [String: String] = [
             "alertname": "MetricAnomaly", "series": series.key, "metric": series.metric, "instance": instance,
         ]
@@ -72,6 +74,7 @@ package struct AlertmanagerAlert: Sendable, Equatable {
             let valid = labelName(name)
             labels[labels[valid] == nil ? valid : labelName("label_" + name)] = value
         }
+        labels.merge(extra) { _, rule in rule }
         return labels.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
     }
 
