@@ -198,8 +198,10 @@ extension SeriesRules {
             var rules: [SeriesRule] = []
             for (index, item) in items.enumerated() { rules.append(try SeriesRule.read(item, path: "rules[\(index)]")) }
             return SeriesRules(rules)
+        case is [String: Any]:
+            throw ConfigError(key: "rules", problem: "expected a list of rules (- match: ...), got a mapping")
         case let other?:
-            throw ConfigError(key: "rules", problem: "expected a list of rules, got \(other)")
+            throw ConfigError(key: "rules", problem: "expected a list of rules (- match: ...), got \(other)")
         }
     }
 
