@@ -219,6 +219,30 @@ struct RuleReadingTests {
         #expect(read > 100 && refused > 100, "read \(read), refused \(refused)")
     }
 
+    @Test("A silence on a rule's label holds for the series the rule matches, and no longer once a reload drops it")
+    func silencesSeeRuleLabels() throws {
+        let config = PredictorConfig()
+        let network = Network(inputSize: config.inputSize, model: config.model)
+        let series = SeriesState(
+            identity: SeriesIdentity(key: #"api{host="a"}"#), config: config,
+            prior: Predictor.initialWeights(network, seed: config.seed))
+        let silence = Silence(
+            id: "s1", matchers: try SelectorParser.parse(#"{team="web"}"#), startsAt: 0, endsAt: 10,
+            comment: "", createdBy: "test", source: .local)
+        let active = ActiveSilences(generation: 1, silences: [silence], pauseLearning: true)
+        series.consult(active, instance: "i")
+        #expect(series.silence == nil)
+        series.consult(rules: try rules("  - match: api\n    labels: {team: web}"), generation: 1)
+        series.consult(active, instance: "i")
+        #expect(series.silence?.id == "s1" && series.rule?.name == "rules[0]")
+        series.consult(rules: try rules("  - match: api\n    direction: up"), generation: 2)
+        series.consult(active, instance: "i")
+        #expect(series.silence == nil && series.rule?.rule.direction == .up)
+        // The same generation again: not matched again, whatever the list says.
+        series.consult(rules: SeriesRules(), generation: 2)
+        #expect(series.rule != nil)
+    }
+
     @Test("Live settings give rules a new generation when they change, and only then")
     func generations() throws {
         let box = LiveSettingsBox(LiveSettings(EngineConfig()))
