@@ -100,10 +100,18 @@ package struct SeriesRule: Sendable, Equatable {
     }
 }
 
-/// A rule that holds for a series, and where it stands in the list.
-package struct MatchedRule: Sendable, Equatable {
+/// A rule that holds for a series, and where it stands in the list. A class: each series holds one
+/// reference (8 bytes of its object, which every step reads), not a copy of the rule.
+package final class MatchedRule: Sendable, Equatable {
     package let index: Int
     package let rule: SeriesRule
+
+    package init(index: Int, rule: SeriesRule) {
+        self.index = index
+        self.rule = rule
+    }
+
+    package static func == (a: MatchedRule, b: MatchedRule) -> Bool { a.index == b.index && a.rule == b.rule }
 
     /// Its `name`, or `rules[i]`.
     package var name: String { rule.name ?? "rules[\(index)]" }
@@ -111,10 +119,13 @@ package struct MatchedRule: Sendable, Equatable {
 
 /// The rules of the configuration, in order: the first whose matchers hold for a series is its rule.
 package struct SeriesRules: Sendable, Equatable {
-    package var rules: [SeriesRule]
+    package let rules: [SeriesRule]
+    /// What `firstMatch` hands out: one object per rule, shared by all the series it matches.
+    private let matched: [MatchedRule]
 
     package init(_ rules: [SeriesRule] = []) {
         self.rules = rules
+        matched = rules.enumerated().map { MatchedRule(index: $0.offset, rule: $0.element) }
     }
 
     package var isEmpty: Bool { rules.isEmpty }
@@ -123,6 +134,6 @@ package struct SeriesRules: Sendable, Equatable {
         guard !rules.isEmpty else { return nil }
         let labels = SeriesRule.matchedLabels(of: series)
         guard let index = rules.firstIndex(where: { $0.matchers.matches(labels) }) else { return nil }
-        return MatchedRule(index: index, rule: rules[index])
+        return matched[index]
     }
 }

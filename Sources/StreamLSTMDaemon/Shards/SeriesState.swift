@@ -38,8 +38,9 @@ package final class SeriesState {
         self.predictor = predictor
     }
 
-    /// Bytes of the object, about (header, record, references, flags): what the shard prefetches.
-    package static let objectBytes = 16 + MemoryLayout<SeriesRecord>.size + 8 + 8 + 16
+    /// Bytes of the object, about (header, record, references, flags, the rule and its generation):
+    /// what the shard prefetches.
+    package static let objectBytes = 16 + MemoryLayout<SeriesRecord>.size + 8 + 8 + 16 + 16
 
     /// What the memory budget charges this series: its predictor's own bytes, this object, its slot
     /// in the book, the strings of its identity that are not stored inline, and malloc's 16 bytes
