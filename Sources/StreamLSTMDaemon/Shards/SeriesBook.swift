@@ -228,7 +228,7 @@ package final class SeriesBook {
         guard feedback.from <= state.record.lastTimestamp else {
             return .failure(.inTheFuture(from: feedback.from, newest: state.record.lastTimestamp))
         }
-        let rules = live.current.alerts
+        let rules = RuleApplication(state.rule, over: live.current.alerts).alerts  // the series' own thresholds
         var outcome = FeedbackOutcome()
         outcome.effect = state.predictor.learn(
             feedback.verdict, from: feedback.from, to: feedback.to, threshold: rules.fireThreshold)
