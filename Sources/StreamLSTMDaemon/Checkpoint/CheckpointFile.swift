@@ -1,5 +1,6 @@
 import Foundation
 import StreamLSTM
+import StreamLSTMVocabulary
 
 /// The checkpoint file: every series' state, each entry framed and checked
 /// on its own, so that damage costs only the entries it touches.
@@ -16,7 +17,9 @@ import StreamLSTM
 /// from a truncated one.
 package enum CheckpointFile {
     package static let magic: [UInt8] = Array("SLCP".utf8)
-    package static let version: UInt16 = 2
+    /// The version written; `readableVersions` are read (2 has no series presence).
+    package static let version: UInt16 = SeriesRecord.formatVersion
+    package static let readableVersions: ClosedRange<UInt16> = 2...version
     package static let entryMarker: UInt32 = 0x4553_4C53  // the bytes "SLSE", little-endian
     package static let endMarker: UInt32 = 0xFFFF_FFFF
     package static let headerSize = 20
@@ -81,17 +84,20 @@ package enum CheckpointFile {
     package static func read(_ bytes: UnsafeRawBufferPointer, config: PredictorConfig) -> Contents {
         var contents = Contents()
         var problems: [String] = []
+        // A damaged header is read past as the current version.
+        var formatVersion = version
         if let header = try? readHeader(bytes) {
             guard header.magicMatches else {
                 contents.problem = "not a streamlstmd checkpoint (bad magic number)"
                 return contents
             }
-            guard header.version == version else {
+            guard readableVersions.contains(header.version) else {
                 contents.problem =
-                    "checkpoint format version \(header.version) is not \(version) (written by another streamlstmd)"
+                    "checkpoint format version \(header.version) is not one of \(readableVersions) (written by another streamlstmd)"
                 return contents
             }
             contents.writtenAt = header.writtenAt
+            formatVersion = header.version
         } else {
             problems.append("damaged header")
         }
@@ -133,7 +139,7 @@ package enum CheckpointFile {
             break
         }
         // The entries are checked and decoded on every core: restore is most of a restart's wait.
-        for outcome in decodeInParallel(entries, in: bytes, config: config) {
+        for outcome in decodeInParallel(entries, in: bytes, config: config, formatVersion: formatVersion) {
             switch outcome {
             case .restored(let snapshot): contents.snapshots.append(snapshot)
             case .damaged: contents.damaged += 1
@@ -158,7 +164,7 @@ package enum CheckpointFile {
 
     /// Each entry's checksum (the 4 bytes after it) checked and its series decoded, in file order.
     private static func decodeInParallel(
-        _ entries: [Range<Int>], in bytes: UnsafeRawBufferPointer, config: PredictorConfig
+        _ entries: [Range<Int>], in bytes: UnsafeRawBufferPointer, config: PredictorConfig, formatVersion: UInt16
     ) -> [Outcome] {
         let chunk = 256
         let chunks = (entries.count + chunk - 1) / chunk
@@ -170,7 +176,8 @@ package enum CheckpointFile {
                 let entry = UnsafeRawBufferPointer(rebasing: bytes[range])
                 guard loadUInt32(bytes, at: range.upperBound) == CRC32.checksum(entry) else { return .damaged }
                 do throws(SerializationError) {
-                    return .restored(try SeriesSnapshot.decode(Array(entry)[...], config: config))
+                    return .restored(
+                        try SeriesSnapshot.decode(Array(entry)[...], config: config, formatVersion: formatVersion))
                 } catch {
                     if case .incompatible = error { return .incompatible }
                     return .damaged

@@ -166,6 +166,9 @@ extension DaemonConfig {
             .described("checkpoints of every series; empty: $STATE_DIRECTORY if set, else none"),
         .number("", "checkpoint_interval", \.checkpointInterval, .restart, .atLeast(1, "second"))
             .described("seconds between checkpoints: a killed daemon loses at most this much"),
+        .number("", "series_ttl", \.engine.absence.seriesTTL, .live, .atLeast(0, "seconds (0: never)"))
+            .described(
+                "seconds without a sample after which a series is forgotten (memory, checkpoint, cap); 0: never"),
         {
             var key = ConfigKey(
                 section: "", name: "rules", change: .live,
@@ -198,6 +201,17 @@ extension DaemonConfig {
             .described("seconds after a resolution before the series may fire again"),
         .number("alerts", "resend_interval", \.engine.alerts.resendInterval, .live, .above(0, "seconds"))
             .described("seconds between re-sends of a firing alert"),
+
+        .flag("absent", "enabled", \.engine.absence.enabled, .live)
+            .described("a series that stops reporting raises an absent alert"),
+        .number("absent", "after", \.engine.absence.after, .live, .atLeast(1, "intervals"))
+            .described("absent after this many of its typical intervals without a sample"),
+        .number("absent", "min_seconds", \.engine.absence.minimumSeconds, .live, .atLeast(0, "seconds"))
+            .described("and never before this many seconds"),
+        .number("absent", "storm_fraction", \.engine.absence.stormFraction, .live, .above(0, upTo: 1))
+            .described("this share of one producer's series quiet at once: one alert for the producer"),
+        .whole("absent", "storm_min_series", \.engine.absence.stormMinimumSeries, .live, .atLeast(1))
+            .described("and at least this many of them"),
 
         .choice("model", "cell", \.engine.predictor.model.cell)
             .described("lstm, gru or rnn"),

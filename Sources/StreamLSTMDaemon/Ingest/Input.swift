@@ -32,6 +32,9 @@ package struct InputConfig: Equatable, Sendable {
         self.mode = mode
         self.endpoints = endpoints
     }
+
+    /// How alerts name it: `input tcp://127.0.0.1:5555`.
+    package var name: String { "input " + endpoints.joined(separator: ",") }
 }
 
 /// The ingest thread of one input: receives messages, parses them, routes the
@@ -223,7 +226,8 @@ package final class Input: Sendable {
                 producerCounters[producer]?.increment()
             }
             if !result.samples.isEmpty {
-                sink.submit(result.samples, acceptOutOfOrder: config.acceptOutOfOrder, producer: producer)
+                sink.submit(
+                    result.samples, acceptOutOfOrder: config.acceptOutOfOrder, producer: producer, input: config.name)
             }
             if result.rejections.total > 0 {
                 sink.count(result.rejections)

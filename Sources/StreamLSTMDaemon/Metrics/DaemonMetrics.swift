@@ -21,6 +21,10 @@ package final class DaemonMetrics: Sendable {
     package let series: Gauge
     /// Bytes the series hold (what `max_memory` budgets).
     package let seriesBytes: Gauge
+    /// Series forgotten after `series_ttl` without a sample.
+    package let seriesExpired: Counter
+    /// Series absent now, over every shard.
+    package let seriesAbsent: Gauge
     /// Keyed by `Alert.topic` minus the `alert.` prefix: `firing.critical`, ...
     package let alerts: [String: Counter]
     /// Training jobs by outcome, indexed by `TrainingOutcome.rawValue`.
@@ -56,6 +60,8 @@ package final class DaemonMetrics: Sendable {
         }
         series = Gauge(label: "streamlstmd_series", factory: factory)
         seriesBytes = Gauge(label: "streamlstmd_series_bytes", factory: factory)
+        seriesExpired = Counter(label: "streamlstmd_series_expired_total", factory: factory)
+        seriesAbsent = Gauge(label: "streamlstmd_series_absent", factory: factory)
         var alerts: [String: Counter] = [:]
         // `status`: firing (a new incident or an escalation), resent, resolved (`Alert.kind`).
         for status in ["firing", "resent", "resolved"] {

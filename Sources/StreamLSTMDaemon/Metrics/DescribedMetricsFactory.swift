@@ -61,6 +61,8 @@ extension DaemonMetrics {
         "streamlstmd_rejected_total": "Samples refused, by reason.",
         "streamlstmd_series": "Series tracked.",
         "streamlstmd_series_bytes": "Bytes the series hold in all.",
+        "streamlstmd_series_expired_total": "Series forgotten after series_ttl without a sample.",
+        "streamlstmd_series_absent": "Series absent now (no sample for absent.after of their intervals).",
         "streamlstmd_alerts_total":
             "Alert notices by status (firing: new incidents and escalations; resent; resolved) and severity.",
         "streamlstmd_training_jobs_total": "Training jobs by outcome.",

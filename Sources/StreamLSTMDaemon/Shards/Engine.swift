@@ -43,13 +43,24 @@ package final class Engine: SampleSink {
         self.learning = learning
         let live = LiveSettingsBox(LiveSettings(config))
         self.live = live
+        let storms = AbsenceStorms(alerts: alerts, stats: stats)
         shards = (0..<config.shards).map {
             Shard(
                 index: $0, config: config, stats: stats, prior: prior, scheduler: scheduler, learning: learning,
-                live: live, silences: silences, logger: logger, alerts: alerts)
+                live: live, silences: silences, logger: logger, alerts: alerts, storms: storms)
         }
         for shard in shards { shard.start() }
+        // Every second each shard judges its series' silence, between two batches.
+        let shards = self.shards
+        sweeper = RepeatingTimer(interval: Self.sweepInterval) {
+            let now = Date().timeIntervalSince1970
+            for shard in shards { shard.sweep(now: now) }
+        }
     }
+
+    /// Seconds between two judgements of every series' silence.
+    package static let sweepInterval = 1.0
+    private let sweeper: RepeatingTimer
 
     /// The weights every new series starts from (shared).
     package let prior: [Float16]
@@ -62,8 +73,10 @@ package final class Engine: SampleSink {
 
     /// Routes one message's samples, one batch per shard that gets any; `producer` is who sent the
     /// message, when the input knows. Blocks while a shard is behind: samples are never dropped for speed.
-    package func submit(_ samples: [Sample], acceptOutOfOrder: Bool, producer: String? = nil) {
-        let message = SampleBatch(samples: samples, acceptOutOfOrder: acceptOutOfOrder, producer: producer)
+    package func submit(_ samples: [Sample], acceptOutOfOrder: Bool, producer: String? = nil, input: String? = nil) {
+        var message = SampleBatch(samples: samples, acceptOutOfOrder: acceptOutOfOrder, producer: producer)
+        message.source = producer ?? input
+        message.receivedAt = Date().timeIntervalSince1970
         let instanceShard = config.instanceShard
         if instanceShard.count > 1 {
             var mine = message
@@ -182,6 +195,7 @@ package final class Engine: SampleSink {
     /// training jobs in hand finish (their results are no longer adopted).
     package func stop() {
         stopping.store(true, ordering: .releasing)
+        sweeper.cancel()
         for shard in shards { shard.stopAndWait() }
         scheduler?.drain()
     }

@@ -36,6 +36,8 @@ package struct EngineConfig: Sendable {
     package var instanceShard = InstanceShard.all
     /// How each group of series alerts (`rules:`): the first rule that matches a series is its own.
     package var rules = SeriesRules()
+    /// Series that go quiet, producers that die, series that go away.
+    package var absence = AbsenceSettings()
 
     package var problem: String? {
         if shards < 1 || shards > 256 { return "shards must lie in 1...256" }
@@ -46,6 +48,7 @@ package struct EngineConfig: Sendable {
         if trainingQueueLimit < 1 { return "training.queue_limit must be at least 1" }
         if learnAfter < 1 { return "training.learn_after must be at least 1" }
         if let problem = instanceShard.problem { return problem }
+        if let problem = absence.problem { return problem }
         return predictor.problem ?? alerts.problem
     }
 }

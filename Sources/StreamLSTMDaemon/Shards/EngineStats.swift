@@ -17,6 +17,8 @@ package final class EngineStats: Sendable {
         package var training = [Int](repeating: 0, count: TrainingOutcome.allCases.count)
         /// Samples left to other instances (`--shard i/N`).
         package var skipped = 0
+        /// Series forgotten after `series_ttl` without a sample.
+        package var expired = 0
 
         package func rejected(_ reason: RejectReason) -> Int { rejections[reason.rawValue] }
         package var totalRejected: Int { rejections.reduce(0, +) }
@@ -86,6 +88,24 @@ package final class EngineStats: Sendable {
             current = original
         }
         return .seriesLimit
+    }
+
+    /// A series forgotten (`series_ttl`): its place under the cap and its bytes are free again.
+    package func expire(bytes: Int) {
+        let left = series.subtract(1, ordering: .relaxed).newValue
+        metrics?.series.record(left)
+        charge(-bytes)
+        counters.withLock { $0.expired += 1 }
+        metrics?.seriesExpired.increment()
+    }
+
+    /// Series absent now, over every shard (each adds what changed in its own).
+    package let absent = Atomic<Int>(0)
+
+    package func changeAbsent(by delta: Int) {
+        guard delta != 0 else { return }
+        let now = absent.add(delta, ordering: .relaxed).newValue
+        metrics?.seriesAbsent.record(now)
     }
 
     /// Bytes the series hold (`SeriesState.heldBytes`, each as last charged).

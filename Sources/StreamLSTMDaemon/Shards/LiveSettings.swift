@@ -8,12 +8,14 @@ package struct LiveSettings: Sendable, Equatable {
     package var learnAfter: Int
     /// Learning rate, Adam's constants, gradient clip and held-out steps of new jobs.
     package var training: TrainingConfig
+    package var absence: AbsenceSettings
     package var rules: SeriesRules
     /// Changes whenever `rules` do (`LiveSettingsBox.set`): a series matches the rules again only then.
     package fileprivate(set) var rulesGeneration: UInt64 = 0
 
     package init(_ config: EngineConfig) {
         alerts = config.alerts
+        absence = config.absence
         learnAfter = config.learnAfter
         training = config.predictor.training
         rules = config.rules

@@ -45,12 +45,24 @@ package final class SeriesBook {
     private let inbox = Protected<[(fingerprint: UInt64, result: TrainingResult)]>([])
     /// Told of every sample when set (replay); the live path leaves it nil.
     package var observer: StepObserver?
+    /// Producers whose series went quiet together: shared with the other shards (live), or this book's own.
+    private let storms: AbsenceStorms
+    /// Which shard this book is, in the storms' reports.
+    private let shard: Int
+    /// No series is absent for a silence before this time: a restart is not the producers' silence
+    /// (live: when the book was made; a replay: -∞). A series absent before it stays absent.
+    private let absenceEpoch: Double
+    /// When the book last swept for absent and expired series, on the judging clock.
+    private var lastSweep = -Double.infinity
 
     package init(
         label: String, config: EngineConfig, stats: EngineStats, prior: [Float16], trainer: TrainingRunner?,
         learning: LearningSwitch, live: LiveSettingsBox, silences: SilenceBook? = nil, logger: Logger,
-        alerts: any AlertSink
+        alerts: any AlertSink, storms: AbsenceStorms? = nil, shard: Int = 0, absenceEpoch: Double = -.infinity
     ) {
+        self.storms = storms ?? AbsenceStorms(alerts: alerts, stats: stats)
+        self.shard = shard
+        self.absenceEpoch = absenceEpoch
         self.live = live
         self.silences = silences
         self.label = label
@@ -116,6 +128,12 @@ package final class SeriesBook {
         let learns = trainer != nil && learning.isOn
         // The silences in force, asked once per batch on the wall clock (silences are wall-clock times).
         let silenced = silences?.current(now: Date().timeIntervalSince1970)
+        // At the series cap, series past `series_ttl` go before any new one is refused (at most once a second).
+        if let now = batch.receivedAt, now - lastSweep >= 1, stats.series.load(ordering: .relaxed) >= config.maxSeries {
+            sweep(now: now)
+        }
+        var absentChange = 0
+        defer { stats.changeAbsent(by: absentChange) }
         // First every sample's series (found, or made in sample order), then the steps: so that while
         // one series steps, the next ones' memory can be on its way into the cache (`prefetch(after:in:)`).
         // Refusals are told in the second pass, in sample order, like every other outcome.
@@ -172,6 +190,19 @@ package final class SeriesBook {
             if state.predictor.sampleCount & 63 == 0 { recharge(state) }
             // No training window may hold a silenced sample: training waits until the window has passed it.
             if paused { state.trainingHeldUntil = state.predictor.sampleCount + config.predictor.training.window }
+            state.watched = true
+            if let seen = batch.receivedAt {
+                let previous = state.record.lastTimestamp
+                if let source = batch.source { state.record.presence.source = source }
+                let gap = previous.isFinite ? sample.timestamp - previous : nil
+                if let ended = state.record.presence.heard(value: sample.value, seen: seen, gap: gap) {
+                    absentChange -= 1
+                    if ended.announced {
+                        resolved += 1
+                        raiseAbsence(.resolved, of: state, since: ended.since, at: seen, rules: settings.alerts)
+                    }
+                }
+            }
             state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
             state.record.lastScore = result.anomaly.score
             if let producer = batch.producer { state.producer = producer }
@@ -371,6 +402,132 @@ package final class SeriesBook {
             // A series that learned holds weights and moments of its own now.
             recharge(state)
         }
+    }
+
+    // MARK: Absence and expiry
+
+    /// Judges every series' silence at `now` (the judging clock): a series past its deadline is
+    /// absent (its open alert resolved, an absent alert raised unless its producer's storm speaks for
+    /// it), one past `series_ttl` is forgotten. Live, the engine asks every second; a replay, as its
+    /// clock passes each second.
+    package func sweep(now: Double) {
+        lastSweep = now
+        let settings = live.current
+        let absence = settings.absence
+        var counts: [String: AbsenceStorms.Count] = [:]
+        var due: [(state: SeriesState, deadline: Double)] = []
+        var expired: [SeriesState] = []
+        for state in series.values where state.watched {
+            let presence = state.record.presence
+            let since = max(presence.lastSeen, absenceEpoch)
+            guard since.isFinite else { continue }
+            if absence.seriesTTL > 0 && now - since >= absence.seriesTTL {
+                expired.append(state)
+                continue
+            }
+            guard absence.enabled,
+                let allowed = presence.allowedSilence(after: absence.after, minimumSeconds: absence.minimumSeconds)
+            else { continue }
+            // A microsecond's grace: a deadline computed through the logarithm of the interval may lie a
+            // rounding error past the second the clock reaches.
+            let silent = now - since + 1e-6
+            var count = counts[presence.source, default: AbsenceStorms.Count()]
+            count.series += 1
+            if presence.absence != nil || silent >= allowed / 2 {
+                count.quiet += 1
+                count.latestSeen = max(count.latestSeen, presence.lastSeen)
+            }
+            if presence.absence != nil {
+                count.absent += 1
+            } else if silent >= allowed {
+                count.absent += 1
+                due.append((state, since + allowed))
+            }
+            counts[presence.source] = count
+        }
+        let storming = storms.report(
+            shard: shard, counts: counts, now: now, settings: absence, firingFor: 4 * settings.alerts.resendInterval)
+        var resolved = 0
+        var firing = 0
+        for (state, deadline) in due {
+            resolved += resolveOpenAlert(of: state, at: deadline, rules: settings.alerts)
+            let announced = !storming.contains(state.record.presence.source)
+            state.record.presence.absence = SeriesPresence.Absence(since: deadline, announced: announced)
+            if announced {
+                firing += 1
+                raiseAbsence(.firing, of: state, since: deadline, at: deadline, rules: settings.alerts)
+            }
+        }
+        var absentChange = due.count
+        for state in expired {
+            resolved += resolveOpenAlert(of: state, at: now, rules: settings.alerts)
+            if let gone = state.record.presence.absence {
+                absentChange -= 1
+                if gone.announced {
+                    resolved += 1
+                    raiseAbsence(.resolved, of: state, since: gone.since, at: now, rules: settings.alerts)
+                }
+            }
+            series[state.fingerprint] = nil
+            stats.expire(bytes: state.chargedBytes)
+        }
+        if !expired.isEmpty {
+            logger.info(
+                "series forgotten: no sample for series_ttl",
+                metadata: [
+                    "series_book": "\(label)", "count": "\(expired.count)", "first": "\(expired[0].key)",
+                    "series_ttl": "\(absence.seriesTTL)",
+                ])
+        }
+        stats.changeAbsent(by: absentChange)
+        stats.add(firing: firing, incidents: firing, resolved: resolved)
+    }
+
+    /// Sweeps when the judging clock has passed a second since the last sweep (a replay's clock).
+    package func sweepIfDue(now: Double) {
+        if now - lastSweep >= 1 { sweep(now: now) }
+    }
+
+    /// The end of a recording: its series stop, but that is not their producer's silence; they are
+    /// judged again from their next sample.
+    package func endOfRecording() {
+        for state in series.values { state.watched = false }
+    }
+
+    /// Resolves the series' open alert (a series that stopped reporting has no incident in its values
+    /// any more, and an alert left firing would fire until a sample came); returns 1 if there was one.
+    private func resolveOpenAlert(of state: SeriesState, at time: Double, rules: AlertRules) -> Int {
+        guard case .firing(let since, _, let severity, _, _) = state.record.alert else {
+            if case .pending = state.record.alert { state.record.alert = .normal(quietUntil: -.infinity) }
+            return 0
+        }
+        state.record.alert = .normal(quietUntil: -.infinity)
+        state.record.firingSamples = 0
+        var alert = Alert(
+            status: .resolved, severity: severity, series: state.record.identity, startsAt: since, endsAt: time,
+            sampleTime: time, value: state.record.presence.lastValue, predicted: nil, lower: .nan, upper: .nan,
+            score: state.record.lastScore, threshold: rules.fireThreshold, reason: .predictionError,
+            modelVersion: state.predictor.modelVersion)
+        alert.silence = state.silence?.id
+        // The labels the alert fired with (its rule's), or Alertmanager holds that one open.
+        alert.extraLabels = state.rule?.rule.labels ?? [:]
+        stats.metrics?.count(alert)
+        alerts.take(alert)
+        return 1
+    }
+
+    /// The series' absent alert, firing or resolved.
+    private func raiseAbsence(
+        _ status: Alert.Status, of state: SeriesState, since: Double, at time: Double, rules: AlertRules
+    ) {
+        var alert = Alert.absent(
+            status, of: state.record, since: since, at: time,
+            endsAt: status == .firing ? time + 4 * rules.resendInterval : time,
+            modelVersion: state.predictor.modelVersion)
+        alert.silence = state.silence?.id
+        alert.extraLabels = state.rule?.rule.labels ?? [:]  // routed as the series' other alerts
+        stats.metrics?.count(alert)
+        alerts.take(alert)
     }
 
     private func makeAlert(

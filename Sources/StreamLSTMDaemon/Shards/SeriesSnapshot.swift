@@ -31,6 +31,7 @@ package struct SeriesSnapshot: @unchecked Sendable {
         moved.lastScore = record.lastScore
         moved.firingSamples = record.firingSamples
         moved.trainingResumesAt = record.trainingResumesAt
+        moved.presence = record.presence
         return SeriesSnapshot(record: moved, predictor: predictor)
     }
 
@@ -52,11 +53,11 @@ package struct SeriesSnapshot: @unchecked Sendable {
     /// Decodes `encoded()`; the predictor runs under `config` if its state fits it. The bytes must
     /// have passed the checksum of the checkpoint frame they came in (the predictor record's own is
     /// not computed again).
-    package static func decode(_ bytes: ArraySlice<UInt8>, config: PredictorConfig) throws(SerializationError)
-        -> SeriesSnapshot
-    {
+    package static func decode(
+        _ bytes: ArraySlice<UInt8>, config: PredictorConfig, formatVersion: UInt16 = SeriesRecord.formatVersion
+    ) throws(SerializationError) -> SeriesSnapshot {
         var r = ByteReader(bytes)
-        let record = try SeriesRecord.decode(from: &r)
+        let record = try SeriesRecord.decode(from: &r, formatVersion: formatVersion)
         let predictor = try Predictor(serialized: try r.readSlice(), configuredAs: config, checksummed: false)
         guard r.remaining == 0 else { throw .invalid("\(r.remaining) bytes after the series record") }
         return SeriesSnapshot(record: record, predictor: predictor)

@@ -25,6 +25,8 @@ package final class SeriesState {
     /// recently, or a user confirmed an anomaly in the window. Not kept in a checkpoint: a restart
     /// within a window of either may learn that window.
     package var trainingHeldUntil = 0
+    /// Whether its silence is judged: not once a replayed recording it came in has ended, until its next sample.
+    package var watched = true
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
     package init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
@@ -114,7 +116,8 @@ package final class SeriesState {
             residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
             forecast: predictor.forecast,
             trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id, bytes: chargedBytes,
-            rule: rule?.name)
+            lastSeen: record.presence.lastSeen, interval: record.presence.interval,
+            absent: record.presence.absence != nil, rule: rule?.name)
     }
 }
 
@@ -140,6 +143,9 @@ extension SeriesSummary {
             w.number("forecast", summary.forecast)
             w.bool("training", summary.trainingInFlight)
             if let producer = summary.producer { w.string("producer", producer) }
+            w.string("last_seen", summary.lastSeen.isFinite ? rfc3339(summary.lastSeen) : "")
+            w.number("interval", summary.interval)
+            w.bool("absent", summary.absent)
             w.endObject()
             text += w.text
         }

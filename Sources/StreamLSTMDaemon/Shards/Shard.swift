@@ -23,6 +23,11 @@ package struct SeriesSummary: Sendable, Equatable {
     package var silence: String? = nil
     /// The bytes it holds, as the memory budget counts them.
     package var bytes = 0
+    /// When its newest sample arrived (daemon clock), its typical interval in seconds once known, and
+    /// whether it is absent (no sample for `absent.after` intervals).
+    package var lastSeen = -Double.infinity
+    package var interval: Double? = nil
+    package var absent = false
     /// The rule that applies to it (its name, or `rules[i]`), if any.
     package var rule: String? = nil
 }
@@ -38,6 +43,8 @@ package enum ShardWork: Sendable {
     case ping(@Sendable () -> Void)
     /// Snapshot every series for a checkpoint; `reply` gets them and the nanoseconds detection paused.
     case snapshot(@Sendable ([SeriesSnapshot]?, UInt64) -> Void)
+    /// Judge every series' silence at this wall-clock time (`SeriesBook.sweep`).
+    case sweep(Double)
     /// Apply a user's verdict to its series (between two batches) and tell `reply` what it did.
     case feedback(Feedback, @Sendable (Result<FeedbackOutcome, FeedbackError>) -> Void)
 }
@@ -56,6 +63,12 @@ package struct SampleBatch: Sendable {
     package var acceptOutOfOrder: Bool
     /// Who sent the message, when the input knows (the user id ZAP gave a CURVE producer).
     package var producer: String? = nil
+    /// The producer, or where producers are not known the input: the series that go quiet together
+    /// when it dies (`AbsenceStorms`).
+    package var source: String? = nil
+    /// When the message arrived, on the clock absence is judged by: the wall clock live, the
+    /// samples' (or the recording's) clock in a replay. Nil: not judged (tests that drive a book directly).
+    package var receivedAt: Double? = nil
 }
 
 /// One shard: a thread that owns its series outright (no locks on the hot
@@ -70,13 +83,14 @@ package final class Shard: @unchecked Sendable {
     package init(
         index: Int, config: EngineConfig, stats: EngineStats, prior: [Float16], scheduler: TrainingScheduler?,
         learning: LearningSwitch, live: LiveSettingsBox, silences: SilenceBook?, logger: Logger,
-        alerts: any AlertSink
+        alerts: any AlertSink, storms: AbsenceStorms
     ) {
         self.index = index
         queue = BlockingQueue(capacity: config.queueCapacity)
         book = SeriesBook(
             label: "shard \(index)", config: config, stats: stats, prior: prior, trainer: scheduler,
-            learning: learning, live: live, silences: silences, logger: logger, alerts: alerts)
+            learning: learning, live: live, silences: silences, logger: logger, alerts: alerts, storms: storms,
+            shard: index, absenceEpoch: Date().timeIntervalSince1970)
     }
 
     /// A fault for the tests: with `STREAMLSTMD_FAULT_STALL_SERIES=KEY` in the environment, a shard
@@ -124,6 +138,7 @@ package final class Shard: @unchecked Sendable {
         case .inspect(let reply): reply(book.summaries)
         case .restore(let states): book.restore(states)
         case .ping(let reply): reply()
+        case .sweep(let now): book.sweep(now: now)
         case .feedback(let feedback, let reply): reply(book.apply(feedback))
         case .snapshot(let reply):
             if let running = snapshot { snapshot = continueSnapshot(running, all: true) }  // one at a time
@@ -170,6 +185,12 @@ package final class Shard: @unchecked Sendable {
         case .full: reply(.failure(.shardBusy(shard: index, queued: false)))
         case .closed: reply(.failure(.stopping))
         }
+    }
+
+    /// Asks the shard to judge its series' silence at `now`, unless its queue is full (it is behind:
+    /// the next second's sweep will do).
+    package func sweep(now: Double) {
+        _ = queue.put(.sweep(now), within: 0)
     }
 
     package func ping(_ reply: @escaping @Sendable () -> Void) {

@@ -110,7 +110,14 @@ package final class Replayer {
                 if due > now { usleep(useconds_t(min(due - now, 1_000_000_000) / 1000)) }
             }
             (rows, nextRow) = (batch, 0)
-            book.process(SampleBatch(samples: batch.map(\.sample), acceptOutOfOrder: source.acceptOutOfOrder))
+            var samples = SampleBatch(samples: batch.map(\.sample), acceptOutOfOrder: source.acceptOutOfOrder)
+            // Silence is judged on the recording's clock, as the daemon judges it on its own.
+            if let clock = batch.first?.clock {
+                book.sweepIfDue(now: clock)
+                samples.receivedAt = clock
+                samples.source = "recording \(source.relativePath)"
+            }
+            book.process(samples)
             for verdict in verdicts {
                 if case .failure = book.apply(verdict) { refusedVerdicts += 1 }
             }
@@ -118,6 +125,7 @@ package final class Replayer {
             if let writeError { throw writeError }
             if index % step == 0 { progress(Double(index) / Double(source.batches.count)) }
         }
+        book.endOfRecording()
         progress(1)
     }
 

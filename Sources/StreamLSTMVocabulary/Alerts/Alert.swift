@@ -34,6 +34,50 @@ package struct Alert: Equatable, Sendable {
     package var isResend = false
     /// Labels a rule of the series adds (`rules[].labels`), over the series' own of the same name.
     package var extraLabels: [String: String] = [:]
+    /// Set on an alert about silence rather than a value: a series that stopped reporting
+    /// (`MetricAbsent`) or most series of one producer at once (`ProducerAbsent`).
+    package var absence: Absence? = nil
+
+    /// What an absent alert says beside the usual fields.
+    package struct Absence: Equatable, Sendable {
+        /// When the series (for a producer, the latest of its quiet series) was last heard from.
+        package var lastSeen: Double
+        /// For a producer's alert: the producer (or input) and how many of its series are quiet.
+        package var producer: String? = nil
+        package var quietSeries = 0
+
+        package init(lastSeen: Double, producer: String? = nil, quietSeries: Int = 0) {
+            self.lastSeen = lastSeen
+            self.producer = producer
+            self.quietSeries = quietSeries
+        }
+    }
+
+    /// `MetricAnomaly`, `MetricAbsent` or `ProducerAbsent`: Alertmanager's name of the alert, which
+    /// routes and groups them apart.
+    package var alertName: String {
+        guard let absence else { return "MetricAnomaly" }
+        return absence.producer == nil ? "MetricAbsent" : "ProducerAbsent"
+    }
+
+    /// A series' absent alert, from what its record holds: firing since `since` (taken as over by
+    /// `endsAt` unless sent again), or resolved at `time`.
+    package static func absent(
+        _ status: Status, of record: SeriesRecord, since: Double, at time: Double, endsAt: Double, modelVersion: Int
+    ) -> Alert {
+        var alert = Alert(
+            status: status, severity: .critical, series: record.identity, startsAt: since, endsAt: endsAt,
+            sampleTime: time, value: record.presence.lastValue, predicted: nil, lower: .nan, upper: .nan, score: 1,
+            threshold: 1, reason: .predictionError, modelVersion: modelVersion)
+        alert.absence = Absence(lastSeen: record.presence.lastSeen)
+        return alert
+    }
+
+    /// The identity of a producer's alert: a series of its own, `producer{producer="NAME"}`.
+    package static func producerIdentity(_ producer: String) -> SeriesIdentity {
+        let key = (try? SeriesKey.make(name: "producer", labels: [("producer", producer)])) ?? "producer"
+        return SeriesIdentity(key: key)
+    }
 
     package init(
         status: Status, severity: Severity, series: SeriesIdentity, startsAt: Double, endsAt: Double,
@@ -64,7 +108,10 @@ package struct Alert: Equatable, Sendable {
     package var kind: String { isResend ? "resent" : status.rawValue }
 
     package var seriesKey: String { series.key }
-    package var fingerprint: UInt64 { series.fingerprint }
+    /// The series' fingerprint; an absent alert's differs (the two are separate alerts of one series).
+    package var fingerprint: UInt64 {
+        absence == nil ? series.fingerprint : series.fingerprint ^ 0xA85E_17_0000_A85E
+    }
 
     package var topic: String { "alert.\(status.rawValue).\(severity.rawValue)" }
 
@@ -83,7 +130,9 @@ package struct Alert: Equatable, Sendable {
         w.integer("seq", sequence)
         w.string("status", status.rawValue)
         w.beginObject("labels")
-        for (name, value) in series.alertLabels(severity: severity, instance: instance, extra: extraLabels) {
+        for (name, value) in series.alertLabels(
+            severity: severity, instance: instance, alertName: alertName, extra: extraLabels)
+        {
             w.string(name, value)
         }
         w.endObject()
@@ -108,19 +157,40 @@ package struct Alert: Equatable, Sendable {
         w.number("score", score)
         w.number("threshold", threshold)
         w.string("direction", predicted.map { value >= $0 ? "above" : "below" } ?? "above")
-        w.string("reason", resolvedByFeedback ? "feedback" : reason.name)
-        w.bool("warming_up", reason == .warmingUp)
+        w.string("reason", reasonName)
+        w.bool("warming_up", reason == .warmingUp && absence == nil)
         w.integer("model_version", modelVersion)
         w.endObject()
+        if let absence {
+            w.beginObject("absent")
+            w.string("last_seen", absence.lastSeen.isFinite ? rfc3339(absence.lastSeen) : "")
+            if let producer = absence.producer {
+                w.string("producer", producer)
+                w.integer("quiet_series", absence.quietSeries)
+            }
+            w.endObject()
+        }
         w.endObject()
         return w.text
     }
 
+    /// `absent`, `feedback`, or the scorer's reason.
+    package var reasonName: String {
+        absence != nil ? "absent" : resolvedByFeedback ? "feedback" : reason.name
+    }
+
     package var summary: String {
+        if let absence {
+            let what =
+                absence.producer.map { "\(absence.quietSeries) series of \($0) stopped reporting" }
+                ?? "\(seriesKey) stopped reporting"
+            return status == .firing ? what : what + ": resolved"
+        }
         switch status {
-        case .firing: "Anomaly in \(seriesKey)"
+        case .firing: return "Anomaly in \(seriesKey)"
         case .resolved:
-            resolvedByFeedback ? "Anomaly in \(seriesKey) resolved by feedback" : "Anomaly in \(seriesKey) resolved"
+            return resolvedByFeedback
+                ? "Anomaly in \(seriesKey) resolved by feedback" : "Anomaly in \(seriesKey) resolved"
         }
     }
 
@@ -129,6 +199,11 @@ package struct Alert: Equatable, Sendable {
         func short(_ x: Double) -> String {
             let rounded = (x * 1000).rounded() / 1000
             return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : "\(rounded)"
+        }
+        if let absence {
+            let seen = absence.lastSeen.isFinite ? rfc3339(absence.lastSeen) : "never"
+            return absence.producer == nil
+                ? "no sample since \(seen) (last value \(short(value)))" : "no sample from them since \(seen)"
         }
         guard let predicted else { return "\(short(value)) (no prediction yet)" }
         return "\(short(value)) vs expected \(short(predicted)) [\(short(lower)), \(short(upper))]"
@@ -144,11 +219,13 @@ extension SeriesIdentity {
     /// and instance. `extra`: a rule's labels, in name order after the series' own, replacing those
     /// of the same name. (Silences are matched against the labels Alertmanager gets,
     /// `AlertmanagerAlert.labels`, whose names are made valid label names.)
-    package func alertLabels(severity: Severity?, instance: String, extra: [String: String] = [:]) -> [(
+    package func alertLabels(
+        severity: Severity?, instance: String, alertName: String = "MetricAnomaly", extra: [String: String] = [:]
+    ) -> [(
         name: String, value: String
     )] {
         var labels: [(name: String, value: String)] = [
-            ("alertname", "MetricAnomaly"), ("series", key), ("metric", metric),
+            ("alertname", alertName), ("series", key), ("metric", metric),
         ]
         for (name, value) in self.labels where extra[name] == nil {
             labels.append((Self.reservedLabelNames.contains(name) ? "label_\(name)" : name, value))

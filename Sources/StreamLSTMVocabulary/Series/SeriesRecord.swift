@@ -38,12 +38,17 @@ package struct SeriesRecord: Sendable, Equatable {
     /// No training before this sample count: set when an alert resolves, so
     /// that no window holding the incident is learned as normal.
     package var trainingResumesAt = 0
+    /// When it was last heard from, its cadence, and whether it is absent.
+    package var presence = SeriesPresence()
 
     package init(identity: SeriesIdentity) {
         self.identity = identity
     }
 
     // MARK: Bytes
+
+    /// The checkpoint format these bytes belong to: 3 added the presence.
+    package static let formatVersion: UInt16 = 3
 
     package func encode(into w: inout ByteWriter) {
         w.write(bytes: Array(identity.key.utf8))
@@ -69,9 +74,13 @@ package struct SeriesRecord: Sendable, Equatable {
             w.write(UInt8(severity == .critical ? 1 : 0))
             w.write(UInt64(calmSamples))
         }
+        presence.encode(into: &w)
     }
 
-    package static func decode(from r: inout ByteReader) throws(SerializationError) -> SeriesRecord {
+    /// `formatVersion`: the checkpoint's; version 2 has no presence (the series is judged from its next sample).
+    package static func decode(from r: inout ByteReader, formatVersion: UInt16 = SeriesRecord.formatVersion)
+        throws(SerializationError) -> SeriesRecord
+    {
         guard let key = String(validating: try r.readBytes(), as: UTF8.self) else {
             throw .invalid("series key not UTF-8")
         }
@@ -93,6 +102,7 @@ package struct SeriesRecord: Sendable, Equatable {
                 since: since, lastSent: lastSent, severity: severity, calmSamples: try r.readInt(), quietSamples: 0)
         case let tag: throw .invalid("alert state \(tag)")
         }
+        if formatVersion >= 3 { record.presence = try SeriesPresence.decode(from: &r) }
         return record
     }
 }

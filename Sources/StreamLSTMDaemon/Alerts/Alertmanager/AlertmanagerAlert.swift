@@ -21,17 +21,29 @@ package struct AlertmanagerAlert: Sendable, Equatable {
     /// The alert a shard raised, under the daemon's `instance` name.
     package init(_ alert: Alert, instance: String) {
         labels = Self.labels(
-            of: alert.series, severity: alert.severity, instance: instance, extra: alert.extraLabels)
-        annotations = [
-            ("summary", alert.summary),
-            ("description", alert.resolvedByFeedback ? "marked normal by a user" : alert.description),
-            ("value", "\(alert.value)"),
-            ("forecast", alert.predicted.map { "\($0)" } ?? ""),
-            ("band", "[\(alert.lower), \(alert.upper)]"),
-            ("score", String(format: "%.4f", alert.score)),
-            ("reason", alert.resolvedByFeedback ? "feedback" : alert.reason.name),
-            ("model_version", "\(alert.modelVersion)"),
-        ]
+            of: alert.series, severity: alert.severity, instance: instance, alertName: alert.alertName,
+            extra: alert.extraLabels)
+        if let absence = alert.absence {
+            annotations = [
+                ("summary", alert.summary),
+                ("description", alert.description),
+                ("value", absence.producer == nil ? "\(alert.value)" : ""),
+                ("last_seen", absence.lastSeen.isFinite ? rfc3339(absence.lastSeen) : ""),
+                ("quiet_series", absence.producer == nil ? "" : "\(absence.quietSeries)"),
+                ("reason", "absent"),
+            ]
+        } else {
+            annotations = [
+                ("summary", alert.summary),
+                ("description", alert.resolvedByFeedback ? "marked normal by a user" : alert.description),
+                ("value", "\(alert.value)"),
+                ("forecast", alert.predicted.map { "\($0)" } ?? ""),
+                ("band", "[\(alert.lower), \(alert.upper)]"),
+                ("score", String(format: "%.4f", alert.score)),
+                ("reason", alert.reasonName),
+                ("model_version", "\(alert.modelVersion)"),
+            ]
+        }
         startsAt = alert.startsAt
         resolvedAt = alert.status == .resolved ? alert.endsAt : nil
         seriesKey = alert.seriesKey
@@ -64,10 +76,11 @@ package struct AlertmanagerAlert: Sendable, Equatable {
     /// Alertmanager mutes. `extra`: a rule's labels (valid names, none of the daemon's own), over the
     /// series' own of the same name.
     package static func labels(
-        of series: SeriesIdentity, severity: Severity?, instance: String, extra: [String: String] = [:]
+        of series: SeriesIdentity, severity: Severity?, instance: String, alertName: String = "MetricAnomaly",
+        extra: [String: String] = [:]
     ) -> [(name: String, value: String)] {
         var labels: [String: String] = [
-            "alertname": "MetricAnomaly", "series": series.key, "metric": series.metric, "instance": instance,
+            "alertname": alertName, "series": series.key, "metric": series.metric, "instance": instance,
         ]
         if let severity { labels["severity"] = severity.rawValue }
         for (name, value) in series.labels {

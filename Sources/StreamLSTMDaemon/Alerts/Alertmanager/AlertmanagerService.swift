@@ -37,11 +37,20 @@ package final class AlertmanagerService: Service, AlertSink {
         for sender in senders { sender.poke() }
     }
 
-    /// Series that were firing in the checkpoint the daemon started from, sent again with their start.
+    /// Series that were firing or absent (announced) in the checkpoint the daemon started from, sent
+    /// again with their start, so that Alertmanager sees one incident across the restart.
     package func restore(_ records: [SeriesRecord]) {
         guard !urls.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         for record in records where record.alert.isFiring { book.restore(record, now: now) }
+        for record in records {
+            guard let absence = record.presence.absence, absence.announced else { continue }
+            let alert = Alert.absent(
+                .firing, of: record, since: absence.since, at: absence.since,
+                endsAt: now + 4 * book.config.resendInterval,
+                modelVersion: 0)
+            book.take(alert, now: now)
+        }
     }
 
     /// Settings from the start or a reload; the token file is read here, and an unreadable one
