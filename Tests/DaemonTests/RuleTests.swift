@@ -102,7 +102,10 @@ struct RuleReadingTests {
                 "rules[0].severity: give severity or critical_threshold, not both"
             ),
             ("  - match: x\n    severity: page", #"rules[0].severity: expected warning or critical, got "page""#),
-            ("  - match: x\n    absent: -2", "rules[0].absent: expected on, off or a multiple > 0, got -2"),
+            (
+                "  - match: x\n    absent: -2",
+                "rules[0].absent: expected on, off or a multiple of the series' interval >= 1, got -2"
+            ),
             ("  - match: x\n    training: sometimes", #"rules[0].training: expected true or false, got "sometimes""#),
             (
                 "  - match: x\n    labels: {instance: other}",
@@ -354,6 +357,56 @@ struct RuleEffectTests {
         _ = try harness.feed(#"cpu{rule="free"}"#, values)
         #expect(harness.summary(#"cpu{rule="frozen"}"#)?.modelVersion == 0)
         #expect((harness.summary(#"cpu{rule="free"}"#)?.modelVersion ?? 0) > 0)
+    }
+
+    @Test(
+        "absent: off keeps a quiet series from MetricAbsent, a multiple judges it sooner, on judges it where the daemon does not; with the rule's labels"
+    )
+    func absentPerSeries() throws {
+        func book(_ yaml: String, enabled: Bool) throws -> (SeriesBook, Protected<[Alert]>) {
+            var config = try DaemonConfig.load(yaml: "rules:\n" + yaml).engine
+            config.training = false
+            config.absence.enabled = enabled
+            let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
+            let raised = Protected<[Alert]>([])
+            let book = SeriesBook(
+                label: "test", config: config, stats: EngineStats(),
+                prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
+                learning: LearningSwitch(on: false), live: LiveSettingsBox(LiveSettings(config)),
+                logger: Logger(label: "test"), alerts: AlertHandler { alert in raised.withLock { $0.append(alert) } })
+            return (book, raised)
+        }
+        let start = 1_700_000_000.0
+        func feed(_ book: SeriesBook, _ keys: [String]) {
+            for t in 0..<20 {
+                var batch = SampleBatch(
+                    samples: keys.map { Sample(key: $0, timestamp: start + 60 * Double(t), value: Double(t)) },
+                    acceptOutOfOrder: false)
+                batch.receivedAt = start + 60 * Double(t)
+                book.process(batch)
+            }
+        }
+        func absent(_ raised: Protected<[Alert]>) -> [String] {
+            raised.withLock { $0 }.filter { $0.alertName == "MetricAbsent" && $0.status == .firing }.map(\.seriesKey)
+        }
+        let last = start + 60 * 19
+        // The daemon's absent.after: 10 intervals of 60 s.
+        let (judged, fromJudged) = try book(
+            "  - match: quiet\n    absent: off\n  - match: soon\n    absent: 3\n    labels: {team: web}",
+            enabled: true)
+        feed(judged, ["plain", "quiet", "soon"])
+        judged.sweep(now: last + 200)
+        #expect(absent(fromJudged) == ["soon"])
+        #expect(fromJudged.withLock { $0 }.first?.extraLabels == ["team": "web"])
+        judged.sweep(now: last + 601)
+        #expect(absent(fromJudged) == ["soon", "plain"])
+        judged.sweep(now: last + 86_000)
+        #expect(!absent(fromJudged).contains("quiet"))
+
+        let (unjudged, fromUnjudged) = try book("  - match: watched\n    absent: on", enabled: false)
+        feed(unjudged, ["watched", "plain"])
+        unjudged.sweep(now: last + 601)
+        #expect(absent(fromUnjudged) == ["watched"])
     }
 
     @Test("A reload that changes the rules applies to running series at their next sample, and /series says so at once")

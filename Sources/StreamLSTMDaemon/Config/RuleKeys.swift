@@ -83,12 +83,13 @@ extension SeriesRule {
                 switch reader.raw("absent") {
                 case nil: break
                 case let on as Bool: rule.absent = on ? .on : .off
-                case let multiple as Double where multiple > 0 && multiple.isFinite:
+                case let multiple as Double where multiple >= 1 && multiple.isFinite:
                     rule.absent = .after(multiple: multiple)
-                case let multiple as Int where multiple > 0: rule.absent = .after(multiple: Double(multiple))
+                case let multiple as Int where multiple >= 1: rule.absent = .after(multiple: Double(multiple))
                 case let other?:
                     throw ConfigError(
-                        key: reader.key("absent"), problem: "expected on, off or a multiple > 0, got \(other)")
+                        key: reader.key("absent"),
+                        problem: "expected on, off or a multiple of the series' interval >= 1, got \(other)")
                 }
             },
             print: { rule in

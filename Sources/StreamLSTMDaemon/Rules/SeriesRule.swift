@@ -35,8 +35,8 @@ package struct SeriesRule: Sendable, Equatable {
         }
     }
 
-    /// Whether a series that stops sending alerts (`absent:` of a rule). Carried for the
-    /// absent-series check, which reads it on the series (`SeriesState.absent`).
+    /// Whether a series that stops sending alerts (`absent:` of a rule), read on the series
+    /// (`SeriesState.absent`) when its silence is judged (`SeriesBook.sweep`).
     package enum AbsentSetting: Sendable, Equatable {
         /// What the daemon's own setting says (no rule, or a rule without `absent`).
         case inherit
@@ -44,6 +44,17 @@ package struct SeriesRule: Sendable, Equatable {
         case on
         /// On, after this many of the series' usual intervals without a sample.
         case after(multiple: Double)
+
+        /// After how many intervals without a sample the series is absent, given the daemon's
+        /// `absent.enabled` and `absent.after`; nil: its silence is not judged.
+        package func multiple(enabled: Bool, after: Double) -> Double? {
+            switch self {
+            case .inherit: enabled ? after : nil
+            case .off: nil
+            case .on: after
+            case .after(let multiple): multiple
+            }
+        }
     }
 
     /// As `/series` and the logs name it; nil: `rules[i]`.

@@ -425,8 +425,11 @@ package final class SeriesBook {
                 expired.append(state)
                 continue
             }
-            guard absence.enabled,
-                let allowed = presence.allowedSilence(after: absence.after, minimumSeconds: absence.minimumSeconds)
+            // Its rule may judge it where the daemon does not, or not at all, or after a multiple of its
+            // own (matched here too: a reload that changed the rules meets series that send nothing).
+            state.consult(rules: settings.rules, generation: settings.rulesGeneration)
+            guard let after = state.absent.multiple(enabled: absence.enabled, after: absence.after),
+                let allowed = presence.allowedSilence(after: after, minimumSeconds: absence.minimumSeconds)
             else { continue }
             // A microsecond's grace: a deadline computed through the logarithm of the interval may lie a
             // rounding error past the second the clock reaches.
