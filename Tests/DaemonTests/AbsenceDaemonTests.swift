@@ -215,9 +215,9 @@ struct AbsenceDaemonTests {
                 .trimmingCharacters(in: .newlines))
         }
         let recording = try writeFile("storm.ndjson", in: folder, lines.joined(separator: "\n") + "\n")
-        func replay(_ name: String) throws -> String {
+        func replay(_ name: String, _ options: [String] = []) throws -> String {
             let log = folder.appendingPathComponent(name)
-            let outcome = try BuiltBinary.run(["replay", recording.path, "--quiet", "--alert-log", log.path])
+            let outcome = try BuiltBinary.run(["replay", recording.path, "--quiet", "--alert-log", log.path] + options)
             #expect(outcome.status == 0, "\(outcome.standardError)")
             return try String(contentsOf: log, encoding: .utf8)
         }
@@ -227,6 +227,7 @@ struct AbsenceDaemonTests {
         let storm = alerts.filter { $0.contains(#""alertname":"ProducerAbsent""#) }
         #expect(storm.count == 1 && storm.first?.contains(#""quiet_series":2000"#) == true, "\(storm)")
         #expect(!first.contains("MetricAbsent"))
+        #expect(try replay("off.jsonl", ["--absent", "off"]).isEmpty, "make evaluate's replays judge no silence")
         // Absent 10 intervals after the last round (t = 40 s): at 140 s of the recording's clock.
         #expect(storm.first?.contains(#""startsAt":"2023-11-14T22:15:40Z""#) == true, "\(storm)")
     }

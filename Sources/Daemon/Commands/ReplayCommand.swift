@@ -51,6 +51,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Online learning: on or off.")
     var training: Switch?
 
+    @Option(help: "Absent alerts for series that stop reporting, on the recording's clock: on or off.")
+    var absent: Switch?
+
     @Option(help: "Publish alerts on a PUB socket bound here, as the daemon does.")
     var alerts: String?
 
@@ -68,6 +71,7 @@ struct ReplayCommand: ParsableCommand {
     func effectiveConfig() throws -> DaemonConfig {
         var config = try self.config.map(ConfigRefusal.load) ?? DaemonConfig()
         if let training { config.engine.training = training == .on }
+        if let absent { config.engine.absence.enabled = absent == .on }
         if let problem = config.problem { throw ValidationError(problem.description) }
         return config
     }

@@ -495,6 +495,8 @@ package final class SeriesBook {
     /// judged again from their next sample.
     package func endOfRecording() {
         for state in series.values { state.watched = false }
+        // The next recording's clock may run behind this one's.
+        lastSweep = -.infinity
     }
 
     /// Resolves the series' open alert (a series that stopped reporting has no incident in its values

@@ -203,7 +203,8 @@ package struct Alert: Equatable, Sendable {
         if let absence {
             let seen = absence.lastSeen.isFinite ? rfc3339(absence.lastSeen) : "never"
             return absence.producer == nil
-                ? "no sample since \(seen) (last value \(short(value)))" : "no sample from them since \(seen)"
+                ? "no sample since \(seen) (last value \(short(value)))"
+                : "\(absence.quietSeries) series quiet, none heard from since \(seen)"
         }
         guard let predicted else { return "\(short(value)) (no prediction yet)" }
         return "\(short(value)) vs expected \(short(predicted)) [\(short(lower)), \(short(upper))]"
