@@ -58,6 +58,12 @@ struct ReloadVerdictTests {
         ("alerts: {resend_interval: 19.0}", { engine, _, _ in engine.live.current.alerts.resendInterval == 19 }),
         ("training: {enabled: false}", { engine, _, _ in !engine.learning.isOn }),
         (
+            "rules: [{match: \"{env=\\\"prod\\\"}\", direction: up}]",
+            { engine, _, _ in
+                engine.live.current.rules.rules.first?.direction == .up && engine.live.current.rulesGeneration == 1
+            }
+        ),
+        (
             "training: {learning_rate: 0.0042}",
             { engine, _, _ in engine.live.current.training.optimizer.learningRate == 0.0042 }
         ),

@@ -30,7 +30,10 @@ struct CheckConfigCommand: ParsableCommand {
                 ("KEY", "APPLIES", "DEFAULT", "WHAT IT DOES"),
                 ("inputs", "restart", "(a list)", "see deploy/streamlstmd.yaml"),
             ]
-            + DaemonConfig.keys.map { ($0.path, $0.change.rawValue, $0.print(defaults), $0.summary) }
+            + DaemonConfig.keys.flatMap { key in
+                [(key.path, key.change.rawValue, key.print(defaults), key.summary)]
+                    + key.itemKeys.map { ("\(key.path)[].\($0.name)", key.change.rawValue, "-", $0.summary) }
+            }
         let widths = (
             rows.map(\.0.count).max() ?? 0, rows.map(\.1.count).max() ?? 0, rows.map(\.2.count).max() ?? 0
         )

@@ -26,6 +26,9 @@ package struct ConfigKey: Sendable {
     package var check: @Sendable (DaemonConfig) -> String? = { _ in nil }
     /// One line on what the key does, for `check-config --keys`.
     package var summary = ""
+    /// A list of mappings (`rules`): the keys of each item and what they do, for `check-config --keys`
+    /// (as `rules[].match`).
+    package var itemKeys: [(name: String, summary: String)] = []
 
     /// `section.name`, as errors and reloads name it.
     package var path: String { section.isEmpty ? name : "\(section).\(name)" }
@@ -166,6 +169,18 @@ extension DaemonConfig {
         .number("", "series_ttl", \.engine.absence.seriesTTL, .live, .atLeast(0, "seconds (0: never)"))
             .described(
                 "seconds without a sample after which a series is forgotten (memory, checkpoint, cap); 0: never"),
+        {
+            var key = ConfigKey(
+                section: "", name: "rules", change: .live,
+                read: { reader, config throws(ConfigError) in
+                    config.engine.rules = try SeriesRules.read(reader.raw("rules"))
+                },
+                print: { $0.engine.rules.yaml }
+            )
+            .described("how each group of series alerts: a list of rules, the first that matches a series is its own")
+            key.itemKeys = SeriesRule.keys.map { ($0.name, $0.summary) }
+            return key
+        }(),
 
         .number("alerts", "fire_threshold", \.engine.alerts.fireThreshold, .live, .above(0, upTo: 1))
             .described("score that starts an alert"),

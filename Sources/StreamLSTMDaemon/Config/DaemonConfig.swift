@@ -144,6 +144,7 @@ package struct DaemonConfig: Sendable {
                 problem: "\(ConfigNumber.text(alerts.resolveThreshold)) is outside [0, alerts.fire_threshold (\(fire))]"
             )
         }
+        if let problem = engine.rules.problem(over: alerts) { return problem }
         if engine.instanceShard.problem != nil {
             return ConfigError(key: "shard", problem: "\(engine.instanceShard) needs 0 <= I < N")
         }

@@ -34,6 +34,8 @@ package struct EngineConfig: Sendable {
     /// Scale-out: this instance keeps only the series of `instanceShard.index`
     /// out of `instanceShard.count` instances that share the same streams.
     package var instanceShard = InstanceShard.all
+    /// How each group of series alerts (`rules:`): the first rule that matches a series is its own.
+    package var rules = SeriesRules()
     /// Series that go quiet, producers that die, series that go away.
     package var absence = AbsenceSettings()
 

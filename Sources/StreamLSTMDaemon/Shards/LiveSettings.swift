@@ -9,12 +9,16 @@ package struct LiveSettings: Sendable, Equatable {
     /// Learning rate, Adam's constants, gradient clip and held-out steps of new jobs.
     package var training: TrainingConfig
     package var absence: AbsenceSettings
+    package var rules: SeriesRules
+    /// Changes whenever `rules` do (`LiveSettingsBox.set`): a series matches the rules again only then.
+    package fileprivate(set) var rulesGeneration: UInt64 = 0
 
     package init(_ config: EngineConfig) {
         alerts = config.alerts
         absence = config.absence
         learnAfter = config.learnAfter
         training = config.predictor.training
+        rules = config.rules
     }
 }
 
@@ -28,7 +32,13 @@ package final class LiveSettingsBox: Sendable {
 
     package var current: LiveSettings { value.withLock { $0 } }
 
+    /// Replaces them; rules that differ from the current ones get a new generation.
     package func set(_ settings: LiveSettings) {
-        value.withLock { $0 = settings }
+        value.withLock { current in
+            var new = settings
+            new.rulesGeneration =
+                new.rules == current.rules ? current.rulesGeneration : current.rulesGeneration &+ 1
+            current = new
+        }
     }
 }

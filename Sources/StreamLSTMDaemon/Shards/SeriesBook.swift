@@ -84,6 +84,8 @@ package final class SeriesBook {
 
     /// Every series as it stands, with the silences in force now (not as of its last sample).
     package var summaries: [SeriesSummary] {
+        let settings = live.current
+        for state in series.values { state.consult(rules: settings.rules, generation: settings.rulesGeneration) }
         if let active = silences?.current(now: Date().timeIntervalSince1970) {
             for state in series.values { state.consult(active, instance: config.instance) }
         }
@@ -157,13 +159,17 @@ package final class SeriesBook {
             steps += 1
             let timed = stats.metrics != nil && steps & 63 == 0
             let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
+            // Its rule (matched at its first sample and after a reload that changed the rules) decides
+            // how it alerts; before the silences, whose matching sees the rule's labels.
+            state.consult(rules: settings.rules, generation: settings.rulesGeneration)
+            let ruled = RuleApplication(state.rule, over: settings.alerts)
             if let silenced { state.consult(silenced, instance: config.instance) }
             let paused = state.silence?.pausesLearning == true
             let result: StepResult
             do {
                 result = try state.predictor.step(
                     value: sample.value, timestamp: sample.timestamp,
-                    workspace: workspace, alertThreshold: settings.alerts.fireThreshold, learns: !paused)
+                    workspace: workspace, alertThreshold: ruled.alerts.fireThreshold, learns: !paused)
             } catch {
                 let reason: RejectReason =
                     switch error {
@@ -202,12 +208,13 @@ package final class SeriesBook {
             if let producer = batch.producer { state.producer = producer }
             let wasFiring = state.record.alert.isFiring
             let severityBefore = state.record.alert.firingSeverity
+            let scores = ruled.scores(of: result, value: sample.value)
             let notices = state.record.alert.advance(
-                score: result.anomaly.score, unheld: result.anomaly.unheldScore, at: sample.timestamp,
-                rules: settings.alerts)
+                score: scores.score, unheld: scores.unheld, at: sample.timestamp, rules: ruled.alerts)
             let paged = AlertState.pages(notices, wasFiring: wasFiring)
             for notice in notices {
-                var alert = makeAlert(notice, state: state, sample: sample, result: result, rules: settings.alerts)
+                var alert = makeAlert(notice, state: state, sample: sample, result: result, rules: ruled.alerts)
+                alert.extraLabels = ruled.labels
                 // The same incident at the same severity, announced before: a re-send.
                 alert.isResend = alert.status == .firing && !paged && alert.severity == severityBefore
                 if alert.status == .firing {
@@ -225,7 +232,7 @@ package final class SeriesBook {
             }
             state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
             observer?(sample, result, state.record.alert.isFiring, paged)
-            if learns, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
+            if learns, ruled.trains, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
             }
         }
@@ -252,7 +259,7 @@ package final class SeriesBook {
         guard feedback.from <= state.record.lastTimestamp else {
             return .failure(.inTheFuture(from: feedback.from, newest: state.record.lastTimestamp))
         }
-        let rules = live.current.alerts
+        let rules = RuleApplication(state.rule, over: live.current.alerts).alerts  // the series' own thresholds
         var outcome = FeedbackOutcome()
         outcome.effect = state.predictor.learn(
             feedback.verdict, from: feedback.from, to: feedback.to, threshold: rules.fireThreshold)
@@ -268,6 +275,7 @@ package final class SeriesBook {
                     modelVersion: state.predictor.modelVersion)
                 alert.resolvedByFeedback = true
                 alert.silence = state.silence?.id
+                alert.extraLabels = state.rule?.rule.labels ?? [:]
                 stats.metrics?.count(alert)
                 stats.add(resolved: 1)
                 alerts.take(alert)
@@ -417,8 +425,11 @@ package final class SeriesBook {
                 expired.append(state)
                 continue
             }
-            guard absence.enabled,
-                let allowed = presence.allowedSilence(after: absence.after, minimumSeconds: absence.minimumSeconds)
+            // Its rule may judge it where the daemon does not, or not at all, or after a multiple of its
+            // own (matched here too: a reload that changed the rules meets series that send nothing).
+            state.consult(rules: settings.rules, generation: settings.rulesGeneration)
+            guard let after = state.absent.multiple(enabled: absence.enabled, after: absence.after),
+                let allowed = presence.allowedSilence(after: after, minimumSeconds: absence.minimumSeconds)
             else { continue }
             // A microsecond's grace: a deadline computed through the logarithm of the interval may lie a
             // rounding error past the second the clock reaches.
@@ -503,6 +514,8 @@ package final class SeriesBook {
             score: state.record.lastScore, threshold: rules.fireThreshold, reason: .predictionError,
             modelVersion: state.predictor.modelVersion)
         alert.silence = state.silence?.id
+        // The labels the alert fired with (its rule's), or Alertmanager holds that one open.
+        alert.extraLabels = state.rule?.rule.labels ?? [:]
         stats.metrics?.count(alert)
         alerts.take(alert)
         return 1
@@ -517,6 +530,7 @@ package final class SeriesBook {
             endsAt: status == .firing ? time + 4 * rules.resendInterval : time,
             modelVersion: state.predictor.modelVersion)
         alert.silence = state.silence?.id
+        alert.extraLabels = state.rule?.rule.labels ?? [:]  // routed as the series' other alerts
         stats.metrics?.count(alert)
         alerts.take(alert)
     }

@@ -17,6 +17,10 @@ package final class SeriesState {
     /// The silence in force for this series, as of `silenceGeneration` of the silences (`consult`).
     package private(set) var silence: SilenceMatch?
     private var silenceGeneration: UInt64?
+    /// The rule that applies to this series (`rules:`, the first that matches), as of
+    /// `ruleGeneration` of the live settings (`consult(rules:generation:)`).
+    package private(set) var rule: MatchedRule?
+    private var ruleGeneration: UInt64?
     /// No training before this sample count, whatever else says: a silence held the series until
     /// recently, or a user confirmed an anomaly in the window. Not kept in a checkpoint: a restart
     /// within a window of either may learn that window.
@@ -36,8 +40,9 @@ package final class SeriesState {
         self.predictor = predictor
     }
 
-    /// Bytes of the object, about (header, record, references, flags): what the shard prefetches.
-    package static let objectBytes = 16 + MemoryLayout<SeriesRecord>.size + 8 + 8 + 16
+    /// Bytes of the object, about (header, record, references, flags, the rule and its generation):
+    /// what the shard prefetches.
+    package static let objectBytes = 16 + MemoryLayout<SeriesRecord>.size + 8 + 8 + 16 + 16
 
     /// What the memory budget charges this series: its predictor's own bytes, this object, its slot
     /// in the book, the strings of its identity that are not stored inline, and malloc's 16 bytes
@@ -78,8 +83,25 @@ package final class SeriesState {
         silence =
             silences.isEmpty
             ? nil
-            : silences.silence(for: AlertmanagerAlert.labels(of: record.identity, severity: nil, instance: instance))
+            : silences.silence(
+                for: AlertmanagerAlert.labels(
+                    of: record.identity, severity: nil, instance: instance, extra: rule?.rule.labels ?? [:]))
     }
+
+    /// Matches this series against the rules when they have changed since it last did (at its
+    /// first sample and after a reload that changed them): most samples cost one comparison.
+    package func consult(rules: SeriesRules, generation: UInt64) {
+        guard generation != ruleGeneration else { return }
+        ruleGeneration = generation
+        let matched = rules.firstMatch(for: record.identity)
+        // A rule's labels are among those silences match: a new rule, a new look at the silences.
+        if matched?.rule.labels != rule?.rule.labels { silenceGeneration = nil }
+        rule = matched
+    }
+
+    /// Whether the series' rule turns the absent-series check on or off for it (`.inherit`: no rule
+    /// says, the daemon's setting holds). As of the series' last sample.
+    package var absent: SeriesRule.AbsentSetting { rule?.rule.absent ?? .inherit }
 
     package var summary: SeriesSummary {
         let alertName: String
@@ -95,7 +117,7 @@ package final class SeriesState {
             forecast: predictor.forecast,
             trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id, bytes: chargedBytes,
             lastSeen: record.presence.lastSeen, interval: record.presence.interval,
-            absent: record.presence.absence != nil)
+            absent: record.presence.absence != nil, rule: rule?.name)
     }
 }
 
@@ -113,6 +135,7 @@ extension SeriesSummary {
             w.integer("bytes", summary.bytes)
             w.bool("silenced", summary.silence != nil)
             if let silence = summary.silence { w.string("silence_id", silence) }
+            if let rule = summary.rule { w.string("rule", rule) }
             w.string("alert", summary.alert)
             w.number("residual_rms", summary.residualRMS)
             w.number("score", summary.score)

@@ -28,6 +28,8 @@ package struct SeriesSummary: Sendable, Equatable {
     package var lastSeen = -Double.infinity
     package var interval: Double? = nil
     package var absent = false
+    /// The rule that applies to it (its name, or `rules[i]`), if any.
+    package var rule: String? = nil
 }
 
 /// Work for a shard thread, in arrival order.

@@ -4,15 +4,46 @@
 package struct SelectorParser {
     private let scalars: [Unicode.Scalar]
     private var index = 0
+    /// Whether a leading metric name is read as `__name__="metric"` (Prometheus' `metric{...}`).
+    private let metricName: Bool
 
-    private init(_ text: String) {
+    private init(_ text: String, metricName: Bool) {
         scalars = Array(text.unicodeScalars)
+        self.metricName = metricName
     }
 
     /// The matchers of `text`, which may be empty (`{}`); `[SilenceMatcher].problem` judges whether they make a silence.
     package static func parse(_ text: String) throws(SilenceError) -> [SilenceMatcher] {
-        var parser = SelectorParser(text)
+        var parser = SelectorParser(text, metricName: false)
         return try parser.selector()
+    }
+
+    /// As `parse`, and a metric name before the braces, or alone, as Prometheus writes a series
+    /// selector (`api_latency{env="prod"}`, `api_latency`), is the matcher `__name__="api_latency"`.
+    /// Silences do not take this form (Alertmanager's matchers have no metric name).
+    package static func parseSeriesSelector(_ text: String) throws(SilenceError) -> [SilenceMatcher] {
+        var parser = SelectorParser(text, metricName: true)
+        return try parser.selector()
+    }
+
+    /// A metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) followed by `{` or the end; anything else (a label
+    /// name followed by its operator) leaves the position where it was.
+    private mutating func leadingMetricName() throws(SilenceError) -> SilenceMatcher? {
+        let start = index
+        while let c = current,
+            c == "_" || c == ":" || (c.isASCII && c.properties.isAlphabetic)
+                || (index > start && ("0"..."9").contains(c))
+        {
+            index += 1
+        }
+        let end = index
+        skipSpaces()
+        guard end > start, current == "{" || current == nil else {
+            index = start
+            return nil
+        }
+        return try SilenceMatcher(
+            name: "__name__", op: .equal, value: String(String.UnicodeScalarView(scalars[start..<end])))
     }
 
     private var current: Unicode.Scalar? { index < scalars.count ? scalars[index] : nil }
@@ -28,9 +59,13 @@ package struct SelectorParser {
 
     private mutating func selector() throws(SilenceError) -> [SilenceMatcher] {
         skipSpaces()
+        var matchers: [SilenceMatcher] = []
+        if metricName, let name = try leadingMetricName() {
+            matchers.append(name)
+            if current == nil { return matchers }
+        }
         let braced = current == "{"
         if braced { index += 1 }
-        var matchers: [SilenceMatcher] = []
         while true {
             skipSpaces()
             if braced && current == "}" { break }

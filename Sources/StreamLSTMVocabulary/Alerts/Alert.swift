@@ -32,6 +32,8 @@ package struct Alert: Equatable, Sendable {
     /// interval), not a new incident nor an escalation: `resend` in the payload, `RESENT` to a person,
     /// `status="resent"` in the metrics.
     package var isResend = false
+    /// Labels a rule of the series adds (`rules[].labels`), over the series' own of the same name.
+    package var extraLabels: [String: String] = [:]
     /// Set on an alert about silence rather than a value: a series that stopped reporting
     /// (`MetricAbsent`) or most series of one producer at once (`ProducerAbsent`).
     package var absence: Absence? = nil
@@ -127,7 +129,9 @@ package struct Alert: Equatable, Sendable {
         w.integer("seq", sequence)
         w.string("status", status.rawValue)
         w.beginObject("labels")
-        for (name, value) in series.alertLabels(severity: severity, instance: instance, alertName: alertName) {
+        for (name, value) in series.alertLabels(
+            severity: severity, instance: instance, alertName: alertName, extra: extraLabels)
+        {
             w.string(name, value)
         }
         w.endObject()
@@ -211,17 +215,21 @@ extension SeriesIdentity {
 
     /// The labels of this series' alerts, in the order the v1 payload has them: alertname, series,
     /// metric, the series' own labels (renamed `label_<name>` where they clash with ours), severity
-    /// and instance. (Silences are matched against the labels Alertmanager gets,
+    /// and instance. `extra`: a rule's labels, in name order after the series' own, replacing those
+    /// of the same name. (Silences are matched against the labels Alertmanager gets,
     /// `AlertmanagerAlert.labels`, whose names are made valid label names.)
-    package func alertLabels(severity: Severity?, instance: String, alertName: String = "MetricAnomaly") -> [(
+    package func alertLabels(
+        severity: Severity?, instance: String, alertName: String = "MetricAnomaly", extra: [String: String] = [:]
+    ) -> [(
         name: String, value: String
     )] {
         var labels: [(name: String, value: String)] = [
             ("alertname", alertName), ("series", key), ("metric", metric),
         ]
-        for (name, value) in self.labels {
+        for (name, value) in self.labels where extra[name] == nil {
             labels.append((Self.reservedLabelNames.contains(name) ? "label_\(name)" : name, value))
         }
+        for name in extra.keys.sorted() { labels.append((name, extra[name]!)) }
         if let severity { labels.append(("severity", severity.rawValue)) }
         labels.append(("instance", instance))
         return labels

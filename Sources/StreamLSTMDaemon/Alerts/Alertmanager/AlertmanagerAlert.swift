@@ -21,7 +21,8 @@ package struct AlertmanagerAlert: Sendable, Equatable {
     /// The alert a shard raised, under the daemon's `instance` name.
     package init(_ alert: Alert, instance: String) {
         labels = Self.labels(
-            of: alert.series, severity: alert.severity, instance: instance, alertName: alert.alertName)
+            of: alert.series, severity: alert.severity, instance: instance, alertName: alert.alertName,
+            extra: alert.extraLabels)
         if let absence = alert.absence {
             annotations = [
                 ("summary", alert.summary),
@@ -72,9 +73,11 @@ package struct AlertmanagerAlert: Sendable, Equatable {
     /// `label_<name>` where they clash with those), every name made a valid label name. Without a
     /// severity (a series has one only once it alerts): what silences are matched against, the labels
     /// Alertmanager would see on any alert of the series, so that a silence holds here exactly where
-    /// Alertmanager mutes.
+    /// Alertmanager mutes. `extra`: a rule's labels (valid names, none of the daemon's own), over the
+    /// series' own of the same name.
     package static func labels(
-        of series: SeriesIdentity, severity: Severity?, instance: String, alertName: String = "MetricAnomaly"
+        of series: SeriesIdentity, severity: Severity?, instance: String, alertName: String = "MetricAnomaly",
+        extra: [String: String] = [:]
     ) -> [(name: String, value: String)] {
         var labels: [String: String] = [
             "alertname": alertName, "series": series.key, "metric": series.metric, "instance": instance,
@@ -84,6 +87,7 @@ package struct AlertmanagerAlert: Sendable, Equatable {
             let valid = labelName(name)
             labels[labels[valid] == nil ? valid : labelName("label_" + name)] = value
         }
+        labels.merge(extra) { _, rule in rule }
         return labels.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) }
     }
 
