@@ -20,6 +20,9 @@ struct RuleReadingTests {
         arguments: [
             (#"api_latency{env="prod"}"#, #"{__name__="api_latency", env="prod"}"#),
             ("api_latency", #"{__name__="api_latency"}"#),
+            // A Graphite path is a metric name here (series keys are often one).
+            (#"servers.web-1.cpu{dc="x"}"#, #"{__name__="servers.web-1.cpu", dc="x"}"#),
+            ("restart.cpu", #"{__name__="restart.cpu"}"#),
             (#"  job:rate5m { env =~ "p.*" , } "#, #"{__name__="job:rate5m", env=~"p.*"}"#),
             (#"{__name__=~"api_.*", env!="dev"}"#, #"{__name__=~"api_.*", env!="dev"}"#),
             (#"env="prod""#, #"{env="prod"}"#),

@@ -110,7 +110,8 @@ package final class DaemonRuntime: Sendable {
                 let store = try CheckpointStore(directory: directory)
                 let restored = store.restore(config: config.engine.predictor, logger: logger)
                 let kept = engine.restore(restored.snapshots, logger: logger)
-                alertmanager.restore(kept.map(\.record))
+                let rules = config.engine.rules
+                alertmanager.restore(kept.map(\.record)) { rules.firstMatch(for: $0)?.rule.labels ?? [:] }
                 if !restored.snapshots.isEmpty || restored.contents.problem != nil {
                     logger.info(
                         "restored",

@@ -26,13 +26,14 @@ package struct SelectorParser {
         return try parser.selector()
     }
 
-    /// A metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) followed by `{` or the end; anything else (a label
-    /// name followed by its operator) leaves the position where it was.
+    /// A metric name (Prometheus' `[a-zA-Z_:][a-zA-Z0-9_:]*`, and the dots and dashes of a Graphite
+    /// path after its first character: `servers.web-1.cpu`) followed by `{` or the end; anything else
+    /// (a label name followed by its operator) leaves the position where it was.
     private mutating func leadingMetricName() throws(SilenceError) -> SilenceMatcher? {
         let start = index
         while let c = current,
             c == "_" || c == ":" || (c.isASCII && c.properties.isAlphabetic)
-                || (index > start && ("0"..."9").contains(c))
+                || (index > start && (("0"..."9").contains(c) || c == "." || c == "-"))
         {
             index += 1
         }

@@ -51,11 +51,12 @@ package struct AlertmanagerAlert: Sendable, Equatable {
 
     /// A series that was firing when the daemon's last checkpoint was written: sent again with its
     /// original start, so that Alertmanager sees one incident across the restart.
-    package init(restoring record: SeriesRecord, instance: String) {
+    /// `extra`: the labels of the series' rule, as its alert fired with them.
+    package init(restoring record: SeriesRecord, instance: String, extra: [String: String] = [:]) {
         guard case .firing(let since, _, let severity, _, _) = record.alert else {
             preconditionFailure("only firing series are restored into Alertmanager")
         }
-        labels = Self.labels(of: record.identity, severity: severity, instance: instance)
+        labels = Self.labels(of: record.identity, severity: severity, instance: instance, extra: extra)
         annotations = [
             ("summary", "Anomaly in \(record.identity.key)"),
             (

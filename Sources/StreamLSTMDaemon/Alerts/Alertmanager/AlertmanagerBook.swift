@@ -195,10 +195,11 @@ package final class AlertmanagerBook: Sendable {
     }
 
     /// A series that was firing in the checkpoint the daemon started from.
-    package func restore(_ record: SeriesRecord, now: Double) {
+    /// `extra`: the labels of the series' rule.
+    package func restore(_ record: SeriesRecord, extra: [String: String] = [:], now: Double) {
         guard case .firing(_, _, let severity, _, _) = record.alert else { return }
         let key = Key(fingerprint: record.identity.fingerprint, severity: severity)
-        let alert = AlertmanagerAlert(restoring: record, instance: instance)
+        let alert = AlertmanagerAlert(restoring: record, instance: instance, extra: extra)
         state.withLock { state in
             state.entries[key] = Entry(restored: alert)
             Self.markWaiting(key, in: &state, now: now)

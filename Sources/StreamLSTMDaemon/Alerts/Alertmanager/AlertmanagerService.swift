@@ -39,16 +39,20 @@ package final class AlertmanagerService: Service, AlertSink {
 
     /// Series that were firing or absent (announced) in the checkpoint the daemon started from, sent
     /// again with their start, so that Alertmanager sees one incident across the restart.
-    package func restore(_ records: [SeriesRecord]) {
+    /// `labels`: the labels of each series' rule (what its alerts fired with).
+    package func restore(_ records: [SeriesRecord], labels: (SeriesIdentity) -> [String: String] = { _ in [:] }) {
         guard !urls.isEmpty else { return }
         let now = Date().timeIntervalSince1970
-        for record in records where record.alert.isFiring { book.restore(record, now: now) }
+        for record in records where record.alert.isFiring {
+            book.restore(record, extra: labels(record.identity), now: now)
+        }
         for record in records {
             guard let absence = record.presence.absence, absence.announced else { continue }
-            let alert = Alert.absent(
+            var alert = Alert.absent(
                 .firing, of: record, since: absence.since, at: absence.since,
                 endsAt: now + 4 * book.config.resendInterval,
                 modelVersion: 0)
+            alert.extraLabels = labels(record.identity)
             book.take(alert, now: now)
         }
     }
