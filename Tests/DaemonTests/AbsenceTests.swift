@@ -12,20 +12,33 @@ import Testing
 private final class ClockedBook {
     let book: SeriesBook
     let stats = EngineStats()
+    let live: LiveSettingsBox
     private let raised = Protected<[Alert]>([])
 
-    init(_ configure: (inout EngineConfig) -> Void = { _ in }) {
+    /// `startedAt`: the daemon's start, before which no silence counts (-∞: a replay's book).
+    init(startedAt epoch: Double = -.infinity, _ configure: (inout EngineConfig) -> Void = { _ in }) {
         var config = EngineConfig()
         config.training = false
         configure(&config)
         let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         let raised = self.raised
+        live = LiveSettingsBox(LiveSettings(config))
         book = SeriesBook(
             label: "test", config: config, stats: stats,
             prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
-            learning: LearningSwitch(on: false), live: LiveSettingsBox(LiveSettings(config)),
-            logger: Logger(label: "test"), alerts: AlertHandler { alert in raised.withLock { $0.append(alert) } })
+            learning: LearningSwitch(on: false), live: live,
+            logger: Logger(label: "test"), alerts: AlertHandler { alert in raised.withLock { $0.append(alert) } },
+            absenceEpoch: epoch)
     }
+
+    /// A reload's new settings.
+    func reload(_ change: (inout LiveSettings) -> Void) {
+        var settings = live.current
+        change(&settings)
+        live.set(settings)
+    }
+
+    var absentCount: Int { stats.absent.load(ordering: .relaxed) }
 
     var alerts: [Alert] { raised.withLock { $0 } }
 
@@ -55,12 +68,12 @@ struct AbsenceTests {
             // 10 s ± 4 s, and one interval in eight skewed long (a mean would read 12.5 s).
             let gap = 10 + rng.uniform(bound: 4.0) + (index % 8 == 0 ? 20 : 0)
             time += gap
-            _ = jittered.heard(value: 1, seen: time, gap: gap)
+            _ = jittered.heard(value: 1, timestamp: time, seen: time, gap: gap)
             // The same cadence, with a pause of 90 s every 25 samples (a producer's batch job).
             let pauseGap = index % 25 == 0 ? 90 : 10.0
-            _ = pausing.heard(value: 1, seen: time, gap: pauseGap)
+            _ = pausing.heard(value: 1, timestamp: time, seen: time, gap: pauseGap)
         }
-        let interval = try! #require(jittered.interval)
+        let interval = try! #require(jittered.typicalInterval)
         #expect(interval > 9 && interval < 12, "median interval \(interval) (10.6)")
         // After 3 intervals: 3 × 10 s; the regular gaps alone stay near the cadence.
         let plain = try! #require(jittered.allowedSilence(after: 3, minimumSeconds: 1))
@@ -70,8 +83,8 @@ struct AbsenceTests {
         #expect(paused >= 150, "a pause seen every 25 samples must not be absence: \(paused)")
         // No cadence yet, no judgement.
         var young = SeriesPresence()
-        _ = young.heard(value: 1, seen: 0, gap: nil)
-        _ = young.heard(value: 1, seen: 10, gap: 10)
+        _ = young.heard(value: 1, timestamp: 0, seen: 0, gap: nil)
+        _ = young.heard(value: 1, timestamp: 10, seen: 10, gap: 10)
         #expect(young.allowedSilence(after: 10, minimumSeconds: 1) == nil)
     }
 
@@ -190,14 +203,139 @@ struct AbsenceTests {
         // The record round-trips through its bytes, cadence and absence included.
         clocked.book.sweep(now: Self.start)  // nothing
         var record = SeriesRecord(identity: SeriesIdentity(key: "x"))
-        _ = record.presence.heard(value: 4, seen: 100, gap: nil)
-        for t in 1...5 { _ = record.presence.heard(value: 5, seen: 100 + 30 * Double(t), gap: 30) }
+        _ = record.presence.heard(value: 4, timestamp: 100, seen: 100, gap: nil)
+        for t in 1...5 {
+            let time = 100 + 30 * Double(t)
+            _ = record.presence.heard(value: 5, timestamp: time, seen: time, gap: 30)
+        }
         record.presence.absence = SeriesPresence.Absence(since: 900, announced: true)
         record.presence.source = "producer p"
         var writer = ByteWriter()
         record.encode(into: &writer)
         var reader = ByteReader(writer.bytes[...])
         let back = try SeriesRecord.decode(from: &reader)
-        #expect(back.presence == record.presence && abs((back.presence.interval ?? 0) - 30) < 1e-9)
+        #expect(back.presence == record.presence && abs((back.presence.typicalInterval ?? 0) - 30) < 1e-9)
+    }
+
+    /// A series of `key` every 60 s for `count` samples from `start`, as a daemon hears it.
+    fileprivate static func feed(_ clocked: ClockedBook, _ key: String, count: Int = 10, from start: Double = start) {
+        for t in 0..<count { clocked.arrive([(key, Double(t))], at: start + 60 * Double(t)) }
+    }
+
+    @Test("A restored absent series counts in the gauge, and its return takes it out: the gauge never goes below zero")
+    func gaugeAcrossRestore() throws {
+        let before = ClockedBook()
+        Self.feed(before, "a")
+        before.book.sweep(now: Self.start + 60 * 9 + 700)
+        #expect(before.absentCount == 1)
+        let after = ClockedBook(startedAt: Self.start + 86_400)
+        after.book.restore(before.book.snapshots())
+        #expect(after.absentCount == 1 && after.summary("a")?.absent == true)
+        after.arrive([("a", 1)], at: Self.start + 86_400 + 10)
+        #expect(after.absentCount == 0 && after.alerts.map(\.status) == [.resolved])
+    }
+
+    @Test("A reload that switches absence off resolves the absent alerts that were out")
+    func switchedOffResolves() throws {
+        let clocked = ClockedBook()
+        Self.feed(clocked, "a")
+        clocked.book.sweep(now: Self.start + 60 * 9 + 700)
+        #expect(clocked.alerts.map(\.status) == [.firing] && clocked.absentCount == 1)
+        clocked.reload { $0.absence.enabled = false }
+        clocked.book.sweep(now: Self.start + 60 * 9 + 800)
+        #expect(clocked.alerts.map(\.status) == [.firing, .resolved] && clocked.absentCount == 0)
+        #expect(clocked.alerts.last?.alertName == "MetricAbsent" && clocked.summary("a")?.absent == false)
+    }
+
+    @Test("When a producer's storm ends with some of its series still quiet, those are announced one by one")
+    func stormEndsWithStragglers() throws {
+        let clocked = ClockedBook()
+        let keys = (0..<20).map { "host.m\($0)" }
+        for t in 0..<5 { clocked.arrive(keys.map { ($0, 1.0) }, at: Self.start + 10 * Double(t)) }
+        for second in 1...200 { clocked.book.sweep(now: Self.start + 40 + Double(second)) }
+        #expect(clocked.alerts.map(\.alertName) == ["ProducerAbsent"])
+        // 15 come back; 5 (a quarter, below storm_fraction) stay quiet.
+        clocked.arrive(keys.prefix(15).map { ($0, 1.0) }, at: Self.start + 300)
+        clocked.book.sweep(now: Self.start + 301)
+        let after = clocked.alerts.dropFirst()
+        #expect(after.first?.alertName == "ProducerAbsent" && after.first?.status == .resolved)
+        let announced = after.filter { $0.alertName == "MetricAbsent" }
+        #expect(announced.map(\.seriesKey) == keys.suffix(5).sorted(), "in key order: \(announced.map(\.seriesKey))")
+        #expect(announced.allSatisfy { $0.status == .firing && $0.startsAt < Self.start + 300 })
+        #expect(clocked.absentCount == 5)
+    }
+
+    @Test("series_ttl counts from the last sample across a restart, not from the restart")
+    func expiryAcrossRestart() throws {
+        let before = ClockedBook { $0.absence.seriesTTL = 3600 }
+        Self.feed(before, "a")
+        let restartedAt = Self.start + 60 * 9 + 1800
+        let after = ClockedBook(startedAt: restartedAt) { $0.absence.seriesTTL = 3600 }
+        after.stats.series.store(1, ordering: .relaxed)  // as Engine.restore admits it
+        after.book.restore(before.book.snapshots())
+        after.book.sweep(now: Self.start + 60 * 9 + 3599)
+        #expect(after.book.count == 1)
+        after.book.sweep(now: Self.start + 60 * 9 + 3601)
+        #expect(after.book.count == 0 && after.stats.snapshot.expired == 1)
+    }
+
+    @Test("Series due in one sweep raise their alerts in key order, whatever the book's order")
+    func sweepOrder() throws {
+        let clocked = ClockedBook()
+        let keys = ["d", "a", "c", "b", "e"]
+        for t in 0..<5 {
+            clocked.arrive(keys.map { ($0, 1.0) }, at: Self.start + 60 * Double(t), from: "producer \(t)")
+        }
+        // Sources differ per sample: each series' source is its last one; no storm of 5 (below storm_min_series).
+        clocked.book.sweep(now: Self.start + 240 + 700)
+        #expect(clocked.alerts.map(\.seriesKey) == ["a", "b", "c", "d", "e"])
+    }
+
+    @Test("A producer that delivers 15-s samples in one message every 5 min is not absent between messages")
+    func batchedDelivery() throws {
+        let clocked = ClockedBook { $0.absence.minimumSeconds = 1 }
+        for message in 0..<12 {
+            let arrival = Self.start + 300 * Double(message + 1)
+            for t in 0..<20 {
+                var batch = SampleBatch(
+                    samples: [
+                        Sample(key: "batched", timestamp: Self.start + 300 * Double(message) + 15 * Double(t), value: 1)
+                    ],
+                    acceptOutOfOrder: false)
+                batch.receivedAt = arrival
+                batch.source = "producer p"
+                clocked.book.process(batch)
+            }
+            // Swept every minute until the next message: 10 intervals of 15 s is 150 s, but the gaps
+            // between arrivals are 5 min.
+            for minute in 1...4 { clocked.book.sweep(now: arrival + 60 * Double(minute)) }
+        }
+        #expect(clocked.alerts.isEmpty, "\(clocked.alerts.map(\.summary))")
+        // A real silence still counts: twice the longest gap between messages.
+        clocked.book.sweep(now: Self.start + 300 * 12 + 601)
+        #expect(clocked.alerts.map(\.alertName) == ["MetricAbsent"])
+    }
+
+    @Test("An incident's notices keep the labels it fired with when a reload changes its rule's labels")
+    func labelsKeptThroughReload() throws {
+        let rules = { (team: String) in
+            try DaemonConfig.load(yaml: "rules:\n  - match: '{}'\n    labels: {team: \(team)}\n").engine.rules
+        }
+        let first = try rules("a")
+        let clocked = ClockedBook { $0.rules = first }
+        var rng = SplitMix64(seed: 11)
+        for t in 0..<452 {
+            let value = 10 + sin(Double(t) / 5) + 0.2 * rng.gaussian() + (t == 450 ? 25 : 0)
+            clocked.arrive([("b", value)], at: Self.start + 60 * Double(t))
+        }
+        #expect(clocked.alerts.last?.status == .firing && clocked.alerts.last?.extraLabels == ["team": "a"])
+        let second = try rules("b")
+        clocked.reload { $0.rules = second }
+        // It goes quiet: the anomaly alert resolves under team=a; the absent alert fires under team=b.
+        clocked.book.sweep(now: Self.start + 60 * 451 + 601)
+        let last = Array(clocked.alerts.suffix(2))
+        #expect(
+            last.map(\.status) == [.resolved, .firing] && last.map(\.alertName) == ["MetricAnomaly", "MetricAbsent"])
+        #expect(last.map(\.extraLabels) == [["team": "a"], ["team": "b"]])
     }
 }

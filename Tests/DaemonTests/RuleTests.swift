@@ -119,6 +119,7 @@ struct RuleReadingTests {
                 "rules[0].labels.team-a: not a label name: letters, digits and _, not starting with a digit or __"
             ),
             ("  {match: x}", "rules: expected a list of rules (- match: ...), got a mapping"),
+            ("  - match: '  '", "rules[0].match: empty: give a selector, or {} for every series"),
         ])
     func refusals(yaml: String, message: String) {
         #expect {

@@ -84,8 +84,8 @@ package enum CheckpointFile {
     package static func read(_ bytes: UnsafeRawBufferPointer, config: PredictorConfig) -> Contents {
         var contents = Contents()
         var problems: [String] = []
-        // A damaged header is read past as the current version.
-        var formatVersion = version
+        // Unknown when the header is damaged: each entry is then read as the current version, else as the last.
+        var formatVersion: UInt16?
         if let header = try? readHeader(bytes) {
             guard header.magicMatches else {
                 contents.problem = "not a streamlstmd checkpoint (bad magic number)"
@@ -164,7 +164,7 @@ package enum CheckpointFile {
 
     /// Each entry's checksum (the 4 bytes after it) checked and its series decoded, in file order.
     private static func decodeInParallel(
-        _ entries: [Range<Int>], in bytes: UnsafeRawBufferPointer, config: PredictorConfig, formatVersion: UInt16
+        _ entries: [Range<Int>], in bytes: UnsafeRawBufferPointer, config: PredictorConfig, formatVersion: UInt16?
     ) -> [Outcome] {
         let chunk = 256
         let chunks = (entries.count + chunk - 1) / chunk
@@ -175,13 +175,16 @@ package enum CheckpointFile {
             let decoded = entries[(c * chunk)..<min((c + 1) * chunk, entries.count)].map { range -> Outcome in
                 let entry = UnsafeRawBufferPointer(rebasing: bytes[range])
                 guard loadUInt32(bytes, at: range.upperBound) == CRC32.checksum(entry) else { return .damaged }
-                do throws(SerializationError) {
-                    return .restored(
-                        try SeriesSnapshot.decode(Array(entry)[...], config: config, formatVersion: formatVersion))
-                } catch {
-                    if case .incompatible = error { return .incompatible }
-                    return .damaged
+                var outcome = Outcome.damaged
+                for version in formatVersion.map({ [$0] }) ?? readableVersions.reversed() {
+                    do throws(SerializationError) {
+                        let bytes = Array(entry)[...]
+                        return .restored(try SeriesSnapshot.decode(bytes, config: config, formatVersion: version))
+                    } catch {
+                        if case .incompatible = error { outcome = .incompatible }
+                    }
                 }
+                return outcome
             }
             results.withLock { $0[c] = decoded }
         }

@@ -26,6 +26,11 @@ extension SeriesRule {
                 guard let text = raw as? String else {
                     throw ConfigError(key: reader.key("match"), problem: "expected a selector in quotes")
                 }
+                // An empty selector would match every series unnoticed; {} says so on purpose.
+                guard !text.allSatisfy(\.isWhitespace) else {
+                    throw ConfigError(
+                        key: reader.key("match"), problem: "empty: give a selector, or {} for every series")
+                }
                 do throws(SilenceError) {
                     rule.matchers = try SelectorParser.parseSeriesSelector(text)
                 } catch {

@@ -111,7 +111,10 @@ package final class DaemonRuntime: Sendable {
                 let restored = store.restore(config: config.engine.predictor, logger: logger)
                 let kept = engine.restore(restored.snapshots, logger: logger)
                 let rules = config.engine.rules
-                alertmanager.restore(kept.map(\.record)) { rules.firstMatch(for: $0)?.rule.labels ?? [:] }
+                alertmanager.restore(kept.map(\.record)) { identity in
+                    let rule = rules.firstMatch(for: identity)?.rule
+                    return (rule?.labels ?? [:], rule?.severity)
+                }
                 if !restored.snapshots.isEmpty || restored.contents.problem != nil {
                     logger.info(
                         "restored",

@@ -51,8 +51,7 @@ package final class AbsenceStorms: Sendable {
     package func report(
         shard: Int, counts: [String: Count], now: Double, settings: AbsenceSettings, firingFor: Double
     ) -> Set<String> {
-        var raised: [Alert] = []
-        let storms = state.withLock { state -> Set<String> in
+        state.withLock { state -> Set<String> in
             state.reports[shard] = counts
             var totals: [String: Count] = [:]
             for report in state.reports.values {
@@ -61,7 +60,9 @@ package final class AbsenceStorms: Sendable {
                 }
             }
             var storms = Set<String>()
-            for (source, total) in totals
+            var raised: [Alert] = []
+            // Sorted: a sweep that changes several producers raises their alerts in the same order every run.
+            for (source, total) in totals.sorted(by: { $0.key < $1.key })
             where total.quiet >= settings.stormMinimumSeries
                 && Double(total.quiet) >= settings.stormFraction * Double(total.series)
             {
@@ -70,22 +71,24 @@ package final class AbsenceStorms: Sendable {
                 state.open[source] = (now, total.quiet)
                 raised.append(Self.alert(.firing, source: source, total: total, since: now, ends: now + firingFor))
             }
-            for (source, opened) in state.open where !storms.contains(source) || totals[source]?.absent == 0 {
+            for (source, opened) in state.open.sorted(by: { $0.key < $1.key })
+            where !storms.contains(source) || totals[source]?.absent == 0 {
                 state.open[source] = nil
                 var total = totals[source] ?? Count()
                 total.quiet = opened.quiet
                 raised.append(Self.alert(.resolved, source: source, total: total, since: opened.since, ends: now))
             }
+            // Handed on under the lock: a firing decided by one shard and a resolution decided after it by
+            // another reach the sink in that order (the sinks take nothing but their own inbox's lock).
+            for alert in raised {
+                stats.metrics?.count(alert)
+                stats.add(
+                    firing: alert.status == .firing ? 1 : 0, incidents: alert.status == .firing ? 1 : 0,
+                    resolved: alert.status == .resolved ? 1 : 0)
+                alerts.take(alert)
+            }
             return storms
         }
-        for alert in raised {
-            stats.metrics?.count(alert)
-            stats.add(
-                firing: alert.status == .firing ? 1 : 0, incidents: alert.status == .firing ? 1 : 0,
-                resolved: alert.status == .resolved ? 1 : 0)
-            alerts.take(alert)
-        }
-        return storms
     }
 
     /// Sources with an alert out now.

@@ -52,7 +52,11 @@ package final class Engine: SampleSink {
         for shard in shards { shard.start() }
         // Every second each shard judges its series' silence, between two batches.
         let shards = self.shards
+        let holds = self.holds
         sweeper = RepeatingTimer(interval: Self.sweepInterval) {
+            // While an input waits for a full shard, and a while after, the daemon is behind, not the
+            // producers: the series of the other shards get nothing either, and none is judged absent.
+            guard !holds.heldBack(within: Self.holdGrace) else { return }
             let now = Date().timeIntervalSince1970
             for shard in shards { shard.sweep(now: now) }
         }
@@ -60,6 +64,10 @@ package final class Engine: SampleSink {
 
     /// Seconds between two judgements of every series' silence.
     package static let sweepInterval = 1.0
+    /// Seconds after inputs were last held back by a full shard before silence is judged again (what
+    /// waited in the queues and the sockets meanwhile has been taken by then).
+    package static let holdGrace = 5.0
+    private let holds = InputHolds()
     private let sweeper: RepeatingTimer
 
     /// The weights every new series starts from (shared).
@@ -94,8 +102,14 @@ package final class Engine: SampleSink {
     }
 
     private func route(_ message: SampleBatch) {
+        var held = false
+        defer { if held { holds.ended() } }
+        let holding = {
+            held = true
+            self.holds.began()
+        }
         if shards.count == 1 {
-            shards[0].submit(message)
+            shards[0].submit(message, held: holding)
             return
         }
         var batches = [[Sample]](repeating: [], count: shards.count)
@@ -103,7 +117,7 @@ package final class Engine: SampleSink {
         for (index, samples) in batches.enumerated() where !samples.isEmpty {
             var batch = message
             batch.samples = samples
-            shards[index].submit(batch)
+            shards[index].submit(batch, held: held ? nil : holding)
         }
     }
 
@@ -278,6 +292,29 @@ package final class Engine: SampleSink {
 
     /// Training jobs waiting or running.
     package var trainingBacklog: Int { scheduler?.backlog ?? 0 }
+}
+
+/// Inputs waiting for room in a shard's queue: how many now, and when the last such wait ended.
+package final class InputHolds: Sendable {
+    private let waiting = Atomic<Int>(0)
+    /// Uptime nanoseconds; 0: never.
+    private let lastEnded = Atomic<UInt64>(0)
+
+    package init() {}
+
+    package func began() { waiting.add(1, ordering: .relaxed) }
+
+    package func ended() {
+        waiting.subtract(1, ordering: .relaxed)
+        lastEnded.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+    }
+
+    /// Whether an input waits now or stopped waiting less than `seconds` ago.
+    package func heldBack(within seconds: Double) -> Bool {
+        guard waiting.load(ordering: .relaxed) == 0 else { return true }
+        let ended = lastEnded.load(ordering: .relaxed)
+        return ended != 0 && Double(DispatchTime.now().uptimeNanoseconds &- ended) / 1e9 < seconds
+    }
 }
 
 /// Whether shards start training jobs now; any thread may flip it.

@@ -107,11 +107,14 @@ package final class SeriesBook {
 
     /// Takes restored series over: `Engine.restore` has admitted them (and charged their bytes).
     package func restore(_ snapshots: [SeriesSnapshot]) {
+        var absent = 0
         for snapshot in snapshots where series[snapshot.fingerprint] == nil {
             let state = snapshot.makeState()
             state.chargedBytes = state.heldBytes
             series[snapshot.fingerprint] = state
+            if snapshot.record.presence.absence != nil { absent += 1 }
         }
+        stats.changeAbsent(by: absent)
     }
 
     package func process(_ batch: SampleBatch) {
@@ -193,9 +196,14 @@ package final class SeriesBook {
             state.watched = true
             if let seen = batch.receivedAt {
                 let previous = state.record.lastTimestamp
-                if let source = batch.source { state.record.presence.source = source }
+                // Compared first: the same string (one per input) costs a pointer comparison, not a retain.
+                if let source = batch.source, state.record.presence.source != source {
+                    state.record.presence.source = source
+                }
                 let gap = previous.isFinite ? sample.timestamp - previous : nil
-                if let ended = state.record.presence.heard(value: sample.value, seen: seen, gap: gap) {
+                if let ended = state.record.presence.heard(
+                    value: sample.value, timestamp: sample.timestamp, seen: seen, gap: gap)
+                {
                     absentChange -= 1
                     if ended.announced {
                         resolved += 1
@@ -214,7 +222,10 @@ package final class SeriesBook {
             let paged = AlertState.pages(notices, wasFiring: wasFiring)
             for notice in notices {
                 var alert = makeAlert(notice, state: state, sample: sample, result: result, rules: ruled.alerts)
-                alert.extraLabels = ruled.labels
+                // An incident's notices carry the labels it fired with, whatever a reload makes of its rule
+                // meanwhile: under other labels Alertmanager would hold a second alert, left firing.
+                if case .firing = notice, paged { state.anomalyLabels = ruled.labels }
+                alert.extraLabels = state.anomalyLabels ?? ruled.labels
                 // The same incident at the same severity, announced before: a re-send.
                 alert.isResend = alert.status == .firing && !paged && alert.severity == severityBefore
                 if alert.status == .firing {
@@ -231,6 +242,7 @@ package final class SeriesBook {
                 alerts.take(alert)
             }
             state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
+            if !state.record.alert.isFiring { state.anomalyLabels = nil }
             observer?(sample, result, state.record.alert.isFiring, paged)
             if learns, ruled.trains, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
@@ -275,7 +287,8 @@ package final class SeriesBook {
                     modelVersion: state.predictor.modelVersion)
                 alert.resolvedByFeedback = true
                 alert.silence = state.silence?.id
-                alert.extraLabels = state.rule?.rule.labels ?? [:]
+                alert.extraLabels = state.anomalyLabels ?? state.rule?.rule.labels ?? [:]
+                state.anomalyLabels = nil
                 stats.metrics?.count(alert)
                 stats.add(resolved: 1)
                 alerts.take(alert)
@@ -416,12 +429,15 @@ package final class SeriesBook {
         let absence = settings.absence
         var counts: [String: AbsenceStorms.Count] = [:]
         var due: [(state: SeriesState, deadline: Double)] = []
+        var unwatched: [SeriesState] = []
         var expired: [SeriesState] = []
         for state in series.values where state.watched {
             let presence = state.record.presence
-            let since = max(presence.lastSeen, absenceEpoch)
-            guard since.isFinite else { continue }
-            if absence.seriesTTL > 0 && now - since >= absence.seriesTTL {
+            // Expiry counts from its last sample, across restarts; only a series from a checkpoint that
+            // kept no presence (format 2) counts from the start.
+            let heard = presence.lastSeen.isFinite ? presence.lastSeen : absenceEpoch
+            guard heard.isFinite else { continue }
+            if absence.seriesTTL > 0 && now - heard >= absence.seriesTTL {
                 expired.append(state)
                 continue
             }
@@ -430,9 +446,15 @@ package final class SeriesBook {
             state.consult(rules: settings.rules, generation: settings.rulesGeneration)
             guard let after = state.absent.multiple(enabled: absence.enabled, after: absence.after),
                 let allowed = presence.allowedSilence(after: after, minimumSeconds: absence.minimumSeconds)
-            else { continue }
-            // A microsecond's grace: a deadline computed through the logarithm of the interval may lie a
-            // rounding error past the second the clock reaches.
+            else {
+                // Not judged (any more: a reload switched it off): an absence it had ends here.
+                if presence.absence != nil { unwatched.append(state) }
+                continue
+            }
+            // Silence for being absent counts from the later of its last sample and this daemon's start:
+            // a restart is not its producer's silence. A microsecond's grace: a deadline computed from
+            // learned factors may lie a rounding error past the second the clock reaches.
+            let since = max(presence.lastSeen, absenceEpoch)
             let silent = now - since + 1e-6
             var count = counts[presence.source, default: AbsenceStorms.Count()]
             count.series += 1
@@ -450,27 +472,39 @@ package final class SeriesBook {
         }
         let storming = storms.report(
             shard: shard, counts: counts, now: now, settings: absence, firingFor: 4 * settings.alerts.resendInterval)
-        var resolved = 0
-        var firing = 0
+        var tally = SweepTally()
+        // In a fixed order (the book's dictionary has none), so that a replay's alerts are the same run to run.
+        due.sort { ($0.deadline, $0.state.key) < ($1.deadline, $1.state.key) }
         for (state, deadline) in due {
-            resolved += resolveOpenAlert(of: state, at: deadline, rules: settings.alerts)
-            let announced = !storming.contains(state.record.presence.source)
-            state.record.presence.absence = SeriesPresence.Absence(since: deadline, announced: announced)
-            if announced {
-                firing += 1
-                raiseAbsence(.firing, of: state, since: deadline, at: deadline, rules: settings.alerts)
-            }
+            tally.resolved += resolveOpenAlert(of: state, at: deadline, rules: settings.alerts)
+            state.record.presence.absence = SeriesPresence.Absence(since: deadline, announced: false)
+            tally.absentChange += 1
         }
-        var absentChange = due.count
+        // Absent series not announced (new ones, and those a producer's storm spoke for until it ended or
+        // the daemon restarted) are announced one by one unless their producer is in a storm now.
+        let silenced = silences?.current(now: Date().timeIntervalSince1970)
+        let unannounced = series.values.filter {
+            $0.watched && $0.record.presence.absence?.announced == false
+                && !storming.contains($0.record.presence.source)
+        }
+        for state in unannounced.sorted(by: {
+            ($0.record.presence.absence!.since, $0.key) < ($1.record.presence.absence!.since, $1.key)
+        }) {
+            guard let since = state.record.presence.absence?.since,
+                state.absent.multiple(enabled: absence.enabled, after: absence.after) != nil
+            else { continue }
+            if let silenced { state.consult(silenced, instance: config.instance) }
+            state.record.presence.absence?.announced = true
+            tally.firing += 1
+            raiseAbsence(.firing, of: state, since: since, at: now, rules: settings.alerts)
+        }
+        for state in unwatched.sorted(by: { $0.key < $1.key }) {
+            endAbsence(of: state, at: now, rules: settings.alerts, into: &tally)
+        }
+        expired.sort { $0.key < $1.key }
         for state in expired {
-            resolved += resolveOpenAlert(of: state, at: now, rules: settings.alerts)
-            if let gone = state.record.presence.absence {
-                absentChange -= 1
-                if gone.announced {
-                    resolved += 1
-                    raiseAbsence(.resolved, of: state, since: gone.since, at: now, rules: settings.alerts)
-                }
-            }
+            tally.resolved += resolveOpenAlert(of: state, at: now, rules: settings.alerts)
+            endAbsence(of: state, at: now, rules: settings.alerts, into: &tally)
             series[state.fingerprint] = nil
             stats.expire(bytes: state.chargedBytes)
         }
@@ -482,8 +516,26 @@ package final class SeriesBook {
                     "series_ttl": "\(absence.seriesTTL)",
                 ])
         }
-        stats.changeAbsent(by: absentChange)
-        stats.add(firing: firing, incidents: firing, resolved: resolved)
+        stats.changeAbsent(by: tally.absentChange)
+        stats.add(firing: tally.firing, incidents: tally.firing, resolved: tally.resolved)
+    }
+
+    /// What a sweep changed, for the counters.
+    private struct SweepTally {
+        var firing = 0
+        var resolved = 0
+        var absentChange = 0
+    }
+
+    /// Ends a series' absence without a sample (it expired, or its silence is no longer judged),
+    /// resolving its absent alert if one went out.
+    private func endAbsence(of state: SeriesState, at time: Double, rules: AlertRules, into tally: inout SweepTally) {
+        guard let gone = state.record.presence.absence else { return }
+        state.record.presence.absence = nil
+        tally.absentChange -= 1
+        guard gone.announced else { return }
+        tally.resolved += 1
+        raiseAbsence(.resolved, of: state, since: gone.since, at: time, rules: rules)
     }
 
     /// Sweeps when the judging clock has passed a second since the last sweep (a replay's clock).
@@ -514,8 +566,9 @@ package final class SeriesBook {
             score: state.record.lastScore, threshold: rules.fireThreshold, reason: .predictionError,
             modelVersion: state.predictor.modelVersion)
         alert.silence = state.silence?.id
-        // The labels the alert fired with (its rule's), or Alertmanager holds that one open.
-        alert.extraLabels = state.rule?.rule.labels ?? [:]
+        // The labels the alert fired with, or Alertmanager holds that one open.
+        alert.extraLabels = state.anomalyLabels ?? state.rule?.rule.labels ?? [:]
+        state.anomalyLabels = nil
         stats.metrics?.count(alert)
         alerts.take(alert)
         return 1
@@ -525,12 +578,20 @@ package final class SeriesBook {
     private func raiseAbsence(
         _ status: Alert.Status, of state: SeriesState, since: Double, at time: Double, rules: AlertRules
     ) {
+        // Routed as the series' other alerts (its rule's labels and severity), and resolved under what it
+        // fired with.
+        if status == .firing {
+            state.absentLabels = (state.rule?.rule.labels ?? [:], state.rule?.rule.severity ?? .critical)
+        }
+        let (labels, severity) =
+            state.absentLabels ?? (state.rule?.rule.labels ?? [:], state.rule?.rule.severity ?? .critical)
+        if status == .resolved { state.absentLabels = nil }
         var alert = Alert.absent(
             status, of: state.record, since: since, at: time,
             endsAt: status == .firing ? time + 4 * rules.resendInterval : time,
-            modelVersion: state.predictor.modelVersion)
+            modelVersion: state.predictor.modelVersion, severity: severity)
         alert.silence = state.silence?.id
-        alert.extraLabels = state.rule?.rule.labels ?? [:]  // routed as the series' other alerts
+        alert.extraLabels = labels
         stats.metrics?.count(alert)
         alerts.take(alert)
     }

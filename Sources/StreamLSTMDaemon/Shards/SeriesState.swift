@@ -27,6 +27,11 @@ package final class SeriesState {
     package var trainingHeldUntil = 0
     /// Whether its silence is judged: not once a replayed recording it came in has ended, until its next sample.
     package var watched = true
+    /// The labels its open anomaly alert fired with (nil: none open, or one restored from a checkpoint,
+    /// which takes its rule's as they are now); the incident's notices keep them until it resolves.
+    package var anomalyLabels: [String: String]?
+    /// The labels and severity its absent alert fired with, the same way.
+    package var absentLabels: (labels: [String: String], severity: Severity)?
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
     package init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
@@ -116,7 +121,7 @@ package final class SeriesState {
             residualRMS: predictor.residualMeanSquare.squareRoot(), score: record.lastScore,
             forecast: predictor.forecast,
             trainingInFlight: trainingInFlight, producer: producer, silence: silence?.id, bytes: chargedBytes,
-            lastSeen: record.presence.lastSeen, interval: record.presence.interval,
+            lastSeen: record.presence.lastSeen, interval: record.presence.typicalInterval,
             absent: record.presence.absence != nil, rule: rule?.name)
     }
 }

@@ -159,9 +159,9 @@ package final class Shard: @unchecked Sendable {
         return nil
     }
 
-    /// Queues a batch; blocks while the shard is behind.
-    package func submit(_ batch: SampleBatch) {
-        queue.put(.samples(batch))
+    /// Queues a batch; blocks while the shard is behind, telling `held` first.
+    package func submit(_ batch: SampleBatch, held: (() -> Void)? = nil) {
+        queue.put(.samples(batch), waiting: held)
     }
 
     /// Asks the shard thread for a summary of its series; `reply` runs on that thread. False when the

@@ -17,10 +17,12 @@ package final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Appends `element`, waiting for room; false if the queue is closed.
+    /// `waiting`: told once, before the first wait, when the queue is full.
     @discardableResult
-    package func put(_ element: Element) -> Bool {
+    package func put(_ element: Element, waiting: (() -> Void)? = nil) -> Bool {
         condition.lock()
         defer { condition.unlock() }
+        if stored == items.count && !closed { waiting?() }
         while stored == items.count && !closed { condition.wait() }
         guard !closed else { return false }
         items[(head + stored) % items.count] = element

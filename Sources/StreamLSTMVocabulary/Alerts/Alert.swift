@@ -63,10 +63,11 @@ package struct Alert: Equatable, Sendable {
     /// A series' absent alert, from what its record holds: firing since `since` (taken as over by
     /// `endsAt` unless sent again), or resolved at `time`.
     package static func absent(
-        _ status: Status, of record: SeriesRecord, since: Double, at time: Double, endsAt: Double, modelVersion: Int
+        _ status: Status, of record: SeriesRecord, since: Double, at time: Double, endsAt: Double, modelVersion: Int,
+        severity: Severity = .critical
     ) -> Alert {
         var alert = Alert(
-            status: status, severity: .critical, series: record.identity, startsAt: since, endsAt: endsAt,
+            status: status, severity: severity, series: record.identity, startsAt: since, endsAt: endsAt,
             sampleTime: time, value: record.presence.lastValue, predicted: nil, lower: .nan, upper: .nan, score: 1,
             threshold: 1, reason: .predictionError, modelVersion: modelVersion)
         alert.absence = Absence(lastSeen: record.presence.lastSeen)
@@ -110,7 +111,8 @@ package struct Alert: Equatable, Sendable {
     package var seriesKey: String { series.key }
     /// The series' fingerprint; an absent alert's differs (the two are separate alerts of one series).
     package var fingerprint: UInt64 {
-        absence == nil ? series.fingerprint : series.fingerprint ^ 0xA85E_17_0000_A85E
+        guard let absence else { return series.fingerprint }
+        return series.fingerprint ^ (absence.producer == nil ? 0xA85E_17_0000_A85E : 0x5707_3000_0000_5707)
     }
 
     package var topic: String { "alert.\(status.rawValue).\(severity.rawValue)" }

@@ -7,18 +7,27 @@ import StreamLSTM
 ///
 /// The cadence is learned from the samples' own timestamps, so the live daemon and a replay learn
 /// the same one; `lastSeen` is on the clock that judges absence (the daemon's wall clock live, the
-/// samples' clock in a replay).
+/// samples' clock in a replay), and the gaps between arrivals on that clock are learned too: a
+/// producer that sends 15-second samples in one message every 5 minutes is quiet for 5 minutes at
+/// a time by design.
 package struct SeriesPresence: Sendable, Equatable {
     /// When the newest sample arrived, on the judging clock (-∞: never).
     package var lastSeen = -Double.infinity
     /// The newest sample's value, for the absent alert (samples are finite).
     package var lastValue = 0.0
-    /// The median interval between samples, in log seconds (a streaming estimate: jitter moves it
-    /// by a step either way, however large the jitter).
-    package var logInterval = 0.0
-    /// The 99th percentile of the intervals, in log seconds: gaps the series has now and then
-    /// (a producer that pauses every so often) raise it, so they are not taken for absence.
-    package var logRegularGap = 0.0
+    /// The median interval between samples' timestamps, in seconds: a streaming estimate that each
+    /// interval moves by one step (a factor) up or down, so jitter of any size moves it no further.
+    package var interval = 0.0
+    /// The 99th percentile of those intervals: gaps the series has now and then (a producer that
+    /// pauses every so often) raise it, so they are not taken for absence.
+    package var regularGap = 0.0
+    /// The longest quiet between two deliveries the series has shown, forgotten slowly (a factor
+    /// e^-0.0002 a sample, half in about 3,500 samples): the gaps between arrivals on the judging
+    /// clock, and the span of sample time one delivery carries (a producer that sends 5 minutes of
+    /// samples at once is quiet for 5 minutes after it, which its first delivery already shows).
+    package var regularArrivalGap = 0.0
+    /// The timestamp of the first sample of the delivery being heard (samples that arrive at one time).
+    package var deliveryStart = 0.0
     /// Intervals learned from so far; absence is judged once there are `minimumIntervals`.
     package var intervals = 0
     /// Whether its silence is an incident now, and whether that was announced (an absent alert went
@@ -43,45 +52,53 @@ package struct SeriesPresence: Sendable, Equatable {
 
     /// A series speaks regularly enough to be judged once it has shown this many intervals.
     package static let minimumIntervals = 3
-    /// Step of the streaming quantiles, in log seconds: a cadence that changes tenfold is learned in
-    /// about 120 samples, and the median of an interval jittered ±40 % stays within about 10 % of it.
-    private static let step = 0.02
+    /// One step of the streaming quantiles, a factor of e^0.02: a cadence that changes tenfold is
+    /// learned in about 120 samples, and the median of an interval jittered ±40 % stays within about
+    /// 10 % of it. The 99th percentile steps up by 0.99 of it above the estimate and down by 0.01 below.
+    private static let up = exp(0.02)
+    private static let down = exp(-0.02)
+    private static let tailUp = exp(0.02 * 0.99)
+    private static let tailDown = exp(-0.02 * 0.01)
 
     /// The typical interval in seconds, nil until it is known.
-    package var interval: Double? { intervals >= Self.minimumIntervals ? exp(logInterval) : nil }
+    package var typicalInterval: Double? { intervals >= Self.minimumIntervals ? interval : nil }
 
     /// Seconds of silence after which the series is absent: `after` typical intervals, at least twice
-    /// its regular gaps, at least `minimumSeconds`; nil while its cadence is not known.
+    /// its regular gaps (between timestamps and between arrivals), at least `minimumSeconds`; nil
+    /// while its cadence is not known.
     package func allowedSilence(after: Double, minimumSeconds: Double) -> Double? {
-        guard let interval else { return nil }
-        return max(after * interval, 2 * exp(logRegularGap), minimumSeconds)
-    }
-
-    /// When the series becomes absent if nothing comes; nil while its cadence is not known.
-    package func deadline(after: Double, minimumSeconds: Double) -> Double? {
-        allowedSilence(after: after, minimumSeconds: minimumSeconds).map { lastSeen + $0 }
+        guard let interval = typicalInterval else { return nil }
+        return max(after * interval, 2 * max(regularGap, regularArrivalGap), minimumSeconds)
     }
 
     /// Learns from a sample that arrived at `seen` (judging clock), `gap` sample-clock seconds after
-    /// the series' previous one (nil for its first). A gap that ended an absence is not learned: an
-    /// outage is not the cadence. Returns the absence this sample ends, if one was open.
-    package mutating func heard(value: Double, seen: Double, gap: Double?) -> Absence? {
+    /// the series' previous one (nil for its first). The gaps that ended an absence are not learned:
+    /// an outage is not the cadence. Returns the absence this sample ends, if one was open.
+    ///
+    /// A late delivery of samples that follow on from the last (their own clock shows no gap) is a
+    /// delivery cadence, and its arrival gap is learned even when it ended an absence.
+    package mutating func heard(value: Double, timestamp: Double, seen: Double, gap: Double?) -> Absence? {
         let ended = absence
         absence = nil
+        let arrivalGap = seen - lastSeen
+        let newDelivery = seen > lastSeen
         lastSeen = max(lastSeen, seen)
         lastValue = value
-        if let gap, gap > 0, gap.isFinite, ended == nil {
-            let logGap = log(gap)
-            if intervals == 0 {
-                (logInterval, logRegularGap) = (logGap, logGap)
-            } else {
-                logInterval += Self.step * (logGap > logInterval ? 1 : logGap < logInterval ? -1 : 0)
-                // Robbins-Monro for the 0.99 quantile: up 0.99 steps above it, down 0.01 below.
-                logRegularGap += Self.step * (logGap > logRegularGap ? 0.99 : -0.01)
-                logRegularGap = max(logRegularGap, logInterval)
-            }
-            intervals += 1
+        if newDelivery { deliveryStart = timestamp }
+        guard let gap, gap > 0, gap.isFinite else { return ended }
+        let continuous = intervals > 0 && gap <= 2 * regularGap
+        if ended == nil || continuous {
+            let quiet = newDelivery ? arrivalGap : timestamp - deliveryStart
+            if quiet.isFinite && quiet >= 0 { regularArrivalGap = max(quiet, regularArrivalGap * Self.tailDown) }
         }
+        guard ended == nil else { return ended }
+        if intervals == 0 {
+            (interval, regularGap) = (gap, gap)
+        } else {
+            interval *= gap > interval ? Self.up : gap < interval ? Self.down : 1
+            regularGap = max(regularGap * (gap > regularGap ? Self.tailUp : Self.tailDown), interval)
+        }
+        intervals += 1
         return ended
     }
 
@@ -90,8 +107,10 @@ package struct SeriesPresence: Sendable, Equatable {
     package func encode(into w: inout ByteWriter) {
         w.write(lastSeen)
         w.write(lastValue)
-        w.write(logInterval)
-        w.write(logRegularGap)
+        w.write(interval)
+        w.write(regularGap)
+        w.write(regularArrivalGap)
+        w.write(deliveryStart)
         w.write(UInt64(intervals))
         w.write(UInt8(absence == nil ? 0 : absence!.announced ? 2 : 1))
         w.write(absence?.since ?? 0)
@@ -102,8 +121,10 @@ package struct SeriesPresence: Sendable, Equatable {
         var presence = SeriesPresence()
         presence.lastSeen = try r.readDouble()
         presence.lastValue = try r.readDouble()
-        presence.logInterval = try r.readDouble()
-        presence.logRegularGap = try r.readDouble()
+        presence.interval = try r.readDouble()
+        presence.regularGap = try r.readDouble()
+        presence.regularArrivalGap = try r.readDouble()
+        presence.deliveryStart = try r.readDouble()
         presence.intervals = try r.readInt()
         let tag = try r.read(UInt8.self)
         let since = try r.readDouble()
@@ -116,9 +137,8 @@ package struct SeriesPresence: Sendable, Equatable {
         case 1, 2: presence.absence = Absence(since: since, announced: tag == 2)
         default: throw .invalid("absence state \(tag)")
         }
-        guard presence.logInterval.isFinite, presence.logRegularGap.isFinite else {
-            throw .invalid("cadence not finite")
-        }
+        let cadence = [presence.interval, presence.regularGap, presence.regularArrivalGap]
+        guard cadence.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw .invalid("cadence not finite") }
         return presence
     }
 }

@@ -39,20 +39,23 @@ package final class AlertmanagerService: Service, AlertSink {
 
     /// Series that were firing or absent (announced) in the checkpoint the daemon started from, sent
     /// again with their start, so that Alertmanager sees one incident across the restart.
-    /// `labels`: the labels of each series' rule (what its alerts fired with).
-    package func restore(_ records: [SeriesRecord], labels: (SeriesIdentity) -> [String: String] = { _ in [:] }) {
+    /// `rule`: the labels and severity (nil: the scores') of each series' rule, as its alerts fire with them.
+    package func restore(
+        _ records: [SeriesRecord],
+        rule: (SeriesIdentity) -> (labels: [String: String], severity: Severity?) = { _ in ([:], nil) }
+    ) {
         guard !urls.isEmpty else { return }
         let now = Date().timeIntervalSince1970
         for record in records where record.alert.isFiring {
-            book.restore(record, extra: labels(record.identity), now: now)
+            book.restore(record, extra: rule(record.identity).labels, now: now)
         }
         for record in records {
             guard let absence = record.presence.absence, absence.announced else { continue }
+            let (labels, severity) = rule(record.identity)
             var alert = Alert.absent(
                 .firing, of: record, since: absence.since, at: absence.since,
-                endsAt: now + 4 * book.config.resendInterval,
-                modelVersion: 0)
-            alert.extraLabels = labels(record.identity)
+                endsAt: now + 4 * book.config.resendInterval, modelVersion: 0, severity: severity ?? .critical)
+            alert.extraLabels = labels
             book.take(alert, now: now)
         }
     }
