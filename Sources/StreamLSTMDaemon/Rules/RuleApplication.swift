@@ -6,10 +6,11 @@ import StreamLSTMVocabulary
 /// labels its alerts carry. Without a rule, the daemon's settings unchanged.
 package struct RuleApplication {
     package let alerts: AlertRules
-    private let rule: SeriesRule?
+    /// The series' rule, by reference: no copy of it (its matchers and labels) per sample.
+    private let matched: MatchedRule?
 
     package init(_ matched: MatchedRule?, over base: AlertRules) {
-        rule = matched?.rule
+        self.matched = matched
         alerts = matched.map { $0.rule.alertRules(over: base) } ?? base
     }
 
@@ -17,15 +18,16 @@ package struct RuleApplication {
     /// lets pass (the wrong direction, smaller than `min_change`). With nothing predicted yet there
     /// is no deviation to judge, and the scorer's scores stand.
     package func scores(of result: StepResult, value: Double) -> (score: Double, unheld: Double) {
-        guard let rule, let predicted = result.predicted, !rule.admits(value: value, predicted: predicted) else {
+        guard let matched, let predicted = result.predicted, !matched.rule.admits(value: value, predicted: predicted)
+        else {
             return (result.anomaly.score, result.anomaly.unheldScore)
         }
         return (0, 0)
     }
 
     /// `training: off` keeps the series' model as it is.
-    package var trains: Bool { rule?.training ?? true }
+    package var trains: Bool { matched?.rule.training ?? true }
 
     /// Labels the series' alerts carry beside the daemon's.
-    package var labels: [String: String] { rule?.labels ?? [:] }
+    package var labels: [String: String] { matched?.rule.labels ?? [:] }
 }
