@@ -193,7 +193,7 @@ package final class SeriesBook {
             if state.predictor.sampleCount & 63 == 0 { recharge(state) }
             // No training window may hold a silenced sample: training waits until the window has passed it.
             if paused { state.trainingHeldUntil = state.predictor.sampleCount + config.predictor.training.window }
-            state.watched = true
+            if !state.watched { state.watched = true }
             if let seen = batch.receivedAt {
                 let previous = state.record.lastTimestamp
                 // Compared first: the same string (one per input) costs a pointer comparison, not a retain.
@@ -242,7 +242,7 @@ package final class SeriesBook {
                 alerts.take(alert)
             }
             state.record.firingSamples = state.record.alert.isFiring ? state.record.firingSamples + 1 : 0
-            if !state.record.alert.isFiring { state.anomalyLabels = nil }
+            if state.anomalyLabels != nil && !state.record.alert.isFiring { state.anomalyLabels = nil }
             observer?(sample, result, state.record.alert.isFiring, paged)
             if learns, ruled.trains, state.mayTrain(learnAfter: settings.learnAfter), let trainer {
                 scheduleTraining(state, on: trainer, settings: settings.training, counting: &training)
