@@ -153,6 +153,10 @@ struct AbsenceTests {
         for second in 1...200 { clocked.book.sweep(now: lastRound + Double(second)) }
         let storm = clocked.alerts.filter { $0.alertName == "ProducerAbsent" }
         #expect(storm.count == 1, "\(storm.map(\.summary))")
+        // What `streamlstmd alerts` prints of it: one line that says how many series went quiet.
+        let line = AlertLine.format(
+            topic: Array(storm[0].topic.utf8), payload: Array(storm[0].json(sequence: 1, instance: "i").utf8))
+        #expect(line.hasPrefix("FIRING") && line.contains("2000 series quiet") && line.hasSuffix("(absent)"), "\(line)")
         #expect(storm.first?.absence?.producer == "producer p" && storm.first?.absence?.quietSeries == 2000)
         #expect(storm.first?.status == .firing)
         let single = clocked.alerts.filter { $0.alertName == "MetricAbsent" }
