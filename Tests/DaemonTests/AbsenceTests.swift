@@ -104,9 +104,12 @@ struct AbsenceTests {
         let payload = fired.json(sequence: 1, instance: "i")
         #expect(payload.contains(#""alertname":"MetricAbsent""#) && payload.contains(#""last_seen":""#))
         #expect(clocked.summary("a")?.absent == true && clocked.stats.absent.load(ordering: .relaxed) == 1)
-        // Swept again: still one alert.
+        // Swept again: still one alert; a re-send interval (300 s) after it went out, a re-send, marked so.
         clocked.book.sweep(now: last + 900)
         #expect(clocked.alerts.count == 1)
+        clocked.book.sweep(now: last + 901)
+        #expect(clocked.alerts.count == 2 && clocked.alerts[1].isResend && clocked.alerts[1].kind == "resent")
+        #expect(clocked.alerts[1].startsAt == fired.startsAt && clocked.stats.snapshot.incidents == 1)
         clocked.arrive([("a", 20)], at: last + 1000)
         let resolved = try #require(clocked.alerts.last)
         #expect(resolved.status == .resolved && resolved.alertName == "MetricAbsent" && resolved.endsAt == last + 1000)
@@ -114,7 +117,7 @@ struct AbsenceTests {
         // The outage is not learned as the cadence: the next silence is judged on 60 s again.
         for t in 1...3 { clocked.arrive([("a", 20)], at: last + 1000 + 60 * Double(t)) }
         clocked.book.sweep(now: last + 1180 + 601)
-        #expect(clocked.alerts.count == 3 && clocked.alerts.last?.status == .firing)
+        #expect(clocked.alerts.count == 4 && clocked.alerts.last?.status == .firing)
     }
 
     @Test("An anomaly alert open when its series goes quiet is resolved as absence takes over")
@@ -153,23 +156,28 @@ struct AbsenceTests {
         for second in 1...200 { clocked.book.sweep(now: lastRound + Double(second)) }
         let storm = clocked.alerts.filter { $0.alertName == "ProducerAbsent" }
         #expect(storm.count == 1, "\(storm.map(\.summary))")
+        // A re-send interval (300 s) after it went out, it goes again, marked, with the count as it is then.
+        clocked.book.sweep(now: lastRound + 200 + 300)
+        let resent = clocked.alerts.filter { $0.alertName == "ProducerAbsent" }.dropFirst()
+        #expect(resent.count == 1 && resent.first?.isResend == true && resent.first?.startsAt == storm[0].startsAt)
         // What `streamlstmd alerts` prints of it: one line that says how many series went quiet.
         let line = AlertLine.format(
             topic: Array(storm[0].topic.utf8), payload: Array(storm[0].json(sequence: 1, instance: "i").utf8))
         #expect(line.hasPrefix("FIRING") && line.contains("2000 series quiet") && line.hasSuffix("(absent)"), "\(line)")
         #expect(storm.first?.absence?.producer == "producer p" && storm.first?.absence?.quietSeries == 2000)
         #expect(storm.first?.status == .firing)
-        let single = clocked.alerts.filter { $0.alertName == "MetricAbsent" }
+        let single = clocked.alerts.filter { $0.alertName == "MetricAbsent" && !$0.isResend }
         #expect(single.count == 4 && single.allSatisfy { $0.seriesKey.hasPrefix("other.") }, "\(single.count)")
         #expect(clocked.stats.absent.load(ordering: .relaxed) == 2004)
         // The producer comes back: its alert resolves at the next sweep, and its series resolve nothing each.
         for (index, key) in keys.enumerated() {
-            clocked.arrive([(key, 9)], at: lastRound + 300 + 0.001 * Double(index))
+            clocked.arrive([(key, 9)], at: lastRound + 600 + 0.001 * Double(index))
         }
-        clocked.book.sweep(now: lastRound + 303)
+        clocked.book.sweep(now: lastRound + 603)
         let after = clocked.alerts.filter { $0.alertName == "ProducerAbsent" }
-        #expect(after.count == 2 && after.last?.status == .resolved)
-        #expect(clocked.alerts.filter { $0.alertName == "MetricAbsent" }.count == 4)
+        #expect(after.count == 3 && after.last?.status == .resolved)
+        #expect(clocked.alerts.filter { $0.alertName == "MetricAbsent" && !$0.isResend }.count == 4)
+        #expect(clocked.stats.snapshot.incidents == 5, "one storm and four series: re-sends are not incidents")
     }
 
     @Test("A series past series_ttl is forgotten: its slot under the cap goes to a new series, its bytes are freed")
@@ -192,7 +200,7 @@ struct AbsenceTests {
         #expect(Set(clocked.book.snapshots().map(\.key)) == ["c", "d"])
         // Absent before it expired: the absent alert is resolved when it goes.
         let absentOnes = clocked.alerts.filter { $0.alertName == "MetricAbsent" }
-        #expect(absentOnes.filter { $0.status == .firing }.count == 2)
+        #expect(absentOnes.filter { $0.status == .firing && !$0.isResend }.count == 2)
         #expect(absentOnes.filter { $0.status == .resolved }.count == 2)
         #expect(clocked.stats.absent.load(ordering: .relaxed) == 0)
     }

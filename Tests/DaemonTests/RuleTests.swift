@@ -391,7 +391,8 @@ struct RuleEffectTests {
             }
         }
         func absent(_ raised: Protected<[Alert]>) -> [String] {
-            raised.withLock { $0 }.filter { $0.alertName == "MetricAbsent" && $0.status == .firing }.map(\.seriesKey)
+            raised.withLock { $0 }.filter { $0.alertName == "MetricAbsent" && $0.status == .firing && !$0.isResend }
+                .map(\.seriesKey)
         }
         let last = start + 60 * 19
         // The daemon's absent.after: 10 intervals of 60 s.

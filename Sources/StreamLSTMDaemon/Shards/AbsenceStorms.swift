@@ -33,7 +33,7 @@ package final class AbsenceStorms: Sendable {
     private struct State {
         var reports: [Int: [String: Count]] = [:]
         /// Sources whose alert is out: since when, and the count it said.
-        var open: [String: (since: Double, quiet: Int)] = [:]
+        var open: [String: (since: Double, quiet: Int, lastSent: Double)] = [:]
     }
 
     private let state = Protected(State())
@@ -47,9 +47,10 @@ package final class AbsenceStorms: Sendable {
 
     /// A shard's counts by source at `now`; returns the sources in a storm now (their series are not
     /// announced one by one). Raises and resolves the producers' alerts.
-    /// `firingFor`: seconds a firing alert is taken as lasting unless heard of again (its `endsAt`).
+    /// `resendInterval`: seconds between sends of an open alert (with the count as it is then); a
+    /// firing alert is taken as lasting four of them unless heard of again (its `endsAt`).
     package func report(
-        shard: Int, counts: [String: Count], now: Double, settings: AbsenceSettings, firingFor: Double
+        shard: Int, counts: [String: Count], now: Double, settings: AbsenceSettings, resendInterval: Double
     ) -> Set<String> {
         state.withLock { state -> Set<String> in
             state.reports[shard] = counts
@@ -67,9 +68,18 @@ package final class AbsenceStorms: Sendable {
                 && Double(total.quiet) >= settings.stormFraction * Double(total.series)
             {
                 storms.insert(source)
-                guard total.absent > 0, state.open[source] == nil else { continue }
-                state.open[source] = (now, total.quiet)
-                raised.append(Self.alert(.firing, source: source, total: total, since: now, ends: now + firingFor))
+                guard total.absent > 0 else { continue }
+                let ends = now + 4 * resendInterval
+                if let opened = state.open[source] {
+                    guard now - opened.lastSent >= resendInterval else { continue }
+                    state.open[source] = (opened.since, total.quiet, now)
+                    var resent = Self.alert(.firing, source: source, total: total, since: opened.since, ends: ends)
+                    resent.isResend = true
+                    raised.append(resent)
+                } else {
+                    state.open[source] = (now, total.quiet, now)
+                    raised.append(Self.alert(.firing, source: source, total: total, since: now, ends: ends))
+                }
             }
             for (source, opened) in state.open.sorted(by: { $0.key < $1.key })
             where !storms.contains(source) || totals[source]?.absent == 0 {
@@ -83,7 +93,8 @@ package final class AbsenceStorms: Sendable {
             for alert in raised {
                 stats.metrics?.count(alert)
                 stats.add(
-                    firing: alert.status == .firing ? 1 : 0, incidents: alert.status == .firing ? 1 : 0,
+                    firing: alert.status == .firing ? 1 : 0,
+                    incidents: alert.status == .firing && !alert.isResend ? 1 : 0,
                     resolved: alert.status == .resolved ? 1 : 0)
                 alerts.take(alert)
             }

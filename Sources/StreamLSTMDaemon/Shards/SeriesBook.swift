@@ -471,7 +471,7 @@ package final class SeriesBook {
             counts[presence.source] = count
         }
         let storming = storms.report(
-            shard: shard, counts: counts, now: now, settings: absence, firingFor: 4 * settings.alerts.resendInterval)
+            shard: shard, counts: counts, now: now, settings: absence, resendInterval: settings.alerts.resendInterval)
         var tally = SweepTally()
         // In a fixed order (the book's dictionary has none), so that a replay's alerts are the same run to run.
         due.sort { ($0.deadline, $0.state.key) < ($1.deadline, $1.state.key) }
@@ -483,20 +483,25 @@ package final class SeriesBook {
         // Absent series not announced (new ones, and those a producer's storm spoke for until it ended or
         // the daemon restarted) are announced one by one unless their producer is in a storm now.
         let silenced = silences?.current(now: Date().timeIntervalSince1970)
-        let unannounced = series.values.filter {
-            $0.watched && $0.record.presence.absence?.announced == false
-                && !storming.contains($0.record.presence.source)
+        // Announced ones are sent again every alerts.resend_interval, as a firing anomaly alert is.
+        let resendInterval = settings.alerts.resendInterval
+        let toSend = series.values.filter { state in
+            guard state.watched, let absence = state.record.presence.absence else { return false }
+            return absence.announced
+                ? now - state.absentLastSent >= resendInterval : !storming.contains(state.record.presence.source)
         }
-        for state in unannounced.sorted(by: {
+        for state in toSend.sorted(by: {
             ($0.record.presence.absence!.since, $0.key) < ($1.record.presence.absence!.since, $1.key)
         }) {
-            guard let since = state.record.presence.absence?.since,
+            guard let absent = state.record.presence.absence,
                 state.absent.multiple(enabled: absence.enabled, after: absence.after) != nil
             else { continue }
             if let silenced { state.consult(silenced, instance: config.instance) }
-            state.record.presence.absence?.announced = true
             tally.firing += 1
-            raiseAbsence(.firing, of: state, since: since, at: now, rules: settings.alerts)
+            if !absent.announced { tally.incidents += 1 }
+            state.record.presence.absence?.announced = true
+            raiseAbsence(
+                .firing, of: state, since: absent.since, at: now, rules: settings.alerts, resend: absent.announced)
         }
         for state in unwatched.sorted(by: { $0.key < $1.key }) {
             endAbsence(of: state, at: now, rules: settings.alerts, into: &tally)
@@ -517,12 +522,14 @@ package final class SeriesBook {
                 ])
         }
         stats.changeAbsent(by: tally.absentChange)
-        stats.add(firing: tally.firing, incidents: tally.firing, resolved: tally.resolved)
+        stats.add(firing: tally.firing, incidents: tally.incidents, resolved: tally.resolved)
     }
 
     /// What a sweep changed, for the counters.
     private struct SweepTally {
+        /// Firing notices, and the new incidents among them (not re-sends).
         var firing = 0
+        var incidents = 0
         var resolved = 0
         var absentChange = 0
     }
@@ -576,7 +583,8 @@ package final class SeriesBook {
 
     /// The series' absent alert, firing or resolved.
     private func raiseAbsence(
-        _ status: Alert.Status, of state: SeriesState, since: Double, at time: Double, rules: AlertRules
+        _ status: Alert.Status, of state: SeriesState, since: Double, at time: Double, rules: AlertRules,
+        resend: Bool = false
     ) {
         // Routed as the series' other alerts (its rule's labels and severity), and resolved under what it
         // fired with.
@@ -592,6 +600,8 @@ package final class SeriesBook {
             modelVersion: state.predictor.modelVersion, severity: severity)
         alert.silence = state.silence?.id
         alert.extraLabels = labels
+        alert.isResend = resend
+        if status == .firing { state.absentLastSent = time }
         stats.metrics?.count(alert)
         alerts.take(alert)
     }

@@ -32,6 +32,8 @@ package final class SeriesState {
     package var anomalyLabels: [String: String]?
     /// The labels and severity its absent alert fired with, the same way.
     package var absentLabels: (labels: [String: String], severity: Severity)?
+    /// When its absent alert was last sent (judging clock): it is sent again every `alerts.resend_interval`.
+    package var absentLastSent = -Double.infinity
 
     /// A new series. `prior`: the starting weights every new series shares until its first training result.
     package init(identity: SeriesIdentity, config: PredictorConfig, prior: [Float16]) {
