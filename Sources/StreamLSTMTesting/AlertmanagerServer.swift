@@ -50,11 +50,7 @@ package final class AlertmanagerServer {
 
     /// `GET /api/v2/alerts`: the alerts Alertmanager holds as active.
     package func alerts() throws -> [[String: Any]] {
-        guard
-            let list = try JSONSerialization.jsonObject(with: Data(httpGet(address, "/api/v2/alerts").utf8))
-                as? [[String: Any]]
-        else { throw RunningDaemon.Failure("GET /api/v2/alerts: not a JSON list") }
-        return list
+        try httpGetList(address, "/api/v2/alerts")
     }
 
     /// The active alerts of one series.

@@ -174,13 +174,19 @@ package func httpGet(_ http: String, _ path: String) throws -> String {
     return outcome.standardOutput
 }
 
+/// The JSON list `GET path` answers (`/series`, `/silences`, Alertmanager's alerts), read with
+/// Python's urllib; anything but a list of objects is a failure.
+package func httpGetList(_ http: String, _ path: String) throws -> [[String: Any]] {
+    guard let list = try JSONSerialization.jsonObject(with: Data(httpGet(http, path).utf8)) as? [[String: Any]]
+    else { throw RunningDaemon.Failure("GET \(path): not a JSON list") }
+    return list
+}
+
 /// `/series` of a running daemon, read with Python's urllib (a client written by others).
 package func seriesList(_ http: String) throws -> [(
     key: String, samples: Int, modelVersion: Int, alert: String, forecast: Double?
 )] {
-    guard let list = try JSONSerialization.jsonObject(with: Data(try httpGet(http, "/series").utf8)) as? [[String: Any]]
-    else { throw RunningDaemon.Failure("GET /series: not a JSON list") }
-    return list.map {
+    try httpGetList(http, "/series").map {
         (
             $0["series"] as? String ?? "", $0["samples"] as? Int ?? -1, $0["model_version"] as? Int ?? -1,
             $0["alert"] as? String ?? "", ($0["forecast"] as? NSNumber)?.doubleValue

@@ -59,9 +59,8 @@ struct AbsenceDaemonTests {
     }
 
     static func seriesField(_ http: String, _ key: String, _ field: String) throws -> Any? {
-        let answer = try httpGet(
-            http, "/series?key=" + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key))
-        return (try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [[String: Any]])?.first?[field]
+        let path = "/series?key=" + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key)
+        return try httpGetList(http, path).first?[field]
     }
 
     @Test(
@@ -74,9 +73,7 @@ struct AbsenceDaemonTests {
         let producer = try Producer(connect: endpoints.input)
         for message in Self.stream(key, count: 601, spikes: [600]) { try producer.send(message) }
         // Kept alive (a calm sample every 0.2 s) until Alertmanager shows the spike's alert.
-        var t = 601
         try waitUntil("the anomaly alert active in Alertmanager", timeout: 60, poll: 0.2) {
-            t += 1
             try producer.send("\(key) 10 \(String(format: "%.3f", Date().timeIntervalSince1970))")
             return !Self.named(try alertmanager.alerts(series: key), "MetricAnomaly").isEmpty
         }

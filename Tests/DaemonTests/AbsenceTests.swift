@@ -20,15 +20,11 @@ private final class ClockedBook {
         var config = EngineConfig()
         config.training = false
         configure(&config)
-        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         let raised = self.raised
         live = LiveSettingsBox(LiveSettings(config))
-        book = SeriesBook(
-            label: "test", config: config, stats: stats,
-            prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
-            learning: LearningSwitch(on: false), live: live,
-            logger: Logger(label: "test"), alerts: AlertHandler { alert in raised.withLock { $0.append(alert) } },
-            absenceEpoch: epoch)
+        book = SeriesBook.standalone(
+            config: config, stats: stats, live: live, absenceEpoch: epoch,
+            alerts: AlertHandler { alert in raised.withLock { $0.append(alert) } })
     }
 
     /// A reload's new settings.
@@ -213,7 +209,6 @@ struct AbsenceTests {
         clocked.book.sweep(now: Self.start + 86_400)
         #expect(clocked.alerts.isEmpty)
         // The record round-trips through its bytes, cadence and absence included.
-        clocked.book.sweep(now: Self.start)  // nothing
         var record = SeriesRecord(identity: SeriesIdentity(key: "x"))
         _ = record.presence.heard(value: 4, timestamp: 100, seen: 100, gap: nil)
         for t in 1...5 {

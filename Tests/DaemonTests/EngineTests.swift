@@ -223,12 +223,7 @@ struct SeriesBookTests {
     func observerOrder() {
         var config = EngineConfig()
         config.maxSeries = 1
-        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
-        let book = SeriesBook(
-            label: "test", config: config, stats: EngineStats(),
-            prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
-            learning: LearningSwitch(on: false), live: LiveSettingsBox(LiveSettings(config)),
-            logger: Logger(label: "test"), alerts: AlertHandler { _ in })
+        let book = SeriesBook.standalone(config: config, alerts: AlertHandler { _ in })
         var seen: [String] = []
         // A replay matches the observer's calls to its rows by order: a refusal out of place shifts every result.
         book.observer = { sample, result, _, _ in seen.append("\(sample.key):\(result == nil ? "refused" : "stepped")")
@@ -244,13 +239,9 @@ struct SeriesBookTests {
     func refusalsLogged() {
         var config = EngineConfig()
         config.maxSeries = 1
-        let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
         let (logger, lines) = RecordingLogHandler.logger()
-        let book = SeriesBook(
-            label: "shard-0", config: config, stats: EngineStats(),
-            prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
-            learning: LearningSwitch(on: false), live: LiveSettingsBox(LiveSettings(config)),
-            logger: logger, alerts: AlertHandler { _ in })
+        let book = SeriesBook.standalone(
+            config: config, label: "shard-0", logger: logger, alerts: AlertHandler { _ in })
         let first = (0..<5).map { Sample(key: "a", timestamp: 1_700_000_000 + Double($0), value: Double($0)) }
         book.process(SampleBatch(samples: first, acceptOutOfOrder: false))
         #expect(lines.all.isEmpty)

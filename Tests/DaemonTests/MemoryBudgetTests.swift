@@ -57,8 +57,7 @@ struct MemoryBudgetTests {
         let admitted = Int(try Self.metric(http, "streamlstmd_series ")) - 1
         let refused = Int(try Self.metric(http, #"streamlstmd_rejected_total{reason="memory_limit"}"#))
         let perSeries = try #require(
-            (try JSONSerialization.jsonObject(with: Data(httpGet(http, "/series?key=ctl").utf8)) as? [[String: Any]])?
-                .first?["bytes"] as? Int)
+            try httpGetList(http, "/series?key=ctl").first?["bytes"] as? Int)
         #expect(refused > 0 && admitted > 0, "admitted \(admitted), refused \(refused)")
         #expect(held <= Double(budget) && held > Double(budget - 2 * perSeries), "\(held) bytes held of \(budget)")
         let growth = Self.residentBytes(daemon.process.processIdentifier) - before

@@ -371,13 +371,9 @@ struct RuleEffectTests {
             var config = try DaemonConfig.load(yaml: "rules:\n" + yaml).engine
             config.training = false
             config.absence.enabled = enabled
-            let network = Network(inputSize: config.predictor.inputSize, model: config.predictor.model)
             let raised = Protected<[Alert]>([])
-            let book = SeriesBook(
-                label: "test", config: config, stats: EngineStats(),
-                prior: Predictor.initialWeights(network, seed: config.predictor.seed), trainer: nil,
-                learning: LearningSwitch(on: false), live: LiveSettingsBox(LiveSettings(config)),
-                logger: Logger(label: "test"), alerts: AlertHandler { alert in raised.withLock { $0.append(alert) } })
+            let book = SeriesBook.standalone(
+                config: config, alerts: AlertHandler { alert in raised.withLock { $0.append(alert) } })
             return (book, raised)
         }
         let start = 1_700_000_000.0

@@ -302,11 +302,7 @@ extension LoopbackDaemon {
 
     /// `GET /silences`, read with Python's urllib (a client written by others).
     fileprivate func silences() throws -> [[String: Any]] {
-        guard
-            let list = try JSONSerialization.jsonObject(with: Data(httpGet(http, "/silences").utf8))
-                as? [[String: Any]]
-        else { throw RunningDaemon.Failure("GET /silences: not a JSON list") }
-        return list
+        try httpGetList(http, "/silences")
     }
 
     /// The value of one counter line of `/metrics` with these labels (0 when absent).

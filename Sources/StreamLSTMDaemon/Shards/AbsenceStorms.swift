@@ -102,9 +102,6 @@ package final class AbsenceStorms: Sendable {
         }
     }
 
-    /// Sources with an alert out now.
-    package var openSources: Set<String> { state.withLock { Set($0.open.keys) } }
-
     private static func alert(_ status: Alert.Status, source: String, total: Count, since: Double, ends: Double)
         -> Alert
     {

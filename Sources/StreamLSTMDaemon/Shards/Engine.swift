@@ -102,14 +102,8 @@ package final class Engine: SampleSink {
     }
 
     private func route(_ message: SampleBatch) {
-        var held = false
-        defer { if held { holds.ended() } }
-        let holding = {
-            held = true
-            self.holds.began()
-        }
         if shards.count == 1 {
-            shards[0].submit(message, held: holding)
+            shards[0].submit(message, observer: holds)
             return
         }
         var batches = [[Sample]](repeating: [], count: shards.count)
@@ -117,7 +111,7 @@ package final class Engine: SampleSink {
         for (index, samples) in batches.enumerated() where !samples.isEmpty {
             var batch = message
             batch.samples = samples
-            shards[index].submit(batch, held: held ? nil : holding)
+            shards[index].submit(batch, observer: holds)
         }
     }
 
@@ -295,16 +289,16 @@ package final class Engine: SampleSink {
 }
 
 /// Inputs waiting for room in a shard's queue: how many now, and when the last such wait ended.
-package final class InputHolds: Sendable {
+package final class InputHolds: QueueWaitObserver {
     private let waiting = Atomic<Int>(0)
     /// Uptime nanoseconds; 0: never.
     private let lastEnded = Atomic<UInt64>(0)
 
     package init() {}
 
-    package func began() { waiting.add(1, ordering: .relaxed) }
+    package func waitBegan() { waiting.add(1, ordering: .relaxed) }
 
-    package func ended() {
+    package func waitEnded() {
         waiting.subtract(1, ordering: .relaxed)
         lastEnded.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
     }

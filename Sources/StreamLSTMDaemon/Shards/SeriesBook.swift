@@ -280,18 +280,10 @@ package final class SeriesBook {
             let now = state.record.lastTimestamp
             if let notice = state.record.alert.resolveByFeedback(at: now, startedBy: feedback.to) {
                 guard case .resolved(let since, let end, let severity) = notice else { preconditionFailure() }
-                var alert = Alert(
-                    status: .resolved, severity: severity, series: state.record.identity, startsAt: since,
-                    endsAt: end, sampleTime: now, value: .nan, predicted: nil, lower: .nan, upper: .nan,
-                    score: state.record.lastScore, threshold: rules.fireThreshold, reason: .predictionError,
-                    modelVersion: state.predictor.modelVersion)
-                alert.resolvedByFeedback = true
-                alert.silence = state.silence?.id
-                alert.extraLabels = state.anomalyLabels ?? state.rule?.rule.labels ?? [:]
-                state.anomalyLabels = nil
-                stats.metrics?.count(alert)
+                sendResolution(
+                    of: state, since: since, end: end, at: now, severity: severity, value: .nan, rules: rules,
+                    byFeedback: true)
                 stats.add(resolved: 1)
-                alerts.take(alert)
                 outcome.resolvedAlert = true
                 state.record.firingSamples = 0
             }
@@ -429,6 +421,8 @@ package final class SeriesBook {
         let absence = settings.absence
         var counts: [String: AbsenceStorms.Count] = [:]
         var due: [(state: SeriesState, deadline: Double)] = []
+        // Judged and absent already: to announce, or to send again.
+        var alreadyAbsent: [SeriesState] = []
         var unwatched: [SeriesState] = []
         var expired: [SeriesState] = []
         for state in series.values where state.watched {
@@ -464,6 +458,7 @@ package final class SeriesBook {
             }
             if presence.absence != nil {
                 count.absent += 1
+                alreadyAbsent.append(state)
             } else if silent >= allowed {
                 count.absent += 1
                 due.append((state, since + allowed))
@@ -481,21 +476,18 @@ package final class SeriesBook {
             tally.absentChange += 1
         }
         // Absent series not announced (new ones, and those a producer's storm spoke for until it ended or
-        // the daemon restarted) are announced one by one unless their producer is in a storm now.
+        // the daemon restarted) are announced one by one unless their producer is in a storm now;
+        // announced ones are sent again every alerts.resend_interval, as a firing anomaly alert is.
         let silenced = silences?.current(now: Date().timeIntervalSince1970)
-        // Announced ones are sent again every alerts.resend_interval, as a firing anomaly alert is.
         let resendInterval = settings.alerts.resendInterval
-        let toSend = series.values.filter { state in
-            guard state.watched, let absence = state.record.presence.absence else { return false }
-            return absence.announced
+        let toSend = (alreadyAbsent + due.map(\.state)).filter { state in
+            state.record.presence.absence!.announced
                 ? now - state.absentLastSent >= resendInterval : !storming.contains(state.record.presence.source)
         }
         for state in toSend.sorted(by: {
             ($0.record.presence.absence!.since, $0.key) < ($1.record.presence.absence!.since, $1.key)
         }) {
-            guard let absent = state.record.presence.absence,
-                state.absent.multiple(enabled: absence.enabled, after: absence.after) != nil
-            else { continue }
+            let absent = state.record.presence.absence!
             if let silenced { state.consult(silenced, instance: config.instance) }
             tally.firing += 1
             if !absent.announced { tally.incidents += 1 }
@@ -567,18 +559,28 @@ package final class SeriesBook {
         }
         state.record.alert = .normal(quietUntil: -.infinity)
         state.record.firingSamples = 0
+        sendResolution(
+            of: state, since: since, end: time, at: time, severity: severity, value: state.record.presence.lastValue,
+            rules: rules, byFeedback: false)
+        return 1
+    }
+
+    /// Sends the resolution of the series' anomaly alert that no sample of its own brought (a user's
+    /// verdict, or silence taking over), under the labels it fired with: under others Alertmanager
+    /// would hold that one open.
+    private func sendResolution(
+        of state: SeriesState, since: Double, end: Double, at time: Double, severity: Severity, value: Double,
+        rules: AlertRules, byFeedback: Bool
+    ) {
         var alert = Alert(
-            status: .resolved, severity: severity, series: state.record.identity, startsAt: since, endsAt: time,
-            sampleTime: time, value: state.record.presence.lastValue, predicted: nil, lower: .nan, upper: .nan,
-            score: state.record.lastScore, threshold: rules.fireThreshold, reason: .predictionError,
-            modelVersion: state.predictor.modelVersion)
-        alert.silence = state.silence?.id
-        // The labels the alert fired with, or Alertmanager holds that one open.
+            status: .resolved, severity: severity, series: state.record.identity, startsAt: since, endsAt: end,
+            sampleTime: time, value: value, predicted: nil, lower: .nan, upper: .nan, score: state.record.lastScore,
+            threshold: rules.fireThreshold, reason: .predictionError, modelVersion: state.predictor.modelVersion,
+            silence: state.silence?.id, resolvedByFeedback: byFeedback)
         alert.extraLabels = state.anomalyLabels ?? state.rule?.rule.labels ?? [:]
         state.anomalyLabels = nil
         stats.metrics?.count(alert)
         alerts.take(alert)
-        return 1
     }
 
     /// The series' absent alert, firing or resolved.

@@ -159,9 +159,9 @@ package final class Shard: @unchecked Sendable {
         return nil
     }
 
-    /// Queues a batch; blocks while the shard is behind, telling `held` first.
-    package func submit(_ batch: SampleBatch, held: (() -> Void)? = nil) {
-        queue.put(.samples(batch), waiting: held)
+    /// Queues a batch; blocks while the shard is behind, and tells `observer` when it waits.
+    package func submit(_ batch: SampleBatch, observer: (any QueueWaitObserver)? = nil) {
+        queue.put(.samples(batch), observer: observer)
     }
 
     /// Asks the shard thread for a summary of its series; `reply` runs on that thread. False when the

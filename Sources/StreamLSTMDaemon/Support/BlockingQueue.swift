@@ -1,5 +1,12 @@
 import Foundation
 
+/// Told when a `BlockingQueue.put` has to wait for room, and when that wait is over (a reference:
+/// handing one to every put allocates nothing).
+package protocol QueueWaitObserver: AnyObject, Sendable {
+    func waitBegan()
+    func waitEnded()
+}
+
 /// A bounded first-in-first-out queue between threads. `put` blocks while
 /// the queue is full (backpressure, never loss); `take` blocks while it is
 /// empty; after `close`, `put` refuses and `take` drains what is left.
@@ -17,13 +24,16 @@ package final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
     }
 
     /// Appends `element`, waiting for room; false if the queue is closed.
-    /// `waiting`: told once, before the first wait, when the queue is full.
+    /// `observer`: told when the queue is full and the put waits, and when that wait is over.
     @discardableResult
-    package func put(_ element: Element, waiting: (() -> Void)? = nil) -> Bool {
+    package func put(_ element: Element, observer: (any QueueWaitObserver)? = nil) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if stored == items.count && !closed { waiting?() }
-        while stored == items.count && !closed { condition.wait() }
+        if stored == items.count && !closed {
+            observer?.waitBegan()
+            while stored == items.count && !closed { condition.wait() }
+            observer?.waitEnded()
+        }
         guard !closed else { return false }
         items[(head + stored) % items.count] = element
         stored += 1
