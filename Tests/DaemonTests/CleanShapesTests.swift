@@ -51,7 +51,8 @@ struct CleanShapesTests {
     func dailySine() {
         var rng = SplitMix64(seed: 61)
         let series = (0..<Self.length).map { 50 + 10 * Double.sin(Self.phase($0)) + 0.1 * rng.gaussian() }
-        Self.expectQuiet(Self.pages(of: series), known: "a marginal time-of-day page in the fifth week", atMost: 1)
+        let pages = Self.pages(of: series)
+        #expect(pages.isEmpty, "paged at \(Self.describe(pages))")
     }
 
     @Test("Gaussian noise around a constant level pages nobody")

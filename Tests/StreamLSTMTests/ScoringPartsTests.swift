@@ -153,6 +153,36 @@ struct ScoringPartsTests {
         #expect(!during.isEmpty)
     }
 
+    @Test("A clean daily cycle's noise of 3 to 5 deviations is not unusual for the hour; 10 deviations is")
+    func timeOfDayGaussianBound() {
+        // A daily sine (amplitude 10, noise 0.1) on 5-minute samples, forecast perfectly so that only the
+        // value-based tests see it; from its 21st day a deviation of `k` noise deviations at every 97th
+        // sample (a different hour each day). The time-of-day fit's tail is light and the sensitivity
+        // sharpens it: without the Gaussian bound 4 deviations reached a surprise of 5.9 and 5 of 7.8 (a
+        // clean daily cycle paged once a month). Deviations are measured in scales of at least 1% of the
+        // range (0.2 here), so 10 noise deviations are 5 of those scales and still page.
+        let day = 288
+        func usual(_ t: Int) -> Double { 50 + 10 * Double.sin(2 * Double.pi * Double(t % day) / Double(day)) }
+        func time(_ t: Int) -> Double { 1_700_000_000 + 300 * Double(t) }
+        var strongest: [Double: Double] = [:]
+        for k in [3.0, 4.0, 5.0, 10.0] {
+            var scorer = AnomalyScorer()
+            var rng = SplitMix64(seed: 71)
+            for t in 0..<(30 * day) {
+                let injected = t >= 20 * day && t % 97 == 0
+                let value = usual(t) + (injected ? k * 0.1 : 0.1 * rng.gaussian())
+                let verdict = scorer.score(value: value, predicted: value, timestamp: time(t))
+                if injected && verdict.reason == .timeOfDay {
+                    strongest[k] = max(strongest[k] ?? 0, verdict.surprise)
+                }
+            }
+        }
+        print("time-of-day surprise of the strongest injected deviation, by its size: \(strongest)")
+        let alertLevel = AnomalyScore.surprise(score: Self.threshold)
+        for k in [3.0, 4.0, 5.0] { #expect((strongest[k] ?? 0) < 0.5 * alertLevel, "\(k) deviations: \(strongest)") }
+        #expect((strongest[10] ?? 0) >= alertLevel, "\(strongest)")
+    }
+
     @Test("A value stuck where it should vary is flagged; a series that often repeats is not")
     func stuckValue() {
         let start = 2000

@@ -373,8 +373,7 @@ public struct AnomalyScorer: Sendable, Hashable {
             // of 4 scales from paging on a series whose errors are as quiet as noise.
             let fitted = config.spikeSensitivity * errorTail.surprise(abs(error))
             if fitted > 0 {  // most samples: no tail surprise, and no need for the Gaussian bound
-                let gaussian = -Double.log10(max(Double.erfc(abs(error) / Double.sqrt(2)), 1e-300))
-                consider(min(fitted, gaussian), .spike, trust: trust)
+                consider(min(fitted, Self.gaussianSurprise(abs(error))), .spike, trust: trust)
             }
         }
         var dailyScaled: Double?
@@ -383,8 +382,13 @@ public struct AnomalyScorer: Sendable, Hashable {
             if let scaled = dailyScale.scaled(deviation, floor: floor) {
                 // Its fits start a day late, so they are trusted after their own samples.
                 let weight = dailyWeight(deviationScale: dailyScale.scale(floor: floor))
+                // Bounded as the spike test is: a deviation from the usual value at this hour is no more
+                // surprising than it would be were those deviations Gaussian. The sensitivity sharpens a
+                // fitted tail, and on a clean daily cycle (its deviations are the noise) it paged on a
+                // deviation of 4 scales once a month.
+                let fitted = weight * config.dailySensitivity * dailyTail.surprise(abs(scaled))
                 consider(
-                    weight * config.dailySensitivity * dailyTail.surprise(abs(scaled)), .timeOfDay,
+                    fitted > 0 ? min(fitted, Self.gaussianSurprise(abs(scaled))) : 0, .timeOfDay,
                     trust: Self.confidence(after: dailyScale.count))
                 dailyScaled = scaled
             }
@@ -492,6 +496,11 @@ public struct AnomalyScorer: Sendable, Hashable {
         }
     }
     static let confidenceSamples = 60.0
+
+    /// `−log10 P(|Z| ≥ z)` for a standard normal Z: the surprise of `z` were the statistic Gaussian.
+    static func gaussianSurprise(_ z: Double) -> Double {
+        -Double.log10(max(Double.erfc(z / Double.sqrt(2)), 1e-300))
+    }
 
     /// How much the time-of-day test may say: all when the usual value at
     /// each hour explains most of the series' spread (the deviations from it
