@@ -54,6 +54,10 @@ package final class SeriesBook {
     private let absenceEpoch: Double
     /// When the book last swept for absent and expired series, on the judging clock.
     private var lastSweep = -Double.infinity
+    /// No series can turn quiet, absent or expired before this time on the judging clock: the earliest
+    /// `earliestDue` of every series, as the last sweep found them and as samples since have left
+    /// them. `sweepIfDue` has nothing to find before then.
+    private var nothingDueBefore = -Double.infinity
 
     package init(
         label: String, config: EngineConfig, stats: EngineStats, prior: [Float16], trainer: TrainingRunner?,
@@ -210,6 +214,8 @@ package final class SeriesBook {
                         raiseAbsence(.resolved, of: state, since: ended.since, at: seen, rules: settings.alerts)
                     }
                 }
+                // Its cadence may have tightened: its silence may fall due sooner than the last sweep saw.
+                nothingDueBefore = min(nothingDueBefore, earliestDue(of: state, absence: settings.absence))
             }
             state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
             state.record.lastScore = result.anomaly.score
@@ -419,6 +425,8 @@ package final class SeriesBook {
         lastSweep = now
         let settings = live.current
         let absence = settings.absence
+        var nothingDue = Double.infinity
+        defer { nothingDueBefore = nothingDue }
         var counts: [String: AbsenceStorms.Count] = [:]
         var due: [(state: SeriesState, deadline: Double)] = []
         // Judged and absent already: to announce, or to send again.
@@ -438,6 +446,7 @@ package final class SeriesBook {
             // Its rule may judge it where the daemon does not, or not at all, or after a multiple of its
             // own (matched here too: a reload that changed the rules meets series that send nothing).
             state.consult(rules: settings.rules, generation: settings.rulesGeneration)
+            nothingDue = min(nothingDue, earliestDue(of: state, absence: absence))
             guard let after = state.absent.multiple(enabled: absence.enabled, after: absence.after),
                 let allowed = presence.allowedSilence(after: after, minimumSeconds: absence.minimumSeconds)
             else {
@@ -446,10 +455,9 @@ package final class SeriesBook {
                 continue
             }
             // Silence for being absent counts from the later of its last sample and this daemon's start:
-            // a restart is not its producer's silence. A microsecond's grace: a deadline computed from
-            // learned factors may lie a rounding error past the second the clock reaches.
+            // a restart is not its producer's silence (with `clockGrace`).
             let since = max(presence.lastSeen, absenceEpoch)
-            let silent = now - since + 1e-6
+            let silent = now - since + Self.clockGrace
             var count = counts[presence.source, default: AbsenceStorms.Count()]
             count.series += 1
             if presence.absence != nil || silent >= allowed / 2 {
@@ -537,9 +545,33 @@ package final class SeriesBook {
         raiseAbsence(.resolved, of: state, since: gone.since, at: time, rules: rules)
     }
 
-    /// Sweeps when the judging clock has passed a second since the last sweep (a replay's clock).
+    /// A microsecond: a deadline computed from learned factors may lie a rounding error past the second
+    /// the clock reaches.
+    static let clockGrace = 1e-6
+
+    /// The earliest time on the judging clock at which `state` may count as quiet (half its allowed
+    /// silence: a producer's storm counts it from there), be absent or expire, should it send nothing
+    /// more; +∞ for a series with nothing to fall due. As `sweep` judges it, a grace early.
+    private func earliestDue(of state: SeriesState, absence: AbsenceSettings) -> Double {
+        let presence = state.record.presence
+        // Absent already: its alert is sent again, or ends if a reload stopped judging it.
+        guard presence.absence == nil else { return -.infinity }
+        let heard = presence.lastSeen.isFinite ? presence.lastSeen : absenceEpoch
+        guard heard.isFinite else { return .infinity }
+        var due = absence.seriesTTL > 0 ? heard + absence.seriesTTL : .infinity
+        if let after = state.absent.multiple(enabled: absence.enabled, after: absence.after),
+            let allowed = presence.allowedSilence(after: after, minimumSeconds: absence.minimumSeconds)
+        {
+            due = min(due, max(presence.lastSeen, absenceEpoch) + allowed / 2)
+        }
+        return due - Self.clockGrace
+    }
+
+    /// Sweeps when the judging clock has passed a second since the last sweep (a replay's clock), unless
+    /// the last sweep showed that nothing can be due yet: a replay of 5-minute samples would otherwise
+    /// sweep at every sample. For a book whose settings do not change between two sweeps (a replay's).
     package func sweepIfDue(now: Double) {
-        if now - lastSweep >= 1 { sweep(now: now) }
+        if now - lastSweep >= 1 && now >= nothingDueBefore { sweep(now: now) }
     }
 
     /// The end of a recording: its series stop, but that is not their producer's silence; they are
@@ -548,6 +580,7 @@ package final class SeriesBook {
         for state in series.values { state.watched = false }
         // The next recording's clock may run behind this one's.
         lastSweep = -.infinity
+        nothingDueBefore = -.infinity
     }
 
     /// Resolves the series' open alert (a series that stopped reporting has no incident in its values

@@ -103,6 +103,8 @@ package final class Replayer {
         let wallStart = DispatchTime.now().uptimeNanoseconds
         let clockStart = source.batches.first?.first?.clock ?? 0
         let step = max(1, source.batches.count / 100)
+        // One string for every batch: the presence compares it by its storage before copying it.
+        let producer = "recording \(source.relativePath)"
         for (index, batch) in source.batches.enumerated() {
             if let speed, let clock = batch.first?.clock {
                 let due = wallStart + UInt64(max(0, (clock - clockStart) / speed * 1e9))
@@ -115,7 +117,7 @@ package final class Replayer {
             if let clock = batch.first?.clock {
                 book.sweepIfDue(now: clock)
                 samples.receivedAt = clock
-                samples.source = "recording \(source.relativePath)"
+                samples.source = producer
             }
             book.process(samples)
             for verdict in verdicts {
