@@ -346,46 +346,88 @@ struct AbsenceTests {
         #expect(last.map(\.extraLabels) == [["team": "a"], ["team": "b"]])
     }
 
-    @Test("A replay's sweeps, skipped while nothing can fall due, raise what sweeps every second raise")
-    func skippedSweepsMissNothing() {
-        // Sweeping every second is the reference; `sweepIfDue` skips the seconds before the earliest
-        // moment any series could count as quiet. A producer of 12 series every 60 s of which 10 stop
-        // together (a storm, announced one by one as it ends), a series whose cadence tightens from
-        // 300 s to 20 s before it stops (its deadline moves earlier than the last sweep saw), and an
-        // expiry after 4,000 s of silence.
+    /// Replays `schedule` (the clock's steps, in seconds from the start, and the samples that arrive at
+    /// each) into a book that sweeps whenever the clock has passed a second since its last sweep (as a
+    /// replay did) and one that skips the sweeps that cannot find anything (`sweepIfDue`).
+    private static func sweptBothWays(
+        _ schedule: [(time: Double, samples: [(key: String, value: Double)])]
+    ) -> (everySecond: ClockedBook, whenDue: ClockedBook) {
         let configure: (inout EngineConfig) -> Void = { $0.absence.seriesTTL = 4000 }
         let everySecond = ClockedBook(configure)
         let whenDue = ClockedBook(configure)
-        var stormEnded = false
-        for second in 0..<12_000 {
-            let time = Self.start + Double(second)
-            everySecond.book.sweep(now: time)
-            whenDue.book.sweepIfDue(now: time)
-            var samples: [(key: String, value: Double)] = []
-            if second % 60 == 0 {
-                for index in 0..<12 where second < 3000 || index >= 10 || (stormEnded && index < 3) {
-                    samples.append(("p.s\(index)", Double(index)))
-                }
+        var lastSweep = -Double.infinity
+        for (time, samples) in schedule {
+            let clock = Self.start + time
+            if clock - lastSweep >= 1 {
+                everySecond.book.sweep(now: clock)
+                lastSweep = clock
             }
-            if second < 3000 ? second % 300 == 0 : second < 4000 && second % 20 == 0 {
-                samples.append(("fast", Double(second % 7)))
-            }
-            if second == 6000 { stormEnded = true }
+            whenDue.book.sweepIfDue(now: clock)
             if !samples.isEmpty {
-                everySecond.arrive(samples, at: time)
-                whenDue.arrive(samples, at: time)
+                everySecond.arrive(samples, at: clock)
+                whenDue.arrive(samples, at: clock)
             }
         }
-        let names = Set(everySecond.alerts.map(\.alertName))
-        #expect(names == ["MetricAbsent", "ProducerAbsent"], "\(names)")
-        #expect(everySecond.alerts.contains { $0.seriesKey == "fast" && $0.alertName == "MetricAbsent" })
-        #expect(everySecond.stats.snapshot.expired > 0)
-        // Compared as text: an absent alert's value-less fields are NaN, which no `==` holds for.
-        let reference = everySecond.alerts.map { String(describing: $0) }
-        let skipping = whenDue.alerts.map { String(describing: $0) }
-        #expect(reference.count > 30)
-        #expect(skipping == reference, "\(skipping.count) alerts against \(reference.count)")
-        #expect(whenDue.stats.snapshot.expired == everySecond.stats.snapshot.expired)
-        #expect(whenDue.absentCount == everySecond.absentCount)
+        return (everySecond, whenDue)
+    }
+
+    /// The clock from 0 to `end` in steps of `step` seconds (with a jump back of `back` seconds at
+    /// `backAt`), and at each step the samples of the series whose period a step crossed.
+    private static func schedule(
+        step: Double, end: Double, back: (at: Double, by: Double)? = nil,
+        _ periods: (Double) -> [(key: String, period: Double)]
+    ) -> [(time: Double, samples: [(key: String, value: Double)])] {
+        var result: [(time: Double, samples: [(key: String, value: Double)])] = []
+        var time = 0.0
+        var jumped = false
+        var previous = -Double.infinity
+        while time < end {
+            let samples = periods(time).filter {
+                previous < 0 || (time / $0.period).rounded(.down) != (previous / $0.period).rounded(.down)
+            }
+            .map { (key: $0.key, value: time.truncatingRemainder(dividingBy: 7)) }
+            result.append((time, samples))
+            previous = time
+            if let back, !jumped, time >= back.at {
+                time -= back.by
+                jumped = true
+            }
+            time += step
+        }
+        return result
+    }
+
+    @Test(
+        "A replay's sweeps, skipped while nothing can fall due, raise what sweeps every second raise",
+        arguments: [1.0, 0.7])
+    func skippedSweepsMissNothing(step: Double) {
+        // A producer of 12 series every 60 s of which 10 stop together (a storm, announced one by one as
+        // it ends when 3 come back) and then expire; the clock jumps back 150 s once (a CSV out of
+        // order); and, alone, a series whose cadence tightens from 300 s to 20 s before it stops (its
+        // deadline moves while sweeps are skipped). Clock steps of 0.7 s hold the skipped sweeps to the
+        // seconds the reference sweeps at: a deadline is found at the same sweep.
+        let storm = Self.schedule(step: step, end: 12_000, back: (at: 5000, by: 150)) { time in
+            (0..<12).filter { time < 3000 || $0 >= 10 || (time >= 6000 && $0 < 3) }.map { ("p.s\($0)", 60) }
+        }
+        let tightening = Self.schedule(step: step, end: 8000) { time in
+            time < 3000 ? [("fast", 300)] : time < 4000 ? [("fast", 20)] : []
+        }
+        for (name, schedule) in [("storm", storm), ("tightening", tightening)] {
+            let (everySecond, whenDue) = Self.sweptBothWays(schedule)
+            // Compared as text: an absent alert's value-less fields are NaN, which no `==` holds for.
+            let reference = everySecond.alerts.map { String(describing: $0) }
+            let skipping = whenDue.alerts.map { String(describing: $0) }
+            #expect(skipping == reference, "\(name): \(skipping.count) alerts against \(reference.count)")
+            #expect(whenDue.stats.snapshot.expired == everySecond.stats.snapshot.expired, "\(name)")
+            #expect(whenDue.absentCount == everySecond.absentCount, "\(name)")
+            // What the scenario is for happened.
+            let names = Set(everySecond.alerts.map(\.alertName))
+            if name == "storm" {
+                #expect(names == ["MetricAbsent", "ProducerAbsent"], "\(names)")
+                #expect(everySecond.stats.snapshot.expired > 0)
+            } else {
+                #expect(everySecond.alerts.first?.alertName == "MetricAbsent", "\(names)")
+            }
+        }
     }
 }

@@ -571,7 +571,10 @@ package final class SeriesBook {
     /// the last sweep showed that nothing can be due yet: a replay of 5-minute samples would otherwise
     /// sweep at every sample. For a book whose settings do not change between two sweeps (a replay's).
     package func sweepIfDue(now: Double) {
-        if now - lastSweep >= 1 && now >= nothingDueBefore { sweep(now: now) }
+        guard now - lastSweep >= 1 else { return }
+        // A sweep skipped counts as made (it would have found nothing): the seconds swept, and so when
+        // a deadline is found, stay those of sweeping every time, whatever the clock's steps.
+        if now >= nothingDueBefore { sweep(now: now) } else { lastSweep = now }
     }
 
     /// The end of a recording: its series stop, but that is not their producer's silence; they are
