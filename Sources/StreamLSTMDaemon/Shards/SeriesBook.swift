@@ -55,8 +55,9 @@ package final class SeriesBook {
     /// When the book last swept for absent and expired series, on the judging clock.
     private var lastSweep = -Double.infinity
     /// No series can turn quiet, absent or expired before this time on the judging clock: the earliest
-    /// `earliestDue` of every series, as the last sweep found them and as samples since have left
-    /// them. `sweepIfDue` has nothing to find before then.
+    /// `earliestDue` of every series, as the last sweep `sweepIfDue` made found them and as samples
+    /// since have left them; it has nothing to find before then. -∞ in a book swept by its caller
+    /// every second (the live daemon's), which keeps no such bound.
     private var nothingDueBefore = -Double.infinity
 
     package init(
@@ -215,7 +216,9 @@ package final class SeriesBook {
                     }
                 }
                 // Its cadence may have tightened: its silence may fall due sooner than the last sweep saw.
-                nothingDueBefore = min(nothingDueBefore, earliestDue(of: state, absence: settings.absence))
+                if nothingDueBefore > -.infinity {
+                    nothingDueBefore = min(nothingDueBefore, earliestDue(of: state, absence: settings.absence))
+                }
             }
             state.record.lastTimestamp = max(state.record.lastTimestamp, sample.timestamp)
             state.record.lastScore = result.anomaly.score
@@ -422,11 +425,15 @@ package final class SeriesBook {
     /// it), one past `series_ttl` is forgotten. Live, the engine asks every second; a replay, as its
     /// clock passes each second.
     package func sweep(now: Double) {
+        _ = sweep(now: now, bounding: false)
+    }
+
+    /// The sweep; `bounding`: also returns the earliest `earliestDue` of the series it leaves (else -∞).
+    private func sweep(now: Double, bounding: Bool) -> Double {
         lastSweep = now
         let settings = live.current
         let absence = settings.absence
-        var nothingDue = Double.infinity
-        defer { nothingDueBefore = nothingDue }
+        var nothingDue = bounding ? Double.infinity : -.infinity
         var counts: [String: AbsenceStorms.Count] = [:]
         var due: [(state: SeriesState, deadline: Double)] = []
         // Judged and absent already: to announce, or to send again.
@@ -446,7 +453,7 @@ package final class SeriesBook {
             // Its rule may judge it where the daemon does not, or not at all, or after a multiple of its
             // own (matched here too: a reload that changed the rules meets series that send nothing).
             state.consult(rules: settings.rules, generation: settings.rulesGeneration)
-            nothingDue = min(nothingDue, earliestDue(of: state, absence: absence))
+            if bounding { nothingDue = min(nothingDue, earliestDue(of: state, absence: absence)) }
             guard let after = state.absent.multiple(enabled: absence.enabled, after: absence.after),
                 let allowed = presence.allowedSilence(after: after, minimumSeconds: absence.minimumSeconds)
             else {
@@ -523,6 +530,7 @@ package final class SeriesBook {
         }
         stats.changeAbsent(by: tally.absentChange)
         stats.add(firing: tally.firing, incidents: tally.incidents, resolved: tally.resolved)
+        return nothingDue
     }
 
     /// What a sweep changed, for the counters.
@@ -552,17 +560,19 @@ package final class SeriesBook {
     /// The earliest time on the judging clock at which `state` may count as quiet (half its allowed
     /// silence: a producer's storm counts it from there), be absent or expire, should it send nothing
     /// more; +∞ for a series with nothing to fall due. As `sweep` judges it, a grace early.
+    /// (Its presence is read field by field: a copy would retain and release its source's string at
+    /// every sample.)
     private func earliestDue(of state: SeriesState, absence: AbsenceSettings) -> Double {
-        let presence = state.record.presence
         // Absent already: its alert is sent again, or ends if a reload stopped judging it.
-        guard presence.absence == nil else { return -.infinity }
-        let heard = presence.lastSeen.isFinite ? presence.lastSeen : absenceEpoch
+        guard state.record.presence.absence == nil else { return -.infinity }
+        let lastSeen = state.record.presence.lastSeen
+        let heard = lastSeen.isFinite ? lastSeen : absenceEpoch
         guard heard.isFinite else { return .infinity }
         var due = absence.seriesTTL > 0 ? heard + absence.seriesTTL : .infinity
         if let after = state.absent.multiple(enabled: absence.enabled, after: absence.after),
-            let allowed = presence.allowedSilence(after: after, minimumSeconds: absence.minimumSeconds)
+            let allowed = state.record.presence.allowedSilence(after: after, minimumSeconds: absence.minimumSeconds)
         {
-            due = min(due, max(presence.lastSeen, absenceEpoch) + allowed / 2)
+            due = min(due, max(lastSeen, absenceEpoch) + allowed / 2)
         }
         return due - Self.clockGrace
     }
@@ -574,7 +584,7 @@ package final class SeriesBook {
         guard now - lastSweep >= 1 else { return }
         // A sweep skipped counts as made (it would have found nothing): the seconds swept, and so when
         // a deadline is found, stay those of sweeping every time, whatever the clock's steps.
-        if now >= nothingDueBefore { sweep(now: now) } else { lastSweep = now }
+        if now >= nothingDueBefore { nothingDueBefore = sweep(now: now, bounding: true) } else { lastSweep = now }
     }
 
     /// The end of a recording: its series stop, but that is not their producer's silence; they are
