@@ -384,8 +384,8 @@ public struct AnomalyScorer: Sendable, Hashable {
                 let weight = dailyWeight(deviationScale: dailyScale.scale(floor: floor))
                 // Bounded as the spike test is: a deviation from the usual value at this hour is no more
                 // surprising than it would be were those deviations Gaussian. The sensitivity sharpens a
-                // fitted tail, and on a clean daily cycle (its deviations are the noise) it paged on a
-                // deviation of 4 scales once a month.
+                // fitted tail, and a clean daily cycle (its deviations are its noise) paged on nothing but
+                // that noise once a month.
                 let fitted = weight * config.dailySensitivity * dailyTail.surprise(abs(scaled))
                 consider(
                     fitted > 0 ? min(fitted, Self.gaussianSurprise(abs(scaled))) : 0, .timeOfDay,

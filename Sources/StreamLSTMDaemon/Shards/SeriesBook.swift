@@ -560,8 +560,6 @@ package final class SeriesBook {
     /// The earliest time on the judging clock at which `state` may count as quiet (half its allowed
     /// silence: a producer's storm counts it from there), be absent or expire, should it send nothing
     /// more; +∞ for a series with nothing to fall due. As `sweep` judges it, a grace early.
-    /// (Its presence is read field by field: a copy would retain and release its source's string at
-    /// every sample.)
     private func earliestDue(of state: SeriesState, absence: AbsenceSettings) -> Double {
         // Absent already: its alert is sent again, or ends if a reload stopped judging it.
         guard state.record.presence.absence == nil else { return -.infinity }
