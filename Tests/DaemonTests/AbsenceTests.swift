@@ -9,7 +9,7 @@ import Testing
 
 /// A series book driven on a clock of the test's own: samples arrive when the test says, and the
 /// book judges silence when the test sweeps, so every deadline is exact.
-private final class ClockedBook {
+final class ClockedBook {
     let book: SeriesBook
     let stats = EngineStats()
     let live: LiveSettingsBox
@@ -325,9 +325,7 @@ struct AbsenceTests {
 
     @Test("An incident's notices keep the labels it fired with when a reload changes its rule's labels")
     func labelsKeptThroughReload() throws {
-        let rules = { (team: String) in
-            try DaemonConfig.load(yaml: "rules:\n  - match: '{}'\n    labels: {team: \(team)}\n").engine.rules
-        }
+        let rules = { (team: String) in try configuredRules("  - match: '{}'\n    labels: {team: \(team)}\n") }
         let first = try rules("a")
         let clocked = ClockedBook { $0.rules = first }
         var rng = SplitMix64(seed: 11)

@@ -8,8 +8,8 @@ import Testing
 @testable import StreamLSTMDaemon
 @testable import StreamLSTMTools
 
-/// The rules of a configuration, read as a file gives them.
-private func rules(_ yaml: String) throws -> SeriesRules {
+/// The rules of a configuration, read as a file gives them (`yaml`: the list under `rules:`).
+func configuredRules(_ yaml: String) throws -> SeriesRules {
     try DaemonConfig.load(yaml: "rules:\n" + yaml).engine.rules
 }
 
@@ -59,7 +59,7 @@ struct RuleReadingTests {
 
     @Test("The first rule that matches wins; a rule sees __name__, the series' labels and series, the whole key")
     func firstMatchWins() throws {
-        let list = try rules(
+        let list = try configuredRules(
             """
               - match: 'api_latency{env="prod"}'
                 name: prod
@@ -123,7 +123,7 @@ struct RuleReadingTests {
         ])
     func refusals(yaml: String, message: String) {
         #expect {
-            try rules(yaml)
+            try configuredRules(yaml)
         } throws: { error in
             (error as? ConfigError)?.description == message
         }
@@ -239,10 +239,10 @@ struct RuleReadingTests {
         let active = ActiveSilences(generation: 1, silences: [silence], pauseLearning: true)
         series.consult(active, instance: "i")
         #expect(series.silence == nil)
-        series.consult(rules: try rules("  - match: api\n    labels: {team: web}"), generation: 1)
+        series.consult(rules: try configuredRules("  - match: api\n    labels: {team: web}"), generation: 1)
         series.consult(active, instance: "i")
         #expect(series.silence?.id == "s1" && series.rule?.name == "rules[0]")
-        series.consult(rules: try rules("  - match: api\n    direction: up"), generation: 2)
+        series.consult(rules: try configuredRules("  - match: api\n    direction: up"), generation: 2)
         series.consult(active, instance: "i")
         #expect(series.silence == nil && series.rule?.rule.direction == .up)
         // The same generation again: not matched again, whatever the list says.
@@ -258,7 +258,7 @@ struct RuleReadingTests {
         settings.alerts.fireThreshold = 0.6
         box.set(settings)
         #expect(box.current.rulesGeneration == 0)
-        settings.rules = try rules("  - match: x\n    direction: up")
+        settings.rules = try configuredRules("  - match: x\n    direction: up")
         box.set(settings)
         #expect(box.current.rulesGeneration == 1)
         box.set(settings)
@@ -367,47 +367,36 @@ struct RuleEffectTests {
         "absent: off keeps a quiet series from MetricAbsent, a multiple judges it sooner, on judges it where the daemon does not; with the rule's labels"
     )
     func absentPerSeries() throws {
-        func book(_ yaml: String, enabled: Bool) throws -> (SeriesBook, Protected<[Alert]>) {
-            var config = try DaemonConfig.load(yaml: "rules:\n" + yaml).engine
-            config.training = false
-            config.absence.enabled = enabled
-            let raised = Protected<[Alert]>([])
-            let book = SeriesBook.standalone(
-                config: config, alerts: AlertHandler { alert in raised.withLock { $0.append(alert) } })
-            return (book, raised)
-        }
         let start = 1_700_000_000.0
-        func feed(_ book: SeriesBook, _ keys: [String]) {
-            for t in 0..<20 {
-                var batch = SampleBatch(
-                    samples: keys.map { Sample(key: $0, timestamp: start + 60 * Double(t), value: Double(t)) },
-                    acceptOutOfOrder: false)
-                batch.receivedAt = start + 60 * Double(t)
-                book.process(batch)
+        func book(_ yaml: String, enabled: Bool, keys: [String]) throws -> ClockedBook {
+            let rules = try configuredRules(yaml)
+            let clocked = ClockedBook {
+                $0.rules = rules
+                $0.absence.enabled = enabled
             }
+            for t in 0..<20 { clocked.arrive(keys.map { ($0, Double(t)) }, at: start + 60 * Double(t)) }
+            return clocked
         }
-        func absent(_ raised: Protected<[Alert]>) -> [String] {
-            raised.withLock { $0 }.filter { $0.alertName == "MetricAbsent" && $0.status == .firing && !$0.isResend }
+        func absent(_ clocked: ClockedBook) -> [String] {
+            clocked.alerts.filter { $0.alertName == "MetricAbsent" && $0.status == .firing && !$0.isResend }
                 .map(\.seriesKey)
         }
         let last = start + 60 * 19
         // The daemon's absent.after: 10 intervals of 60 s.
-        let (judged, fromJudged) = try book(
+        let judged = try book(
             "  - match: quiet\n    absent: off\n  - match: soon\n    absent: 3\n    labels: {team: web}",
-            enabled: true)
-        feed(judged, ["plain", "quiet", "soon"])
-        judged.sweep(now: last + 200)
-        #expect(absent(fromJudged) == ["soon"])
-        #expect(fromJudged.withLock { $0 }.first?.extraLabels == ["team": "web"])
-        judged.sweep(now: last + 601)
-        #expect(absent(fromJudged) == ["soon", "plain"])
-        judged.sweep(now: last + 86_000)
-        #expect(!absent(fromJudged).contains("quiet"))
+            enabled: true, keys: ["plain", "quiet", "soon"])
+        judged.book.sweep(now: last + 200)
+        #expect(absent(judged) == ["soon"])
+        #expect(judged.alerts.first?.extraLabels == ["team": "web"])
+        judged.book.sweep(now: last + 601)
+        #expect(absent(judged) == ["soon", "plain"])
+        judged.book.sweep(now: last + 86_000)
+        #expect(!absent(judged).contains("quiet"))
 
-        let (unjudged, fromUnjudged) = try book("  - match: watched\n    absent: on", enabled: false)
-        feed(unjudged, ["watched", "plain"])
-        unjudged.sweep(now: last + 601)
-        #expect(absent(fromUnjudged) == ["watched"])
+        let unjudged = try book("  - match: watched\n    absent: on", enabled: false, keys: ["watched", "plain"])
+        unjudged.book.sweep(now: last + 601)
+        #expect(absent(unjudged) == ["watched"])
     }
 
     @Test("A reload that changes the rules applies to running series at their next sample, and /series says so at once")
@@ -418,7 +407,8 @@ struct RuleEffectTests {
         #expect(Self.pages(harness, "latency").isEmpty)
         #expect(harness.summary("latency")?.rule == "rules[0]")
         var settings = harness.engine.live.current
-        settings.rules = try rules("  - match: 'other'\n  - match: 'latency'\n    direction: up\n    name: now-up")
+        settings.rules = try configuredRules(
+            "  - match: 'other'\n  - match: 'latency'\n    direction: up\n    name: now-up")
         harness.engine.live.set(settings)
         #expect(harness.summary("latency")?.rule == "now-up")
         _ = try harness.feed("latency", Array(values[700...]), startingAt: 700)
@@ -460,10 +450,8 @@ struct RuleDaemonTests {
         let endpoints = try daemon.loopbackEndpoints()
         let key = #"rule.lat{host="web-1"}"#
         func series() throws -> [String: Any] {
-            let answer = try httpGet(
-                endpoints.http, "/series?key=" + key.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
-            let list = try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [[String: Any]]
-            return list?.first ?? [:]
+            let path = "/series?key=" + (key.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? key)
+            return try httpGetList(endpoints.http, path).first ?? [:]
         }
         func firing() throws -> Double {
             try httpGet(endpoints.http, "/metrics").split(separator: "\n")

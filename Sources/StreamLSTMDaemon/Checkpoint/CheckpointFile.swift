@@ -176,10 +176,10 @@ package enum CheckpointFile {
                 let entry = UnsafeRawBufferPointer(rebasing: bytes[range])
                 guard loadUInt32(bytes, at: range.upperBound) == CRC32.checksum(entry) else { return .damaged }
                 var outcome = Outcome.damaged
+                let record = Array(entry)[...]  // copied once, whichever versions are tried
                 for version in formatVersion.map({ [$0] }) ?? readableVersions.reversed() {
                     do throws(SerializationError) {
-                        let bytes = Array(entry)[...]
-                        return .restored(try SeriesSnapshot.decode(bytes, config: config, formatVersion: version))
+                        return .restored(try SeriesSnapshot.decode(record, config: config, formatVersion: version))
                     } catch {
                         if case .incompatible = error { outcome = .incompatible }
                     }

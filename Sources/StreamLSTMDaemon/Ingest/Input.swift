@@ -197,8 +197,6 @@ package final class Input: Sendable {
         var log = RateLimitedLog(logger: logger, interval: 10)
         // One counter per producer (allowed keys are few; the cap keeps a bug from growing it without end).
         var producerCounters: [String: Counter] = [:]
-        // Made once: every series of this input then holds the one string, not a copy per message.
-        let name = config.name
         while true {
             let message: [[UInt8]]
             do throws(ZMQError) {
@@ -223,7 +221,7 @@ package final class Input: Sendable {
             }
             if !result.samples.isEmpty {
                 sink.submit(
-                    result.samples, acceptOutOfOrder: config.acceptOutOfOrder, producer: producer, input: name)
+                    result.samples, acceptOutOfOrder: config.acceptOutOfOrder, producer: producer, input: config.name)
             }
             if result.rejections.total > 0 {
                 sink.count(result.rejections)

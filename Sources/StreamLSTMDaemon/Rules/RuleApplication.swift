@@ -29,5 +29,5 @@ package struct RuleApplication {
     package var trains: Bool { matched?.rule.training ?? true }
 
     /// Labels the series' alerts carry beside the daemon's.
-    package var labels: [String: String] { matched?.rule.labels ?? [:] }
+    package var labels: [String: String] { SeriesRule.routing(matched?.rule).labels }
 }

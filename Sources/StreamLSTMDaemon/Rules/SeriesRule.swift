@@ -130,21 +130,28 @@ package final class MatchedRule: Sendable, Equatable {
 
 /// The rules of the configuration, in order: the first whose matchers hold for a series is its rule.
 package struct SeriesRules: Sendable, Equatable {
-    package let rules: [SeriesRule]
     /// What `firstMatch` hands out: one object per rule, shared by all the series it matches.
     private let matched: [MatchedRule]
 
     package init(_ rules: [SeriesRule] = []) {
-        self.rules = rules
         matched = rules.enumerated().map { MatchedRule(index: $0.offset, rule: $0.element) }
     }
 
-    package var isEmpty: Bool { rules.isEmpty }
+    package var rules: [SeriesRule] { matched.map(\.rule) }
+
+    package var isEmpty: Bool { matched.isEmpty }
 
     package func firstMatch(for series: SeriesIdentity) -> MatchedRule? {
-        guard !rules.isEmpty else { return nil }
+        guard !matched.isEmpty else { return nil }
         let labels = SeriesRule.matchedLabels(of: series)
-        guard let index = rules.firstIndex(where: { $0.matchers.matches(labels) }) else { return nil }
-        return matched[index]
+        return matched.first { $0.rule.matchers.matches(labels) }
+    }
+}
+
+extension SeriesRule {
+    /// How the alerts of a series under `rule` are routed beside the daemon's own labels: the rule's
+    /// labels, and the severity of its absent alert (critical where no rule sets one).
+    package static func routing(_ rule: SeriesRule?) -> (labels: [String: String], severity: Severity) {
+        (rule?.labels ?? [:], rule?.severity ?? .critical)
     }
 }

@@ -110,11 +110,7 @@ package final class DaemonRuntime: Sendable {
                 let store = try CheckpointStore(directory: directory)
                 let restored = store.restore(config: config.engine.predictor, logger: logger)
                 let kept = engine.restore(restored.snapshots, logger: logger)
-                let rules = config.engine.rules
-                alertmanager.restore(kept.map(\.record)) { identity in
-                    let rule = rules.firstMatch(for: identity)?.rule
-                    return (rule?.labels ?? [:], rule?.severity)
-                }
+                alertmanager.restore(kept.map(\.record), rules: config.engine.rules)
                 if !restored.snapshots.isEmpty || restored.contents.problem != nil {
                     logger.info(
                         "restored",

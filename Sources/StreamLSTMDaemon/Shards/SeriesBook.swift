@@ -621,7 +621,7 @@ package final class SeriesBook {
             sampleTime: time, value: value, predicted: nil, lower: .nan, upper: .nan, score: state.record.lastScore,
             threshold: rules.fireThreshold, reason: .predictionError, modelVersion: state.predictor.modelVersion,
             silence: state.silence?.id, resolvedByFeedback: byFeedback)
-        alert.extraLabels = state.anomalyLabels ?? state.rule?.rule.labels ?? [:]
+        alert.extraLabels = state.anomalyLabels ?? state.routing.labels
         state.anomalyLabels = nil
         stats.metrics?.count(alert)
         alerts.take(alert)
@@ -634,11 +634,9 @@ package final class SeriesBook {
     ) {
         // Routed as the series' other alerts (its rule's labels and severity), and resolved under what it
         // fired with.
-        if status == .firing {
-            state.absentLabels = (state.rule?.rule.labels ?? [:], state.rule?.rule.severity ?? .critical)
-        }
-        let (labels, severity) =
-            state.absentLabels ?? (state.rule?.rule.labels ?? [:], state.rule?.rule.severity ?? .critical)
+        let current = state.routing
+        if status == .firing { state.absentLabels = current }
+        let (labels, severity) = state.absentLabels ?? current
         if status == .resolved { state.absentLabels = nil }
         var alert = Alert.absent(
             status, of: state.record, since: since, at: time,

@@ -92,7 +92,7 @@ package final class SeriesState {
             ? nil
             : silences.silence(
                 for: AlertmanagerAlert.labels(
-                    of: record.identity, severity: nil, instance: instance, extra: rule?.rule.labels ?? [:]))
+                    of: record.identity, severity: nil, instance: instance, extra: routing.labels))
     }
 
     /// Matches this series against the rules when they have changed since it last did (at its
@@ -109,6 +109,9 @@ package final class SeriesState {
     /// Whether the series' rule turns the absent-series check on or off for it (`.inherit`: no rule
     /// says, the daemon's setting holds). As of the series' last sample.
     package var absent: SeriesRule.AbsentSetting { rule?.rule.absent ?? .inherit }
+
+    /// Its rule's labels and absent severity, as its alerts carry them now (`SeriesRule.routing`).
+    package var routing: (labels: [String: String], severity: Severity) { SeriesRule.routing(rule?.rule) }
 
     package var summary: SeriesSummary {
         let alertName: String

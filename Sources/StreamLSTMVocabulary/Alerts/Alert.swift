@@ -64,7 +64,7 @@ package struct Alert: Equatable, Sendable {
     /// `endsAt` unless sent again), or resolved at `time`.
     package static func absent(
         _ status: Status, of record: SeriesRecord, since: Double, at time: Double, endsAt: Double, modelVersion: Int,
-        severity: Severity = .critical
+        severity: Severity
     ) -> Alert {
         var alert = Alert(
             status: status, severity: severity, series: record.identity, startsAt: since, endsAt: endsAt,

@@ -196,7 +196,7 @@ package final class AlertmanagerBook: Sendable {
 
     /// A series that was firing in the checkpoint the daemon started from.
     /// `extra`: the labels of the series' rule.
-    package func restore(_ record: SeriesRecord, extra: [String: String] = [:], now: Double) {
+    package func restore(_ record: SeriesRecord, extra: [String: String], now: Double) {
         guard case .firing(_, _, let severity, _, _) = record.alert else { return }
         let key = Key(fingerprint: record.identity.fingerprint, severity: severity)
         let alert = AlertmanagerAlert(restoring: record, instance: instance, extra: extra)

@@ -39,22 +39,19 @@ package final class AlertmanagerService: Service, AlertSink {
 
     /// Series that were firing or absent (announced) in the checkpoint the daemon started from, sent
     /// again with their start, so that Alertmanager sees one incident across the restart.
-    /// `rule`: the labels and severity (nil: the scores') of each series' rule, as its alerts fire with them.
-    package func restore(
-        _ records: [SeriesRecord],
-        rule: (SeriesIdentity) -> (labels: [String: String], severity: Severity?) = { _ in ([:], nil) }
-    ) {
+    /// `rules`: the configuration's, whose labels (and absent severity) each series' alerts fire with.
+    package func restore(_ records: [SeriesRecord], rules: SeriesRules) {
         guard !urls.isEmpty else { return }
         let now = Date().timeIntervalSince1970
-        for record in records where record.alert.isFiring {
-            book.restore(record, extra: rule(record.identity).labels, now: now)
+        let routing = records.map { SeriesRule.routing(rules.firstMatch(for: $0.identity)?.rule) }
+        for (record, routing) in zip(records, routing) where record.alert.isFiring {
+            book.restore(record, extra: routing.labels, now: now)
         }
-        for record in records {
+        for (record, (labels, severity)) in zip(records, routing) {
             guard let absence = record.presence.absence, absence.announced else { continue }
-            let (labels, severity) = rule(record.identity)
             var alert = Alert.absent(
                 .firing, of: record, since: absence.since, at: absence.since,
-                endsAt: now + 4 * book.config.resendInterval, modelVersion: 0, severity: severity ?? .critical)
+                endsAt: now + 4 * book.config.resendInterval, modelVersion: 0, severity: severity)
             alert.extraLabels = labels
             book.take(alert, now: now)
         }
