@@ -59,8 +59,10 @@ struct CleanShapesTests {
     func gaussianNoise() {
         var rng = SplitMix64(seed: 62)
         let series = (0..<Self.length).map { _ in 100 + 5 * rng.gaussian() }
+        // Its new extremes and the level's chance wanderings are judged as a white series' (the forecast
+        // does no better than the mean); one wandering reaches 4.5 of its own deviations and pages.
         Self.expectQuiet(
-            Self.pages(of: series), known: "4-sigma values leave the range, and marginal level drifts page", atMost: 5)
+            Self.pages(of: series), known: "a chance level drift of 4.5 deviations pages once", atMost: 1)
     }
 
     @Test("A random walk pages nobody, its new highs and lows included")

@@ -191,6 +191,67 @@ struct ScoringPartsTests {
         #expect(try #require(strongest[10]) >= alertLevel, "\(strongest)")
     }
 
+    @Test(
+        "White noise's new extreme just past its range is only a large error; past a range the forecast follows, it pages",
+        arguments: [false, true])
+    func outOfRangeOfWhiteNoise(forecastFollows: Bool) {
+        // Noise around 100 (deviation 5) for 3,000 samples, forecast either by its mean (errors as large
+        // as the spread: white noise) or within 0.25 of every value; then one value 10% of the range past
+        // the largest seen (the margin is 5%), about 4 deviations from the mean, and later one a whole
+        // range past it.
+        func judge() -> (just: AnomalyScore, far: AnomalyScore) {
+            var scorer = AnomalyScorer()
+            var values = SplitMix64(seed: 44)
+            var forecastErrors = SplitMix64(seed: 46)
+            var t = 0.0
+            func next(_ value: Double) -> AnomalyScore {
+                t += 300
+                let predicted = forecastFollows ? value + 0.25 * forecastErrors.gaussian() : 100
+                return scorer.score(value: value, predicted: predicted, timestamp: 1_700_000_000 + t)
+            }
+            for _ in 0..<3000 { _ = next(100 + 5 * values.gaussian()) }
+            let just = next(scorer.maximum + 0.1 * (scorer.maximum - scorer.minimum))
+            for _ in 0..<200 { _ = next(100 + 5 * values.gaussian()) }
+            let far = next(2 * scorer.maximum - scorer.minimum)
+            return (just, far)
+        }
+        let (just, far) = judge()
+        print("white noise (forecast follows: \(forecastFollows)): just past the range \(just), a range past \(far)")
+        let alertLevel = AnomalyScore.surprise(score: Self.threshold)
+        if forecastFollows {
+            #expect(just.reason == .outOfRange && just.surprise >= alertLevel, "\(just)")
+        } else {
+            // About 4.2 deviations: a one-in-50,000 error as the spike test judges it, under the alert level.
+            #expect(just.surprise < alertLevel, "\(just)")
+        }
+        #expect(far.surprise >= alertLevel, "\(far)")
+    }
+
+    @Test("White noise's chance drifts of its level do not page; the fitted tail alone pages on some")
+    func chanceDriftsOfWhiteNoise() {
+        // 30,000 samples of noise around 100 (deviation 5), forecast by the mean, so that the level-drift
+        // test's Gaussian bound applies; and the same values forecast within 0.25, judged by the fitted
+        // tail alone. The values, and so the level's chance excursions, are the same in both.
+        func driftPages(forecastFollows: Bool) -> [Int] {
+            var scorer = AnomalyScorer()
+            var values = SplitMix64(seed: 45)
+            var forecastErrors = SplitMix64(seed: 46)
+            let alertLevel = AnomalyScore.surprise(score: Self.threshold)
+            return (0..<30_000).filter { t in
+                let value = 100 + 5 * values.gaussian()
+                let predicted = forecastFollows ? value + 0.25 * forecastErrors.gaussian() : 100
+                let verdict = scorer.score(
+                    value: value, predicted: predicted, timestamp: 1_700_000_000 + 300 * Double(t))
+                return verdict.reason == .levelDrift && verdict.surprise >= alertLevel
+            }
+        }
+        let white = driftPages(forecastFollows: false)
+        let fitted = driftPages(forecastFollows: true)
+        print("level drifts at the alert level: white noise \(white), the fitted tail alone \(fitted)")
+        #expect(white.isEmpty, "\(white)")
+        #expect(!fitted.isEmpty)
+    }
+
     @Test("A value stuck where it should vary is flagged; a series that often repeats is not")
     func stuckValue() {
         let start = 2000

@@ -191,6 +191,10 @@ public struct AnomalyScore: Sendable, Hashable {
 ///   series' own runs, which makes the errors smaller, not larger;
 /// - the out-of-range rule: a value beyond the range seen so far by a margin.
 ///
+/// The spike and time-of-day tests are never more surprised than they would be were their statistic
+/// Gaussian; the level-drift and out-of-range tests only on a series the forecast follows no better
+/// than its mean (`forecastsNoBetterThanTheMean`), whose new extremes and wandering level are chance.
+///
 /// Errors are measured in a running scale of this series' own errors
 /// (`RunningScale`), floored at `residualFloor` of the range seen so far.
 /// Values reach the scorer within ±`Predictor.largestValue`, so every square
@@ -251,6 +255,10 @@ public struct AnomalyScorer: Sendable, Hashable {
     static let errorTailShapePrior = 80.0
     /// Surprise of a value just out of range; it grows with the distance, up to 40.
     static let outOfRangeSurprise = 10.0
+    /// A forecast whose errors are at least this fraction of the values' long-run spread does no better
+    /// than the mean (white noise's ratio is 1; an AR(1) series' is at most √(1 − ρ²), 0.9 at ρ = 0.44).
+    /// Chosen on NAB's development split and smd_asd together: 0.8-1.0 a plateau on both (README).
+    static let unforecastableErrorRatio = 0.9
     /// No test's surprise counts for more: scores stay below 1 and finite.
     static let maximumSurprise = 1000.0
     /// Samples over which a verdict's sensitivity gain fades back to 1: the fits' own memory.
@@ -393,14 +401,38 @@ public struct AnomalyScorer: Sendable, Hashable {
                 dailyScaled = scaled
             }
         }
+        // Whether the forecast does no better than the series' mean (the level-drift and out-of-range tests
+        // ask; most samples reach neither, and are spared the square roots).
+        var unforecastable: Bool {
+            Self.forecastsNoBetterThanTheMean(errorScale: errorScale.scale(floor: floor), drift: drift)
+        }
         let driftDistance = drift.distance
         if let distance = driftDistance {
-            consider(config.driftSensitivity * driftTail.surprise(distance), .levelDrift, trust: trust)
+            // On a series its forecast follows no better than its mean, the recent level wanders by chance
+            // alone, and its distance is no more surprising than were it Gaussian in its own root mean
+            // square (the sensitivity sharpens a fitted tail, and white noise paged on a chance drift
+            // every few thousand samples). Elsewhere the fit alone: a series whose values hang together
+            // (an anti-correlated one most of all) has a level that moves less than that, and a drift
+            // there is news.
+            let fitted = config.driftSensitivity * driftTail.surprise(distance)
+            let scale = driftTail.rootMeanSquare
+            let bounded = fitted > 0 && scale > 0 && unforecastable
+            consider(
+                bounded ? min(fitted, Self.gaussianSurprise(distance / scale)) : fitted, .levelDrift, trust: trust)
         }
         stuck.observe(value, learns: learns)
         consider(config.stuckSensitivity * stuck.surprise, .stuck, trust: trust)
         if count > Self.outOfRangeAfter, let beyond = distanceOutOfRange(value) {
-            consider(Self.outOfRangeSurprise * (1 + min(beyond, 3)), .outOfRange, trust: trust)
+            let rangeSurprise = Self.outOfRangeSurprise * (1 + min(beyond, 3))
+            // A series its forecast follows no better than its own mean (white noise: the errors are as
+            // large as the values' spread) sets a new extreme every so often by chance: a few times in
+            // 10,000 samples. Its value out of range is only a large error, and no more surprising than
+            // the spike test's Gaussian bound says.
+            if let error, unforecastable {
+                consider(min(rangeSurprise, Self.gaussianSurprise(abs(error))), .outOfRange, trust: trust)
+            } else {
+                consider(rangeSurprise, .outOfRange, trust: trust)
+            }
         }
         // The past week's range speaks long before the whole range does (300 samples are 12.5 days of an
         // hourly series), and after an incident: it keeps incidents apart and forgets.
@@ -510,6 +542,13 @@ public struct AnomalyScorer: Sendable, Hashable {
     private func dailyWeight(deviationScale: Double) -> Double {
         guard let spread = drift.longStandardDeviation, spread > 0 else { return 0 }
         return min(max((0.7 - deviationScale / spread) / 0.3, 0), 1)
+    }
+
+    /// Whether the forecast's errors (their scale) are as large as the values' own spread, so that the
+    /// forecast does no better than the series' mean: its values are as good as independent.
+    static func forecastsNoBetterThanTheMean(errorScale: Double, drift: LevelDrift) -> Bool {
+        guard let spread = drift.longStandardDeviation else { return false }
+        return errorScale >= unforecastableErrorRatio * spread
     }
 
     /// How far beyond the range seen so far `value` lies, in ranges past the

@@ -62,6 +62,9 @@ public struct TailEstimator: Sendable, Hashable {
 
     private var threshold: Double { Self.thresholdInRMS * meanSquare.squareRoot() }
 
+    /// The root mean square of the values observed so far (clipped as the fit takes them).
+    var rootMeanSquare: Double { meanSquare.squareRoot() }
+
     /// Shape ξ and scale σ of the excesses over the threshold.
     private var tail: (shape: Double, scale: Double) {
         guard tailWeight > 1e-12 else { return (0, max(0.25 * threshold, 1e-12)) }
