@@ -89,15 +89,19 @@ struct CleanShapesTests {
         #expect(pages.allSatisfy { $0.sample == Self.day / 2 }, "paged at \(Self.describe(pages))")
     }
 
-    @Test("A spike at the same time every day pages on its first days at most, then never")
-    func dailyRecurringSpike() {
+    /// A nightly job: 30 minutes at 5 times the usual level at 03:00.
+    static func nightlyBurst() -> [Double] {
         var rng = SplitMix64(seed: 65)
-        // A nightly job: 30 minutes at 5 times the usual level at 03:00.
-        let series = (0..<Self.length).map { t -> Double in
+        return (0..<length).map { t -> Double in
             let base = 40 + 2 * rng.gaussian()
-            let minute = 5 * (t % Self.day)
+            let minute = 5 * (t % day)
             return (180..<210).contains(minute) ? 5 * base : base
         }
+    }
+
+    @Test("A spike at the same time every day pages on its first days at most, then never")
+    func dailyRecurringSpike() {
+        let series = Self.nightlyBurst()
         let pages = Self.pages(of: series)
         let afterThirdDay = pages.filter { $0.sample >= 3 * Self.day }
         // Every night, by the prediction-error test at a surprise of 5-6: a recurring burst that the
@@ -108,5 +112,30 @@ struct CleanShapesTests {
             #expect(afterThirdDay.isEmpty, "paged after its third day at \(Self.describe(afterThirdDay))")
         }
         #expect(pages.count <= Self.length / Self.day, "paged at \(Self.describe(pages))")
+    }
+
+    @Test("A nightly burst its user marks normal at every page stops paging")
+    func nightlyBurstMarkedNormal() {
+        // The user of `replay --simulated-user`: each page marked normal 12 samples after it, over the
+        // samples since the page, through the call POST /feedback makes.
+        let series = Self.nightlyBurst()
+        var pager = ServiceTelemetryTests.Pager(interval: 300)
+        var pages: [Int] = []
+        for t in series.indices {
+            if pager.feed(series[t]).paged { pages.append(t) }
+            if let page = pages.last, t == page + 12 {
+                _ = pager.predictor.learn(
+                    .normal, from: 1_700_000_000 + 300 * Double(page), to: 1_700_000_000 + 300 * Double(t))
+            }
+        }
+        print("nightly burst, each page marked normal: paged at \(pages)")
+        // A verdict forgives what its stretch showed, to 0.8 of the alert level, and the forgiveness fades
+        // over the fits' memory (2,000 samples, 7 days here): the next night a little louder than the
+        // last pages again, every 3 or 4 nights, where without verdicts it pages every night.
+        let lastTwoWeeks = pages.filter { $0 >= Self.length - 14 * Self.day }
+        withKnownIssue("a nightly burst marked normal pages again once the forgiveness fades", isIntermittent: true) {
+            #expect(lastTwoWeeks.isEmpty, "paged at \(lastTwoWeeks)")
+        }
+        #expect(pages.count <= 10, "paged at \(pages)")
     }
 }
