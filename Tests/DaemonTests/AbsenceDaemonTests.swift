@@ -114,9 +114,7 @@ struct AbsenceDaemonTests {
             let lines = (0..<2000).map { "storm.m\($0) \(round) \(String(format: "%.3f", now))" }
             try producer.send(lines.joined(separator: "\n"))
             try waitUntil("round \(round) taken", timeout: 30, poll: 0.01) {
-                (try? httpGet(endpoints.http, "/metrics"))?.contains(
-                    "streamlstmd_samples_total \((round + 1) * 2000)\n")
-                    == true
+                (try? metricValue(endpoints.http, "streamlstmd_samples_total")) == Double((round + 1) * 2000)
             }
         }
         producer.close()
@@ -125,7 +123,7 @@ struct AbsenceDaemonTests {
         }
         // Every series has passed its deadline once the gauge counts them all.
         try waitUntil("every series absent", timeout: 30) {
-            try httpGet(endpoints.http, "/metrics").contains("streamlstmd_series_absent 2000.0\n")
+            try metricValue(endpoints.http, "streamlstmd_series_absent") == 2000
         }
         let all = try alertmanager.alerts()
         let storm = Self.named(all, "ProducerAbsent")
@@ -183,7 +181,7 @@ struct AbsenceDaemonTests {
             alertmanager: nil, stateDirectory: state, extra: "series_ttl: 5\nmax_series: 2\n")
         try Self.send(Self.stream("old.a", count: 5) + Self.stream("old.b", count: 5), to: endpoints.input)
         try waitUntil("both forgotten", timeout: 30) {
-            try httpGet(endpoints.http, "/metrics").contains("streamlstmd_series_expired_total 2\n")
+            try metricValue(endpoints.http, "streamlstmd_series_expired_total") == 2
         }
         #expect(try seriesList(endpoints.http).isEmpty)
         try Self.send(Self.stream("new.c", count: 5) + Self.stream("new.d", count: 5), to: endpoints.input)

@@ -314,8 +314,6 @@ extension LoopbackDaemon {
 
     /// A counter or gauge of `/metrics` for one Alertmanager.
     fileprivate func notifications(_ name: String, _ url: String) throws -> Double {
-        let prefix = "streamlstmd_notifications_\(name){alertmanager=\"\(url)\"} "
-        let line = try httpGet(http, "/metrics").split(separator: "\n").first { $0.hasPrefix(prefix) }
-        return line.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
+        try metricValue(http, "streamlstmd_notifications_\(name)", [#"alertmanager="\#(url)""#])
     }
 }

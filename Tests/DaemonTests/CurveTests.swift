@@ -73,14 +73,8 @@ struct CurveTests {
             (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         }
 
-        func metric(_ line: String) throws -> Double {
-            let text = try httpGet(http, "/metrics")
-            let found = text.split(separator: "\n").first { $0.hasPrefix(line + " ") }
-            return found.flatMap { Double($0.dropFirst(line.count + 1)) } ?? 0
-        }
-
         func handshakes(_ outcome: String) throws -> Double {
-            try metric(#"streamlstmd_curve_handshakes_total{outcome="\#(outcome)"}"#)
+            try metricValue(http, "streamlstmd_curve_handshakes_total", [#"outcome="\#(outcome)""#])
         }
     }
 
@@ -129,11 +123,10 @@ struct CurveTests {
         #expect(try daemon.handshakes("accepted") >= 2)
         #expect(try daemon.handshakes("not_allowed") >= 1)
         #expect(try daemon.handshakes("protocol_error") >= 1, "the plain-text producer")
-        #expect(try daemon.metric("streamlstmd_input_disconnects_total") >= 2, "the garbage, and the others cut off")
-        #expect(try daemon.metric(#"streamlstmd_producer_messages_total{producer="producer-a"}"#) == 12)
-        #expect(
-            try daemon.metric(#"streamlstmd_alerts_total{status="firing",severity="critical"}"#)
-                + daemon.metric(#"streamlstmd_alerts_total{status="firing",severity="warning"}"#) >= 1)
+        let metrics = try MetricsPage.read(daemon.http)
+        #expect(metrics.value("streamlstmd_input_disconnects_total") >= 2, "the garbage, and the others cut off")
+        #expect(metrics.value("streamlstmd_producer_messages_total", [#"producer="producer-a""#]) == 12)
+        #expect(metrics.sum("streamlstmd_alerts_total", [#"status="firing""#]) >= 1)
         #expect(daemon.process.log.contains("CURVE handshake refused"))
     }
 

@@ -102,10 +102,9 @@ struct FuzzTests {
 
         let series = try seriesList(http)
         #expect(series.first { $0.key == "control.spike" }?.samples == 500)
-        let metrics = try httpGet(http, "/metrics")
+        let metrics = try MetricsPage.read(http)
         func count(_ reason: String) -> Double {
-            metrics.split(separator: "\n").first { $0.hasPrefix("streamlstmd_rejected_total{reason=\"\(reason)\"}") }
-                .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            metrics.value("streamlstmd_rejected_total", [#"reason="\#(reason)""#])
         }
         print(
             "fuzz: \(messages) junk messages; rejected "

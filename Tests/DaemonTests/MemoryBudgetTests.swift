@@ -16,11 +16,6 @@ struct MemoryBudgetTests {
         return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
     }
 
-    static func metric(_ http: String, _ prefix: String) throws -> Double {
-        let line = try httpGet(http, "/metrics").split(separator: "\n").first { $0.hasPrefix(prefix) }
-        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
-    }
-
     @Test(
         "A flood of new series stops at the budget, counted as memory_limit; resident memory grows by about the budget; a series there still alerts"
     )
@@ -49,13 +44,15 @@ struct MemoryBudgetTests {
             try producer.send((start..<(start + 200)).map { "flood.s\($0) 1 \(time(0))" }.joined(separator: "\n"))
         }
         try waitUntil("every flood sample accounted for") {
-            let admitted = try Self.metric(http, "streamlstmd_series ")
-            let refused = try Self.metric(http, #"streamlstmd_rejected_total{reason="memory_limit"}"#)
+            let metrics = try MetricsPage.read(http)
+            let admitted = metrics.value("streamlstmd_series")
+            let refused = metrics.value("streamlstmd_rejected_total", [#"reason="memory_limit""#])
             return admitted - 1 + refused == 4000
         }
-        let held = try Self.metric(http, "streamlstmd_series_bytes ")
-        let admitted = Int(try Self.metric(http, "streamlstmd_series ")) - 1
-        let refused = Int(try Self.metric(http, #"streamlstmd_rejected_total{reason="memory_limit"}"#))
+        let metrics = try MetricsPage.read(http)
+        let held = metrics.value("streamlstmd_series_bytes")
+        let admitted = Int(metrics.value("streamlstmd_series")) - 1
+        let refused = Int(metrics.value("streamlstmd_rejected_total", [#"reason="memory_limit""#]))
         let perSeries = try #require(
             try httpGetList(http, "/series?key=ctl").first?["bytes"] as? Int)
         #expect(refused > 0 && admitted > 0, "admitted \(admitted), refused \(refused)")

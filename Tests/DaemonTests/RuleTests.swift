@@ -454,9 +454,7 @@ struct RuleDaemonTests {
             return try httpGetList(endpoints.http, path).first ?? [:]
         }
         func firing() throws -> Double {
-            try httpGet(endpoints.http, "/metrics").split(separator: "\n")
-                .filter { $0.hasPrefix(#"streamlstmd_alerts_total{status="firing""#) }
-                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+            try MetricsPage.read(endpoints.http).sum("streamlstmd_alerts_total", [#"status="firing""#])
         }
 
         // A rise of 30 on a calm series, under a rule that lets only drops alert.

@@ -27,7 +27,7 @@ struct SilenceAlertmanagerTests {
         let daemon = try LoopbackDaemon(urls: [alertmanager.url])
         // One poll has happened: the daemon starts polling at once.
         try waitUntil("a first poll") {
-            try daemon.metric("streamlstmd_silence_polls_total", [#"outcome="success""#]) >= 1
+            try metricValue(daemon.http, "streamlstmd_silence_polls_total", [#"outcome="success""#]) >= 1
         }
         let made = Date()
         let id = try alertmanager.addSilence(
@@ -218,11 +218,11 @@ struct SilenceAlertmanagerTests {
         try alertmanager.stop()
         let failures = [#"alertmanager="\#(alertmanager.url)""#, #"outcome="unreachable""#]
         try waitUntil("three failed polls counted") {
-            try daemon.metric("streamlstmd_silence_polls_total", failures) >= 3
+            try metricValue(daemon.http, "streamlstmd_silence_polls_total", failures) >= 3
         }
         let listed = try #require(try daemon.silences().first { $0["id"] as? String == id })
         #expect(listed["state"] as? String == "active" && listed["source"] as? String == alertmanager.url)
-        #expect(try daemon.metric("streamlstmd_silences", [#"state="active""#]) == 1)
+        #expect(try metricValue(daemon.http, "streamlstmd_silences", [#"state="active""#]) == 1)
         let logged = daemon.process.log.components(separatedBy: "Alertmanager silences unreachable").count - 1
         #expect(logged == 1, "logged at a limited rate: \(logged) lines")
         // Back again: polled again, the same silence (Alertmanager kept it on disk).
@@ -303,14 +303,6 @@ extension LoopbackDaemon {
     /// `GET /silences`, read with Python's urllib (a client written by others).
     fileprivate func silences() throws -> [[String: Any]] {
         try httpGetList(http, "/silences")
-    }
-
-    /// The value of one counter line of `/metrics` with these labels (0 when absent).
-    fileprivate func metric(_ name: String, _ labels: [String]) throws -> Double {
-        let line = try httpGet(http, "/metrics").split(separator: "\n").first { line in
-            line.hasPrefix(name + "{") && labels.allSatisfy { line.contains($0) }
-        }
-        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 
     /// The built binary's `silence` command against this daemon.
