@@ -71,6 +71,16 @@ package final class RunningDaemon {
         return String(output.prefix { $0 != "\n" })
     }
 
+    /// `streamlstmd run` with its input and alert sockets on loopback ports of its choosing
+    /// (`loopbackEndpoints` reads them from its log), no status lines, and `options` (`--http`
+    /// among them: `127.0.0.1:0` for a free port, or `off`).
+    package static func onLoopback(_ options: [String], environment: [String: String] = [:]) throws -> RunningDaemon {
+        try RunningDaemon(
+            ["run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*", "--status-interval", "0"]
+                + options,
+            environment: environment)
+    }
+
     /// `streamlstmd run` with `configuration` as its YAML file, everything on loopback (inputs, the
     /// alert socket, HTTP on a free port), one shard, no status lines, named `instance`.
     package static func onLoopback(
@@ -78,12 +88,9 @@ package final class RunningDaemon {
     ) throws -> RunningDaemon {
         let file = try makeTemporaryFolder("\(instance)-config").appendingPathComponent("streamlstmd.yaml")
         try configuration.write(to: file, atomically: true, encoding: .utf8)
-        var arguments = [
-            "run", "--config", file.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-            "--http", "127.0.0.1:0", "--status-interval", "0", "--instance", instance, "--shards", "1",
-        ]
-        if let stateDirectory { arguments += ["--state-dir", stateDirectory.path] }
-        return try RunningDaemon(arguments)
+        var options = ["--config", file.path, "--http", "127.0.0.1:0", "--instance", instance, "--shards", "1"]
+        if let stateDirectory { options += ["--state-dir", stateDirectory.path] }
+        return try onLoopback(options)
     }
 
     /// What a daemon started on loopback (`--listen tcp://127.0.0.1:*`, `--alerts tcp://127.0.0.1:*`,

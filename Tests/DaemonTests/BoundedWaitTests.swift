@@ -18,11 +18,9 @@ struct BoundedWaitTests {
         let folder = try makeTemporaryFolder("stuck")
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = try writeFile("streamlstmd.yaml", in: folder, "queue_capacity: 2\n")
-        let daemon = try RunningDaemon(
-            [
-                "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                "--http", "127.0.0.1:0", "--status-interval", "0", "--shards", "2",
-            ], environment: ["STREAMLSTMD_FAULT_STALL_SERIES": "stuck.x"])
+        let daemon = try RunningDaemon.onLoopback(
+            ["--config", config.path, "--http", "127.0.0.1:0", "--shards", "2"],
+            environment: ["STREAMLSTMD_FAULT_STALL_SERIES": "stuck.x"])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
         let producer = try Producer(connect: input)

@@ -57,11 +57,9 @@ struct CheckpointCompletenessTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let state = folder.appendingPathComponent("state")
         let configFile = try writeFile("streamlstmd.yaml", in: folder, "checkpoint_interval: 1\n")
-        let daemon = try RunningDaemon(
-            [
-                "run", "--config", configFile.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", state.path, "--shards", "4",
-            ], environment: ["STREAMLSTMD_FAULT_CHECKPOINT_STOP_RACE": "1"])
+        let daemon = try RunningDaemon.onLoopback(
+            ["--config", configFile.path, "--http", "127.0.0.1:0", "--state-dir", state.path, "--shards", "4"],
+            environment: ["STREAMLSTMD_FAULT_CHECKPOINT_STOP_RACE": "1"])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let producer = try Producer(connect: input)
         for t in 0..<20 {

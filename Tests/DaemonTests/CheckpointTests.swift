@@ -229,10 +229,7 @@ struct CheckpointTests {
     /// The built daemon started on a state directory holding `bytes` as its checkpoint, and its HTTP address.
     static func daemon(restoring bytes: [UInt8], in folder: URL) throws -> (daemon: RunningDaemon, http: String) {
         try Data(bytes).write(to: folder.appendingPathComponent("series.ckpt"))
-        let daemon = try RunningDaemon([
-            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-            "--http", "127.0.0.1:0", "--status-interval", "0", "--state-dir", folder.path,
-        ])
+        let daemon = try RunningDaemon.onLoopback(["--http", "127.0.0.1:0", "--state-dir", folder.path])
         return (daemon, try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#))
     }
 

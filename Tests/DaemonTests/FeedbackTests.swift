@@ -20,9 +20,8 @@ struct FeedbackTests {
         let alerts: String
 
         init(state: URL) throws {
-            process = try RunningDaemon([
-                "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*", "--http", "127.0.0.1:0",
-                "--status-interval", "0", "--shards", "1", "--state-dir", state.path,
+            process = try RunningDaemon.onLoopback([
+                "--http", "127.0.0.1:0", "--shards", "1", "--state-dir", state.path,
             ])
             let endpoints = try process.loopbackEndpoints()
             (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)

@@ -62,10 +62,7 @@ struct FuzzTests {
         "Random and crafted input in all formats: the daemon stays up, serves, counts by reason, and the control spike alerts"
     )
     func fuzzInputs() throws {
-        let daemon = try RunningDaemon([
-            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-            "--http", "127.0.0.1:0", "--status-interval", "0",
-        ])
+        let daemon = try RunningDaemon.onLoopback(["--http", "127.0.0.1:0"])
         let endpoints = try daemon.loopbackEndpoints(ready: false)
         let (input, alertsEndpoint, http) = (endpoints.input, endpoints.alerts, endpoints.http)
         let received = Protected<[ReceivedAlert]>([])

@@ -75,10 +75,7 @@ struct HTTPTests {
         setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         try #require(limit.rlim_cur > 1300, "the hard descriptor limit \(limit.rlim_max) is too low for this test")
 
-        let daemon = try RunningDaemon([
-            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-            "--http", "127.0.0.1:0", "--status-interval", "0",
-        ])
+        let daemon = try RunningDaemon.onLoopback(["--http", "127.0.0.1:0"])
         let http = try daemon.waitForLog(#"http on (127\.0\.0\.1:\d+)"#)
         _ = try daemon.waitForLog("ready")
         #expect(Self.get(http, "/healthz").status == 200)

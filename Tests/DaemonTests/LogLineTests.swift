@@ -118,9 +118,8 @@ struct LogLineTests {
 
     @Test("SIGHUP without --config says once, at info, that there is no file to reload, and changes nothing")
     func hangUpWithoutConfig() throws {
-        let daemon = try RunningDaemon([
-            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*", "--http", "off",
-            "--status-interval", "0", "--log-level", "debug",
+        let daemon = try RunningDaemon.onLoopback([
+            "--http", "off", "--log-level", "debug",
         ])
         _ = try daemon.waitForLog("ready")
         daemon.signal(SIGHUP)

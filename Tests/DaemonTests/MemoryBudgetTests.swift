@@ -21,9 +21,8 @@ struct MemoryBudgetTests {
     )
     func floodStopsAtBudget() throws {
         let budget = 8_000_000
-        let daemon = try RunningDaemon([
-            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*", "--http", "127.0.0.1:0",
-            "--status-interval", "0", "--shards", "2", "--max-memory", "\(budget)", "--training", "off",
+        let daemon = try RunningDaemon.onLoopback([
+            "--http", "127.0.0.1:0", "--shards", "2", "--max-memory", "\(budget)", "--training", "off",
         ])
         let endpoints = try daemon.loopbackEndpoints(ready: false)
         let (input, alerts, http) = (endpoints.input, endpoints.alerts, endpoints.http)

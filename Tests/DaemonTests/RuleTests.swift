@@ -443,9 +443,8 @@ struct RuleDaemonTests {
         let file = try writeFile(
             "streamlstmd.yaml", in: folder,
             Self.configuration(alertmanager: alertmanager.url, direction: "down", name: "drops-only"))
-        let daemon = try RunningDaemon([
-            "run", "--config", file.path, "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-            "--http", "127.0.0.1:0", "--status-interval", "0", "--instance", "rules-test", "--shards", "1",
+        let daemon = try RunningDaemon.onLoopback([
+            "--config", file.path, "--http", "127.0.0.1:0", "--instance", "rules-test", "--shards", "1",
         ])
         let endpoints = try daemon.loopbackEndpoints()
         let key = #"rule.lat{host="web-1"}"#

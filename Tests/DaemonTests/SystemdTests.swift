@@ -108,12 +108,8 @@ struct SystemdTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let listener = try NotifyListener(folder: folder)
         let config = try writeFile("streamlstmd.yaml", in: folder, "alerts:\n  fire_threshold: 0.5\n")
-        let daemon = try RunningDaemon(
-            [
-                "run", "--config", config.path, "--listen", "tcp://127.0.0.1:*",
-                "--alerts", "tcp://127.0.0.1:*", "--http", "off", "--status-interval", "0",
-                "--state-dir", folder.appendingPathComponent("state").path,
-            ],
+        let daemon = try RunningDaemon.onLoopback(
+            ["--config", config.path, "--http", "off", "--state-dir", folder.appendingPathComponent("state").path],
             environment: ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "400000"])
         let ready = try #require(listener.collect(until: { $0.contains("READY=1") }))
         #expect(ready.count == 1, "READY=1 comes first: \(ready)")
@@ -180,10 +176,7 @@ struct EarlySignalTests {
     func hangUpDuringStart() throws {
         let state = try Self.slowStateDirectory(count: 3000)
         defer { try? FileManager.default.removeItem(at: state) }
-        let daemon = try RunningDaemon([
-            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-            "--http", "off", "--status-interval", "0", "--state-dir", state.path,
-        ])
+        let daemon = try RunningDaemon.onLoopback(["--http", "off", "--state-dir", state.path])
         let pid = daemon.process.processIdentifier
         // The earliest a reload could be handled: the disposition is set before anything is logged.
         let deadline = Date().addingTimeInterval(10)
@@ -215,11 +208,8 @@ struct ComponentFailureTests {
         let folder = try makeTemporaryFolder("dead-input")
         defer { try? FileManager.default.removeItem(at: folder) }
         let listener = try NotifyListener(folder: folder)
-        let daemon = try RunningDaemon(
-            [
-                "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-                "--http", "off", "--status-interval", "0",
-            ],
+        let daemon = try RunningDaemon.onLoopback(
+            ["--http", "off"],
             environment: ["NOTIFY_SOCKET": listener.path, "STREAMLSTMD_FAULT_INPUT_AFTER": "3"])
         #expect(listener.collect(until: { $0.contains("READY=1") }) != nil)
         let endpoint = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)

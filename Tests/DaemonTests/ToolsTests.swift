@@ -25,10 +25,7 @@ struct ToolsTests {
 
     @Test("A published CSV recording makes the daemon alert, and `alerts` prints it")
     func publishAndWatch() throws {
-        let daemon = try RunningDaemon([
-            "run", "--listen", "tcp://127.0.0.1:*", "--alerts", "tcp://127.0.0.1:*",
-            "--status-interval", "0", "--http", "off",
-        ])
+        let daemon = try RunningDaemon.onLoopback(["--http", "off"])
         let input = try daemon.waitForLog(#"endpoints=(tcp://127\.0\.0\.1:\d+)"#)
         let alertEndpoint = try daemon.waitForLog(#"alerts on (tcp://127\.0\.0\.1:\d+)"#)
         let file = try Self.recording(rows: 1000, spikeAt: 800, in: daemon.folder, name: "checkout_latency.csv")
