@@ -105,7 +105,7 @@ struct ConfigTests {
             ("model:\n  hidden_size: big", "model.hidden_size: expected a whole number, got \"big\""),
             (
                 "inputs:\n  - listen: [\"tcp://x:1\"]\n    format: xml",
-                "inputs[0].format: \"xml\" is not one of the allowed values"
+                "inputs[0].format: expected auto, graphite, influx or json, got \"xml\""
             ),
             ("inputs:\n  - listen: [a]\n    connect: [b]", "inputs[0]: give exactly one of listen and connect"),
             (

@@ -107,7 +107,7 @@ extension ConfigKey {
             print: { "[\($0.map(YAMLText.quoted).joined(separator: ", "))]" })
     }
 
-    package static func choice<Value: RawRepresentable & Sendable>(
+    package static func choice<Value: RawRepresentable & CaseIterable & Sendable>(
         _ section: String, _ name: String, _ path: Path<Value>,
         _ change: Change = .restart
     ) -> ConfigKey

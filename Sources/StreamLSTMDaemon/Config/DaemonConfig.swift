@@ -216,7 +216,7 @@ package struct DaemonConfig: Sendable {
         return input
     }
 
-    package enum OutOfOrder: String {
+    package enum OutOfOrder: String, CaseIterable {
         case drop, accept
     }
 

@@ -48,13 +48,7 @@ extension SeriesRule {
             summary: "what /series calls the rule (default: rules[i])"),
         RuleKey(
             name: "direction",
-            read: { reader, rule throws(ConfigError) in
-                let text = try reader.string("direction", rule.direction.rawValue)
-                guard let direction = Direction(rawValue: text) else {
-                    throw ConfigError(
-                        key: reader.key("direction"), problem: "expected up, down or both, got \"\(text)\"")
-                }
-                rule.direction = direction
+            read: { reader, rule throws(ConfigError) in rule.direction = try reader.choice("direction", rule.direction)
             },
             print: { $0.direction == .both ? nil : $0.direction.rawValue },
             summary: "up: only values above the prediction alert; down: only below; both (default)"),
@@ -117,12 +111,7 @@ extension SeriesRule {
             name: "severity",
             read: { reader, rule throws(ConfigError) in
                 guard reader.raw("severity") != nil else { return }
-                let text = try reader.string("severity", "")
-                guard let severity = Severity(rawValue: text) else {
-                    throw ConfigError(
-                        key: reader.key("severity"), problem: "expected warning or critical, got \"\(text)\"")
-                }
-                rule.severity = severity
+                rule.severity = try reader.choice("severity", Severity.critical)
             },
             print: { $0.severity?.rawValue },
             summary: "every alert of these series at this severity (warning or critical), whatever its score"),

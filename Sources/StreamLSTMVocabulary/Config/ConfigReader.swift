@@ -65,12 +65,16 @@ package struct ConfigReader {
         return value
     }
 
-    /// A string that must be one of `choices`.
-    package mutating func choice<T: RawRepresentable>(_ name: String, _ fallback: T) throws(ConfigError) -> T
+    /// A string that must name one of `T`'s cases; a refusal lists them all.
+    package mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, _ fallback: T) throws(ConfigError)
+        -> T
     where T.RawValue == String {
         let text = try string(name, fallback.rawValue)
         guard let value = T(rawValue: text) else {
-            throw ConfigError(key: key(name), problem: "\"\(text)\" is not one of the allowed values")
+            let names = T.allCases.map(\.rawValue)
+            let allowed =
+                names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            throw ConfigError(key: key(name), problem: "expected \(allowed), got \"\(text)\"")
         }
         return value
     }
