@@ -124,8 +124,7 @@ struct CleanShapesTests {
         for t in series.indices {
             if pager.feed(series[t]).paged { pages.append(t) }
             if let page = pages.last, t == page + 12 {
-                _ = pager.predictor.learn(
-                    .normal, from: 1_700_000_000 + 300 * Double(page), to: 1_700_000_000 + 300 * Double(t))
+                _ = pager.predictor.learn(.normal, from: pager.timestamp(of: page), to: pager.timestamp(of: t))
             }
         }
         print("nightly burst, each page marked normal: paged at \(pages)")

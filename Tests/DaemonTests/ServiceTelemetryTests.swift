@@ -33,9 +33,12 @@ struct ServiceTelemetryTests {
             trainer = Trainer(network: predictor.network, maxWindow: PredictorConfig().training.window)
         }
 
+        /// The time stamp the sample of index `sample` is given.
+        func timestamp(of sample: Int) -> Double { 1_700_000_000 + interval * Double(sample) }
+
         /// Steps one value; whether it paged and whether the open alert resolved at it.
         mutating func feed(_ value: Double) -> (paged: Bool, resolved: Bool) {
-            let timestamp = 1_700_000_000 + interval * Double(samples)
+            let timestamp = timestamp(of: samples)
             samples += 1
             let result = try! predictor.step(value: value, timestamp: timestamp, workspace: workspace)
             lastResult = result
