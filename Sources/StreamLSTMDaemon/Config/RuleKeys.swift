@@ -48,7 +48,8 @@ extension SeriesRule {
             summary: "what /series calls the rule (default: rules[i])"),
         RuleKey(
             name: "direction",
-            read: { reader, rule throws(ConfigError) in rule.direction = try reader.choice("direction", rule.direction)
+            read: { reader, rule throws(ConfigError) in
+                rule.direction = try reader.choice("direction", rule.direction)
             },
             print: { $0.direction == .both ? nil : $0.direction.rawValue },
             summary: "up: only values above the prediction alert; down: only below; both (default)"),
@@ -110,6 +111,7 @@ extension SeriesRule {
         RuleKey(
             name: "severity",
             read: { reader, rule throws(ConfigError) in
+                // Absent: alerts take their severity from the score; present, the fallback is never taken.
                 guard reader.raw("severity") != nil else { return }
                 rule.severity = try reader.choice("severity", Severity.critical)
             },
