@@ -31,10 +31,13 @@ package struct MetricsPage {
         MetricsPage(text: try httpGet(http, "/metrics"))
     }
 
-    /// The samples of metric `name` that carry each of `labels` (each written `key="value"`).
+    /// The samples of metric `name` that carry each of `labels` (each written `key="value"`, a whole
+    /// pair: `reason="memory"` is not `reason="memory_limit"`, nor `other_reason="memory"`). The daemon's
+    /// label values hold no `",`, so a pair ends where one follows.
     private func matching(_ name: String, _ labels: [String]) -> [Sample] {
         samples.filter { sample in
-            sample.name == name && labels.allSatisfy { sample.labels.contains($0) }
+            let pairs = "," + sample.labels + ","
+            return sample.name == name && labels.allSatisfy { pairs.contains("," + $0 + ",") }
         }
     }
 

@@ -13,6 +13,7 @@ struct MetricsPageTests {
             streamlstmd_series_bytes 4096.0
             streamlstmd_rejected_total{reason="memory_limit"} 2
             streamlstmd_rejected_total{reason="memory"} 7
+            streamlstmd_rejected_total{other_reason="series_limit"} 11
             streamlstmd_alerts_total{status="firing",severity="warning"} 4
             streamlstmd_alerts_total{status="firing",severity="critical"} 1
             streamlstmd_alerts_total{status="resolved",severity="critical"} 9
@@ -26,6 +27,7 @@ struct MetricsPageTests {
         #expect(Self.page.value("streamlstmd_rejected_total", [#"reason="memory""#]) == 7)
         #expect(Self.page.value("streamlstmd_alerts_total", [#"status="firing""#, #"severity="critical""#]) == 1)
         #expect(Self.page.value("streamlstmd_rejected_total", [#"reason="series_limit""#]) == 0)
+        #expect(Self.page.value("streamlstmd_rejected_total", [#"other_reason="series_limit""#]) == 11)
         #expect(Self.page.value("streamlstmd_serie") == 0)
     }
 
@@ -33,5 +35,6 @@ struct MetricsPageTests {
     func sums() {
         #expect(Self.page.sum("streamlstmd_alerts_total", [#"status="firing""#]) == 5)
         #expect(Self.page.sum("streamlstmd_alerts_total") == 14)
+        #expect(Self.page.sum("streamlstmd_alerts_total", [#"severity="critical""#]) == 10)
     }
 }

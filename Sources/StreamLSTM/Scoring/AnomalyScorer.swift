@@ -380,9 +380,7 @@ public struct AnomalyScorer: Sendable, Hashable {
             // were the errors Gaussian, the lightest tail there is reason to expect: that keeps errors
             // of 4 scales from paging on a series whose errors are as quiet as noise.
             let fitted = config.spikeSensitivity * errorTail.surprise(abs(error))
-            if fitted > 0 {  // most samples: no tail surprise, and no need for the Gaussian bound
-                consider(min(fitted, Self.gaussianSurprise(abs(error))), .spike, trust: trust)
-            }
+            consider(Self.atMostGaussian(fitted, z: abs(error)), .spike, trust: trust)
         }
         var dailyScaled: Double?
         let dailyDeviation = daily.deviation(of: value, at: timestamp)
@@ -396,7 +394,7 @@ public struct AnomalyScorer: Sendable, Hashable {
                 // that noise once a month.
                 let fitted = weight * config.dailySensitivity * dailyTail.surprise(abs(scaled))
                 consider(
-                    fitted > 0 ? min(fitted, Self.gaussianSurprise(abs(scaled))) : 0, .timeOfDay,
+                    Self.atMostGaussian(fitted, z: abs(scaled)), .timeOfDay,
                     trust: Self.confidence(after: dailyScale.count))
                 dailyScaled = scaled
             }
@@ -414,11 +412,10 @@ public struct AnomalyScorer: Sendable, Hashable {
             // every few thousand samples). Elsewhere the fit alone: a series whose values hang together
             // (an anti-correlated one most of all) has a level that moves less than that, and a drift
             // there is news.
+            // (A fitted surprise above 0 means a root mean square above 0: the tail starts at twice it.)
             let fitted = config.driftSensitivity * driftTail.surprise(distance)
-            let scale = driftTail.rootMeanSquare
-            let bounded = fitted > 0 && scale > 0 && unforecastable
-            consider(
-                bounded ? min(fitted, Self.gaussianSurprise(distance / scale)) : fitted, .levelDrift, trust: trust)
+            let z = fitted > 0 && unforecastable ? distance / driftTail.rootMeanSquare : nil
+            consider(Self.atMostGaussian(fitted, z: z), .levelDrift, trust: trust)
         }
         stuck.observe(value, learns: learns)
         consider(config.stuckSensitivity * stuck.surprise, .stuck, trust: trust)
@@ -428,11 +425,8 @@ public struct AnomalyScorer: Sendable, Hashable {
             // large as the values' spread) sets a new extreme every so often by chance: a few times in
             // 10,000 samples. Its value out of range is only a large error, and no more surprising than
             // the spike test's Gaussian bound says.
-            if let error, unforecastable {
-                consider(min(rangeSurprise, Self.gaussianSurprise(abs(error))), .outOfRange, trust: trust)
-            } else {
-                consider(rangeSurprise, .outOfRange, trust: trust)
-            }
+            let z = unforecastable ? error.map { abs($0) } : nil
+            consider(Self.atMostGaussian(rangeSurprise, z: z), .outOfRange, trust: trust)
         }
         // The past week's range speaks long before the whole range does (300 samples are 12.5 days of an
         // hourly series), and after an incident: it keeps incidents apart and forgets.
@@ -532,6 +526,14 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// `−log10 P(|Z| ≥ z)` for a standard normal Z: the surprise of `z` were the statistic Gaussian.
     static func gaussianSurprise(_ z: Double) -> Double {
         -Double.log10(max(Double.erfc(z / Double.sqrt(2)), 1e-300))
+    }
+
+    /// A test's `fitted` surprise, but never more than `z` would be were the statistic Gaussian, the
+    /// lightest tail there is reason to expect (nil: no bound for this test here). Most samples have no
+    /// tail surprise, and are spared the `erfc`.
+    static func atMostGaussian(_ fitted: Double, z: Double?) -> Double {
+        guard let z, fitted > 0 else { return fitted }
+        return min(fitted, gaussianSurprise(z))
     }
 
     /// How much the time-of-day test may say: all when the usual value at
