@@ -1,10 +1,10 @@
 import Foundation
-import StreamLSTM
 import StreamLSTMTesting
 import StreamLSTMVocabulary
 import Testing
 import ZeroMQ
 
+@testable import StreamLSTM
 @testable import StreamLSTMDaemon
 @testable import StreamLSTMTools
 
@@ -136,6 +136,21 @@ struct CheckpointTests {
             #expect(predictor.modelVersion > 1)
             #expect(predictor.scorer.recent == RecentRange())
             #expect(predictor.config.scorer.recentRangeMargin == ScorerConfig().recentRangeMargin)
+        }
+    }
+
+    @Test("A checkpoint of record version 6 (no clipped spread) restores every series, the spread from the variance")
+    func versionSix() throws {
+        // Written by the daemon of the previous release (record version 6) on two series of 400 samples
+        // 60 s apart, published at 200 samples/s, default settings: `fixture.sine` = 50 + 10 sin(2πt/60)
+        // and `fixture.ramp` = 10 + t/20. Read with version 7's layout, every entry would be short by the
+        // clipped spread, and damaged.
+        for snapshot in try Self.earlierRelease("checkpoint-record-v6.ckpt") {
+            let scorer = snapshot.predictor.scorer
+            #expect(scorer.recent != RecentRange(), "version 6 kept the recent range")
+            #expect(scorer.drift.longVariance > 0)
+            #expect(scorer.valueScale.meanSquare == scorer.drift.longVariance)
+            #expect(scorer.valueScale.count == scorer.drift.count - 1)
         }
     }
 

@@ -114,6 +114,31 @@ struct CleanShapesTests {
         #expect(pages.count <= Self.length / Self.day, "paged at \(Self.describe(pages))")
     }
 
+    @Test("A one-sample spike every night, up to 35 minutes off its usual time, pages on its first days at most")
+    func nightlySpikeOffItsTime() {
+        // As NAB's `ec2_cpu_utilization_24ae8d`: a level of 0.13 and one sample at 1.5 every day, 3 hours to
+        // 3 hours 35 minutes after the time of the series' first sample. Weighed against the values' unclipped
+        // spread (the spikes' own), the time-of-day test took the series for a clean daily cycle and paged
+        // on nights 2 to 7; it no longer speaks.
+        var rng = SplitMix64(seed: 66)
+        var jitter = SplitMix64(seed: 67)
+        var spikeAt = 0
+        let series = (0..<Self.length).map { t -> Double in
+            if t % Self.day == 0 { spikeAt = 36 + Int(jitter.next() % 8) }
+            return t % Self.day == spikeAt ? 1.5 : 0.13 + 0.005 * rng.gaussian()
+        }
+        let pages = Self.pages(of: series)
+        print("nightly spike off its time: paged at \(Self.describe(pages))")
+        #expect(!pages.contains { $0.reason == .timeOfDay }, "paged at \(Self.describe(pages))")
+        // The spike test pages on the first 4 nights, until its tail has learned the spikes, and the errors'
+        // average twice in the last week.
+        let afterThirdDay = pages.filter { $0.sample >= 3 * Self.day }
+        withKnownIssue("the spike test pages on the 4th night, the errors' average on 2 more", isIntermittent: true) {
+            #expect(afterThirdDay.isEmpty, "paged after its third day at \(Self.describe(afterThirdDay))")
+        }
+        #expect(pages.count <= 6, "paged at \(Self.describe(pages))")
+    }
+
     @Test("A nightly burst its user marks normal at every page stops paging")
     func nightlyBurstMarkedNormal() {
         // The user of `replay --simulated-user`: each page marked normal 12 samples after it, over the

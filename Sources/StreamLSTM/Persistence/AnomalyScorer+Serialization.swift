@@ -39,16 +39,12 @@ extension AnomalyScorer {
         w.write(UInt64(incident.calm))
         for values in [gains.gains, gains.forgiven, gains.forgivenScale] { w.write((0..<8).map { values[$0] }) }
         recent.encode(into: &w)
+        w.write(UInt64(valueScale.count))
+        w.write(valueScale.meanSquare)
     }
 
-    /// `countsAsFloats`: a version 2 record, whose daily counts were floats; `withIncident`: a record
-    /// of version 4 or later, which keeps the incident's progress (before, a series was in none);
-    /// `withGains`: of version 5 or later, which keeps the verdicts' gains (before, there were none);
-    /// `withRecentRange`: of version 6 or later, which keeps the recent range (before, it starts empty).
-    init(
-        config: ScorerConfig, decoding r: inout ByteReader, countsAsFloats: Bool = false, withIncident: Bool = true,
-        withGains: Bool = true, withRecentRange: Bool = true
-    ) throws(SerializationError) {
+    /// The scorer of a record laid out as `layout` says (a version 2 record's daily counts were floats).
+    init(config: ScorerConfig, decoding r: inout ByteReader, layout: RecordLayout) throws(SerializationError) {
         let count = try r.readInt()
         let errorScale = RunningScale(
             timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
@@ -65,7 +61,7 @@ extension AnomalyScorer {
             timeConstant: config.distributionTimeConstant, shapePrior: Self.errorTailShapePrior, decoding: &r)
         let means = try r.readFloats()
         let counts =
-            countsAsFloats
+            !layout.halves
             ? try r.readFloats().map { $0.isFinite ? UInt16(clamping: Int(min(max($0, 0), 65_535))) : 0 }
             : try r.readUInt16s()
         guard means.count == DailyProfile.bins, counts.count == DailyProfile.bins else {
@@ -93,9 +89,9 @@ extension AnomalyScorer {
         let timestamp = try r.readDouble()
         let calm = Int(try r.read(Int64.self))
         let incident =
-            withIncident ? IncidentProgress(samples: try r.readInt(), calm: try r.readInt()) : IncidentProgress()
+            layout.incident ? IncidentProgress(samples: try r.readInt(), calm: try r.readInt()) : IncidentProgress()
         var gains = SensitivityGains()
-        if withGains {
+        if layout.gains {
             let values = [try r.readFloats(), try r.readFloats(), try r.readFloats()]
             guard values.allSatisfy({ $0.count == 8 }),
                 let stored = SensitivityGains(
@@ -103,10 +99,17 @@ extension AnomalyScorer {
             else { throw .invalid("sensitivity gains \(values) are not 3 x 8 values within their ranges") }
             gains = stored
         }
-        let recent = withRecentRange ? try RecentRange(decoding: &r) : RecentRange()
+        let recent = layout.recentRange ? try RecentRange(decoding: &r) : RecentRange()
+        // An older record kept the values' unclipped variance only: the clipped spread starts there (the
+        // two differ by what outliers add).
+        let valueScale =
+            layout.valueScale
+            ? RunningScale(timeConstant: Self.scaleTimeConstant, count: try r.readInt(), meanSquare: try r.readDouble())
+            : RunningScale(
+                timeConstant: Self.scaleTimeConstant, count: max(drift.count - 1, 0), meanSquare: drift.longVariance)
         let statistics = [
             errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
-            drift.longVariance, stuck.startRate,
+            drift.longVariance, stuck.startRate, valueScale.meanSquare,
         ]
         guard statistics.allSatisfy({ $0 >= 0 && $0.isFinite }), calm >= 0 else {
             throw .invalid("negative or non-finite score statistics")
@@ -114,7 +117,7 @@ extension AnomalyScorer {
         self.init(
             config: config, count: count, errorScale: errorScale, likelihood: likelihood, errorTail: errorTail,
             daily: daily, dailyScale: dailyScale, dailyTail: dailyTail, drift: drift, driftTail: driftTail,
-            stuck: stuck, minimum: minimum, maximum: maximum,
+            valueScale: valueScale, stuck: stuck, minimum: minimum, maximum: maximum,
             lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm, incident: incident)
         self.gains = gains
         self.recent = recent

@@ -4,9 +4,10 @@
 ///
 /// All little-endian; the CRC covers everything before it. Floats are stored
 /// as bit patterns, so a round trip is bit-exact and a restored predictor
-/// continues exactly as the original would have. Version 6 adds the recent
-/// range (its margin and its days; older records start it empty, with the
-/// test off when read without a configuration). Version 5 adds the
+/// continues exactly as the original would have. Version 7 adds the values'
+/// clipped spread (older records start it at the unclipped one). Version 6
+/// adds the recent range (its margin and its days; older records start it
+/// empty, with the test off when read without a configuration). Version 5 adds the
 /// sensitivity gains that users' verdicts set (read as neutral from older
 /// records). Version 4 adds the scorer's
 /// incident (its progress and `incidentWorth`); version 3 keeps weights and
@@ -17,15 +18,7 @@
 /// state, in the order of `encodeState`.
 extension Predictor {
     static let recordMagic: [UInt8] = Array("SLSM".utf8)
-    public static let recordVersion: UInt16 = 6
-    /// The last version without the recent range.
-    static let withoutRecentRangeVersion: UInt16 = 5
-    /// The last version without the verdicts' sensitivity gains.
-    static let withoutGainsVersion: UInt16 = 4
-    /// The last version without the scorer's incident.
-    static let withoutIncidentVersion: UInt16 = 3
-    /// The last version that stored 32-bit weights and moments.
-    static let fullPrecisionVersion: UInt16 = 2
+    public static let recordVersion = RecordLayout.newest
     static let headerSize = 12
 
     /// The whole per-series state as a versioned, checksummed record.
@@ -64,7 +57,7 @@ extension Predictor {
         guard bytes.count >= 4, Array(bytes[start..<(start + 4)]) == Self.recordMagic else { throw .badMagic }
         var header = ByteReader(bytes[(start + 4)...])
         let version = try header.read(UInt16.self)
-        guard (Self.fullPrecisionVersion...Self.recordVersion).contains(version) else {
+        guard (RecordLayout.oldest...RecordLayout.newest).contains(version) else {
             throw .unsupportedVersion(version)
         }
         _ = try header.read(UInt16.self)
@@ -81,16 +74,12 @@ extension Predictor {
         }
 
         var reader = ByteReader(bytes[(start + Self.headerSize)..<(end - 4)])
-        let recorded = try Self.decodeConfig(
-            from: &reader, withIncident: version > Self.withoutIncidentVersion,
-            withRecentRange: version > Self.withoutRecentRangeVersion)
+        let layout = RecordLayout(version: version)
+        let recorded = try Self.decodeConfig(from: &reader, layout: layout)
         if let problem = recorded.problem { throw .invalid(problem) }
         if let current, let difference = Self.shapeDifference(recorded, current) { throw .incompatible(difference) }
         self.init(restoring: current ?? recorded)
-        try decodeState(
-            from: &reader, halves: version > Self.fullPrecisionVersion,
-            withIncident: version > Self.withoutIncidentVersion, withGains: version > Self.withoutGainsVersion,
-            withRecentRange: version > Self.withoutRecentRangeVersion)
+        try decodeState(from: &reader, layout: layout)
         guard reader.remaining == 0 else { throw .invalid("\(reader.remaining) unread payload bytes") }
     }
 
@@ -135,9 +124,7 @@ extension Predictor {
         w.write(stateSnapshots)
     }
 
-    private func decodeState(
-        from r: inout ByteReader, halves: Bool, withIncident: Bool, withGains: Bool, withRecentRange: Bool
-    ) throws(SerializationError) {
+    private func decodeState(from r: inout ByteReader, layout: RecordLayout) throws(SerializationError) {
         sampleCount = try r.readInt()
         modelVersion = try r.readInt()
         lastJobAt = try r.readInt()
@@ -148,10 +135,8 @@ extension Predictor {
         normalizer = Normalizer(
             config: config.normalizer, mean: try r.readDouble(), variance: try r.readDouble(),
             count: try r.readInt(), outlierRun: Int(try r.read(Int64.self)))
-        scorer = try AnomalyScorer(
-            config: config.scorer, decoding: &r, countsAsFloats: !halves, withIncident: withIncident,
-            withGains: withGains, withRecentRange: withRecentRange)
-        if halves {
+        scorer = try AnomalyScorer(config: config.scorer, decoding: &r, layout: layout)
+        if layout.halves {
             weights = try r.readHalves()
             previousWeights = try r.readHalves()
             let first = try r.readHalves()
@@ -246,7 +231,7 @@ extension Predictor {
     }
 
     private static func decodeConfig(
-        from r: inout ByteReader, withIncident: Bool, withRecentRange: Bool
+        from r: inout ByteReader, layout: RecordLayout
     ) throws(SerializationError) -> PredictorConfig {
         var c = PredictorConfig()
         c.model.cell = try cellKind(try r.read(UInt8.self))
@@ -264,8 +249,8 @@ extension Predictor {
         c.scorer.warmUp = Int(try r.read(UInt32.self))
         for field in scorerDoubles { c.scorer[keyPath: field] = try r.readDouble() }
         c.scorer.refractory = Int(try r.read(UInt32.self))
-        c.scorer.incidentWorth = withIncident ? Int(try r.read(UInt32.self)) : 0
-        c.scorer.recentRangeMargin = withRecentRange ? try r.readDouble() : -1
+        c.scorer.incidentWorth = layout.incident ? Int(try r.read(UInt32.self)) : 0
+        c.scorer.recentRangeMargin = layout.recentRange ? try r.readDouble() : -1
         c.training.every = Int(try r.read(UInt32.self))
         c.training.window = Int(try r.read(UInt32.self))
         for field in trainingDoubles { c.training[keyPath: field] = try r.readDouble() }
