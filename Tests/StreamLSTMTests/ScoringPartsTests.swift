@@ -191,6 +191,33 @@ struct ScoringPartsTests {
         #expect(try #require(strongest[10]) >= alertLevel, "\(strongest)")
     }
 
+    @Test("A mostly-zero series' blips of one quantum page on the first few at most")
+    func blipsOfAMostlyZeroSeries() {
+        // As smd_asd's `machine-2-1_dim13`: minute samples at 0, one value of 18 quanta at sample 700, and
+        // from there a blip of one quantum every 60 to 140 samples, forecast at 0. A blip is 5.6 of the
+        // errors' scales (floored at 1% of the range). The spike test's tail began on the zeros, with a
+        // near-zero scale, and clipped at 20 of that scale it took each blip as barely above its
+        // threshold: 26 blips paged. Clipped no lower than 6 scales, it learns them from the first.
+        let quantum = 0.013699
+        var gaps = SplitMix64(seed: 83)
+        var nextBlip = 800
+        var scorer = AnomalyScorer()
+        var blips = 0
+        var paged: [Int] = []
+        for t in 0..<20_000 {
+            var value = t == 700 ? 18 * quantum : 0
+            if t == nextBlip {
+                value = quantum
+                blips += 1
+                nextBlip += 60 + Int(gaps.next() % 81)
+            }
+            let verdict = scorer.score(value: value, predicted: 0, timestamp: 1_700_000_000 + 60 * Double(t))
+            if t > 700 && verdict.score >= Self.threshold { paged.append(t) }
+        }
+        print("\(blips) blips of one quantum on a mostly-zero series: paged at \(paged)")
+        #expect(paged.count <= 3, "\(paged)")
+    }
+
     @Test("A flat series' nightly spike, a few minutes off its usual time, is not unusual for the hour")
     func nightlySpikeOffItsTime() {
         // As NAB's ec2_cpu_utilization_24ae8d: a level of 0.13 (noise 0.005) on 5-minute samples, and every

@@ -256,6 +256,13 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// cycle in its second day, and lost NAB points. Chosen on NAB's development split and smd_asd
     /// together (80-160 a plateau on both; see the README).
     static let errorTailShapePrior = 80.0
+    /// Error sizes up to this many scales are never clipped when the spike test's tail takes them: the
+    /// errors' own running scale clips only beyond 6 of itself. (A fit that began on a flat stretch clipped
+    /// at 20 of its own near-zero tail scales, so a mostly-zero series' every blip of one quantum, 5.6
+    /// scales, stayed a one-in-10^7 error for dozens of blips: `smd_asd`'s `machine-2-1_dim13` paged 29
+    /// times for nothing, 14 with the floor.) Chosen on NAB's development split and smd_asd together:
+    /// 3-12 a plateau on both (README).
+    static let errorTailClipFloor = 6.0
     /// Surprise of a value just out of range; it grows with the distance, up to 40.
     static let outOfRangeSurprise = 10.0
     /// A forecast whose errors are at least this fraction of the values' long-run spread does no better
@@ -276,7 +283,9 @@ public struct AnomalyScorer: Sendable, Hashable {
         self.config = config
         errorScale = RunningScale(timeConstant: Self.scaleTimeConstant)
         likelihood = ErrorLikelihood(config: config)
-        errorTail = TailEstimator(timeConstant: config.distributionTimeConstant, shapePrior: Self.errorTailShapePrior)
+        errorTail = TailEstimator(
+            timeConstant: config.distributionTimeConstant, shapePrior: Self.errorTailShapePrior,
+            clipFloor: Self.errorTailClipFloor)
         daily = DailyProfile()
         dailyScale = RunningScale(timeConstant: Self.scaleTimeConstant)
         dailyTail = TailEstimator(timeConstant: config.distributionTimeConstant)
