@@ -58,8 +58,7 @@ extension AnomalyScorer {
         let fit = GaussianFit(mean: try r.readDouble(), variance: try r.readDouble(), fitted: try r.readInt())
         let likelihood = ErrorLikelihood(config: config, count: likelihoodCount, recentRaw: recentRaw, fit: fit)
         let errorTail = try TailEstimator(
-            timeConstant: config.distributionTimeConstant, shapePrior: Self.errorTailShapePrior,
-            clipFloor: Self.errorTailClipFloor, decoding: &r)
+            timeConstant: config.distributionTimeConstant, shapePrior: Self.errorTailShapePrior, decoding: &r)
         let means = try r.readFloats()
         let counts =
             !layout.halves
@@ -168,13 +167,11 @@ extension TailEstimator {
         for value in [meanSquare, tailRate, tailWeight, excessMean, excessSquare] { w.write(value) }
     }
 
-    init(
-        timeConstant: Double, shapePrior: Double = 0, clipFloor: Double = 0, decoding r: inout ByteReader
-    ) throws(SerializationError) {
+    init(timeConstant: Double, shapePrior: Double = 0, decoding r: inout ByteReader) throws(SerializationError) {
         self.init(
             timeConstant: timeConstant, count: try r.readInt(), meanSquare: try r.readDouble(),
             tailRate: try r.readDouble(), tailWeight: try r.readDouble(), excessMean: try r.readDouble(),
-            excessSquare: try r.readDouble(), shapePrior: shapePrior, clipFloor: clipFloor)
+            excessSquare: try r.readDouble(), shapePrior: shapePrior)
         guard [meanSquare, tailRate, tailWeight, excessSquare].allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw .invalid("negative or non-finite tail statistics")
         }

@@ -283,9 +283,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         self.config = config
         errorScale = RunningScale(timeConstant: Self.scaleTimeConstant)
         likelihood = ErrorLikelihood(config: config)
-        errorTail = TailEstimator(
-            timeConstant: config.distributionTimeConstant, shapePrior: Self.errorTailShapePrior,
-            clipFloor: Self.errorTailClipFloor)
+        errorTail = TailEstimator(timeConstant: config.distributionTimeConstant, shapePrior: Self.errorTailShapePrior)
         daily = DailyProfile()
         dailyScale = RunningScale(timeConstant: Self.scaleTimeConstant)
         dailyTail = TailEstimator(timeConstant: config.distributionTimeConstant)

@@ -15,18 +15,17 @@ import RealModule
 /// method of moments reads an incident's handful of huge values as a heavy
 /// tail (ξ at its cap), and that tail then hides the next incident. A
 /// penalised fit of the Pareto shape pulls ξ towards 0 in the same way.
-/// Updates are clipped 20 σ beyond `u`, but never below `clipFloor`: one
-/// wild value moves the fit by a bounded amount, and a fit that began on a
-/// flat stretch (σ and `u` near 0) still learns the values that come after
-/// it, where a clip at 20 of its σ took each as barely above its threshold.
+/// Updates are clipped 20 σ beyond `u`, but never below the caller's
+/// `clipFloor`: one wild value moves the fit by a bounded amount, and a fit
+/// that began on a flat stretch (σ and `u` near 0) still learns the values
+/// that come after it, where a clip at 20 of its σ took each as barely
+/// above its threshold.
 public struct TailEstimator: Sendable, Hashable {
     /// Memory of the averages, in samples.
     public let timeConstant: Double
     /// Tail samples' worth of evidence for an exponential tail (ξ = 0) that the fitted shape must outweigh;
     /// 0 takes the fitted shape as it is.
     public let shapePrior: Double
-    /// Values up to this are never clipped when the fit takes them (0: the clip is 20 σ beyond `u` alone).
-    public let clipFloor: Double
     public private(set) var count: Int = 0
     var meanSquare: Double = 0
     /// Fraction of samples above `u`.
@@ -45,19 +44,17 @@ public struct TailEstimator: Sendable, Hashable {
     static let shapeRange = 0.0...0.45
     static let updateClipInScales = 20.0
 
-    public init(timeConstant: Double, shapePrior: Double = 0, clipFloor: Double = 0) {
+    public init(timeConstant: Double, shapePrior: Double = 0) {
         self.timeConstant = timeConstant
         self.shapePrior = shapePrior
-        self.clipFloor = clipFloor
     }
 
     init(
         timeConstant: Double, count: Int, meanSquare: Double, tailRate: Double, tailWeight: Double,
-        excessMean: Double, excessSquare: Double, shapePrior: Double = 0, clipFloor: Double = 0
+        excessMean: Double, excessSquare: Double, shapePrior: Double = 0
     ) {
         self.timeConstant = timeConstant
         self.shapePrior = shapePrior
-        self.clipFloor = clipFloor
         self.count = count
         self.meanSquare = meanSquare
         self.tailRate = tailRate
@@ -97,8 +94,8 @@ public struct TailEstimator: Sendable, Hashable {
         return -(Double.log10(max(tailRate, 1e-6)) + logSurvival / Double.log(10))
     }
 
-    /// Takes a value into the fit.
-    public mutating func observe(_ x: Double) {
+    /// Takes a value into the fit; values up to `clipFloor` are never clipped.
+    public mutating func observe(_ x: Double, clipFloor: Double = 0) {
         let u = threshold
         let clipped =
             count >= Self.reportsAfter ? min(x, max(u + Self.updateClipInScales * tail.scale, clipFloor)) : x
