@@ -1,6 +1,6 @@
-/// What a predictor record of one format version holds: each version after 2 added a piece of state,
-/// and a record of an earlier version is read without it (the piece starts as the earlier release had
-/// it, or as close to that as the record allows).
+/// What a predictor record of one format version holds: version 3 narrowed the weights and moments to
+/// 16 bits, and each later version added a piece of state, which a record of an earlier version is read
+/// without (the piece starts as the earlier release had it, or as close to that as the record allows).
 struct RecordLayout: Sendable, Hashable {
     /// The oldest version still read: 32-bit weights and moments, which are narrowed on reading.
     static let oldest: UInt16 = 2

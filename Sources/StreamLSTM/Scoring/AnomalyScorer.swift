@@ -213,7 +213,9 @@ public struct AnomalyScorer: Sendable, Hashable {
     var drift: LevelDrift
     var driftTail: TailEstimator
     /// The values' typical distance from their long-run level, each distance clipped as the daily
-    /// deviations' are (at 6 scales): the spread the time-of-day test's deviations are weighed against.
+    /// deviations' are (at 6 scales, never below 1% of the range): the spread the time-of-day test's
+    /// deviations are weighed against. It learns every sample the level does (none is withheld in an
+    /// incident, and a verdict does not take it back), as the long-run level and deviation it replaced.
     var valueScale: RunningScale
     var stuck: StuckValue
     public internal(set) var minimum: Double = .infinity
@@ -399,7 +401,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         if let deviation = dailyDeviation {
             if let scaled = dailyScale.scaled(deviation, floor: floor) {
                 // Its fits start a day late, so they are trusted after their own samples.
-                let weight = dailyWeight(deviationScale: dailyScale.scale(floor: floor))
+                let weight = dailyWeight(deviationScale: dailyScale.scale(floor: floor), floor: floor)
                 // Bounded as the spike test is: a deviation from the usual value at this hour is no more
                 // surprising than it would be were those deviations Gaussian. The sensitivity sharpens a
                 // fitted tail, and a clean daily cycle (its deviations are its noise) paged on nothing but
@@ -465,7 +467,7 @@ public struct AnomalyScorer: Sendable, Hashable {
                 withhold(learned)
             }
             daily.observe(value, at: timestamp, previous: lastTimestamp)
-            if drift.count > 0 { valueScale.observe(value - drift.longMean) }
+            if drift.count > 0 { valueScale.observe(value - drift.longMean, floor: floor) }
             drift.observe(value)
             if config.recentRangeMargin >= 0 { recent.observe(value, at: timestamp, burst: incident.isUnderWay) }
             minimum = min(minimum, value)
@@ -554,15 +556,15 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// are at most 0.4 of the values' spread about their long-run level),
     /// nothing when it explains little (0.7 or more): a series without a daily
     /// cycle has no usual value for the hour, and every burst would look out of
-    /// place. Both spreads clip a distance at 6 scales, so spikes weigh alike in
-    /// them. (Against the unclipped standard deviation, a flat series with a
+    /// place. Both spreads clip a distance at 6 scales and are never below
+    /// `floor` (1% of the range), so spikes weigh alike in them. (Against the unclipped standard deviation, a flat series with a
     /// spike every night had its spikes in the spread and not in the
     /// deviations, looked like a clean daily cycle, and paged on every night's
     /// spike that came a few minutes off its usual time: 11 of NAB's 37 false
     /// pages, in `ec2_cpu_utilization_24ae8d` alone.)
-    private func dailyWeight(deviationScale: Double) -> Double {
-        guard drift.longStandardDeviation != nil, valueScale.count >= RunningScale.reportsAfter else { return 0 }
-        return min(max((0.7 - deviationScale / valueScale.scale()) / 0.3, 0), 1)
+    private func dailyWeight(deviationScale: Double, floor: Double) -> Double {
+        guard drift.count >= LevelDrift.reportsAfter else { return 0 }
+        return min(max((0.7 - deviationScale / valueScale.scale(floor: floor)) / 0.3, 0), 1)
     }
 
     /// Whether the forecast's errors (their scale) are as large as the values' own spread, so that the
