@@ -149,8 +149,8 @@ struct CheckpointTests {
             let scorer = snapshot.predictor.scorer
             #expect(scorer.recent != RecentRange(), "version 6 kept the recent range")
             #expect(scorer.drift.longVariance > 0)
-            #expect(scorer.valueScale.meanSquare == scorer.drift.longVariance)
-            #expect(scorer.valueScale.count == scorer.drift.count - 1)
+            #expect(scorer.drift.clippedSpread.meanSquare == scorer.drift.longVariance)
+            #expect(scorer.drift.clippedSpread.count == scorer.drift.count - 1)
         }
     }
 

@@ -204,7 +204,7 @@ struct ScoringPartsTests {
             let value = t < 1000 ? 10 : 10 + 5 * Double.sin(2 * Double.pi * Double(t - 1000) / Double(day))
             _ = scorer.score(value: value, predicted: value, timestamp: 1_700_000_000 + 300 * Double(t))
         }
-        let spread = scorer.valueScale.scale()
+        let spread = scorer.drift.clippedSpread.scale()
         let unclipped = try #require(scorer.drift.longStandardDeviation)
         print("a day into the cycle: the values' clipped spread \(spread), their standard deviation \(unclipped)")
         #expect(spread > 0.5 * unclipped, "\(spread) against \(unclipped)")

@@ -39,8 +39,8 @@ extension AnomalyScorer {
         w.write(UInt64(incident.calm))
         for values in [gains.gains, gains.forgiven, gains.forgivenScale] { w.write((0..<8).map { values[$0] }) }
         recent.encode(into: &w)
-        w.write(UInt64(valueScale.count))
-        w.write(valueScale.meanSquare)
+        w.write(UInt64(drift.clippedSpread.count))
+        w.write(drift.clippedSpread.meanSquare)
     }
 
     /// The scorer of a record laid out as `layout` says (a version 2 record's daily counts were floats).
@@ -74,9 +74,10 @@ extension AnomalyScorer {
             timeConstant: Self.scaleTimeConstant, count: try r.readInt(),
             meanSquare: try r.readDouble())
         let dailyTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
-        let drift = LevelDrift(
+        // The clipped spread comes last in the record (version 7 added it); it is set there.
+        var drift = LevelDrift(
             count: try r.readInt(), recentMean: try r.readDouble(), longMean: try r.readDouble(),
-            longVariance: try r.readDouble())
+            longVariance: try r.readDouble(), clippedSpread: RunningScale(timeConstant: LevelDrift.longTimeConstant))
         let driftTail = try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r)
         let stuck = StuckValue(
             run: try r.readInt(), count: try r.readInt(), previous: try r.readDouble(),
@@ -102,14 +103,16 @@ extension AnomalyScorer {
         let recent = layout.recentRange ? try RecentRange(decoding: &r) : RecentRange()
         // An older record kept the values' unclipped variance only: the clipped spread starts there (the
         // two differ by what outliers add).
-        let valueScale =
-            layout.valueScale
-            ? RunningScale(timeConstant: Self.scaleTimeConstant, count: try r.readInt(), meanSquare: try r.readDouble())
+        drift.clippedSpread =
+            layout.clippedSpread
+            ? RunningScale(
+                timeConstant: LevelDrift.longTimeConstant, count: try r.readInt(), meanSquare: try r.readDouble())
             : RunningScale(
-                timeConstant: Self.scaleTimeConstant, count: max(drift.count - 1, 0), meanSquare: drift.longVariance)
+                timeConstant: LevelDrift.longTimeConstant, count: max(drift.count - 1, 0),
+                meanSquare: drift.longVariance)
         let statistics = [
             errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
-            drift.longVariance, stuck.startRate, valueScale.meanSquare,
+            drift.longVariance, stuck.startRate, drift.clippedSpread.meanSquare,
         ]
         guard statistics.allSatisfy({ $0 >= 0 && $0.isFinite }), calm >= 0 else {
             throw .invalid("negative or non-finite score statistics")
@@ -117,7 +120,7 @@ extension AnomalyScorer {
         self.init(
             config: config, count: count, errorScale: errorScale, likelihood: likelihood, errorTail: errorTail,
             daily: daily, dailyScale: dailyScale, dailyTail: dailyTail, drift: drift, driftTail: driftTail,
-            valueScale: valueScale, stuck: stuck, minimum: minimum, maximum: maximum,
+            stuck: stuck, minimum: minimum, maximum: maximum,
             lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm, incident: incident)
         self.gains = gains
         self.recent = recent

@@ -18,7 +18,7 @@ struct RecordLayout: Sendable, Hashable {
     var gains: Bool { version >= 5 }
     /// The recent range and its margin (version 6 on); before, the range starts empty.
     var recentRange: Bool { version >= 6 }
-    /// The values' clipped spread, which weighs the time-of-day test (version 7 on); before, it starts
-    /// at the level drift's unclipped one.
-    var valueScale: Bool { version >= 7 }
+    /// The level's clipped spread, which weighs the time-of-day test (version 7 on); before, it starts
+    /// at the unclipped one.
+    var clippedSpread: Bool { version >= 7 }
 }

@@ -212,11 +212,6 @@ public struct AnomalyScorer: Sendable, Hashable {
     var dailyTail: TailEstimator
     var drift: LevelDrift
     var driftTail: TailEstimator
-    /// The values' typical distance from their long-run level, each distance clipped as the daily
-    /// deviations' are (at 6 scales, never below 1% of the range): the spread the time-of-day test's
-    /// deviations are weighed against. It learns every sample the level does (none is withheld in an
-    /// incident, and a verdict does not take it back), as the long-run level and deviation it replaced.
-    var valueScale: RunningScale
     var stuck: StuckValue
     public internal(set) var minimum: Double = .infinity
     public internal(set) var maximum: Double = -.infinity
@@ -291,7 +286,6 @@ public struct AnomalyScorer: Sendable, Hashable {
         dailyTail = TailEstimator(timeConstant: config.distributionTimeConstant)
         drift = LevelDrift()
         driftTail = TailEstimator(timeConstant: config.distributionTimeConstant)
-        valueScale = RunningScale(timeConstant: Self.scaleTimeConstant)
         stuck = StuckValue()
     }
 
@@ -299,8 +293,8 @@ public struct AnomalyScorer: Sendable, Hashable {
     init(
         config: ScorerConfig, count: Int, errorScale: RunningScale, likelihood: ErrorLikelihood,
         errorTail: TailEstimator, daily: DailyProfile, dailyScale: RunningScale, dailyTail: TailEstimator,
-        drift: LevelDrift, driftTail: TailEstimator, valueScale: RunningScale, stuck: StuckValue,
-        minimum: Double, maximum: Double, lastTimestamp: Double?, calmSamples: Int, incident: IncidentProgress
+        drift: LevelDrift, driftTail: TailEstimator, stuck: StuckValue, minimum: Double, maximum: Double,
+        lastTimestamp: Double?, calmSamples: Int, incident: IncidentProgress
     ) {
         self.config = config
         self.count = count
@@ -312,7 +306,6 @@ public struct AnomalyScorer: Sendable, Hashable {
         self.dailyTail = dailyTail
         self.drift = drift
         self.driftTail = driftTail
-        self.valueScale = valueScale
         self.stuck = stuck
         self.minimum = minimum
         self.maximum = maximum
@@ -467,8 +460,7 @@ public struct AnomalyScorer: Sendable, Hashable {
                 withhold(learned)
             }
             daily.observe(value, at: timestamp, previous: lastTimestamp)
-            if drift.count > 0 { valueScale.observe(value - drift.longMean, floor: floor) }
-            drift.observe(value)
+            drift.observe(value, floor: floor)
             if config.recentRangeMargin >= 0 { recent.observe(value, at: timestamp, burst: incident.isUnderWay) }
             minimum = min(minimum, value)
             maximum = max(maximum, value)
@@ -557,14 +549,17 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// nothing when it explains little (0.7 or more): a series without a daily
     /// cycle has no usual value for the hour, and every burst would look out of
     /// place. Both spreads clip a distance at 6 scales and are never below
-    /// `floor` (1% of the range), so spikes weigh alike in them. (Against the unclipped standard deviation, a flat series with a
-    /// spike every night had its spikes in the spread and not in the
-    /// deviations, looked like a clean daily cycle, and paged on every night's
-    /// spike that came a few minutes off its usual time: 11 of NAB's 37 false
-    /// pages, in `ec2_cpu_utilization_24ae8d` alone.)
+    /// `floor` (1% of the range), so spikes weigh alike in them. (Against the
+    /// unclipped standard deviation, a flat series with a spike every night
+    /// had its spikes in the spread and not in the deviations, looked like a
+    /// clean daily cycle, and paged on every night's spike that came a few
+    /// minutes off its usual time: 11 of NAB's 37 false pages, in
+    /// `ec2_cpu_utilization_24ae8d` alone.) The spread learns every sample the
+    /// level does: none is withheld in an incident, and a verdict does not take
+    /// it back.
     private func dailyWeight(deviationScale: Double, floor: Double) -> Double {
-        guard drift.count >= LevelDrift.reportsAfter else { return 0 }
-        return min(max((0.7 - deviationScale / valueScale.scale(floor: floor)) / 0.3, 0), 1)
+        guard let spread = drift.clippedStandardDeviation(floor: floor) else { return 0 }
+        return min(max((0.7 - deviationScale / spread) / 0.3, 0), 1)
     }
 
     /// Whether the forecast's errors (their scale) are as large as the values' own spread, so that the

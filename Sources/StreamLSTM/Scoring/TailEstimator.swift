@@ -63,10 +63,10 @@ public struct TailEstimator: Sendable, Hashable {
         self.excessSquare = excessSquare
     }
 
-    private var threshold: Double { Self.thresholdInRMS * meanSquare.squareRoot() }
-
     /// The root mean square of the values observed so far (clipped as the fit takes them).
     var rootMeanSquare: Double { meanSquare.squareRoot() }
+
+    private var threshold: Double { Self.thresholdInRMS * rootMeanSquare }
 
     /// Shape ξ and scale σ of the excesses over the threshold.
     private var tail: (shape: Double, scale: Double) {
