@@ -122,7 +122,7 @@ extension AnomalyScorer {
     mutating func absorb(_ sample: WithheldSample) {
         if let residual = sample.residual { errorScale.observe(residual, floor: sample.floor) }
         if !sample.shortMean.isNaN { likelihood.fit(mean: sample.shortMean) }
-        if let error = sample.error { errorTail.observe(abs(error), clipFloor: Self.errorTailClipFloor) }
+        if let error = sample.spikeError { errorTail.observe(abs(error), clipFloor: Self.errorTailClipFloor) }
         if let deviation = sample.dailyDeviation {
             if let scaled = sample.dailyScaled { dailyTail.observe(abs(scaled)) }
             dailyScale.observe(deviation, floor: sample.floor)

@@ -170,7 +170,8 @@ struct ScorerFits: Sendable, Hashable {
 struct WithheldSample: Sendable, Hashable {
     var timestamp: Double
     var residual: Double?
-    var error: Double?
+    /// The error the spike test judged (`AnomalyScorer.unexplainedByTheHour`), in scales.
+    var spikeError: Double?
     var shortMean: Double
     var dailyDeviation: Double?
     var dailyScaled: Double?
