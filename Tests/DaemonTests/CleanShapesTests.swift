@@ -130,13 +130,14 @@ struct CleanShapesTests {
         let pages = Self.pages(of: series)
         print("nightly spike off its time: paged at \(Self.describe(pages))")
         #expect(!pages.contains { $0.reason == .timeOfDay }, "paged at \(Self.describe(pages))")
-        // The spike test pages on the first 4 nights, until its tail has learned the spikes, and the errors'
-        // average twice in the last week.
+        // The spike test pages on the first 3 nights, until its tail has learned the spikes (on the 4th too
+        // while it judged the forecast's error alone, not what the hour leaves unexplained), and the
+        // errors' average twice in the last week.
         let afterThirdDay = pages.filter { $0.sample >= 3 * Self.day }
-        withKnownIssue("the spike test pages on the 4th night, the errors' average on 2 more", isIntermittent: true) {
+        withKnownIssue("the errors' average pages twice in the last week", isIntermittent: true) {
             #expect(afterThirdDay.isEmpty, "paged after its third day at \(Self.describe(afterThirdDay))")
         }
-        #expect(pages.count <= 6, "paged at \(Self.describe(pages))")
+        #expect(pages.count <= 5, "paged at \(Self.describe(pages))")
     }
 
     @Test("A nightly burst its user marks normal at every page stops paging")
