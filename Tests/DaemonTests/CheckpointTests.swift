@@ -154,6 +154,18 @@ struct CheckpointTests {
         }
     }
 
+    @Test("A checkpoint of record version 7 (no relative-drop fits) restores every series, those fits empty")
+    func versionSeven() throws {
+        // Written by the daemon of the previous release (record version 7) as the version 6 fixture was:
+        // two series of 400 samples 60 s apart, published at 200 samples/s, default settings. Read with
+        // version 8's layout, every entry would be short by the relative-drop fits, and damaged.
+        for snapshot in try Self.earlierRelease("checkpoint-record-v7.ckpt") {
+            let scorer = snapshot.predictor.scorer
+            #expect(scorer.drift.clippedSpread.count > 0, "version 7 kept the clipped spread")
+            #expect(scorer.relativeDrop == RelativeDrop(timeConstant: ScorerConfig().distributionTimeConstant))
+        }
+    }
+
     @Test("Damage costs only the series it touches: truncation, a flipped bit, another version")
     func damage() throws {
         let originals = Self.snapshots(count: 5)

@@ -41,6 +41,9 @@ extension AnomalyScorer {
         recent.encode(into: &w)
         w.write(UInt64(drift.clippedSpread.count))
         w.write(drift.clippedSpread.meanSquare)
+        w.write(UInt64(relativeDrop.scale.count))
+        w.write(relativeDrop.scale.meanSquare)
+        relativeDrop.tail.encode(into: &w)
     }
 
     /// The scorer of a record laid out as `layout` says (a version 2 record's daily counts were floats).
@@ -110,9 +113,17 @@ extension AnomalyScorer {
             : RunningScale(
                 timeConstant: LevelDrift.longTimeConstant, count: max(drift.count - 1, 0),
                 meanSquare: drift.longVariance)
+        // An older record had no such fits: they start empty, and are trusted as they fill.
+        let relativeDrop =
+            layout.relativeDrop
+            ? RelativeDrop(
+                scale: RunningScale(
+                    timeConstant: Self.scaleTimeConstant, count: try r.readInt(), meanSquare: try r.readDouble()),
+                tail: try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r))
+            : RelativeDrop(timeConstant: config.distributionTimeConstant)
         let statistics = [
             errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
-            drift.longVariance, stuck.startRate, drift.clippedSpread.meanSquare,
+            drift.longVariance, stuck.startRate, drift.clippedSpread.meanSquare, relativeDrop.scale.meanSquare,
         ]
         guard statistics.allSatisfy({ $0 >= 0 && $0.isFinite }), calm >= 0 else {
             throw .invalid("negative or non-finite score statistics")
@@ -120,7 +131,7 @@ extension AnomalyScorer {
         self.init(
             config: config, count: count, errorScale: errorScale, likelihood: likelihood, errorTail: errorTail,
             daily: daily, dailyScale: dailyScale, dailyTail: dailyTail, drift: drift, driftTail: driftTail,
-            stuck: stuck, minimum: minimum, maximum: maximum,
+            relativeDrop: relativeDrop, stuck: stuck, minimum: minimum, maximum: maximum,
             lastTimestamp: hasTimestamp ? timestamp : nil, calmSamples: calm, incident: incident)
         self.gains = gains
         self.recent = recent

@@ -5,7 +5,7 @@ struct RecordLayout: Sendable, Hashable {
     /// The oldest version still read: 32-bit weights and moments, which are narrowed on reading.
     static let oldest: UInt16 = 2
     /// The version written.
-    static let newest: UInt16 = 7
+    static let newest: UInt16 = 8
 
     let version: UInt16
 
@@ -21,4 +21,6 @@ struct RecordLayout: Sendable, Hashable {
     /// The level's clipped spread, which weighs the time-of-day test (version 7 on); before, it starts
     /// at the unclipped one.
     var clippedSpread: Bool { version >= 7 }
+    /// The spike test's fits of fractions below the forecast (version 8 on); before, they start empty.
+    var relativeDrop: Bool { version >= 8 }
 }

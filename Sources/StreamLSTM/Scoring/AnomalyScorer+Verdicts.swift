@@ -90,7 +90,8 @@ extension AnomalyScorer {
         get {
             ScorerFits(
                 errorScale: errorScale, likelihoodFit: likelihood.fit, errorTail: errorTail, dailyScale: dailyScale,
-                dailyTail: dailyTail, driftTail: driftTail, minimum: minimum, maximum: maximum,
+                dailyTail: dailyTail, driftTail: driftTail, relativeDrop: relativeDrop, minimum: minimum,
+                maximum: maximum,
                 timestamp: lastTimestamp ?? -.infinity, samples: count)
         }
         set {
@@ -100,6 +101,7 @@ extension AnomalyScorer {
             dailyScale = newValue.dailyScale
             dailyTail = newValue.dailyTail
             driftTail = newValue.driftTail
+            relativeDrop = newValue.relativeDrop
             minimum = newValue.minimum
             maximum = newValue.maximum
         }

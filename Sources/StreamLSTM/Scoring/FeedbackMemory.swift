@@ -158,6 +158,7 @@ struct ScorerFits: Sendable, Hashable {
     var dailyScale: RunningScale
     var dailyTail: TailEstimator
     var driftTail: TailEstimator
+    var relativeDrop: RelativeDrop
     var minimum: Double
     var maximum: Double
     /// The newest sample these fits have seen, and the scorer's count then.
