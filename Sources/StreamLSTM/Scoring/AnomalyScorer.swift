@@ -383,8 +383,10 @@ public struct AnomalyScorer: Sendable, Hashable {
         let gains = self.gains
         // Every test's surprise, for the peaks a verdict looks back at.
         var surprises = SIMD8<Float>(repeating: 0)
-        func consider(_ surprise: Double, _ reason: AnomalyReason, trust: Double) {
-            let trusted = gains.isNeutral ? surprise * trust : gains.weigh(surprise * trust, reason)
+        // `raisable` false: a user's verdicts may quiet the test, not sharpen it.
+        func consider(_ surprise: Double, _ reason: AnomalyReason, trust: Double, raisable: Bool = true) {
+            var trusted = gains.isNeutral ? surprise * trust : gains.weigh(surprise * trust, reason)
+            if !raisable { trusted = min(trusted, surprise * trust) }
             // A NaN from a degenerate fit counts as no surprise (it would stay a block's peak). A test that
             // judges a sample two ways (the spike test) keeps the larger.
             let slot = Int(reason.rawValue)
@@ -403,13 +405,16 @@ public struct AnomalyScorer: Sendable, Hashable {
         }
         // A value below its forecast on a series of positive values is also judged as a fraction of the
         // forecast, outside incidents (`RelativeDrop`). Its fitted tail is not sharpened: sharpened as the
-        // spike test's is (1.4), `smd_asd` paged 16% more for 3 points, and NAB held its score.
+        // spike test's is (1.4), `smd_asd` paged 16% more for 3 points, and NAB held its score. A user's
+        // verdicts may quiet it but not sharpen it: the spike test's gain is raised by how close its
+        // additive view came in a missed window, and raised on this view too it paged a volatile NAB series
+        // on ordinary dips (the second halves with the simulated user: 12 false pages became 18).
         let dropFraction = RelativeDrop.fraction(value: value, predicted: predicted, minimum: minimum)
         let dropScaled = dropFraction.flatMap { relativeDrop.scaled($0) }
         if let dropScaled, !incident.isUnderWay {
             consider(
                 relativeDrop.surprise(scaled: dropScaled), .spike,
-                trust: Self.confidence(after: relativeDrop.scale.count))
+                trust: Self.confidence(after: relativeDrop.scale.count), raisable: false)
         }
         var dailyScaled: Double?
         if let deviation = dailyDeviation {
