@@ -405,7 +405,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         }
         // A value below its forecast on a series of positive values is also judged as a fraction of the
         // forecast, outside incidents (`RelativeDrop`). Its fitted tail is not sharpened: sharpened as the
-        // spike test's is (1.4), `smd_asd` paged 16% more for 3 points, and NAB held its score. A user's
+        // spike test's is (1.4), `smd_asd` paged 11% more for 2.7 points, and NAB lost 0.8. A user's
         // verdicts may quiet it but not sharpen it: the spike test's gain is raised by how close its
         // additive view came in a missed window, and raised on this view too it paged a volatile NAB series
         // on ordinary dips (the second halves with the simulated user: 12 false pages became 18).
@@ -564,8 +564,8 @@ public struct AnomalyScorer: Sendable, Hashable {
     /// value's distance from that usual value when it is the smaller (`DailyProfile`, from a series'
     /// second day). A job that runs at the same time every night is a large error for a one-step
     /// forecast and no surprise for the hour, and the spike test judges only what neither expected.
-    /// (The errors' average keeps the forecast's own errors: judged on this part too, it lost NAB 0.6
-    /// and smd_asd paged more; see the README.)
+    /// (The errors' average keeps the forecast's own errors: judged on this part too, it lost a NAB
+    /// window on two model seeds of three; see the README.)
     static func unexplainedByTheHour(_ residual: Double, dailyDeviation: Double?) -> Double {
         guard let dailyDeviation, abs(dailyDeviation) < abs(residual) else { return residual }
         return dailyDeviation

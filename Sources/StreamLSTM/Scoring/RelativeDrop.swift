@@ -9,7 +9,7 @@
 /// for a sample or two, and the return to the usual level would look like a drop.
 ///
 /// The fraction's scale and its fitted tail learn only samples outside incidents, as the judgement
-/// does. About 100 bytes a series.
+/// does. 80 bytes a series.
 public struct RelativeDrop: Sendable, Hashable {
     /// The running scale of the fractions (`value / predicted − 1`, below the forecast only).
     var scale: RunningScale
