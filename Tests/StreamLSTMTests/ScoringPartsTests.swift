@@ -256,19 +256,21 @@ struct ScoringPartsTests {
         #expect(pages.isEmpty, "the spike test paged at \(pages)")
     }
 
-    /// Hourly counts whose noise is 10% of a level that swings from 10 at night to 190 by day, forecast
-    /// at that level unless `forecastOf` says otherwise; `value` may change a sample. Every sample's verdict.
+    /// Counts whose noise is 10% of a level that swings by `swing` about 100 (from 10 at night to 190 by
+    /// day by default), hourly unless `interval` says otherwise (the cycle stays 24 samples), forecast at
+    /// that level unless `forecastOf` says otherwise; `value` may change a sample. Every sample's verdict.
     static func multiplicativeCounts(
-        hours: Int, forecastOf: (Int, Double) -> Double = { $1 }, after: (Int, AnomalyScorer) -> Void = { _, _ in },
-        value: (Int, Double) -> Double
+        hours: Int, swing: Double = 90, interval: Double = 3600, forecastOf: (Int, Double) -> Double = { $1 },
+        after: (Int, AnomalyScorer) -> Void = { _, _ in }, value: (Int, Double) -> Double
     ) -> [AnomalyScore] {
         var rng = SplitMix64(seed: 85)
         var scorer = AnomalyScorer()
         return (0..<hours).map { t in
-            let level = 100 - 90 * Double.cos(2 * Double.pi * Double(t % 24) / 24)
+            let level = 100 - swing * Double.cos(2 * Double.pi * Double(t % 24) / 24)
             let clean = level * (1 + 0.1 * rng.gaussian())
             let verdict = scorer.score(
-                value: value(t, clean), predicted: forecastOf(t, level), timestamp: 1_700_006_400 + 3600 * Double(t))
+                value: value(t, clean), predicted: forecastOf(t, level), timestamp: 1_700_006_400 + interval * Double(t)
+            )
             after(t, scorer)
             return verdict
         }
@@ -289,6 +291,23 @@ struct ScoringPartsTests {
             Self.multiplicativeCounts(hours: 24 * 30) { t, clean in t == drop ? 0.3 * clean : clean })
         #expect(pages.contains { $0.sample == drop && $0.reason == .spike }, "paged at \(pages)")
         #expect(pages.allSatisfy { $0.sample == drop }, "paged at \(pages)")
+    }
+
+    @Test(
+        "The refractory rule holds an incident's later scores for 50 samples but a day at most",
+        arguments: [(interval: 3600.0, pagesAgain: true), (interval: 300.0, pagesAgain: false)])
+    func refractoryAtMostADay(interval: Double, pagesAgain: Bool) {
+        // Two spikes to 10 times a level of 100, 30 samples apart: 30 hours on hourly samples, a new
+        // incident (50 samples were two days, and held it down); two and a half hours on 5-minute ones,
+        // still held. (A level without a daily cycle: on one, the day after a spike its hour's usual value
+        // still holds a third of the spike, and the time-of-day test reaches the alert level there.)
+        let first = 24 * 20 + 12
+        let verdicts = Self.multiplicativeCounts(hours: 24 * 30, swing: 0, interval: interval) { t, clean in
+            t == first || t == first + 30 ? 10 * clean : clean
+        }
+        #expect(verdicts[first + 30].unheldScore >= Self.threshold)
+        let pages = Self.pages(verdicts).map(\.sample)
+        #expect(pages == (pagesAgain ? [first, first + 30] : [first]), "paged at \(pages)")
     }
 
     @Test("The return from a spike, while the forecast is still high, teaches the drop fits nothing")

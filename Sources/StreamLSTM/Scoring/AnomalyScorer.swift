@@ -46,7 +46,8 @@ public struct ScorerConfig: Sendable, Hashable, Codable {
     /// After a score reaches the threshold, later scores are held just
     /// below it until this many samples in a row have stayed under it: one
     /// incident, one detection (NuPIC keeps only the first "red" of a run).
-    /// 0 turns the rule off.
+    /// Never longer than a day at the series' sampling interval
+    /// (`AnomalyScorer.refractoryAtMost`). 0 turns the rule off.
     public var refractory: Int
     /// How many samples of an incident the fits learn in full (its first ones); the rest of it they
     /// learn only once it has lasted `AnomalyScorer.incidentBecomesNormalAfter` samples. One incident
@@ -353,12 +354,24 @@ public struct AnomalyScorer: Sendable, Hashable {
             value: value, predicted: predicted, timestamp: timestamp, threshold: threshold, learns: learns)
         guard config.refractory > 0 else { return verdict }
         if verdict.score >= threshold {
-            if calmSamples < config.refractory { verdict.score = threshold.nextDown }
+            if calmSamples < refractorySamples { verdict.score = threshold.nextDown }
             calmSamples = 0
         } else if calmSamples < .max {
             calmSamples += 1
         }
         return verdict
+    }
+
+    /// The longest the refractory rule holds scores down: a day. An incident a day after the last one is
+    /// another incident whatever the sampling interval; 50 samples of hourly telemetry are two days, and
+    /// held down the series' next incident (NAB's and `smd_asd`'s 5- and 1-minute series are unchanged).
+    static let refractoryAtMost = 86_400.0
+
+    /// The refractory rule's hold in samples: the configured one, but no more than a day's worth at the
+    /// series' mean sampling interval (the configured one until an interval is known).
+    var refractorySamples: Int {
+        guard daily.meanInterval > 0 else { return config.refractory }
+        return min(config.refractory, max(1, Int((Self.refractoryAtMost / daily.meanInterval).rounded())))
     }
 
     private mutating func unrefractoryScore(

@@ -289,7 +289,7 @@ extension DaemonConfig {
         )
         .described("nor deviations below this fraction of the prediction"),
         .whole("scorer", "refractory", \.engine.predictor.scorer.refractory, .restart, .within(0...1_000_000))
-            .described("samples after a fire-level score during which later scores are held down"),
+            .described("samples after a fire-level score during which later scores are held down (a day at most)"),
         .whole("scorer", "incident_worth", \.engine.predictor.scorer.incidentWorth, .restart, .within(0...1_000_000))
             .described("the fits learn this many samples of an incident, no more"),
 
