@@ -162,7 +162,7 @@ struct CheckpointTests {
         for snapshot in try Self.earlierRelease("checkpoint-record-v7.ckpt") {
             let scorer = snapshot.predictor.scorer
             #expect(scorer.drift.clippedSpread.count > 0, "version 7 kept the clipped spread")
-            #expect(scorer.relativeDrop == RelativeDrop(timeConstant: ScorerConfig().distributionTimeConstant))
+            #expect(scorer.relativeDrop == RelativeDrop(tailTimeConstant: ScorerConfig().distributionTimeConstant))
         }
     }
 

@@ -41,9 +41,7 @@ extension AnomalyScorer {
         recent.encode(into: &w)
         w.write(UInt64(drift.clippedSpread.count))
         w.write(drift.clippedSpread.meanSquare)
-        w.write(UInt64(relativeDrop.scale.count))
-        w.write(relativeDrop.scale.meanSquare)
-        relativeDrop.tail.encode(into: &w)
+        relativeDrop.encode(into: &w)
     }
 
     /// The scorer of a record laid out as `layout` says (a version 2 record's daily counts were floats).
@@ -116,11 +114,8 @@ extension AnomalyScorer {
         // An older record had no such fits: they start empty, and are trusted as they fill.
         let relativeDrop =
             layout.relativeDrop
-            ? RelativeDrop(
-                scale: RunningScale(
-                    timeConstant: Self.scaleTimeConstant, count: try r.readInt(), meanSquare: try r.readDouble()),
-                tail: try TailEstimator(timeConstant: config.distributionTimeConstant, decoding: &r))
-            : RelativeDrop(timeConstant: config.distributionTimeConstant)
+            ? try RelativeDrop(tailTimeConstant: config.distributionTimeConstant, decoding: &r)
+            : RelativeDrop(tailTimeConstant: config.distributionTimeConstant)
         let statistics = [
             errorScale.meanSquare, fit.variance, dailyScale.meanSquare, daily.meanInterval,
             drift.longVariance, stuck.startRate, drift.clippedSpread.meanSquare, relativeDrop.scale.meanSquare,
@@ -172,6 +167,21 @@ extension RecentRange {
             throw .invalid("recent range with a day that is not empty nor a low at most its high, or no first time")
         }
         self.init(lows: lows, highs: highs, burstsToday: today, burstsYesterday: yesterday, day: day, since: since)
+    }
+}
+
+extension RelativeDrop {
+    func encode(into w: inout ByteWriter) {
+        w.write(UInt64(scale.count))
+        w.write(scale.meanSquare)
+        tail.encode(into: &w)
+    }
+
+    init(tailTimeConstant: Double, decoding r: inout ByteReader) throws(SerializationError) {
+        self.init(
+            scale: RunningScale(
+                timeConstant: Self.scaleTimeConstant, count: try r.readInt(), meanSquare: try r.readDouble()),
+            tail: try TailEstimator(timeConstant: tailTimeConstant, decoding: &r))
     }
 }
 

@@ -290,7 +290,7 @@ public struct AnomalyScorer: Sendable, Hashable {
         dailyTail = TailEstimator(timeConstant: config.distributionTimeConstant)
         drift = LevelDrift()
         driftTail = TailEstimator(timeConstant: config.distributionTimeConstant)
-        relativeDrop = RelativeDrop(timeConstant: config.distributionTimeConstant)
+        relativeDrop = RelativeDrop(tailTimeConstant: config.distributionTimeConstant)
         stuck = StuckValue()
     }
 
@@ -493,8 +493,9 @@ public struct AnomalyScorer: Sendable, Hashable {
                 timestamp: timestamp, residual: residual, spikeError: spikeError,
                 shortMean: likelihood.count > config.warmUp ? likelihood.shortMean : .nan,
                 dailyDeviation: dailyDeviation, dailyScaled: dailyScaled, driftDistance: driftDistance, floor: floor)
-            // The incident has just been advanced: the sample that starts one is not learned either.
-            if let dropFraction, incidentAllows && !incident.isUnderWay {
+            // The incident has just been advanced: the sample that starts one is not learned either. (Outside
+            // an incident the incident rule allows every sample.)
+            if let dropFraction, !incident.isUnderWay {
                 relativeDrop.learn(dropFraction, scaled: dropScaled)
             }
             if incidentAllows {

@@ -18,10 +18,14 @@ public struct RelativeDrop: Sendable, Hashable {
     /// No fraction is scaled by less than 1% of the forecast: a series that is forecast to the last
     /// digit (a value stuck at 0.5, predicted 0.500004) would make a rounding a drop of many scales.
     static let scaleFloor = 0.01
+    /// Memory of the scale, in samples: the scorer's error scales'.
+    static let scaleTimeConstant = AnomalyScorer.scaleTimeConstant
 
-    public init(timeConstant: Double) {
-        scale = RunningScale(timeConstant: AnomalyScorer.scaleTimeConstant)
-        tail = TailEstimator(timeConstant: timeConstant)
+    /// Empty fits; `tailTimeConstant`: the tail's memory (the scorer's `distributionTimeConstant`).
+    public init(tailTimeConstant: Double) {
+        self.init(
+            scale: RunningScale(timeConstant: Self.scaleTimeConstant),
+            tail: TailEstimator(timeConstant: tailTimeConstant))
     }
 
     init(scale: RunningScale, tail: TailEstimator) {
